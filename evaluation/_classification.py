@@ -1,0 +1,360 @@
+"""The classification task: every model's metrics and every candidate's paired differences.
+
+Which method gives each interval and test:
+
+================================  ==========================  =================================
+metric                            interval                    test of a difference
+================================  ==========================  =================================
+confusion-matrix metrics          bootstrap on cell counts    paired bootstrap (accuracy:
+                                  (percentile or BCa)         McNemar exact)
+roc_auc                           DeLong                      DeLong
+average_precision                 jackknife normal            jackknife z
+log_loss, brier_score             t interval                  paired t
+expected_calibration_error        bootstrap on cell counts    paired bootstrap
+================================  ==========================  =================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import stats
+
+from ._calibration_cells import ece_pair_statistic, ece_pair_table, ece_single_statistic, ece_single_table
+from ._counts import PER_CLASS_PREFIX, pair_statistic, pair_table, single_model_statistic, single_model_table
+from ._data import ClassificationData, ModelData
+from ._delong import auc_influence
+from ._inference import (
+    parallel_map,
+    jackknife_std_error,
+    make_difference,
+    make_estimate,
+    normal_interval,
+    resampled_intervals,
+    rng_for,
+    t_interval,
+    verdict,
+)
+from ._mcnemar import mcnemar_exact
+from ._metrics import METRICS, PER_CLASS_METRICS
+from ._multiple import adjust_p_values
+from ._probability import (
+    brier_per_example,
+    expected_calibration_error,
+    log_loss_per_example,
+    ranked_summary,
+    top_label,
+)
+from ._resampling import bootstrap_p_value
+from ._results import (
+    AccuracyTest,
+    Comparison,
+    ConfusionMatrix,
+    Difference,
+    Estimate,
+    ModelReport,
+    Settings,
+    ThresholdCurve,
+)
+from ._thresholds import FullCurve, calibration_curve, threshold_curve
+
+__all__ = ["model_report", "compare_pair", "apply_corrections", "probability_parts"]
+
+# Seed streams, so that every random draw is reproducible on its own.
+_STREAM_MODEL_COUNTS, _STREAM_MODEL_ECE, _STREAM_PAIR_COUNTS, _STREAM_PAIR_ECE = 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class _ProbabilityParts:
+    """Per-example pieces of one model's probability metrics, shared by its comparisons."""
+
+    log_loss: np.ndarray
+    brier: np.ndarray
+    auc: float
+    auc_influence: np.ndarray
+    average_precision: float
+    average_precision_loo: np.ndarray
+    confidence: np.ndarray
+    correct: np.ndarray
+    curves: dict[int, FullCurve]
+
+
+def _scored_classes(data: ClassificationData) -> list[int]:
+    """Classes with one-vs-rest probability metrics: the positive class, or every class present."""
+    if data.task == "binary" and data.positive_label is not None:
+        return [data.classes.index(data.positive_label)]
+    counts = np.bincount(data.y_true, minlength=len(data.classes))
+    return [int(c) for c in np.flatnonzero(counts > 0)]
+
+
+_ClassParts = tuple[FullCurve, tuple[float, np.ndarray], tuple[float, np.ndarray]]
+
+
+def _class_parts(y_true: np.ndarray, y_score: np.ndarray, klass: int) -> _ClassParts:
+    """One class's curve counts, ROC AUC with DeLong influence, and AP with leave-one-out values."""
+    score = np.ascontiguousarray(y_score[:, klass])
+    is_class = y_true == klass
+    order = np.argsort(score)
+    summary = ranked_summary(is_class, score, order=order)
+    return (summary.curve, auc_influence(is_class, score, order=order),
+            (summary.average_precision, summary.leave_one_out))
+
+
+def _probability_parts(
+    data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts]
+) -> _ProbabilityParts:
+    """Combine one model's per-class pieces with its per-example losses.
+
+    Each class's score is sorted once; ROC AUC (DeLong), average precision (jackknife) and the
+    threshold curves all read that one order. Multiclass values are one-vs-rest macro averages;
+    ROC AUC leaves out a class that every example belongs to.
+    """
+    assert model.y_score is not None
+    y_true, y_score = data.y_true, model.y_score
+    n = y_true.shape[0]
+    binary = data.task == "binary" and data.positive_label is not None
+    aucs, ap_values = [], []
+    psi, loo = np.zeros(n), np.zeros(n)
+    for auc_class, psi_class in (parts[1] for parts in per_class.values()):
+        if np.isfinite(auc_class):
+            aucs.append(auc_class)
+            psi += psi_class
+    for ap_class, loo_class in (parts[2] for parts in per_class.values()):
+        ap_values.append(ap_class)
+        loo += loo_class
+    confidence, correct = top_label(y_true, y_score)
+    return _ProbabilityParts(
+        log_loss=log_loss_per_example(y_true, y_score),
+        brier=brier_per_example(y_true, y_score, positive=_scored_classes(data)[0] if binary else None),
+        auc=float(np.mean(aucs)) if aucs else float("nan"),
+        auc_influence=psi / max(len(aucs), 1),
+        average_precision=float(np.mean(ap_values)),
+        average_precision_loo=loo / len(ap_values),
+        confidence=confidence,
+        correct=correct,
+        curves={klass: parts[0] for klass, parts in per_class.items()},
+    )
+
+
+def _confusion_matrix(labels: tuple[str, ...], y_true: np.ndarray, y_pred: np.ndarray) -> ConfusionMatrix:
+    k = len(labels)
+    counts = np.bincount(y_true.astype(np.int64) * k + y_pred, minlength=k * k).reshape(k, k)
+    rows = counts.sum(axis=1, keepdims=True)
+    normalized = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
+    return ConfusionMatrix(
+        labels=labels,
+        counts=tuple(tuple(int(v) for v in row) for row in counts),
+        normalized=tuple(tuple(float(v) for v in row) for row in normalized),
+    )
+
+
+def model_report(
+    data: ClassificationData, model: ModelData, index: int, settings: Settings,
+    parts: _ProbabilityParts | None,
+) -> ModelReport:
+    """Every metric of one model with its interval, per-class metrics and confusion matrix."""
+    k = len(data.classes)
+    table = single_model_table(data.y_true, model.y_pred, k)
+    point, low, high, _, method = resampled_intervals(
+        table, single_model_statistic(k), settings, rng_for(settings, _STREAM_MODEL_COUNTS, index))
+    metrics: dict[str, Estimate] = {}
+    for name in METRICS:
+        if name in point:
+            metrics[name] = make_estimate(point[name], low[name], high[name], method)
+    if parts is not None:
+        metrics.update(_probability_estimates(data, model, index, settings, parts))
+    per_class = {
+        label: {name: make_estimate(point[PER_CLASS_PREFIX + name][i], low[PER_CLASS_PREFIX + name][i],
+                                high[PER_CLASS_PREFIX + name][i], method) for name in PER_CLASS_METRICS}
+        for i, label in enumerate(data.classes)
+    }
+    support = np.bincount(data.y_true, minlength=k)
+    thresholds, calibration = {}, None
+    if parts is not None and model.y_score is not None:
+        calibration = calibration_curve(parts.confidence, parts.correct, n_bins=settings.ece_bins)
+        thresholds = _threshold_curves(data, model.y_score, settings, parts)
+    return ModelReport(
+        name=model.name,
+        source=model.source,
+        metrics={name: metrics[name] for name in METRICS if name in metrics},
+        per_class=per_class,
+        support={label: int(support[i]) for i, label in enumerate(data.classes)},
+        confusion_matrix=_confusion_matrix(data.classes, data.y_true, model.y_pred),
+        thresholds=thresholds,
+        calibration=calibration,
+    )
+
+
+def _threshold_curves(data: ClassificationData, y_score: np.ndarray, settings: Settings,
+                      parts: _ProbabilityParts) -> dict[str, ThresholdCurve]:
+    """One-vs-rest curves: the positive class for binary tasks, every present class otherwise."""
+    return {data.classes[c]: threshold_curve(data.classes[c], data.y_true == c, y_score[:, c],
+                                             target_precisions=settings.target_precisions,
+                                             target_recalls=settings.target_recalls, curve=curve)
+            for c, curve in parts.curves.items()}
+
+
+def _probability_estimates(
+    data: ClassificationData, model: ModelData, index: int, settings: Settings, parts: _ProbabilityParts
+) -> dict[str, Estimate]:
+    """Intervals of the probability metrics of one model."""
+    assert model.y_score is not None
+    out: dict[str, Estimate] = {}
+    std_error = float(np.sqrt(np.sum(parts.auc_influence**2)))
+    out["roc_auc"] = make_estimate(parts.auc, *normal_interval(parts.auc, std_error, settings.confidence, (0, 1)),
+                               "DeLong")
+    ap_se = jackknife_std_error(parts.average_precision_loo)
+    out["average_precision"] = make_estimate(
+        parts.average_precision,
+        *normal_interval(parts.average_precision, ap_se, settings.confidence, (0, 1)), "jackknife normal")
+    for name, values in (("log_loss", parts.log_loss), ("brier_score", parts.brier)):
+        mean, low, high = t_interval(values, settings.confidence)
+        out[name] = make_estimate(mean, max(low, 0.0), high, "t interval")
+    table = ece_single_table(parts.confidence, parts.correct, n_bins=settings.ece_bins)
+    point, low_ece, high_ece, _, method = resampled_intervals(
+        table, ece_single_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_MODEL_ECE, index),
+        basic=True)
+    exact = expected_calibration_error(data.y_true, model.y_score, n_bins=settings.ece_bins)
+    name = "expected_calibration_error"
+    out[name] = make_estimate(exact, max(0.0, float(low_ece[name])), high_ece[name], method)
+    return out
+
+
+def compare_pair(
+    data: ClassificationData,
+    baseline: ModelReport,
+    candidate: ModelReport,
+    index: int,
+    settings: Settings,
+    parts: Mapping[str, _ProbabilityParts],
+) -> Comparison:
+    """Paired differences of every metric between one candidate and the baseline."""
+    k = len(data.classes)
+    base_model, cand_model = data.model(baseline.name), data.model(candidate.name)
+    table = pair_table(data.y_true, base_model.y_pred, cand_model.y_pred, k)
+    point, low, high, replicates, method = resampled_intervals(
+        table, pair_statistic(k), settings, rng_for(settings, _STREAM_PAIR_COUNTS, index))
+    p_values = {name: bootstrap_p_value(values) for name, values in replicates.items()}
+    base_right = base_model.y_pred == data.y_true
+    cand_right = cand_model.y_pred == data.y_true
+    mcnemar = mcnemar_exact(int(np.sum(base_right & ~cand_right)), int(np.sum(cand_right & ~base_right)))
+    metrics: dict[str, Difference] = {}
+    for name in METRICS:
+        if name not in point:
+            continue
+        test, p = ("McNemar exact", mcnemar.p_value) if name == "accuracy" else ("paired bootstrap", p_values[name])
+        metrics[name] = make_difference(name, point[name], low[name], high[name], p, test, method,
+                                    baseline.metrics[name].value, candidate.metrics[name].value)
+    if baseline.name in parts and candidate.name in parts:
+        metrics.update(_probability_differences(baseline, candidate, index, settings, parts[baseline.name],
+                                                parts[candidate.name]))
+    per_class = _per_class_differences(data, baseline, candidate, point, low, high, p_values, method, settings)
+    base_counts = np.array(baseline.confusion_matrix.counts)
+    cand_counts = np.array(candidate.confusion_matrix.counts)
+    return Comparison(
+        candidate=candidate.name,
+        baseline=baseline.name,
+        metrics={name: metrics[name] for name in METRICS if name in metrics},
+        per_class=per_class,
+        confusion_matrix_difference=tuple(tuple(int(v) for v in row) for row in cand_counts - base_counts),
+        accuracy_test=AccuracyTest(
+            baseline_only=mcnemar.baseline_only, candidate_only=mcnemar.candidate_only,
+            p_value=float(mcnemar.p_value), mid_p_value=float(mcnemar.mid_p_value)),
+    )
+
+
+def _per_class_differences(
+    data: ClassificationData, baseline: ModelReport, candidate: ModelReport,
+    point: Mapping[str, np.ndarray], low: Mapping[str, np.ndarray], high: Mapping[str, np.ndarray],
+    p_values: Mapping[str, np.ndarray], method: str, settings: Settings,
+) -> dict[str, dict[str, Difference]]:
+    """Per-class differences with p-values adjusted across classes, one family per metric."""
+    out: dict[str, dict[str, Difference]] = {label: {} for label in data.classes}
+    for name in PER_CLASS_METRICS:
+        key = PER_CLASS_PREFIX + name
+        adjusted = adjust_p_values(p_values[key], method=settings.correction)
+        for i, label in enumerate(data.classes):
+            raw = make_difference(name, point[key][i], low[key][i], high[key][i], p_values[key][i], "paired bootstrap",
+                              method, baseline.per_class[label][name].value, candidate.per_class[label][name].value)
+            out[label][name] = replace(raw, p_value_adjusted=float(adjusted[i]), verdict=verdict(
+                raw.difference, float(adjusted[i]), alpha=settings.alpha, higher_is_better=True))
+    return out
+
+
+def _probability_differences(
+    baseline: ModelReport, candidate: ModelReport, index: int, settings: Settings,
+    base: _ProbabilityParts, cand: _ProbabilityParts,
+) -> dict[str, Difference]:
+    """Paired differences of the probability metrics."""
+    out: dict[str, Difference] = {}
+
+    def values(name: str) -> tuple[float, float]:
+        return baseline.metrics[name].value, candidate.metrics[name].value
+
+    def z_test(name: str, difference: float, std_error: float, test: str, method: str) -> Difference:
+        if not np.isfinite(difference):
+            p = float("nan")  # undefined, e.g. a class absent from the labels
+        elif std_error > 0:
+            p = float(2 * stats.norm.sf(abs(difference) / std_error))
+        else:
+            p = 1.0 if difference == 0 else 0.0
+        low, high = normal_interval(difference, std_error, settings.confidence, (-1, 1))
+        return make_difference(name, difference, low, high, p, test, method, *values(name))
+
+    out["roc_auc"] = z_test("roc_auc", cand.auc - base.auc,
+                            float(np.sqrt(np.sum((cand.auc_influence - base.auc_influence) ** 2))), "DeLong", "DeLong")
+    out["average_precision"] = z_test(
+        "average_precision", cand.average_precision - base.average_precision,
+        jackknife_std_error(cand.average_precision_loo - base.average_precision_loo), "jackknife z",
+        "jackknife normal")
+    for name, b, c in (("log_loss", base.log_loss, cand.log_loss), ("brier_score", base.brier, cand.brier)):
+        diff = c - b
+        mean, low, high = t_interval(diff, settings.confidence)
+        if np.all(diff == diff[0]):
+            p = 1.0 if mean == 0 else 0.0
+        else:
+            p = float(stats.ttest_1samp(diff, 0.0).pvalue)
+        out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name))
+    name = "expected_calibration_error"
+    table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins)
+    _, low_ece, high_ece, replicates, method = resampled_intervals(
+        table, ece_pair_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_PAIR_ECE, index), basic=True)
+    b_value, c_value = values(name)
+    out[name] = make_difference(name, c_value - b_value, low_ece[name], high_ece[name],
+                            bootstrap_p_value(replicates[name]), "paired bootstrap", method, b_value, c_value)
+    return out
+
+
+def apply_corrections(comparisons: list[Comparison], settings: Settings) -> list[Comparison]:
+    """Adjust each headline metric's p-values across candidates and set the verdicts."""
+    adjusted_by_metric: dict[str, np.ndarray] = {}
+    for name in METRICS:
+        raw = np.array([c.metrics[name].p_value if name in c.metrics else np.nan for c in comparisons])
+        adjusted_by_metric[name] = adjust_p_values(raw, method=settings.correction)
+    out = []
+    for i, comparison in enumerate(comparisons):
+        metrics = {}
+        for name, diff in comparison.metrics.items():
+            adjusted = float(adjusted_by_metric[name][i])
+            metrics[name] = replace(diff, p_value_adjusted=adjusted, verdict=verdict(
+                diff.difference, adjusted, alpha=settings.alpha, higher_is_better=METRICS[name].higher_is_better))
+        out.append(replace(comparison, metrics=metrics))
+    return out
+
+
+def probability_parts(data: ClassificationData) -> dict[str, _ProbabilityParts]:
+    """Per-example probability pieces of every model that has probabilities.
+
+    The (model, class) pieces are independent, so they run on one thread per core: numpy releases
+    the GIL while sorting and gathering.
+    """
+    models = [model for model in data.models if model.y_score is not None]
+    jobs = [(model, klass) for model in models for klass in _scored_classes(data)]
+    results = parallel_map(lambda job: _class_parts(data.y_true, job[0].y_score, job[1]), jobs)
+    out = {}
+    for model in models:
+        per_class = {klass: parts for (owner, klass), parts in zip(jobs, results, strict=True) if owner is model}
+        out[model.name] = _probability_parts(data, model, per_class)
+    return out

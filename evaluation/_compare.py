@@ -1,0 +1,127 @@
+"""The engine's entry point: validate the settings, then score and compare every model."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ._classification import apply_corrections, compare_pair, model_report, probability_parts
+from ._data import ClassificationData
+from ._errors import EvaluationError
+from ._flips import flips
+from ._inference import parallel_map
+from ._metrics import METRICS
+from ._multiple import CORRECTIONS
+from ._power import analysis_warnings, minimum_detectable_difference
+from ._results import Comparison, ComparisonReport, Settings
+from ._slices import slice_labels, slice_results
+
+__all__ = ["compare", "CI_METHODS"]
+
+CI_METHODS: tuple[str, ...] = ("percentile", "bca")
+
+
+def _compare_iv(data: ClassificationData, settings: Settings, baseline: str | None) -> str:
+    """Check the settings and return the baseline's name."""
+    if not 0 < settings.confidence < 1:
+        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {settings.confidence}")
+    if not 0 < settings.alpha < 1:
+        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {settings.alpha}")
+    if settings.resamples < 1:
+        raise EvaluationError(f"resamples must be a positive number (10000 by default), got {settings.resamples}")
+    if settings.ci_method not in CI_METHODS:
+        raise EvaluationError(f"unknown interval method {settings.ci_method!r}; expected one of {', '.join(CI_METHODS)}")
+    if settings.correction not in CORRECTIONS:
+        raise EvaluationError(f"unknown correction {settings.correction!r}; expected one of {', '.join(CORRECTIONS)}")
+    if settings.primary_metric not in METRICS:
+        raise EvaluationError(f"unknown primary metric {settings.primary_metric!r}; expected one of {', '.join(METRICS)}")
+    if settings.slice_resamples < 1 or settings.min_slice_size < 1 or settings.max_flip_ids < 0:
+        raise EvaluationError("slice_resamples and min_slice_size must be positive and max_flip_ids not negative")
+    if settings.ece_bins < 1:
+        raise EvaluationError(f"ece_bins must be a positive number, got {settings.ece_bins}")
+    names = data.model_names
+    if len(names) < 2:
+        raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
+    chosen = names[0] if baseline is None else baseline
+    if chosen not in names:
+        raise EvaluationError(f"no model is named {chosen!r} to serve as baseline; the models are {', '.join(names)}")
+    return chosen
+
+
+def _with_analyses(
+    data: ClassificationData, comparison: Comparison, index: int, settings: Settings, labels: dict[str, np.ndarray]
+) -> Comparison:
+    """Add slices, flips and the minimum detectable effect to a comparison."""
+    base, cand = data.model(comparison.baseline), data.model(comparison.candidate)
+    return replace(
+        comparison,
+        slices=slice_results(data, comparison.baseline, comparison.candidate, index, settings, labels),
+        flips=flips(data, comparison.baseline, comparison.candidate, slices=labels, max_ids=settings.max_flip_ids),
+        power=minimum_detectable_difference(base.y_pred == data.y_true, cand.y_pred == data.y_true,
+                                            alpha=settings.alpha),
+    )
+
+
+def compare(
+    data: ClassificationData, *, settings: Settings | None = None, baseline: str | None = None
+) -> ComparisonReport:
+    """Score every model and compare every candidate with the baseline, with intervals and tests.
+
+    Parameters
+    ----------
+    data:
+        Aligned predictions from :func:`evaluation.load_classification`.
+    settings:
+        Confidence level, alpha, resamples, seed, interval method, correction, ECE bins and primary
+        metric (see :class:`Settings`).
+    baseline:
+        Name of the baseline model; the first model by default. Every other model is a candidate.
+
+    Returns
+    -------
+    ComparisonReport
+        Every model's metrics and every candidate's paired differences with verdicts.
+
+    Raises
+    ------
+    EvaluationError
+        When a setting is out of range or the baseline is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from evaluation import ClassificationData, ColumnMapping, ModelData, compare, Settings
+    >>> y = np.array([0, 1, 1, 0, 1, 0, 1, 1])
+    >>> models = tuple(ModelData(name, name, pred, None, ColumnMapping()) for name, pred in
+    ...                [("base", np.array([0, 1, 0, 0, 0, 1, 1, 1])), ("tuned", y.copy())])
+    >>> data = ClassificationData("binary", ("0", "1"), "1", np.arange(8).astype(str), y, models, pd.DataFrame())
+    >>> report = compare(data, settings=Settings(resamples=200))
+    >>> report.models["tuned"].metrics["accuracy"].value
+    1.0
+    """
+    settings = settings or Settings()
+    baseline_name = _compare_iv(data, settings, baseline)
+    parts = probability_parts(data)
+    order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
+    reports = dict(zip(order, parallel_map(
+        lambda item: model_report(data, data.model(item[1]), item[0], settings, parts.get(item[1])),
+        enumerate(order)), strict=True))
+    comparisons = apply_corrections(parallel_map(
+        lambda item: compare_pair(data, reports[baseline_name], reports[item[1]], item[0], settings, parts),
+        enumerate(order[1:], start=1)), settings)
+    labels = slice_labels(data.metadata)
+    comparisons = [_with_analyses(data, comparison, index, settings, labels)
+                   for index, comparison in enumerate(comparisons, start=1)]
+    warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
+    return ComparisonReport(
+        task=data.task,
+        n_examples=data.n_examples,
+        classes=data.classes,
+        positive_label=data.positive_label,
+        baseline=baseline_name,
+        models=reports,
+        comparisons=tuple(comparisons),
+        warnings=tuple(warnings),
+        settings=replace(settings),
+    )

@@ -1,0 +1,105 @@
+"""Confusion-count statistics of one model or of a baseline-candidate pair, as cell tables.
+
+One model: cells are (true label, prediction), ``k^2`` at most. A pair: cells are (true label,
+baseline prediction, candidate prediction), at most ``min(n, k^3)`` occupied. The aggregates are the
+per-class counts every confusion-matrix metric needs: true counts, predicted counts and true
+positives (for a pair, of both models).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from ._metrics import confusion_metrics, per_class_metrics
+from ._resampling import CellTable, Statistic, cell_table
+
+__all__ = [
+    "single_model_table",
+    "single_model_statistic",
+    "pair_table",
+    "pair_statistic",
+    "PER_CLASS_PREFIX",
+    "BASELINE_PREFIX",
+    "CANDIDATE_PREFIX",
+]
+
+PER_CLASS_PREFIX = "class:"
+
+
+def _indicator(rows: int, columns: list[np.ndarray], width: int) -> sparse.csr_matrix:
+    """Sparse 0/1 matrix with a 1 at (row, column) for each column array (-1 means no entry)."""
+    row_index = np.concatenate([np.arange(rows)[col >= 0] for col in columns])
+    col_index = np.concatenate([col[col >= 0] for col in columns])
+    data = np.ones(row_index.shape[0])
+    return sparse.csr_matrix((data, (row_index, col_index)), shape=(rows, width))
+
+
+def single_model_table(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> CellTable:
+    """Cells (true, predicted); aggregates ``[actual (k), predicted (k), tp (k)]``."""
+
+    def design(keys: np.ndarray) -> sparse.csr_matrix:
+        true, pred = keys // k, keys % k
+        return _indicator(keys.shape[0], [true, k + pred, np.where(true == pred, 2 * k + true, -1)], 3 * k)
+
+    return cell_table(y_true.astype(np.int64) * k + y_pred, design, key_space=k * k)
+
+
+def _with_per_class(prefix: str, tp: np.ndarray, predicted: np.ndarray, actual: np.ndarray) -> dict[str, np.ndarray]:
+    """Headline and per-class metrics under ``prefix``."""
+    out = {prefix + name: values for name, values in confusion_metrics(tp, predicted, actual).items()}
+    for name, values in per_class_metrics(tp, predicted, actual).items():
+        out[prefix + PER_CLASS_PREFIX + name] = values
+    return out
+
+
+def single_model_statistic(k: int) -> Statistic:
+    """Statistic of :func:`single_model_table`: every headline metric and per-class P/R/F1."""
+
+    def statistic(aggregates: np.ndarray) -> dict[str, np.ndarray]:
+        actual, predicted, tp = aggregates[:, :k], aggregates[:, k:2 * k], aggregates[:, 2 * k:]
+        return _with_per_class("", tp, predicted, actual)
+
+    return statistic
+
+
+def pair_table(y_true: np.ndarray, baseline: np.ndarray, candidate: np.ndarray, k: int) -> CellTable:
+    """Cells (true, baseline, candidate); aggregates ``[actual, predicted_b, tp_b, predicted_c, tp_c]``."""
+
+    def design(keys: np.ndarray) -> sparse.csr_matrix:
+        true, base, cand = keys // (k * k), (keys // k) % k, keys % k
+        columns = [
+            true,
+            k + base,
+            np.where(true == base, 2 * k + true, -1),
+            3 * k + cand,
+            np.where(true == cand, 4 * k + true, -1),
+        ]
+        return _indicator(keys.shape[0], columns, 5 * k)
+
+    keys = (y_true.astype(np.int64) * k + baseline) * k + candidate
+    return cell_table(keys, design, key_space=k**3)
+
+
+BASELINE_PREFIX = "baseline:"
+CANDIDATE_PREFIX = "candidate:"
+
+
+def pair_statistic(k: int, *, with_models: bool = False) -> Statistic:
+    """Statistic of :func:`pair_table`: candidate minus baseline for every metric, per class too.
+
+    With ``with_models`` the two models' own values are returned as well, under
+    :data:`BASELINE_PREFIX` and :data:`CANDIDATE_PREFIX` (slices need both from one draw).
+    """
+
+    def statistic(aggregates: np.ndarray) -> dict[str, np.ndarray]:
+        actual = aggregates[:, :k]
+        base = _with_per_class("", aggregates[:, 2 * k:3 * k], aggregates[:, k:2 * k], actual)
+        cand = _with_per_class("", aggregates[:, 4 * k:5 * k], aggregates[:, 3 * k:4 * k], actual)
+        out = {name: cand[name] - base[name] for name in base}
+        if with_models:
+            out.update({BASELINE_PREFIX + name: values for name, values in base.items()})
+            out.update({CANDIDATE_PREFIX + name: values for name, values in cand.items()})
+        return out
+
+    return statistic

@@ -1,0 +1,155 @@
+"""Typed, trusted objects produced by loading and validation.
+
+Everything behind the loading edge (metrics, resampling, reports) assumes these hold valid data:
+aligned rows, one label set for every model, integer-coded labels, probabilities in [0, 1] whose rows
+sum to 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["ColumnMapping", "LoadOptions", "ModelData", "ClassificationData"]
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column holds what. ``None`` means "detect it by name".
+
+    Attributes
+    ----------
+    id, label, prediction:
+        Example id, true label, predicted label.
+    score:
+        Binary tasks: the single positive-class probability column.
+    probabilities:
+        Class label (as a string) -> column holding that class's probability.
+    split, timestamp:
+        Optional columns with those roles (``split`` rows equal to train/training are refused).
+    metadata:
+        Columns to slice by; ``None`` means every column not used above.
+    """
+
+    id: str | None = None
+    label: str | None = None
+    prediction: str | None = None
+    score: str | None = None
+    probabilities: Mapping[str, str] | None = None
+    split: str | None = None
+    timestamp: str | None = None
+    metadata: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """Options that govern how prediction files are read, checked and paired.
+
+    Attributes
+    ----------
+    mapping:
+        Explicit column names; anything left ``None`` is detected.
+    positive_label:
+        Binary tasks: the positive class. ``None`` picks ``1``/``true``/``yes``/``positive``/``pos``
+        when present, else the second class in sorted order (with a warning).
+    threshold:
+        Binary tasks without a prediction column: predict positive when ``score >= threshold``.
+    labels:
+        A declared label set; ``None`` uses the union of true labels, predictions and probability
+        columns of every file.
+    shared_ids_only:
+        Evaluate only ids present in every file instead of refusing files whose ids differ.
+    drop_train_rows:
+        Drop rows whose ``split`` is train/training (with a warning) instead of refusing the file.
+    probability_tolerance:
+        How far a row of class probabilities may sum from 1 before it is refused.
+    """
+
+    mapping: ColumnMapping = field(default_factory=ColumnMapping)
+    positive_label: str | None = None
+    threshold: float = 0.5
+    labels: tuple[str, ...] | None = None
+    shared_ids_only: bool = False
+    drop_train_rows: bool = False
+    probability_tolerance: float = 1e-3
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """One model version's aligned predictions.
+
+    Attributes
+    ----------
+    name:
+        The model's name (file name without extension unless given).
+    source:
+        The file it came from, for messages.
+    y_pred:
+        ``(n,)`` integer codes into :attr:`ClassificationData.classes`.
+    y_score:
+        ``(n, k)`` class probabilities in the order of ``classes`` (rows sum to 1), or ``None``
+        when the file has none. A binary file's single score ``s`` becomes ``[1 - s, s]``.
+    columns:
+        The columns used for this file, as detected or given.
+    """
+
+    name: str
+    source: str
+    y_pred: np.ndarray
+    y_score: np.ndarray | None
+    columns: ColumnMapping
+
+
+@dataclass(frozen=True)
+class ClassificationData:
+    """Aligned, validated data for a classification comparison.
+
+    Attributes
+    ----------
+    task:
+        ``"binary"`` or ``"multiclass"``.
+    classes:
+        The one label set every model is scored on, as strings, in sorted order (numerically when
+        every label is a number).
+    positive_label:
+        Binary tasks: the positive class (an element of ``classes``); ``None`` for multiclass.
+    ids:
+        ``(n,)`` example ids as strings (row numbers, as strings, when the files have no ids).
+    y_true:
+        ``(n,)`` integer codes into ``classes``.
+    models:
+        Every model version, in the order given; the first is the default baseline.
+    metadata:
+        ``n`` rows of slicing columns, aligned with ``ids`` (index 0..n-1).
+    warnings:
+        Things the user must know about the input (for example pairing by row order).
+    """
+
+    task: str
+    classes: tuple[str, ...]
+    positive_label: str | None
+    ids: np.ndarray
+    y_true: np.ndarray
+    models: tuple[ModelData, ...]
+    metadata: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def n_examples(self) -> int:
+        """Number of aligned examples."""
+        return int(self.y_true.shape[0])
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        """Model names in the order given."""
+        return tuple(model.name for model in self.models)
+
+    def model(self, name: str) -> ModelData:
+        """Return the model called ``name``."""
+        for model in self.models:
+            if model.name == name:
+                return model
+        raise KeyError(name)

@@ -1,0 +1,145 @@
+"""Shared inference helpers: seeds, bootstrap intervals, normal and t intervals, verdicts."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+from scipy import stats
+
+from ._resampling import (
+    CellTable,
+    Statistic,
+    bca_interval,
+    bootstrap_statistics,
+    jackknife_statistics,
+    percentile_interval,
+)
+from ._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNDEFINED, VERDICT_WORSE, Difference, Estimate, Settings
+
+__all__ = [
+    "parallel_map",
+    "verdict",
+    "rng_for",
+    "resampled_intervals",
+    "contain",
+    "make_estimate",
+    "make_difference",
+    "normal_interval",
+    "t_interval",
+    "jackknife_std_error",
+]
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def parallel_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """``[function(item) for item in items]`` on one thread per core (numpy work releases the GIL)."""
+    items = list(items)
+    workers = min(len(items), os.cpu_count() or 1)
+    if workers <= 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, items))
+
+
+def verdict(difference: float, p_value: float, *, alpha: float, higher_is_better: bool) -> str:
+    """``"better"``, ``"worse"`` or ``"no significant difference"`` for a candidate-minus-baseline value.
+
+    Examples
+    --------
+    >>> verdict(-0.02, 0.01, alpha=0.05, higher_is_better=False)
+    'better'
+    """
+    if not np.isfinite(p_value) or not np.isfinite(difference):
+        return VERDICT_UNDEFINED
+    if p_value >= alpha or difference == 0:
+        return VERDICT_NONE
+    return VERDICT_BETTER if (difference > 0) == higher_is_better else VERDICT_WORSE
+
+
+def rng_for(settings: Settings, stream: int, index: int) -> np.random.Generator:
+    """Independent, reproducible generator for one family of draws."""
+    return np.random.default_rng([settings.seed, stream, index])
+
+
+def resampled_intervals(
+    table: CellTable, statistic: Statistic, settings: Settings, rng: np.random.Generator, *, basic: bool = False
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray], str]:
+    """Point values, interval bounds and replicates of a cell-count statistic.
+
+    ``basic`` asks for the basic (reverse percentile) interval instead of the percentile one: it
+    corrects the bias of a statistic like ECE, whose resampled values all lie above the estimate
+    when the model is well calibrated.
+    """
+    point = {name: values[0] for name, values in statistic(table.aggregates(table.counts.astype(float))).items()}
+    replicates = bootstrap_statistics(table, statistic, resamples=settings.resamples, rng=rng)
+    low: dict[str, np.ndarray] = {}
+    high: dict[str, np.ndarray] = {}
+    if settings.ci_method == "bca":
+        jackknife = jackknife_statistics(table, statistic)
+        for name in point:
+            low[name], high[name] = bca_interval(replicates[name], point[name], jackknife[name], table.counts,
+                                                 confidence=settings.confidence)
+        method = "bootstrap BCa"
+    else:
+        if basic:
+            # Reflecting the replicates about the estimate turns the percentile interval (and the
+            # p-value read off the same replicates) into the basic bootstrap's.
+            replicates = {name: 2 * point[name] - values for name, values in replicates.items()}
+        for name in point:
+            low[name], high[name] = percentile_interval(replicates[name], confidence=settings.confidence)
+        method = "bootstrap basic" if basic else "bootstrap percentile"
+    return point, low, high, replicates, method
+
+
+def contain(value: float, low: float, high: float) -> tuple[float, float]:
+    """Extend an interval to contain its estimate (a percentile interval of a biased statistic may not)."""
+    if not np.isfinite(value):
+        return float("nan"), float("nan")
+    return float(min(low, value)) if np.isfinite(low) else low, float(max(high, value)) if np.isfinite(high) else high
+
+
+def make_estimate(value: float, low: float, high: float, method: str) -> Estimate:
+    """An :class:`Estimate` whose interval is extended to contain its value."""
+    low, high = contain(float(value), float(low), float(high))
+    return Estimate(value=float(value), ci_low=low, ci_high=high, method=method)
+
+
+def normal_interval(value: float, std_error: float, confidence: float, bounds: tuple[float, float]) -> tuple[float, float]:
+    """``value +- z * std_error`` clipped to ``bounds``."""
+    z = stats.norm.ppf(0.5 + confidence / 2.0)
+    return max(bounds[0], value - z * std_error), min(bounds[1], value + z * std_error)
+
+
+def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
+    """Mean and t interval of per-example values."""
+    n = values.shape[0]
+    mean = float(values.mean())
+    if n < 2:
+        return mean, float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * values.std(ddof=1) / np.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def jackknife_std_error(leave_one_out: np.ndarray) -> float:
+    """Jackknife standard error from leave-one-out values (Efron & Stein 1981)."""
+    n = leave_one_out.shape[0]
+    return float(np.sqrt((n - 1) / n * np.sum((leave_one_out - leave_one_out.mean()) ** 2)))
+
+
+def make_difference(
+    name: str, difference: float, low: float, high: float, p_value: float, test: str, method: str,
+    baseline_value: float, candidate_value: float,
+) -> Difference:
+    """A :class:`Difference` whose adjusted p-value and verdict are filled in later."""
+    low, high = contain(float(difference), float(low), float(high))
+    return Difference(
+        difference=float(difference), ci_low=low, ci_high=high, p_value=float(p_value),
+        p_value_adjusted=float(p_value), test=test, verdict=VERDICT_UNDEFINED, method=method,
+        baseline_value=float(baseline_value), candidate_value=float(candidate_value),
+    )

@@ -1,0 +1,299 @@
+"""Turning a :class:`ComparisonReport` into JSON-ready dicts, plain-language verdicts and Markdown."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, fields, is_dataclass
+from typing import Any
+
+from ._metrics import METRICS, PER_CLASS_METRICS
+from ._results import VERDICT_BETTER, VERDICT_WORSE, Comparison, ComparisonReport, Difference
+
+__all__ = ["SCHEMA_VERSION", "report_to_dict", "verdict_sentence", "report_to_markdown", "format_number"]
+
+SCHEMA_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    """Recursively make a value JSON-safe: NaN and infinities become None, tuples lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {str(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(item) for item in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return _clean({f.name: getattr(value, f.name) for f in fields(value)})
+    return value
+
+
+def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
+    """The report as JSON-ready nested dicts (the schema documented in the README).
+
+    Examples
+    --------
+    >>> import json
+    >>> # json.dumps(report_to_dict(report), allow_nan=False) never fails: NaN becomes null.
+    """
+    models = {}
+    for name, model in report.models.items():
+        per_class: dict[str, Any] = {}
+        for label, values in model.per_class.items():
+            per_class[label] = {metric: asdict(estimate) for metric, estimate in values.items()}
+            per_class[label]["support"] = model.support[label]
+        models[name] = {
+            "source": model.source,
+            "metrics": {metric: asdict(estimate) for metric, estimate in model.metrics.items()},
+            "per_class": per_class,
+            "confusion_matrix": asdict(model.confusion_matrix),
+            "thresholds": {label: asdict(curve) for label, curve in model.thresholds.items()},
+            "calibration": None if model.calibration is None else asdict(model.calibration),
+        }
+    comparisons = []
+    for comparison in report.comparisons:
+        entry = {f.name: getattr(comparison, f.name) for f in fields(comparison)}
+        entry["slices"] = list(comparison.slices)
+        # Each comparison also carries its two models' curves, so an entry reads on its own.
+        pair = (comparison.baseline, comparison.candidate)
+        entry["thresholds"] = {name: models[name]["thresholds"] for name in pair}
+        entry["calibration"] = {name: models[name]["calibration"] for name in pair}
+        comparisons.append(entry)
+    return _clean({
+        "schema_version": SCHEMA_VERSION,
+        "task": report.task,
+        "n_examples": report.n_examples,
+        "classes": list(report.classes),
+        "positive_label": report.positive_label,
+        "baseline": report.baseline,
+        "settings": asdict(report.settings),
+        "models": models,
+        "comparisons": comparisons,
+        "warnings": list(report.warnings),
+    })
+
+
+def format_number(value: float, *, signed: bool = False, digits: int = 3) -> str:
+    """A number for reading: fixed decimals, an explicit sign for differences, "n/a" when undefined.
+
+    Examples
+    --------
+    >>> format_number(0.03125, signed=True)
+    '+0.031'
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _format_p(p: float) -> str:
+    """A p-value for reading: three decimals, four below 0.01, ``< 0.0001`` below that."""
+    if p is None or not math.isfinite(p):
+        return "n/a"
+    return "< 0.0001" if p < 1e-4 else f"{p:.4f}" if p < 0.01 else f"{p:.3f}"
+
+
+def _p_clause(p: float) -> str:
+    """``p = 0.012`` or ``p < 0.0001`` for a sentence."""
+    text = _format_p(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def _describe(name: str, diff: Difference, level: int) -> str:
+    return (f"{METRICS[name].title if name in METRICS else name}: {format_number(diff.difference, signed=True)} "
+            f"({level}% CI {format_number(diff.ci_low, signed=True)} to {format_number(diff.ci_high, signed=True)}, "
+            f"{diff.test} {_p_clause(diff.p_value_adjusted)})")
+
+
+def verdict_sentence(comparison: Comparison, report: ComparisonReport) -> str:
+    """A plain-language verdict for one candidate: the primary metric first, then trade-offs.
+
+    Returns
+    -------
+    str
+        For example ``"finetuned is significantly better than base on F1 (macro): +0.031 (95% CI
+        +0.024 to +0.038, paired bootstrap p = 0.0002); but significantly worse on recall of class
+        '3': ..."``.
+    """
+    settings = report.settings
+    level = round(settings.confidence * 100)
+    primary = settings.primary_metric
+    diff = comparison.metrics.get(primary)
+    if diff is None:
+        head = f"{comparison.candidate} has no value of {primary} to compare with {comparison.baseline}"
+    elif diff.verdict == VERDICT_BETTER:
+        head = f"{comparison.candidate} is significantly better than {comparison.baseline} on " + _describe(
+            primary, diff, level)
+    elif diff.verdict == VERDICT_WORSE:
+        head = f"{comparison.candidate} is significantly worse than {comparison.baseline} on " + _describe(
+            primary, diff, level)
+    else:
+        head = (f"{comparison.candidate} shows no significant difference from {comparison.baseline} on "
+                + _describe(primary, diff, level))
+    against = VERDICT_WORSE if diff is not None and diff.verdict == VERDICT_BETTER else VERDICT_BETTER
+    word = "worse" if against == VERDICT_WORSE else "better"
+    others = [f"{METRICS[name].title}" for name, d in comparison.metrics.items() if d.verdict == against]
+    per_class = [f"{metric} of class '{label}' ({format_number(values[metric].difference, signed=True)})"
+                 for label, values in comparison.per_class.items() for metric in ("recall",)
+                 if values[metric].verdict == against]
+    tail = []
+    if others:
+        tail.append(f"significantly {word} on " + ", ".join(others))
+    if per_class:
+        tail.append(f"significantly {word} on " + ", ".join(per_class))
+    return head + ("; but " + "; ".join(tail) if tail else "") + "."
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def report_to_markdown(report: ComparisonReport) -> str:
+    """The report as Markdown: verdicts first, then metrics, differences, per-class changes, warnings."""
+    settings = report.settings
+    level = round(settings.confidence * 100)
+    names = list(report.models)
+    lines = [f"# Model comparison: {', '.join(names[1:])} vs {report.baseline}", ""]
+    lines.append(f"{report.task.capitalize()} task, {len(report.classes)} classes, {report.n_examples:,} paired "
+                 f"examples. {level}% confidence intervals; verdicts at alpha {settings.alpha} after "
+                 f"{settings.correction} correction; {settings.resamples:,} bootstrap resamples, seed {settings.seed}.")
+    lines += ["", "## Verdict", ""]
+    lines += [f"- {verdict_sentence(comparison, report)}" for comparison in report.comparisons]
+    lines += _worse_section(report)
+    if report.warnings:
+        lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in report.warnings]
+    lines += _flips_and_power_section(report)
+    lines += ["", "## Metrics", ""]
+    rows = []
+    for metric, info in METRICS.items():
+        cells = []
+        for name in names:
+            estimate = report.models[name].metrics.get(metric)
+            cells.append("n/a" if estimate is None else
+                         f"{format_number(estimate.value)} [{format_number(estimate.ci_low)}, "
+                         f"{format_number(estimate.ci_high)}]")
+        if any(cell != "n/a" for cell in cells):
+            rows.append([info.title + ("" if info.higher_is_better else " (lower is better)")] + cells)
+    lines += _table(["metric"] + names, rows)
+    for comparison in report.comparisons:
+        lines += ["", f"## Differences: {comparison.candidate} - {comparison.baseline}", ""]
+        rows = [[METRICS[metric].title, format_number(d.difference, signed=True),
+                 f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]",
+                 _format_p(d.p_value), _format_p(d.p_value_adjusted), d.test, d.verdict]
+                for metric, d in comparison.metrics.items()]
+        lines += _table(["metric", "difference", f"{level}% CI", "p", "p adjusted", "test", "verdict"], rows)
+        test = comparison.accuracy_test
+        lines += ["", f"Discordant examples: {test.baseline_only:,} right only by {comparison.baseline}, "
+                      f"{test.candidate_only:,} right only by {comparison.candidate} (McNemar exact "
+                      f"{_p_clause(test.p_value)}, mid-{_p_clause(test.mid_p_value)})."]
+        lines += ["", f"### Per class: {comparison.candidate} - {comparison.baseline}", ""]
+        rows = []
+        support = report.models[report.baseline].support
+        for label, values in comparison.per_class.items():
+            row = [label, f"{support[label]:,}"]
+            for metric in PER_CLASS_METRICS:
+                d = values[metric]
+                mark = " ▲" if d.verdict == VERDICT_BETTER else " ▼" if d.verdict == VERDICT_WORSE else ""
+                row.append(f"{format_number(d.difference, signed=True)} [{format_number(d.ci_low, signed=True)}, "
+                           f"{format_number(d.ci_high, signed=True)}]{mark}")
+            rows.append(row)
+        lines += _table(["class", "support"] + [f"{m} difference" for m in PER_CLASS_METRICS], rows)
+        lines += ["", f"▲/▼: significantly better/worse after {settings.correction} correction across classes."]
+    lines += _slices_section(report)
+    lines += _thresholds_section(report)
+    lines += _calibration_section(report)
+    return "\n".join(lines) + "\n"
+
+
+def _worse_section(report: ComparisonReport) -> list[str]:
+    """Classes and slices where a candidate is significantly worse: the trade-offs a headline hides."""
+    lines = ["", "## What got significantly worse", ""]
+    found = False
+    for comparison in report.comparisons:
+        for label, values in comparison.per_class.items():
+            for metric, d in values.items():
+                if d.verdict == VERDICT_WORSE:
+                    found = True
+                    lines.append(f"- {comparison.candidate}: {metric} of class '{label}' "
+                                 f"{format_number(d.baseline_value)} -> {format_number(d.candidate_value)} "
+                                 f"({format_number(d.difference, signed=True)}, adjusted {_p_clause(d.p_value_adjusted)})")
+        for entry in comparison.slices:
+            for metric, m in entry.metrics.items():
+                if m.difference.verdict == VERDICT_WORSE:
+                    found = True
+                    lines.append(f"- {comparison.candidate}: {metric} on {entry.column} = {entry.value} (n = {entry.n:,}) "
+                                 f"{format_number(m.baseline.value)} -> {format_number(m.candidate.value)} "
+                                 f"({format_number(m.difference.difference, signed=True)}, adjusted "
+                                 f"{_p_clause(m.difference.p_value_adjusted)})")
+    if not found:
+        lines.append("Nothing: no class or slice is significantly worse after correction.")
+    return lines
+
+
+def _flips_and_power_section(report: ComparisonReport) -> list[str]:
+    lines = ["", "## Flips and power", ""]
+    for comparison in report.comparisons:
+        if comparison.flips is not None:
+            flips = comparison.flips
+            lines.append(f"- {comparison.candidate} vs {comparison.baseline}: {flips.regressions:,} regressions "
+                         f"(right before, wrong now) and {flips.improvements:,} improvements.")
+        if comparison.power is not None:
+            power = comparison.power
+            lines.append(f"- Minimum detectable accuracy difference at {power.power:.0%} power, alpha {power.alpha}: "
+                         f"{format_number(power.minimum_detectable_difference)} (observed "
+                         f"{format_number(power.observed_difference, signed=True)}).")
+    return lines
+
+
+def _slices_section(report: ComparisonReport, *, limit: int = 15) -> list[str]:
+    lines: list[str] = []
+    for comparison in report.comparisons:
+        if not comparison.slices:
+            continue
+        primary = report.settings.primary_metric
+        metric = primary if primary in comparison.slices[0].metrics else "f1_macro"
+        lines += ["", f"## Slices: {comparison.candidate} - {comparison.baseline} on {METRICS[metric].title}", "",
+                  "Worst first; slices under the minimum size are marked and not tested."]
+        rows = []
+        for entry in comparison.slices[:limit]:
+            m = entry.metrics[metric]
+            rows.append([entry.column, entry.value, f"{entry.n:,}", format_number(m.baseline.value),
+                         format_number(m.candidate.value),
+                         f"{format_number(m.difference.difference, signed=True)} [{format_number(m.difference.ci_low, signed=True)}, "
+                         f"{format_number(m.difference.ci_high, signed=True)}]",
+                         _format_p(m.difference.p_value_adjusted), m.difference.verdict])
+        lines += [""] + _table(["column", "value", "n", comparison.baseline, comparison.candidate, "difference",
+                                "p adjusted", "verdict"], rows)
+        if len(comparison.slices) > limit:
+            lines.append(f"\n({len(comparison.slices) - limit} more slices in the JSON output.)")
+    return lines
+
+
+def _thresholds_section(report: ComparisonReport, *, limit: int = 10) -> list[str]:
+    rows = []
+    for name, model in report.models.items():
+        for label, curve in list(model.thresholds.items())[:limit]:
+            for point in curve.operating_points:
+                rows.append([name, label, point.name, format_number(point.threshold), format_number(point.precision),
+                             format_number(point.recall), format_number(point.f1)])
+    if not rows:
+        return []
+    return ["", "## Operating points (one-vs-rest)", ""] + _table(
+        ["model", "class", "point", "threshold", "precision", "recall", "F1"], rows)
+
+
+def _calibration_section(report: ComparisonReport) -> list[str]:
+    rows = []
+    for name, model in report.models.items():
+        if model.calibration is not None:
+            ece = model.metrics.get("expected_calibration_error")
+            interval = "" if ece is None else f" [{format_number(ece.ci_low)}, {format_number(ece.ci_high)}]"
+            busiest = int(max(range(len(model.calibration.count)), key=lambda i: model.calibration.count[i]))
+            rows.append([name, format_number(model.calibration.ece) + interval,
+                         f"{model.calibration.lower[busiest]:.2f}-{model.calibration.upper[busiest]:.2f}: "
+                         f"confidence {format_number(model.calibration.mean_confidence[busiest])}, accuracy "
+                         f"{format_number(model.calibration.accuracy[busiest])}"])
+    if not rows:
+        return []
+    return ["", "## Calibration", ""] + _table(["model", "ECE [CI]", "fullest bin"], rows)

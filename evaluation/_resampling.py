@@ -1,0 +1,223 @@
+"""Bootstrap and jackknife over cell counts instead of rows.
+
+A metric that depends on the data only through the counts of a few kinds of example ("cells", such
+as (true label, baseline prediction, candidate prediction)) can be bootstrapped exactly by drawing
+the cell counts from a multinomial distribution: resampling ``n`` rows with replacement and counting
+them per cell gives the same distribution. Each statistic here is linear in the cell counts up to a
+final non-linear step: ``aggregates = counts @ design`` (per-class true positives, predicted counts,
+bin sums, ...) and then ``metric = f(aggregates)``. One resample therefore costs O(cells), not
+O(rows).
+
+The jackknife (leave one example out) has the same closed form: removing an example of cell ``j``
+subtracts row ``j`` of the design from the aggregates, so there are only as many distinct
+leave-one-out values as cells, each weighted by its count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from scipy.special import ndtr, ndtri
+
+__all__ = [
+    "CellTable",
+    "cell_table",
+    "bootstrap_statistics",
+    "jackknife_statistics",
+    "percentile_interval",
+    "bca_interval",
+    "bootstrap_p_value",
+]
+
+Statistic = Callable[[np.ndarray], dict[str, np.ndarray]]
+
+# Upper bound on the elements of one batch of resampled counts (keeps memory near 160 MB).
+_BATCH_ELEMENTS = 20_000_000
+
+
+@dataclass(frozen=True)
+class CellTable:
+    """Distinct cells, their counts and the design mapping cell counts to aggregates.
+
+    Attributes
+    ----------
+    counts:
+        ``(m,)`` number of examples in each non-empty cell.
+    design:
+        ``(m, q)`` sparse matrix; ``counts @ design`` gives the ``q`` aggregates of the data.
+    """
+
+    counts: np.ndarray
+    design: sparse.csr_matrix
+
+    @property
+    def n(self) -> int:
+        """Number of examples."""
+        return int(self.counts.sum())
+
+    def aggregates(self, weights: np.ndarray) -> np.ndarray:
+        """``weights @ design`` for a ``(b, m)`` (or ``(m,)``) array of cell weights."""
+        return np.asarray((self.design.T @ np.atleast_2d(weights).T).T)
+
+
+def cell_table(keys: np.ndarray, design_of: Callable[[np.ndarray], sparse.csr_matrix], *, key_space: int) -> CellTable:
+    """Group examples by an integer cell key and build the design of the occupied cells.
+
+    Parameters
+    ----------
+    keys:
+        ``(n,)`` non-negative integer key of each example's cell.
+    design_of:
+        Function from the ``(m,)`` occupied keys to their ``(m, q)`` design rows.
+    key_space:
+        Exclusive upper bound of the keys; small key spaces are counted with ``bincount``.
+    """
+    if key_space <= 8 * keys.shape[0] + 1_000_000:
+        all_counts = np.bincount(keys, minlength=key_space)
+        occupied = np.flatnonzero(all_counts)
+        counts = all_counts[occupied]
+    else:
+        occupied, counts = np.unique(keys, return_counts=True)
+    return CellTable(counts=counts.astype(np.int64), design=sparse.csr_matrix(design_of(occupied)))
+
+
+def _multinomial_batches(counts: np.ndarray, resamples: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
+    """Yield ``(b, m)`` multinomial draws of ``n`` examples over the cells, ``resamples`` rows in all."""
+    n = int(counts.sum())
+    probabilities = counts / n
+    batch = max(1, _BATCH_ELEMENTS // max(1, counts.shape[0]))
+    done = 0
+    while done < resamples:
+        size = min(batch, resamples - done)
+        yield rng.multinomial(n, probabilities, size=size)
+        done += size
+
+
+def bootstrap_statistics(
+    table: CellTable, statistic: Statistic, *, resamples: int, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Bootstrap distribution of every statistic, drawing cell counts from a multinomial.
+
+    Parameters
+    ----------
+    table:
+        Cells, counts and design.
+    statistic:
+        Maps ``(b, q)`` aggregates to a dict of arrays with leading dimension ``b``.
+    resamples:
+        Number of bootstrap resamples.
+    rng:
+        Source of randomness; the same generator state gives the same numbers.
+
+    Returns
+    -------
+    dict
+        Name -> array with leading dimension ``resamples``.
+    """
+    parts: dict[str, list[np.ndarray]] = {}
+    for weights in _multinomial_batches(table.counts, resamples, rng):
+        for name, values in statistic(table.aggregates(weights)).items():
+            parts.setdefault(name, []).append(values)
+    return {name: np.concatenate(values, axis=0) for name, values in parts.items()}
+
+
+def jackknife_statistics(table: CellTable, statistic: Statistic) -> dict[str, np.ndarray]:
+    """Leave-one-out values of every statistic, one per cell (weight: the cell's count).
+
+    Returns
+    -------
+    dict
+        Name -> array with leading dimension ``m`` (the cells); pair with ``table.counts``.
+    """
+    full = table.aggregates(table.counts.astype(float))
+    parts: dict[str, list[np.ndarray]] = {}
+    m = table.counts.shape[0]
+    batch = max(1, _BATCH_ELEMENTS // max(1, table.design.shape[1]))
+    for start in range(0, m, batch):
+        rows = table.design[start:start + batch].toarray()
+        for name, values in statistic(full - rows).items():
+            parts.setdefault(name, []).append(values)
+    return {name: np.concatenate(values, axis=0) for name, values in parts.items()}
+
+
+def percentile_interval(replicates: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval along axis 0, ignoring resamples where the statistic is undefined (NaN)."""
+    tail = (1.0 - confidence) / 2.0
+    with np.errstate(invalid="ignore"):
+        low, high = np.nanquantile(replicates, [tail, 1.0 - tail], axis=0) if replicates.size else (np.nan, np.nan)
+    return np.asarray(low), np.asarray(high)
+
+
+def bca_interval(
+    replicates: np.ndarray,
+    estimate: np.ndarray,
+    jackknife: np.ndarray,
+    weights: np.ndarray,
+    *,
+    confidence: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bias-corrected and accelerated interval (Efron 1987), as ``scipy.stats.bootstrap(method="BCa")``.
+
+    Parameters
+    ----------
+    replicates:
+        ``(B, ...)`` bootstrap values.
+    estimate:
+        ``(...)`` value on the original data.
+    jackknife:
+        ``(m, ...)`` distinct leave-one-out values.
+    weights:
+        ``(m,)`` how many examples give each leave-one-out value.
+    """
+    valid = np.isfinite(replicates)
+    n_valid = valid.sum(axis=0)
+    below = np.where(valid, replicates < estimate, False).sum(axis=0)
+    at_or_below = np.where(valid, replicates <= estimate, False).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z0 = ndtri((below + at_or_below) / (2.0 * n_valid))
+        w = weights.reshape((-1,) + (1,) * (jackknife.ndim - 1)).astype(float)
+        mean = (w * jackknife).sum(axis=0) / w.sum()
+        deviation = mean - jackknife
+        acceleration = (w * deviation**3).sum(axis=0) / (6.0 * ((w * deviation**2).sum(axis=0)) ** 1.5)
+        acceleration = np.where(np.isfinite(acceleration), acceleration, 0.0)
+        tail = (1.0 - confidence) / 2.0
+        bounds = []
+        for z_alpha in (ndtri(tail), ndtri(1.0 - tail)):
+            shifted = z0 + z_alpha
+            bounds.append(ndtr(z0 + shifted / (1.0 - acceleration * shifted)))
+    low = _nan_quantile_per_column(replicates, bounds[0])
+    high = _nan_quantile_per_column(replicates, bounds[1])
+    return low, high
+
+
+def _nan_quantile_per_column(replicates: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Quantile of each column of ``replicates`` at its own level (NaN level or data gives NaN)."""
+    flat = replicates.reshape(replicates.shape[0], -1)
+    flat_levels = np.broadcast_to(levels, replicates.shape[1:]).reshape(-1)
+    out = np.full(flat.shape[1], np.nan)
+    for column in range(flat.shape[1]):
+        values = flat[:, column]
+        values = values[np.isfinite(values)]
+        level = flat_levels[column]
+        if values.size and np.isfinite(level):
+            out[column] = np.quantile(values, level)
+    return out.reshape(replicates.shape[1:])
+
+
+def bootstrap_p_value(replicates: np.ndarray) -> np.ndarray:
+    """Two-sided paired-bootstrap p-value of "the difference is zero", along axis 0.
+
+    The p-value is the smallest ``alpha`` at which the percentile interval of the difference
+    excludes zero: ``min(1, 2 min(#{d* <= 0} + 1, #{d* >= 0} + 1) / (B + 1))``; identical models
+    (every ``d* = 0``) give 1.
+    """
+    valid = np.isfinite(replicates)
+    total = valid.sum(axis=0)
+    at_most = np.where(valid, replicates <= 0, False).sum(axis=0)
+    at_least = np.where(valid, replicates >= 0, False).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = 2.0 * (np.minimum(at_most, at_least) + 1.0) / (total + 1.0)
+    return np.where(total > 0, np.minimum(1.0, p), np.nan)

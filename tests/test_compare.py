@@ -1,0 +1,282 @@
+"""The engine end to end on in-memory data: reference values, invariances and coverage."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+from sklearn import metrics as skm
+from statsmodels.stats.contingency_tables import mcnemar
+
+from evaluation import METRICS, EvaluationError, Settings, compare, report_to_dict
+from evaluation._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE
+
+from .helpers import assert_close_documents, make_data, two_models
+
+FAST = Settings(resamples=400)
+
+
+@pytest.fixture(scope="module")
+def multiclass_report():
+    data = two_models(600, 4, seed=3)
+    return data, compare(data, settings=Settings(resamples=2000, seed=7))
+
+
+def test_point_values_equal_scikit_learn(multiclass_report):
+    data, report = multiclass_report
+    labels = list(range(len(data.classes)))
+    for model in data.models:
+        metrics = report.models[model.name].metrics
+        y, p, s = data.y_true, model.y_pred, model.y_score
+        expected = {
+            "accuracy": skm.accuracy_score(y, p),
+            "balanced_accuracy": skm.balanced_accuracy_score(y, p),
+            "f1_macro": skm.f1_score(y, p, labels=labels, average="macro", zero_division=0),
+            "precision_weighted": skm.precision_score(y, p, labels=labels, average="weighted", zero_division=0),
+            "matthews_corrcoef": skm.matthews_corrcoef(y, p),
+            "cohen_kappa": skm.cohen_kappa_score(y, p),
+            "roc_auc": skm.roc_auc_score(y, s, multi_class="ovr", average="macro"),
+            "average_precision": skm.average_precision_score(np.eye(4)[y], s, average="macro"),
+            "log_loss": skm.log_loss(y, s, labels=labels),
+            "brier_score": skm.brier_score_loss(y, s, labels=labels),
+        }
+        for name, value in expected.items():
+            assert metrics[name].value == pytest.approx(value, abs=1e-12), name
+        recall = skm.recall_score(y, p, labels=labels, average=None, zero_division=0)
+        for i, label in enumerate(data.classes):
+            assert report.models[model.name].per_class[label]["recall"].value == pytest.approx(recall[i], abs=1e-12)
+
+
+def test_accuracy_difference_uses_mcnemar_exact_as_statsmodels(multiclass_report):
+    data, report = multiclass_report
+    base_right = data.models[0].y_pred == data.y_true
+    cand_right = data.models[1].y_pred == data.y_true
+    table = [[np.sum(base_right & cand_right), np.sum(base_right & ~cand_right)],
+             [np.sum(~base_right & cand_right), np.sum(~base_right & ~cand_right)]]
+    diff = report.comparisons[0].metrics["accuracy"]
+    assert diff.test == "McNemar exact"
+    assert diff.p_value == pytest.approx(mcnemar(table, exact=True).pvalue, rel=1e-12)
+    assert diff.difference == pytest.approx(cand_right.mean() - base_right.mean(), abs=1e-12)
+
+
+def test_log_loss_difference_is_scipy_paired_t_test(multiclass_report):
+    data, report = multiclass_report
+    y = data.y_true
+    per_example = [-np.log(np.clip(m.y_score[np.arange(y.size), y], 1e-16, 1)) for m in data.models]
+    reference = stats.ttest_rel(per_example[1], per_example[0])
+    diff = report.comparisons[0].metrics["log_loss"]
+    assert diff.p_value == pytest.approx(reference.pvalue, rel=1e-9)
+    ci = reference.confidence_interval(0.95)
+    assert (diff.ci_low, diff.ci_high) == pytest.approx((ci.low, ci.high), rel=1e-9)
+
+
+def test_every_metric_has_an_interval_containing_it_and_names_its_method(multiclass_report):
+    _, report = multiclass_report
+    for model in report.models.values():
+        assert list(model.metrics) == list(METRICS)
+        for estimate in model.metrics.values():
+            assert estimate.ci_low <= estimate.value <= estimate.ci_high
+            assert estimate.ci_high - estimate.ci_low > 0
+            assert estimate.method
+    for diff in report.comparisons[0].metrics.values():
+        assert diff.ci_low <= diff.difference <= diff.ci_high
+        assert diff.test and diff.method
+
+
+def test_stronger_candidate_is_judged_better(multiclass_report):
+    _, report = multiclass_report
+    metrics = report.comparisons[0].metrics
+    for name in ("accuracy", "f1_macro", "roc_auc", "log_loss", "brier_score"):
+        assert metrics[name].verdict == VERDICT_BETTER, name
+    assert metrics["log_loss"].difference < 0
+
+
+def test_same_seed_same_numbers_and_other_seed_other_resamples():
+    data = two_models(300, 3, seed=1, probabilities=False)
+    first = report_to_dict(compare(data, settings=Settings(resamples=300, seed=5)))
+    again = report_to_dict(compare(data, settings=Settings(resamples=300, seed=5)))
+    other = report_to_dict(compare(data, settings=Settings(resamples=300, seed=6)))
+    assert first == again
+    assert first["models"]["base"]["metrics"]["f1_macro"] != other["models"]["base"]["metrics"]["f1_macro"]
+
+
+def test_identical_models_give_zero_difference_and_p_one():
+    data = two_models(400, 3, seed=2)
+    same = make_data(data.y_true, {"base": data.models[0].y_pred, "copy": data.models[0].y_pred.copy()},
+                     {"base": data.models[0].y_score, "copy": data.models[0].y_score.copy()})
+    report = compare(same, settings=FAST)
+    for name, diff in report.comparisons[0].metrics.items():
+        assert diff.difference == 0, name
+        assert diff.p_value == 1, name
+        assert diff.verdict == VERDICT_NONE
+    for values in report.comparisons[0].per_class.values():
+        for diff in values.values():
+            assert diff.difference == 0 and diff.p_value == 1
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), k=st.integers(2, 5))
+def test_row_order_changes_nothing(seed, k):
+    data = two_models(120, k, seed=seed)
+    order = np.random.default_rng(seed).permutation(120)
+    shuffled = make_data(data.y_true[order], {m.name: m.y_pred[order] for m in data.models},
+                         {m.name: m.y_score[order] for m in data.models}, ids=data.ids[order])
+    # Cell-count resampling depends on counts only, so even the intervals are identical (up to the
+    # order of floating-point sums).
+    assert_close_documents(report_to_dict(compare(data, settings=FAST)), report_to_dict(compare(shuffled, settings=FAST)))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+def test_renaming_classes_changes_no_value(seed):
+    k = 4
+    data = two_models(150, k, seed=seed)
+    permutation = np.random.default_rng(seed).permutation(k)  # old code -> new code
+    names = ("apple", "kiwi", "fig", "plum")
+    renamed_classes = tuple(sorted(names))
+    new_code = np.array([renamed_classes.index(names[permutation[c]]) for c in range(k)])
+    scores = {}
+    for m in data.models:
+        s = np.empty_like(m.y_score)
+        s[:, new_code] = m.y_score
+        scores[m.name] = s
+    renamed = make_data(new_code[data.y_true], {m.name: new_code[m.y_pred] for m in data.models}, scores,
+                        classes=renamed_classes)
+    before, after = compare(data, settings=FAST), compare(renamed, settings=FAST)
+    for name in METRICS:
+        assert after.models["cand"].metrics[name].value == pytest.approx(before.models["cand"].metrics[name].value,
+                                                                         abs=1e-12)
+        assert after.comparisons[0].metrics[name].difference == pytest.approx(
+            before.comparisons[0].metrics[name].difference, abs=1e-12)
+    for c in range(k):
+        old, new = data.classes[c], names[permutation[c]]
+        assert after.models["base"].per_class[new]["f1"].value == pytest.approx(
+            before.models["base"].per_class[old]["f1"].value)
+
+
+def test_binary_uses_positive_class_for_auc_and_brier():
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 500)
+    scores = {}
+    for name, shift in (("base", 0.5), ("cand", 1.0)):
+        s = 1 / (1 + np.exp(-(rng.normal(size=500) + shift * (2 * y - 1))))
+        scores[name] = np.column_stack([1 - s, s])
+    data = make_data(y, {n: (s[:, 1] >= 0.5).astype(int) for n, s in scores.items()}, scores,
+                     classes=("neg", "pos"), positive_label="pos")
+    report = compare(data, settings=FAST)
+    metrics = report.models["cand"].metrics
+    assert metrics["roc_auc"].value == pytest.approx(skm.roc_auc_score(y, scores["cand"][:, 1]))
+    assert metrics["average_precision"].value == pytest.approx(skm.average_precision_score(y, scores["cand"][:, 1]))
+    assert metrics["brier_score"].value == pytest.approx(skm.brier_score_loss(y, scores["cand"][:, 1]))
+
+
+def test_worse_candidate_fails_and_trade_offs_are_reported():
+    rng = np.random.default_rng(9)
+    n = 3000
+    y = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
+    base = np.where(rng.random(n) < 0.8, y, rng.integers(0, 3, n))
+    # The candidate is better on the frequent classes but forgets the rare class 2.
+    cand = np.where(rng.random(n) < 0.9, y, rng.integers(0, 2, n))
+    cand[(y == 2) & (rng.random(n) < 0.6)] = 0
+    report = compare(make_data(y, {"base": base, "cand": cand}), settings=Settings(resamples=1000))
+    comparison = report.comparisons[0]
+    assert comparison.per_class["2"]["recall"].verdict == VERDICT_WORSE
+    assert comparison.per_class["0"]["recall"].verdict == VERDICT_BETTER
+
+
+def test_models_without_probabilities_get_confusion_metrics_only():
+    data = two_models(200, 3, probabilities=False)
+    report = compare(data, settings=FAST)
+    assert "roc_auc" not in report.models["base"].metrics
+    assert "roc_auc" not in report.comparisons[0].metrics
+    assert "f1_macro" in report.comparisons[0].metrics
+
+
+def test_several_candidates_are_each_compared_and_corrected():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, 800)
+    preds = {name: np.where(rng.random(800) < acc, y, rng.integers(0, 3, 800))
+             for name, acc in (("base", 0.6), ("a", 0.62), ("b", 0.75), ("c", 0.6))}
+    report = compare(make_data(y, preds), settings=Settings(resamples=500, correction="holm"))
+    assert [c.candidate for c in report.comparisons] == ["a", "b", "c"]
+    raw = np.array([c.metrics["f1_macro"].p_value for c in report.comparisons])
+    adjusted = [c.metrics["f1_macro"].p_value_adjusted for c in report.comparisons]
+    from statsmodels.stats.multitest import multipletests
+    assert adjusted == pytest.approx(multipletests(raw, method="holm")[1])
+    assert report.comparisons[1].metrics["f1_macro"].verdict == VERDICT_BETTER
+
+
+def test_baseline_can_be_chosen_and_bad_settings_are_refused():
+    data = two_models(100, 3, probabilities=False)
+    report = compare(data, settings=FAST, baseline="cand")
+    assert report.baseline == "cand" and report.comparisons[0].candidate == "base"
+    with pytest.raises(EvaluationError, match="baseline"):
+        compare(data, baseline="nope")
+    with pytest.raises(EvaluationError, match="confidence"):
+        compare(data, settings=Settings(confidence=95))
+    with pytest.raises(EvaluationError, match="correction"):
+        compare(data, settings=Settings(correction="sidak"))
+
+
+def test_bca_intervals_are_close_to_percentile_for_a_symmetric_case():
+    data = two_models(2000, 3, seed=8, probabilities=False)
+    percentile = compare(data, settings=Settings(resamples=3000))
+    bca = compare(data, settings=Settings(resamples=3000, ci_method="bca"))
+    for name in ("accuracy", "f1_macro"):
+        p, b = percentile.models["base"].metrics[name], bca.models["base"].metrics[name]
+        assert b.method == "bootstrap BCa"
+        assert b.ci_low == pytest.approx(p.ci_low, abs=0.006)
+        assert b.ci_high == pytest.approx(p.ci_high, abs=0.006)
+
+
+def test_json_has_the_documented_shape_and_no_nan(multiclass_report):
+    _, report = multiclass_report
+    document = report_to_dict(report)
+    text = json.dumps(document, allow_nan=False)
+    assert json.loads(text) == document
+    assert {"task", "n_examples", "classes", "baseline", "models", "comparisons", "warnings"} <= set(document)
+    model = document["models"]["base"]
+    assert set(model["metrics"]["accuracy"]) >= {"value", "ci_low", "ci_high", "method"}
+    assert set(model["per_class"]["0"]) == {"precision", "recall", "f1", "support"}
+    comparison = document["comparisons"][0]
+    assert {"candidate", "baseline", "metrics", "per_class", "slices", "flips"} <= set(comparison)
+    assert set(comparison["metrics"]["f1_macro"]) >= {"difference", "ci_low", "ci_high", "p_value", "test", "verdict"}
+
+
+@pytest.mark.slow
+def test_intervals_of_a_difference_cover_the_true_value_about_95_percent():
+    """Simulation: draw test sets from a known population and count how often the intervals cover."""
+    rng = np.random.default_rng(2024)
+    k = 3
+    # Population of (true, baseline, candidate) cells with known probabilities.
+    cells = np.array([(t, b, c) for t in range(k) for b in range(k) for c in range(k)])
+    weights = rng.random(len(cells)) + 4.0 * (cells[:, 0] == cells[:, 2]) + 3.0 * (cells[:, 0] == cells[:, 1])
+    probabilities = weights / weights.sum()
+    base_correct = probabilities[cells[:, 0] == cells[:, 1]].sum()
+    cand_correct = probabilities[cells[:, 0] == cells[:, 2]].sum()
+    true_difference = cand_correct - base_correct
+
+    def population_f1(column: int) -> float:
+        f1 = []
+        for c in range(k):
+            tp = probabilities[(cells[:, 0] == c) & (cells[:, column] == c)].sum()
+            f1.append(2 * tp / (probabilities[cells[:, 0] == c].sum() + probabilities[cells[:, column] == c].sum()))
+        return float(np.mean(f1))
+
+    true_f1_difference = population_f1(2) - population_f1(1)
+    covered_accuracy = covered_f1 = 0
+    repetitions = 300
+    for rep in range(repetitions):
+        draw = cells[rng.choice(len(cells), size=400, p=probabilities)]
+        data = make_data(draw[:, 0], {"base": draw[:, 1], "cand": draw[:, 2]})
+        diff = compare(data, settings=Settings(resamples=1000, seed=rep)).comparisons[0].metrics
+        covered_accuracy += diff["accuracy"].ci_low <= true_difference <= diff["accuracy"].ci_high
+        covered_f1 += diff["f1_macro"].ci_low <= true_f1_difference <= diff["f1_macro"].ci_high
+    assert 0.91 <= covered_accuracy / repetitions <= 0.99
+    assert 0.91 <= covered_f1 / repetitions <= 0.99
+    assert math.isfinite(true_f1_difference)
