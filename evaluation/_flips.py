@@ -1,0 +1,93 @@
+"""Flips: the examples one model gets right and the other wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._data import ClassificationData
+from ._results import FlipCounts, Flips, SliceFlips
+
+__all__ = ["flips", "flip_table", "REGRESSION", "IMPROVEMENT"]
+
+REGRESSION = "regression"
+IMPROVEMENT = "improvement"
+
+
+def _masks(data: ClassificationData, baseline: str, candidate: str) -> tuple[np.ndarray, np.ndarray]:
+    """(regressed, improved): baseline right and candidate wrong; and the reverse."""
+    base_right = data.model(baseline).y_pred == data.y_true
+    cand_right = data.model(candidate).y_pred == data.y_true
+    return base_right & ~cand_right, cand_right & ~base_right
+
+
+def flips(
+    data: ClassificationData, baseline: str, candidate: str, *, slices: dict[str, np.ndarray], max_ids: int
+) -> Flips:
+    """Count and list the flipped examples, overall, per true class and per slice.
+
+    Parameters
+    ----------
+    data:
+        The aligned data.
+    baseline, candidate:
+        Model names.
+    slices:
+        Column -> slice value per example (:func:`evaluation._slices.slice_labels`).
+    max_ids:
+        At most this many ids of each kind are listed.
+    """
+    regressed, improved = _masks(data, baseline, candidate)
+    k = len(data.classes)
+    regressed_by_class = np.bincount(data.y_true[regressed], minlength=k)
+    improved_by_class = np.bincount(data.y_true[improved], minlength=k)
+    by_slice = []
+    for column, labels in slices.items():
+        for value in pd.unique(labels):
+            mask = labels == value
+            by_slice.append(SliceFlips(column=column, value=str(value), regressions=int(np.sum(regressed & mask)),
+                                       improvements=int(np.sum(improved & mask))))
+    regression_ids = data.ids[regressed]
+    improvement_ids = data.ids[improved]
+    return Flips(
+        regressions=int(regressed.sum()),
+        improvements=int(improved.sum()),
+        by_class={label: FlipCounts(int(regressed_by_class[i]), int(improved_by_class[i]))
+                  for i, label in enumerate(data.classes)},
+        by_slice=tuple(by_slice),
+        regression_ids=tuple(str(i) for i in regression_ids[:max_ids]),
+        improvement_ids=tuple(str(i) for i in improvement_ids[:max_ids]),
+        ids_truncated=bool(regression_ids.shape[0] > max_ids or improvement_ids.shape[0] > max_ids),
+    )
+
+
+def flip_table(data: ClassificationData, baseline: str, candidate: str) -> pd.DataFrame:
+    """Every flipped example as a row: id, kind, true label, both predictions and confidences, metadata.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id``, ``kind`` (``"regression"`` or ``"improvement"``), ``label``,
+        ``baseline_prediction``, ``candidate_prediction``, ``baseline_confidence`` and
+        ``candidate_confidence`` (probability given to the predicted class, when available), then
+        the metadata columns; regressions first.
+    """
+    regressed, improved = _masks(data, baseline, candidate)
+    rows = np.concatenate([np.flatnonzero(regressed), np.flatnonzero(improved)])
+    classes = np.asarray(data.classes, dtype=object)
+    base, cand = data.model(baseline), data.model(candidate)
+    table = pd.DataFrame({
+        "id": data.ids[rows],
+        "kind": [REGRESSION] * int(regressed.sum()) + [IMPROVEMENT] * int(improved.sum()),
+        "label": classes[data.y_true[rows]],
+        "baseline_prediction": classes[base.y_pred[rows]],
+        "candidate_prediction": classes[cand.y_pred[rows]],
+    })
+    for column, model in (("baseline_confidence", base), ("candidate_confidence", cand)):
+        if model.y_score is not None:
+            table[column] = model.y_score[rows, model.y_pred[rows]]
+    metadata = data.metadata.iloc[rows].reset_index(drop=True)
+    for column in metadata.columns:
+        if column not in table.columns:
+            table[column] = metadata[column].to_numpy()
+    return table

@@ -1,0 +1,200 @@
+"""Slices: the comparison restricted to the examples sharing a metadata value.
+
+Categorical columns slice by value (the most frequent values, the rest pooled as "other"); numeric
+and datetime columns by quantile bins. Each slice gets both models' metrics and their paired
+difference from one cell-count bootstrap, and the p-values of every tested slice are adjusted
+together, one family per metric, so that a slice is called worse only when the evidence survives the
+number of slices looked at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_statistic, pair_table
+from ._data import ClassificationData
+from ._inference import make_difference, make_estimate, parallel_map, resampled_intervals, rng_for, verdict
+from ._mcnemar import mcnemar_exact
+from ._metrics import METRICS
+from ._multiple import adjust_p_values
+from ._resampling import bootstrap_p_value
+from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
+
+__all__ = ["SLICE_METRICS", "slice_labels", "slice_results"]
+
+SLICE_METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "f1_macro")
+MISSING = "(missing)"
+OTHER = "(other)"
+_STREAM_SLICES = 10
+
+
+def _format_edge(value: object) -> str:
+    """A bin edge for reading: dates as dates, numbers with up to four significant digits."""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
+    return f"{float(value):.4g}"  # type: ignore[arg-type]
+
+
+def _quantile_labels(values: pd.Series, n_bins: int) -> pd.Series | None:
+    """Quantile bins of a numeric or datetime column, labelled ``"a to b"``; None if it cannot bin."""
+    try:
+        bins = pd.qcut(values, q=n_bins, duplicates="drop")
+    except (ValueError, TypeError):
+        return None
+    labels = bins.astype(object).map(
+        lambda interval: MISSING if not isinstance(interval, pd.Interval)
+        else f"{_format_edge(interval.left)} to {_format_edge(interval.right)}")
+    return labels.astype(str)
+
+
+def slice_labels(
+    metadata: pd.DataFrame, *, n_bins: int = 4, max_categories: int = 20
+) -> dict[str, np.ndarray]:
+    """The slice value of every example for every usable metadata column.
+
+    Parameters
+    ----------
+    metadata:
+        One row per example.
+    n_bins:
+        Quantile bins for numeric and datetime columns with more distinct values than this.
+    max_categories:
+        Categorical columns keep their most frequent values up to this many; the rest become
+        ``"(other)"``. Columns with (almost) one value per example, such as free text, are skipped.
+
+    Returns
+    -------
+    dict
+        Column name -> ``(n,)`` array of slice values as strings, in the columns' order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"device": ["a", "b", "a", None], "age": [20, 30, 40, 50]})
+    >>> slice_labels(frame, n_bins=2)["device"].tolist()
+    ['a', 'b', 'a', '(missing)']
+    """
+    out: dict[str, np.ndarray] = {}
+    n = len(metadata)
+    for column in metadata.columns:
+        values = metadata[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        temporal = pd.api.types.is_datetime64_any_dtype(values)
+        distinct = values.nunique(dropna=True)
+        if (numeric or temporal) and distinct > n_bins:
+            labels = _quantile_labels(values, n_bins)
+            if labels is None:
+                continue
+        else:
+            if not numeric and distinct > 1 and (distinct >= 0.9 * n or distinct > max(max_categories, 0.5 * n)):
+                continue  # an identifier or free text: nothing to slice
+            labels = values.astype(object).where(values.notna(), MISSING).astype(str)
+            counts = labels.value_counts()
+            if len(counts) > max_categories:
+                keep = set(counts.index[: max_categories - 1])
+                labels = labels.where(labels.isin(keep), OTHER)
+        out[str(column)] = labels.to_numpy(dtype=object)
+    return out
+
+
+def _ordered_values(labels: np.ndarray, original: pd.Series) -> list[str]:
+    """Slice values in a readable order: bins in numeric order, categories by decreasing count."""
+    values, counts = np.unique(labels, return_counts=True)
+    if pd.api.types.is_numeric_dtype(original) or pd.api.types.is_datetime64_any_dtype(original):
+        def first_index(value: str) -> int:
+            return int(np.flatnonzero(labels == value)[0])
+        by_position = sorted(values, key=lambda v: (v == MISSING, original.iloc[first_index(v)]))
+        return [str(v) for v in by_position]
+    order = np.argsort(-counts, kind="stable")
+    return [str(values[i]) for i in order]
+
+
+def slice_results(
+    data: ClassificationData, baseline: str, candidate: str, index: int, settings: Settings,
+    labels: dict[str, np.ndarray],
+) -> tuple[SliceResult, ...]:
+    """Per-slice metrics of both models and their differences, worst regressions first.
+
+    Parameters
+    ----------
+    data:
+        The aligned data.
+    baseline, candidate:
+        Model names.
+    index:
+        The candidate's position (seeds its draws).
+    settings:
+        Confidence, alpha, correction, slice resamples, minimum slice size, primary metric.
+    labels:
+        From :func:`slice_labels`.
+    """
+    k = len(data.classes)
+    metrics = SLICE_METRICS + ((settings.primary_metric,) if settings.primary_metric not in SLICE_METRICS
+                               and not METRICS[settings.primary_metric].needs_probabilities else ())
+    base_pred, cand_pred = data.model(baseline).y_pred, data.model(candidate).y_pred
+    slice_settings = replace(settings, resamples=settings.slice_resamples)
+    jobs = [(column, value) for column, column_labels in labels.items()
+            for value in _ordered_values(column_labels, data.metadata[column])]
+
+    def one_slice(job: tuple[int, tuple[str, str]]) -> SliceResult:
+        stream, (column, value) = job
+        mask = labels[column] == value
+        n = int(mask.sum())
+        table = pair_table(data.y_true[mask], base_pred[mask], cand_pred[mask], k)
+        point, low, high, replicates, method = resampled_intervals(
+            table, pair_statistic(k, with_models=True), slice_settings,
+            rng_for(settings, _STREAM_SLICES + index, stream))
+        insufficient = n < settings.min_slice_size
+        base_right = base_pred[mask] == data.y_true[mask]
+        cand_right = cand_pred[mask] == data.y_true[mask]
+        entry = {}
+        for name in metrics:
+            if insufficient:
+                p_value, test = float("nan"), "not tested (slice too small)"
+            elif name == "accuracy":
+                p_value = mcnemar_exact(int(np.sum(base_right & ~cand_right)),
+                                        int(np.sum(cand_right & ~base_right))).p_value
+                test = "McNemar exact"
+            else:
+                p_value, test = float(bootstrap_p_value(replicates[name])), "paired bootstrap"
+            b, c = BASELINE_PREFIX + name, CANDIDATE_PREFIX + name
+            entry[name] = SliceMetric(
+                baseline=make_estimate(point[b], low[b], high[b], method),
+                candidate=make_estimate(point[c], low[c], high[c], method),
+                difference=make_difference(name, point[name], low[name], high[name], p_value, test, method,
+                                           point[b], point[c]),
+            )
+        return SliceResult(column=column, value=value, n=n, insufficient=insufficient, metrics=entry)
+
+    results = parallel_map(one_slice, enumerate(jobs, start=1))
+    return _adjust_and_rank(results, metrics, settings)
+
+
+def _adjust_and_rank(results: list[SliceResult], metrics: tuple[str, ...], settings: Settings) -> tuple[SliceResult, ...]:
+    """Adjust p-values across tested slices (one family per metric), set verdicts, sort worst first."""
+    tested = [i for i, result in enumerate(results) if not result.insufficient]
+    adjusted = {name: adjust_p_values(np.array([results[i].metrics[name].difference.p_value for i in tested]),
+                                      method=settings.correction) for name in metrics}
+    updated = list(results)
+    for position, i in enumerate(tested):
+        entry = {}
+        for name, metric in results[i].metrics.items():
+            p = float(adjusted[name][position])
+            entry[name] = replace(metric, difference=replace(metric.difference, p_value_adjusted=p, verdict=verdict(
+                metric.difference.difference, p, alpha=settings.alpha,
+                higher_is_better=METRICS[name].higher_is_better)))
+        updated[i] = replace(results[i], metrics=entry)
+    for i, result in enumerate(updated):
+        if result.insufficient:
+            updated[i] = replace(result, metrics={name: replace(m, difference=replace(
+                m.difference, verdict=VERDICT_INSUFFICIENT)) for name, m in result.metrics.items()})
+    primary = settings.primary_metric if settings.primary_metric in metrics else "f1_macro"
+    sign = 1.0 if METRICS[primary].higher_is_better else -1.0
+
+    def key(result: SliceResult) -> tuple[bool, float]:
+        difference = result.metrics[primary].difference.difference
+        return result.insufficient, sign * difference if np.isfinite(difference) else np.inf
+
+    return tuple(sorted(updated, key=key))
