@@ -1,0 +1,104 @@
+"""The committed demo data in ``data/demo/`` is well-formed, tells its story, and is reproducible."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import accuracy_score
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "demo"
+SCRIPT = ROOT / "scripts" / "make_demo_data.py"
+PROBS = [f"prob_{k}" for k in range(10)]
+MULTICLASS_COLUMNS = ["id", "label", "prediction", *PROBS, "split", "scanner", "ink"]
+BINARY_COLUMNS = ["id", "label", "prediction", "score", "split", "tumor_size", "clinic"]
+PAIRS = {
+    "multiclass": ("base.csv", "finetuned.csv", MULTICLASS_COLUMNS, ["scanner", "ink"]),
+    "binary": ("binary_base.csv", "binary_finetuned.csv", BINARY_COLUMNS, ["tumor_size", "clinic"]),
+}
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_demo_data", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(DEMO / name)
+
+
+@pytest.mark.parametrize("task", PAIRS)
+def test_files_exist_with_documented_columns(task: str) -> None:
+    base_name, finetuned_name, columns, _ = PAIRS[task]
+    for name in (base_name, finetuned_name):
+        path = DEMO / name
+        assert path.is_file()
+        assert path.stat().st_size < 300_000
+        frame = _read(name)
+        assert list(frame.columns) == columns
+        assert frame["id"].is_unique
+        assert (frame["split"] == "test").all()
+        assert not frame.isna().any().any()
+
+
+@pytest.mark.parametrize("task", PAIRS)
+def test_base_and_finetuned_share_ids_labels_and_metadata(task: str) -> None:
+    base_name, finetuned_name, _, metadata = PAIRS[task]
+    base, finetuned = _read(base_name), _read(finetuned_name)
+    shared = ["id", "label", "split", *metadata]
+    pd.testing.assert_frame_equal(base[shared], finetuned[shared])
+
+
+@pytest.mark.parametrize("name", ["base.csv", "finetuned.csv"])
+def test_multiclass_probabilities_are_valid_and_match_predictions(name: str) -> None:
+    frame = _read(name)
+    probs = frame[PROBS].to_numpy()
+    assert ((probs >= 0) & (probs <= 1)).all()
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-6, rtol=0)
+    assert (frame["prediction"].to_numpy() == probs.argmax(axis=1)).all()
+    assert set(frame["label"]) == set(range(10))
+
+
+@pytest.mark.parametrize("name", ["binary_base.csv", "binary_finetuned.csv"])
+def test_binary_scores_are_valid_and_match_predictions(name: str) -> None:
+    frame = _read(name)
+    assert set(frame["label"]) == {"malignant", "benign"}
+    assert set(frame["prediction"]) <= {"malignant", "benign"}
+    assert frame["score"].between(0, 1).all()
+    assert ((frame["score"] >= 0.5) == (frame["prediction"] == "malignant")).all()
+
+
+@pytest.mark.parametrize("task", PAIRS)
+def test_finetuned_is_better_overall(task: str) -> None:
+    base_name, finetuned_name, _, _ = PAIRS[task]
+    base, finetuned = _read(base_name), _read(finetuned_name)
+    base_accuracy = accuracy_score(base["label"], base["prediction"])
+    finetuned_accuracy = accuracy_score(finetuned["label"], finetuned["prediction"])
+    assert finetuned_accuracy > base_accuracy + 0.02
+
+
+def test_finetuned_is_not_better_on_some_scanner() -> None:
+    base, finetuned = _read("base.csv"), _read("finetuned.csv")
+    worse_or_equal = [
+        scanner
+        for scanner, rows in base.groupby("scanner").groups.items()
+        if accuracy_score(finetuned.loc[rows, "label"], finetuned.loc[rows, "prediction"])
+        <= accuracy_score(base.loc[rows, "label"], base.loc[rows, "prediction"])
+    ]
+    assert worse_or_equal == ["fax"]
+    assert set(base["scanner"]) == {"flatbed", "phone", "fax"}
+
+
+def test_main_reproduces_committed_files(tmp_path: Path) -> None:
+    paths = _load_script().main(tmp_path, verbose=False)
+    assert sorted(path.name for path in paths) == sorted(p.name for p in DEMO.glob("*.csv"))
+    for path in paths:
+        assert path.read_bytes() == (DEMO / path.name).read_bytes(), path.name
