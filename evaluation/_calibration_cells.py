@@ -16,7 +16,7 @@ from scipy import sparse
 from ._probability import calibration_bin
 from ._resampling import CellTable, Statistic, cell_table
 
-__all__ = ["ece_single_table", "ece_single_statistic", "ece_pair_table", "ece_pair_statistic"]
+__all__ = ["ece_pair_statistic", "ece_pair_table", "ece_single_statistic", "ece_single_table"]
 
 
 def _cell_of(confidence: np.ndarray, correct: np.ndarray, n_bins: int) -> np.ndarray:

@@ -27,11 +27,11 @@ from ._counts import PER_CLASS_PREFIX, pair_statistic, pair_table, single_model_
 from ._data import ClassificationData, ModelData
 from ._delong import auc_influence
 from ._inference import (
-    parallel_map,
     jackknife_std_error,
     make_difference,
     make_estimate,
     normal_interval,
+    parallel_map,
     resampled_intervals,
     rng_for,
     t_interval,
@@ -60,7 +60,7 @@ from ._results import (
 )
 from ._thresholds import FullCurve, calibration_curve, threshold_curve
 
-__all__ = ["model_report", "compare_pair", "apply_corrections", "probability_parts"]
+__all__ = ["apply_corrections", "compare_pair", "model_report", "probability_parts"]
 
 # Seed streams, so that every random draw is reproducible on its own.
 _STREAM_MODEL_COUNTS, _STREAM_MODEL_ECE, _STREAM_PAIR_COUNTS, _STREAM_PAIR_ECE = 1, 2, 3, 4
@@ -213,7 +213,7 @@ def _probability_estimates(
         mean, low, high = t_interval(values, settings.confidence)
         out[name] = make_estimate(mean, max(low, 0.0), high, "t interval")
     table = ece_single_table(parts.confidence, parts.correct, n_bins=settings.ece_bins)
-    point, low_ece, high_ece, _, method = resampled_intervals(
+    _, low_ece, high_ece, _, method = resampled_intervals(
         table, ece_single_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_MODEL_ECE, index),
         basic=True)
     exact = expected_calibration_error(data.y_true, model.y_score, n_bins=settings.ece_bins)
@@ -344,6 +344,12 @@ def apply_corrections(comparisons: list[Comparison], settings: Settings) -> list
     return out
 
 
+def _scores(model: ModelData) -> np.ndarray:
+    """The model's probabilities (callers only pass models that have them)."""
+    assert model.y_score is not None
+    return model.y_score
+
+
 def probability_parts(data: ClassificationData) -> dict[str, _ProbabilityParts]:
     """Per-example probability pieces of every model that has probabilities.
 
@@ -352,7 +358,7 @@ def probability_parts(data: ClassificationData) -> dict[str, _ProbabilityParts]:
     """
     models = [model for model in data.models if model.y_score is not None]
     jobs = [(model, klass) for model in models for klass in _scored_classes(data)]
-    results = parallel_map(lambda job: _class_parts(data.y_true, job[0].y_score, job[1]), jobs)
+    results = parallel_map(lambda job: _class_parts(data.y_true, _scores(job[0]), job[1]), jobs)
     out = {}
     for model in models:
         per_class = {klass: parts for (owner, klass), parts in zip(jobs, results, strict=True) if owner is model}

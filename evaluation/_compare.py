@@ -17,7 +17,7 @@ from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import Comparison, ComparisonReport, Settings
 from ._slices import slice_labels, slice_results
 
-__all__ = ["compare", "CI_METHODS"]
+__all__ = ["CI_METHODS", "compare"]
 
 CI_METHODS: tuple[str, ...] = ("percentile", "bca")
 

@@ -15,13 +15,13 @@ from ._metrics import confusion_metrics, per_class_metrics
 from ._resampling import CellTable, Statistic, cell_table
 
 __all__ = [
-    "single_model_table",
-    "single_model_statistic",
-    "pair_table",
-    "pair_statistic",
-    "PER_CLASS_PREFIX",
     "BASELINE_PREFIX",
     "CANDIDATE_PREFIX",
+    "PER_CLASS_PREFIX",
+    "pair_statistic",
+    "pair_table",
+    "single_model_statistic",
+    "single_model_table",
 ]
 
 PER_CLASS_PREFIX = "class:"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-__all__ = ["ColumnMapping", "LoadOptions", "ModelData", "ClassificationData"]
+__all__ = ["ClassificationData", "ColumnMapping", "LoadOptions", "ModelData"]
 
 
 @dataclass(frozen=True)

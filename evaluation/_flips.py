@@ -8,7 +8,7 @@ import pandas as pd
 from ._data import ClassificationData
 from ._results import FlipCounts, Flips, SliceFlips
 
-__all__ = ["flips", "flip_table", "REGRESSION", "IMPROVEMENT"]
+__all__ = ["IMPROVEMENT", "REGRESSION", "flip_table", "flips"]
 
 REGRESSION = "regression"
 IMPROVEMENT = "improvement"

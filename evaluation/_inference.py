@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from scipy import stats
@@ -21,17 +21,20 @@ from ._resampling import (
 from ._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNDEFINED, VERDICT_WORSE, Difference, Estimate, Settings
 
 __all__ = [
-    "parallel_map",
-    "verdict",
-    "rng_for",
-    "resampled_intervals",
     "contain",
-    "make_estimate",
-    "make_difference",
-    "normal_interval",
-    "t_interval",
     "jackknife_std_error",
+    "make_difference",
+    "make_estimate",
+    "normal_interval",
+    "parallel_map",
+    "resampled_intervals",
+    "rng_for",
+    "t_interval",
+    "verdict",
 ]
+
+Scalar = float | np.floating[Any] | np.ndarray
+"""A number, or a 0-d array holding one (what indexing resampled statistics gives)."""
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -104,7 +107,7 @@ def contain(value: float, low: float, high: float) -> tuple[float, float]:
     return float(min(low, value)) if np.isfinite(low) else low, float(max(high, value)) if np.isfinite(high) else high
 
 
-def make_estimate(value: float, low: float, high: float, method: str) -> Estimate:
+def make_estimate(value: Scalar, low: Scalar, high: Scalar, method: str) -> Estimate:
     """An :class:`Estimate` whose interval is extended to contain its value."""
     low, high = contain(float(value), float(low), float(high))
     return Estimate(value=float(value), ci_low=low, ci_high=high, method=method)
@@ -133,8 +136,8 @@ def jackknife_std_error(leave_one_out: np.ndarray) -> float:
 
 
 def make_difference(
-    name: str, difference: float, low: float, high: float, p_value: float, test: str, method: str,
-    baseline_value: float, candidate_value: float,
+    name: str, difference: Scalar, low: Scalar, high: Scalar, p_value: Scalar, test: str, method: str,
+    baseline_value: Scalar, candidate_value: Scalar,
 ) -> Difference:
     """A :class:`Difference` whose adjusted p-value and verdict are filled in later."""
     low, high = contain(float(difference), float(low), float(high))

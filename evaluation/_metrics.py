@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
-    "MetricInfo",
-    "METRICS",
     "CONFUSION_METRICS",
-    "PROBABILITY_METRICS",
+    "METRICS",
     "PER_CLASS_METRICS",
+    "PROBABILITY_METRICS",
+    "MetricInfo",
     "confusion_metrics",
     "per_class_metrics",
 ]

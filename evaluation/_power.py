@@ -8,7 +8,7 @@ from scipy import stats
 from ._data import ClassificationData
 from ._results import VERDICT_NONE, Comparison, Power
 
-__all__ = ["minimum_detectable_difference", "analysis_warnings", "SMALL_CLASS", "IMBALANCE_RATIO"]
+__all__ = ["IMBALANCE_RATIO", "SMALL_CLASS", "analysis_warnings", "minimum_detectable_difference"]
 
 SMALL_CLASS = 30
 IMBALANCE_RATIO = 3.0
@@ -73,11 +73,11 @@ def analysis_warnings(data: ClassificationData, comparisons: list[Comparison], *
             continue
         power = comparison.power
         diff = comparison.metrics.get(primary) or comparison.metrics.get("accuracy")
-        if power is not None and diff is not None and diff.verdict == VERDICT_NONE:
-            if abs(power.observed_difference) < power.minimum_detectable_difference:
-                warnings.append(
-                    f"{comparison.candidate} vs {comparison.baseline}: this test set can only detect accuracy "
-                    f"differences of about {power.minimum_detectable_difference:.3f} or more (80% power, alpha "
-                    f"{power.alpha}); the observed {power.observed_difference:+.3f} is below that, so 'no significant "
-                    f"difference' is not evidence that the models are equal.")
+        if (power is not None and diff is not None and diff.verdict == VERDICT_NONE
+                and abs(power.observed_difference) < power.minimum_detectable_difference):
+            warnings.append(
+                f"{comparison.candidate} vs {comparison.baseline}: this test set can only detect accuracy "
+                f"differences of about {power.minimum_detectable_difference:.3f} or more (80% power, alpha "
+                f"{power.alpha}); the observed {power.observed_difference:+.3f} is below that, so 'no significant "
+                f"difference' is not evidence that the models are equal.")
     return warnings

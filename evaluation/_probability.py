@@ -20,17 +20,17 @@ import numpy as np
 from ._thresholds import FullCurve
 
 __all__ = [
+    "DEFAULT_AP_BINS",
+    "DEFAULT_ECE_BINS",
     "RankedSummary",
-    "ranked_summary",
-    "log_loss_per_example",
-    "brier_per_example",
-    "top_label",
-    "calibration_bin",
-    "expected_calibration_error",
     "average_precision",
     "average_precision_jackknife",
-    "DEFAULT_ECE_BINS",
-    "DEFAULT_AP_BINS",
+    "brier_per_example",
+    "calibration_bin",
+    "expected_calibration_error",
+    "log_loss_per_example",
+    "ranked_summary",
+    "top_label",
 ]
 
 DEFAULT_ECE_BINS = 15

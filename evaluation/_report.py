@@ -9,7 +9,7 @@ from typing import Any
 from ._metrics import METRICS, PER_CLASS_METRICS
 from ._results import VERDICT_BETTER, VERDICT_WORSE, Comparison, ComparisonReport, Difference
 
-__all__ = ["SCHEMA_VERSION", "report_to_dict", "verdict_sentence", "report_to_markdown", "format_number"]
+__all__ = ["SCHEMA_VERSION", "format_number", "report_to_dict", "report_to_markdown", "verdict_sentence"]
 
 SCHEMA_VERSION = 1
 
@@ -260,7 +260,8 @@ def _slices_section(report: ComparisonReport, *, limit: int = 15) -> list[str]:
             m = entry.metrics[metric]
             rows.append([entry.column, entry.value, f"{entry.n:,}", format_number(m.baseline.value),
                          format_number(m.candidate.value),
-                         f"{format_number(m.difference.difference, signed=True)} [{format_number(m.difference.ci_low, signed=True)}, "
+                         f"{format_number(m.difference.difference, signed=True)} "
+                         f"[{format_number(m.difference.ci_low, signed=True)}, "
                          f"{format_number(m.difference.ci_high, signed=True)}]",
                          _format_p(m.difference.p_value_adjusted), m.difference.verdict])
         lines += [""] + _table(["column", "value", "n", comparison.baseline, comparison.candidate, "difference",
@@ -286,14 +287,15 @@ def _thresholds_section(report: ComparisonReport, *, limit: int = 10) -> list[st
 def _calibration_section(report: ComparisonReport) -> list[str]:
     rows = []
     for name, model in report.models.items():
-        if model.calibration is not None:
+        curve = model.calibration
+        if curve is not None:
             ece = model.metrics.get("expected_calibration_error")
             interval = "" if ece is None else f" [{format_number(ece.ci_low)}, {format_number(ece.ci_high)}]"
-            busiest = int(max(range(len(model.calibration.count)), key=lambda i: model.calibration.count[i]))
-            rows.append([name, format_number(model.calibration.ece) + interval,
-                         f"{model.calibration.lower[busiest]:.2f}-{model.calibration.upper[busiest]:.2f}: "
-                         f"confidence {format_number(model.calibration.mean_confidence[busiest])}, accuracy "
-                         f"{format_number(model.calibration.accuracy[busiest])}"])
+            busiest = max(range(len(curve.count)), key=curve.count.__getitem__)
+            rows.append([name, format_number(curve.ece) + interval,
+                         f"{curve.lower[busiest]:.2f}-{curve.upper[busiest]:.2f}: confidence "
+                         f"{format_number(curve.mean_confidence[busiest])}, accuracy "
+                         f"{format_number(curve.accuracy[busiest])}"])
     if not rows:
         return []
     return ["", "## Calibration", ""] + _table(["model", "ECE [CI]", "fullest bin"], rows)

@@ -24,12 +24,12 @@ from scipy.special import ndtr, ndtri
 
 __all__ = [
     "CellTable",
-    "cell_table",
-    "bootstrap_statistics",
-    "jackknife_statistics",
-    "percentile_interval",
     "bca_interval",
     "bootstrap_p_value",
+    "bootstrap_statistics",
+    "cell_table",
+    "jackknife_statistics",
+    "percentile_interval",
 ]
 
 Statistic = Callable[[np.ndarray], dict[str, np.ndarray]]

@@ -13,8 +13,14 @@ import numpy as np
 
 from ._results import CalibrationCurve, OperatingPoint, ThresholdCurve
 
-__all__ = ["FullCurve", "full_curve", "metrics_at_threshold", "threshold_curve", "calibration_curve",
-           "MAX_CURVE_POINTS"]
+__all__ = [
+    "MAX_CURVE_POINTS",
+    "FullCurve",
+    "calibration_curve",
+    "full_curve",
+    "metrics_at_threshold",
+    "threshold_curve",
+]
 
 MAX_CURVE_POINTS = 300
 

@@ -1,0 +1,203 @@
+"""Helpers shared by the figure builders: number formatting, hover text, verdict traces, empty figures.
+
+Not part of the public surface; the builders live in :mod:`components.charts`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from evaluation import METRICS, Difference, Estimate
+
+from .palette import VERDICT_ORDER, verdict_color, verdict_symbol
+
+__all__ = [
+    "TEMPLATE",
+    "add_zero_line",
+    "difference_hover",
+    "error_arrays",
+    "estimate_hover",
+    "finish",
+    "fmt",
+    "fmt_p",
+    "fmt_signed",
+    "interval_text",
+    "message_figure",
+    "metric_title",
+    "panel_spacing",
+    "range_with_zero",
+    "row_height",
+    "undefined_marks",
+    "verdict_traces",
+]
+
+TEMPLATE = "plotly_white"
+# Verdicts whose rows are drawn in the colour of the verdict; the others are greys.
+_LEGEND_NAMES = {
+    "better": "better (significant)",
+    "worse": "worse (significant)",
+    "no significant difference": "no significant difference",
+    "insufficient data": "insufficient data",
+    "undefined": "undefined",
+}
+
+
+def _finite(value: float | None) -> bool:
+    """Whether a value is a real, finite number."""
+    return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def fmt(value: float | None) -> str:
+    """Three decimals, ``"n/a"`` when undefined."""
+    return f"{value:.3f}" if _finite(value) else "n/a"
+
+
+def fmt_signed(value: float | None) -> str:
+    """Three decimals with an explicit sign, ``"n/a"`` when undefined."""
+    return f"{value:+.3f}" if _finite(value) else "n/a"
+
+
+def fmt_p(p: float | None) -> str:
+    """A p-value: three decimals, ``"< 0.001"`` below that, ``"n/a"`` when undefined."""
+    if not _finite(p):
+        return "n/a"
+    return "< 0.001" if p < 1e-3 else f"{p:.3f}"  # type: ignore[operator]
+
+
+def interval_text(low: float, high: float, *, signed: bool = False) -> str:
+    """``[low, high]`` with three decimals."""
+    form = fmt_signed if signed else fmt
+    return f"[{form(low)}, {form(high)}]"
+
+
+def metric_title(name: str) -> str:
+    """The metric's human-readable title (its key when unknown)."""
+    return METRICS[name].title if name in METRICS else name
+
+
+def error_arrays(values: Sequence[float], lows: Sequence[float], highs: Sequence[float]) -> tuple[list, list]:
+    """Plus and minus error-bar lengths ``high - value`` and ``value - low``, never negative, NaN kept."""
+    value, low, high = (np.asarray(x, dtype=float) for x in (values, lows, highs))
+    with np.errstate(invalid="ignore"):
+        plus = np.where(np.isnan(high - value), np.nan, np.maximum(high - value, 0.0))
+        minus = np.where(np.isnan(value - low), np.nan, np.maximum(value - low, 0.0))
+    return plus.tolist(), minus.tolist()
+
+
+def estimate_hover(head: str, estimate: Estimate, *, level: int | None = None, extra: str = "") -> str:
+    """Hover text of one estimate: value, interval, method."""
+    ci = f"{level}% CI" if level else "CI"
+    text = (f"<b>{head}</b><br>value: {fmt(estimate.value)}<br>{ci}: {interval_text(estimate.ci_low, estimate.ci_high)}"
+            f"<br>interval: {estimate.method}")
+    return text + (f"<br>{extra}" if extra else "")
+
+
+def difference_hover(head: str, diff: Difference, *, level: int | None = None, extra: str = "") -> str:
+    """Hover text of one paired difference: difference, interval, both values, p, adjusted p, test, verdict."""
+    ci = f"{level}% CI" if level else "CI"
+    text = (f"<b>{head}</b><br>difference: {fmt_signed(diff.difference)}<br>"
+            f"{ci}: {interval_text(diff.ci_low, diff.ci_high, signed=True)}<br>"
+            f"baseline: {fmt(diff.baseline_value)} · candidate: {fmt(diff.candidate_value)}<br>"
+            f"p: {fmt_p(diff.p_value)} · adjusted p: {fmt_p(diff.p_value_adjusted)}<br>"
+            f"test: {diff.test}<br>verdict: <b>{diff.verdict}</b>")
+    return text + (f"<br>{extra}" if extra else "")
+
+
+def message_figure(title: str, message: str) -> go.Figure:
+    """A figure that explains why there is nothing to draw (instead of raising)."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font={"size": 14}, align="center")
+    fig.update_layout(title={"text": title}, template=TEMPLATE, height=300,
+                      xaxis={"visible": False}, yaxis={"visible": False})
+    return fig
+
+
+def finish(fig: go.Figure, *, title: str, x_title: str | None, y_title: str | None, height: int | None = None,
+           legend: str = "top") -> go.Figure:
+    """Apply the shared layout: title, axis titles (None keeps the ones set per panel), white template.
+
+    ``legend="top"`` puts a one-line legend between title and plot; ``"right"`` a column beside the plot
+    (for figures with many legend entries, which would wrap into the title).
+    """
+    subtitle = "<sup>" in title
+    if legend == "right":
+        legend_layout = {"orientation": "v", "yanchor": "top", "y": 1.0, "xanchor": "left", "x": 1.02}
+        top = 70 + 20 * subtitle
+    else:
+        legend_layout = {"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "left", "x": 0}
+        top = 85 + 20 * subtitle
+    fig.update_layout(title={"text": title, "y": 1.0, "yref": "container", "yanchor": "top", "x": 0,
+                             "xref": "paper", "xanchor": "left", "pad": {"t": 14}},
+                      template=TEMPLATE, hoverlabel={"align": "left"}, legend=legend_layout, margin={"t": top})
+    if height is not None:
+        fig.update_layout(height=height)
+    if x_title is not None:
+        fig.update_xaxes(title_text=x_title)
+    if y_title is not None:
+        fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def range_with_zero(values: Sequence[float]) -> list[float] | None:
+    """An axis range covering ``values`` and zero with a little room, so the zero line is never on the edge."""
+    finite = [v for v in values if _finite(v)]
+    if not finite:
+        return None
+    low, high = min(*finite, 0.0), max(*finite, 0.0)
+    pad = 0.06 * (high - low) or 0.05
+    return [low - pad, high + pad]
+
+
+def panel_spacing(height: int) -> float:
+    """Vertical spacing between stacked panels worth about 90 pixels, as a share of the plotting area."""
+    return min(0.4, 90 / max(height - 180, 200))
+
+
+def add_zero_line(fig: go.Figure, **subplot: int) -> None:
+    """A vertical line at zero: no difference."""
+    fig.add_vline(x=0, line={"color": "#444444", "width": 1.2, "dash": "dash"}, **subplot)
+
+
+def verdict_traces(
+    labels: Sequence[str], differences: Sequence[Difference], hovers: Sequence[str]
+) -> list[go.Scatter]:
+    """One horizontal dot-and-whisker trace per verdict present (legend = verdicts)."""
+    traces = []
+    verdicts = [d.verdict for d in differences]
+    known = list(VERDICT_ORDER) + sorted(set(verdicts) - set(VERDICT_ORDER))
+    for verdict in known:
+        index = [i for i, v in enumerate(verdicts) if v == verdict]
+        if not index:
+            continue
+        chosen = [differences[i] for i in index]
+        plus, minus = error_arrays([d.difference for d in chosen], [d.ci_low for d in chosen],
+                                   [d.ci_high for d in chosen])
+        color = verdict_color(verdict)
+        traces.append(go.Scatter(
+            x=[d.difference for d in chosen], y=[labels[i] for i in index], mode="markers",
+            name=_LEGEND_NAMES.get(verdict, verdict), legendgroup=verdict, orientation="h",
+            marker={"color": color, "symbol": verdict_symbol(verdict), "size": 11,
+                    "line": {"color": color, "width": 1.5}},
+            error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": color,
+                     "thickness": 1.8, "width": 4},
+            hovertext=[hovers[i] for i in index], hoverinfo="text"))
+    return traces
+
+
+def undefined_marks(labels: Sequence[str], *, name: str = "n/a (undefined)") -> go.Scatter | None:
+    """Grey "n/a" text at zero for rows whose value is undefined, so an empty row does not look like a bug."""
+    if not labels:
+        return None
+    return go.Scatter(x=[0.0] * len(labels), y=list(labels), mode="text", text=["n/a"] * len(labels),
+                      textposition="middle right", textfont={"color": "#8C8C8C"}, name=name, showlegend=False,
+                      hoverinfo="skip")
+
+
+def row_height(rows: int, *, per_row: int = 28, base: int = 180, minimum: int = 320) -> int:
+    """Figure height that grows with the number of rows so labels never overlap."""
+    return max(minimum, base + per_row * rows)

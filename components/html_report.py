@@ -1,0 +1,286 @@
+"""Exports of a :class:`evaluation.ComparisonReport`: one offline HTML document, a long CSV, JSON.
+
+The HTML embeds plotly.js once (no network needed to open it) and every figure of
+:mod:`components.charts`, with the same numbers in tables beside them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from html import escape
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from evaluation import (
+    METRICS,
+    Comparison,
+    ComparisonReport,
+    Difference,
+    Estimate,
+    format_number,
+    report_to_dict,
+    verdict_sentence,
+)
+
+from . import charts
+from .charts_common import fmt_p, metric_title
+
+__all__ = ["CSV_COLUMNS", "metrics_csv", "report_html", "report_json"]
+
+CSV_COLUMNS: tuple[str, ...] = ("kind", "name", "metric", "class", "value", "ci_low", "ci_high", "p_value",
+                                "p_value_adjusted", "test", "verdict", "method")
+"""Columns of :func:`metrics_csv`; ``value`` is the difference on ``comparison`` rows."""
+
+_MAX_CURVE_CLASSES = 3
+_MAX_SLICE_ROWS = 30
+_MAX_SLICE_COLUMNS = 6
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}h3{margin-top:1.5em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}
+th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+th{background:#f4f4f4}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.verdict{font-weight:600}.better{color:#007a59}.worse{color:#b34700}.muted{color:#777}
+.warning{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em;margin:.4em 0}
+.figure{margin:1em 0 2em}ul.verdicts li{margin:.4em 0}
+"""
+
+
+def _interval(low: float, high: float, *, signed: bool = False) -> str:
+    return f"[{format_number(low, signed=signed)}, {format_number(high, signed=signed)}]"
+
+
+def _estimate_cell(estimate: Estimate | None) -> str:
+    if estimate is None or not math.isfinite(estimate.value):
+        return "n/a"
+    return f"{format_number(estimate.value)} {_interval(estimate.ci_low, estimate.ci_high)}"
+
+
+def _verdict_cell(verdict: str) -> str:
+    css = "better" if verdict == "better" else "worse" if verdict == "worse" else "muted"
+    mark = " ▲" if verdict == "better" else " ▼" if verdict == "worse" else ""
+    return f'<span class="verdict {css}">{escape(verdict)}{mark}</span>'
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: Sequence[int] = ()) -> str:
+    """An HTML table; every cell is escaped except the columns in ``raw`` (already-built HTML)."""
+    head = "".join(f"<th>{escape(cell)}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(
+        f"<td>{cell}</td>" if i in raw else f'<td class="num">{escape(cell)}</td>' if _numeric(cell)
+        else f"<td>{escape(cell)}</td>" for i, cell in enumerate(row)) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _numeric(cell: str) -> bool:
+    return cell[:1] in "+-0123456789[<" or cell == "n/a"
+
+
+def _difference_row(head: list[str], d: Difference, *, verdict: str | None = None) -> list[str]:
+    return [*head, format_number(d.difference, signed=True), _interval(d.ci_low, d.ci_high, signed=True),
+            fmt_p(d.p_value), fmt_p(d.p_value_adjusted), d.test, _verdict_cell(verdict or d.verdict)]
+
+
+class _Document:
+    """Collects HTML parts and numbers each figure's div."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.figure_ids: list[str] = []
+
+    def add(self, html: str) -> None:
+        self.parts.append(html)
+
+    def figure(self, fig: go.Figure) -> None:
+        div_id = f"figure-{len(self.figure_ids) + 1}"
+        self.figure_ids.append(div_id)
+        height = fig.layout.height or 450
+        self.parts.append('<div class="figure">' + fig.to_html(
+            full_html=False, include_plotlyjs=False, div_id=div_id, default_height=f"{height}px",
+            config={"displaylogo": False, "responsive": True}) + "</div>")
+
+
+def _build(report: ComparisonReport) -> _Document:
+    """Every section of the HTML report, in reading order."""
+    doc = _Document()
+    settings = report.settings
+    level = round(settings.confidence * 100)
+    names = list(report.models)
+    candidates = ", ".join(c.candidate for c in report.comparisons) or "(no candidate)"
+    doc.add(f"<h1>Model comparison: {escape(candidates)} vs {escape(report.baseline)}</h1>")
+    doc.add(f"<p>{escape(report.task.capitalize())} task, {len(report.classes):,} classes, {report.n_examples:,} "
+            f"paired examples. {level}% confidence intervals; verdicts at alpha {settings.alpha} after "
+            f"{escape(settings.correction)} correction; {settings.resamples:,} bootstrap resamples, seed "
+            f"{settings.seed}.</p>")
+    doc.add("<h2>Verdict</h2><ul class='verdicts'>" + "".join(
+        f"<li>{escape(verdict_sentence(c, report))}</li>" for c in report.comparisons) + "</ul>")
+    if report.warnings:
+        doc.add("<h2>Warnings</h2>" + "".join(f'<div class="warning">{escape(w)}</div>' for w in report.warnings))
+
+    doc.add("<h2>Metrics</h2>")
+    metrics = [m for m in METRICS if any(m in model.metrics for model in report.models.values())]
+    metrics += [m for model in report.models.values() for m in model.metrics if m not in metrics]
+    doc.add(_table(["metric", *(f"{name} [{level}% CI]" for name in names)],
+                   [[metric_title(m) + ("" if m not in METRICS or METRICS[m].higher_is_better
+                                        else " (lower is better)")]
+                    + [_estimate_cell(report.models[name].metrics.get(m)) for name in names] for m in metrics]))
+    doc.figure(charts.metric_intervals_figure(report))
+
+    support = next(iter(report.models.values())).support if report.models else {}
+    for comparison in report.comparisons:
+        pair = f"{comparison.candidate} − {comparison.baseline}"
+        doc.add(f"<h2>Differences: {escape(pair)}</h2>")
+        header = ["metric", "difference", f"{level}% CI", "p", "p adjusted", "test", "verdict"]
+        doc.add(_table(header, [_difference_row([metric_title(m)], d) for m, d in comparison.metrics.items()],
+                       raw=(6,)))
+        doc.figure(charts.difference_forest_figure(comparison, confidence=settings.confidence))
+        if comparison.power is not None:
+            power = comparison.power
+            doc.add(f"<p>Minimum detectable accuracy difference at {power.power:.0%} power, alpha {power.alpha}: "
+                    f"<b>{format_number(power.minimum_detectable_difference)}</b> (observed "
+                    f"{format_number(power.observed_difference, signed=True)}). {escape(power.method)}.</p>")
+        doc.add(f"<h3>Per class: {escape(pair)}</h3>")
+        rows = [[label, f"{support.get(label, 0):,}"]
+                + [f"{format_number(values[m].difference, signed=True)} "
+                   f"{_interval(values[m].ci_low, values[m].ci_high, signed=True)}" for m in ("precision", "recall",
+                                                                                             "f1")]
+                + [_verdict_cell(values["recall"].verdict)] for label, values in comparison.per_class.items()]
+        doc.add(_table(["class", "support", "precision diff [CI]", "recall diff [CI]", "F1 diff [CI]",
+                        "recall verdict (adjusted)"], rows, raw=(5,)))
+        doc.figure(charts.per_class_difference_figure(comparison, "recall"))
+        _slices(doc, comparison, report, level)
+        if comparison.flips is not None:
+            flips = comparison.flips
+            doc.add(f"<h3>Flips: {escape(pair)}</h3><p>{flips.regressions:,} regressions (right before, wrong "
+                    f"now) and {flips.improvements:,} improvements (wrong before, right now).</p>")
+            doc.figure(charts.flips_figure(comparison))
+        doc.figure(charts.confusion_difference_figure(report.classes, comparison.confusion_matrix_difference,
+                                                      title=f"Confusion matrix change ({pair})"))
+
+    doc.add("<h2>Per class, per model</h2>")
+    doc.figure(charts.per_class_figure(report, "recall"))
+    for name, model in report.models.items():
+        doc.figure(charts.confusion_matrix_figure(model.confusion_matrix, normalized=True,
+                                                  title=f"Confusion matrix of {name} (share of each true class)"))
+    _curves(doc, report)
+    return doc
+
+
+def _slices(doc: _Document, comparison: Comparison, report: ComparisonReport, level: int) -> None:
+    """The slice table (worst first) and a forest plot per metadata column."""
+    if not comparison.slices:
+        return
+    available = comparison.slices[0].metrics
+    metric = report.settings.primary_metric if report.settings.primary_metric in available else next(iter(available))
+    doc.add(f"<h3>Slices on {escape(metric_title(metric))}: {escape(comparison.candidate)} − "
+            f"{escape(comparison.baseline)}</h3><p>Worst first; slices under the minimum size are marked and not "
+            "tested.</p>")
+    rows = []
+    for entry in comparison.slices[:_MAX_SLICE_ROWS]:
+        m = entry.metrics[metric]
+        verdict = "too small (not tested)" if entry.insufficient else m.difference.verdict
+        rows.append(_difference_row([entry.column, entry.value, f"{entry.n:,}", format_number(m.baseline.value),
+                                     format_number(m.candidate.value)], m.difference, verdict=verdict))
+    doc.add(_table(["column", "value", "n", comparison.baseline, comparison.candidate, "difference", f"{level}% CI",
+                    "p", "p adjusted", "test", "verdict"], rows, raw=(10,)))
+    if len(comparison.slices) > _MAX_SLICE_ROWS:
+        doc.add(f"<p class='muted'>{len(comparison.slices) - _MAX_SLICE_ROWS} more slices in the JSON export.</p>")
+    columns = list(dict.fromkeys(entry.column for entry in comparison.slices))
+    for column in columns[:_MAX_SLICE_COLUMNS]:
+        doc.figure(charts.slice_forest_figure(comparison, column, metric))
+
+
+def _curves(doc: _Document, report: ComparisonReport) -> None:
+    """Curves for the positive class (binary) or the first few classes, and the reliability diagram."""
+    if not any(model.thresholds for model in report.models.values()):
+        doc.add("<h2>Curves and calibration</h2><p class='muted'>No probabilities in the prediction files: no "
+                "precision-recall, ROC or calibration curves.</p>")
+        return
+    labels = [report.positive_label] if report.task == "binary" and report.positive_label else list(
+        report.classes[:_MAX_CURVE_CLASSES])
+    doc.add("<h2>Curves (one-vs-rest)</h2>")
+    for label in labels:
+        doc.figure(charts.pr_curve_figure(report, label))
+        doc.figure(charts.roc_curve_figure(report, label))
+        doc.figure(charts.threshold_metrics_figure(report, label))
+    if any(model.calibration is not None for model in report.models.values()):
+        doc.add("<h2>Calibration</h2>")
+        doc.figure(charts.reliability_figure(report))
+
+
+def report_html(report: ComparisonReport) -> str:
+    """One self-contained HTML document of the whole comparison, readable offline.
+
+    plotly.js is embedded once in the head; every figure follows as a ``div`` with its data.
+
+    Parameters
+    ----------
+    report:
+        The engine's report.
+
+    Returns
+    -------
+    str
+        The document: verdicts, warnings, metric and difference tables, per-class and slice tables,
+        flips, minimum detectable effect and every chart of :mod:`components.charts`.
+
+    Examples
+    --------
+    >>> # Path("report.html").write_text(report_html(report), encoding="utf-8")
+    """
+    doc = _build(report)
+    title = escape(f"Model comparison: {', '.join(report.models)}")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title}</title>"
+            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
+            + "\n".join(doc.parts) + "\n</body></html>\n")
+
+
+def _csv_number(value: float) -> str:
+    return repr(float(value)) if value is not None and math.isfinite(value) else ""
+
+
+def metrics_csv(report: ComparisonReport) -> str:
+    """Every estimate and difference in long format, one row each (see :data:`CSV_COLUMNS`).
+
+    Model rows (``kind="model"``, ``name`` the model) hold each headline and per-class estimate;
+    comparison rows (``kind="comparison"``, ``name`` ``"<candidate> - <baseline>"``) each difference
+    with its tests. ``class`` is empty for headline metrics; undefined numbers are empty cells.
+
+    Examples
+    --------
+    >>> # pd.read_csv(io.StringIO(metrics_csv(report)))
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for name, model in report.models.items():
+        items = [("", m, e) for m, e in model.metrics.items()]
+        items += [(label, m, e) for label, values in model.per_class.items() for m, e in values.items()]
+        for label, metric, e in items:
+            writer.writerow(["model", name, metric, label, _csv_number(e.value), _csv_number(e.ci_low),
+                             _csv_number(e.ci_high), "", "", "", "", e.method])
+    for comparison in report.comparisons:
+        name = f"{comparison.candidate} - {comparison.baseline}"
+        diffs = [("", m, d) for m, d in comparison.metrics.items()]
+        diffs += [(label, m, d) for label, values in comparison.per_class.items() for m, d in values.items()]
+        for label, metric, d in diffs:
+            writer.writerow(["comparison", name, metric, label, _csv_number(d.difference), _csv_number(d.ci_low),
+                             _csv_number(d.ci_high), _csv_number(d.p_value), _csv_number(d.p_value_adjusted), d.test,
+                             d.verdict, d.method])
+    return out.getvalue()
+
+
+def report_json(report: ComparisonReport) -> str:
+    """The report as JSON (:func:`evaluation.report_to_dict`); NaN becomes ``null``, never ``NaN``.
+
+    Examples
+    --------
+    >>> # json.loads(report_json(report))["schema_version"]
+    """
+    return json.dumps(report_to_dict(report), allow_nan=False, indent=2)

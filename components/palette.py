@@ -1,0 +1,120 @@
+"""Colour-blind-safe colours (Okabe & Ito 2008) for models and verdicts, plus verdict marker symbols.
+
+Verdicts never rely on colour alone: each has its own marker symbol too (triangle up for "better",
+triangle down for "worse").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = [
+    "MODEL_COLOR_ORDER",
+    "OKABE_ITO",
+    "TOO_SMALL_COLOR",
+    "VERDICT_COLORS",
+    "VERDICT_ORDER",
+    "VERDICT_SYMBOLS",
+    "model_colors",
+    "verdict_color",
+    "verdict_symbol",
+]
+
+OKABE_ITO: Mapping[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+"""The eight colours of the Okabe-Ito palette, distinguishable with every common colour-vision deficiency."""
+
+# Models take the colours verdicts do not use first, so a model never looks like a verdict; yellow is
+# last-but-two because it is faint on white.
+MODEL_COLOR_ORDER: tuple[str, ...] = (
+    OKABE_ITO["blue"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["reddish purple"],
+    OKABE_ITO["sky blue"],
+    OKABE_ITO["black"],
+    OKABE_ITO["yellow"],
+    OKABE_ITO["bluish green"],
+    OKABE_ITO["vermillion"],
+)
+
+VERDICT_ORDER: tuple[str, ...] = ("worse", "better", "no significant difference", "insufficient data", "undefined")
+"""The five verdicts, in the order legends list them."""
+
+VERDICT_COLORS: Mapping[str, str] = {
+    "better": OKABE_ITO["bluish green"],
+    "worse": OKABE_ITO["vermillion"],
+    "no significant difference": "#6E6E6E",
+    "insufficient data": "#BDBDBD",
+    "undefined": "#8C8C8C",
+}
+"""Verdict -> colour: bluish green for better, vermillion for worse, greys for the rest."""
+
+VERDICT_SYMBOLS: Mapping[str, str] = {
+    "better": "triangle-up",
+    "worse": "triangle-down",
+    "no significant difference": "circle",
+    "insufficient data": "circle-open",
+    "undefined": "x-thin-open",
+}
+"""Verdict -> Plotly marker symbol, so better and worse differ in shape as well as colour."""
+
+TOO_SMALL_COLOR = VERDICT_COLORS["insufficient data"]
+"""Colour of slices too small to test (drawn hollow)."""
+
+
+def model_colors(names: Iterable[str]) -> dict[str, str]:
+    """A colour for each model, in the order given (pass the baseline first).
+
+    The same list of names always gets the same colours; beyond eight models the palette repeats.
+
+    Parameters
+    ----------
+    names:
+        Model names, baseline first (``report.models`` is already in that order). Duplicates keep
+        their first colour.
+
+    Returns
+    -------
+    dict
+        Model name -> hex colour.
+
+    Examples
+    --------
+    >>> model_colors(["base", "finetuned"])
+    {'base': '#0072B2', 'finetuned': '#E69F00'}
+    """
+    colors: dict[str, str] = {}
+    for name in names:
+        if name not in colors:
+            colors[name] = MODEL_COLOR_ORDER[len(colors) % len(MODEL_COLOR_ORDER)]
+    return colors
+
+
+def verdict_color(verdict: str) -> str:
+    """The colour of a verdict; unknown verdicts are drawn like ``"undefined"``.
+
+    Examples
+    --------
+    >>> verdict_color("worse")
+    '#D55E00'
+    """
+    return VERDICT_COLORS.get(verdict, VERDICT_COLORS["undefined"])
+
+
+def verdict_symbol(verdict: str) -> str:
+    """The marker symbol of a verdict; unknown verdicts are drawn like ``"undefined"``.
+
+    Examples
+    --------
+    >>> verdict_symbol("better")
+    'triangle-up'
+    """
+    return VERDICT_SYMBOLS.get(verdict, VERDICT_SYMBOLS["undefined"])

@@ -1,0 +1,224 @@
+"""Command line: ``python -m evaluation compare BASELINE CANDIDATE [CANDIDATE ...]``.
+
+Exit status: 0 success; 1 a candidate regressed (with ``--fail-on-regression``); 2 bad input or
+usage (the message names the file, column and rows); 3 an unexpected internal error (a bug).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ._compare import CI_METHODS, compare
+from ._data import ColumnMapping, LoadOptions
+from ._errors import EvaluationError
+from ._flips import flip_table
+from ._loading import load_classification
+from ._metrics import METRICS
+from ._multiple import CORRECTIONS
+from ._report import report_to_dict, report_to_markdown
+from ._results import VERDICT_WORSE, ComparisonReport, Settings
+
+__all__ = ["build_parser", "main", "regressions"]
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+
+
+def _probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
+    """Parse ``CLASS=COLUMN`` pairs."""
+    if not values:
+        return None
+    mapping = {}
+    for value in values:
+        label, sep, column = value.partition("=")
+        if not sep or not label or not column:
+            raise EvaluationError(f"--probability-columns takes CLASS=COLUMN pairs (for example cat=p_cat), got {value!r}")
+        mapping[label] = column
+    return mapping
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m evaluation``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m evaluation",
+        description="Compare classifier versions on the same labelled test set, with paired confidence "
+                    "intervals and significance tests.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    cmd = commands.add_parser(
+        "compare", help="compare candidate prediction files with a baseline",
+        description="Compare one or more candidates with a baseline. Files: CSV, TSV, Parquet or JSON Lines "
+                    "(optionally .gz), one per model, paired by example id.")
+    cmd.add_argument("files", nargs="+", metavar="FILE", help="baseline file first, then one or more candidates")
+    names = cmd.add_argument_group("models")
+    names.add_argument("--names", nargs="+", metavar="NAME", help="model names, in file order (default: file names)")
+    names.add_argument("--baseline", metavar="NAME", help="the baseline model's name (default: the first file)")
+    columns = cmd.add_argument_group("columns (detected by name unless given)")
+    columns.add_argument("--id-column", metavar="COL")
+    columns.add_argument("--label-column", metavar="COL")
+    columns.add_argument("--prediction-column", metavar="COL")
+    columns.add_argument("--score-column", metavar="COL", help="binary: the positive-class probability")
+    columns.add_argument("--probability-columns", nargs="+", metavar="CLASS=COL")
+    columns.add_argument("--split-column", metavar="COL")
+    columns.add_argument("--timestamp-column", metavar="COL")
+    columns.add_argument("--metadata-columns", nargs="+", metavar="COL", help="columns to slice by (default: the rest)")
+    labels = cmd.add_argument_group("labels and pairing")
+    labels.add_argument("--labels", nargs="+", metavar="LABEL", help="declare the label set")
+    labels.add_argument("--positive-label", metavar="LABEL", help="binary: the positive class")
+    labels.add_argument("--threshold", type=float, default=0.5,
+                        help="binary files without predictions: positive when score >= this (default 0.5)")
+    labels.add_argument("--shared-ids-only", action="store_true", help="evaluate only the ids found in every file")
+    labels.add_argument("--drop-train-rows", action="store_true",
+                        help="drop rows whose split is train/training instead of refusing the file")
+    statistics = cmd.add_argument_group("statistics")
+    statistics.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
+    statistics.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
+    statistics.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples (default 10000)")
+    statistics.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    statistics.add_argument("--ci-method", choices=CI_METHODS, default="percentile",
+                            help="bootstrap interval (default percentile)")
+    statistics.add_argument("--correction", choices=CORRECTIONS, default="holm",
+                            help="multiple-comparison correction (default holm)")
+    statistics.add_argument("--primary", choices=list(METRICS), default="f1_macro", metavar="METRIC",
+                            help="headline metric (default f1_macro)")
+    analyses = cmd.add_argument_group("analyses")
+    analyses.add_argument("--target-precision", nargs="+", type=float, default=[], metavar="P",
+                          help="find the threshold reaching this precision on every curve")
+    analyses.add_argument("--target-recall", nargs="+", type=float, default=[], metavar="R",
+                          help="find the threshold reaching this recall on every curve")
+    analyses.add_argument("--min-slice-size", type=int, default=30,
+                          help="smaller slices are shown but not tested (default 30)")
+    analyses.add_argument("--slice-resamples", type=int, default=2000,
+                          help="bootstrap resamples per slice (default 2000)")
+    analyses.add_argument("--flips-out", metavar="FILE",
+                          help="write every flipped example (id, kind, label, predictions, metadata) as CSV")
+    output = cmd.add_argument_group("output")
+    output.add_argument("--format", choices=("json", "markdown", "html"), default="json",
+                        help="html: one self-contained page with every chart (needs the dashboard's components)")
+    output.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    gate = cmd.add_argument_group("CI gate")
+    gate.add_argument("--fail-on-regression", nargs="*", metavar="METRIC",
+                      help="exit 1 when a candidate is significantly worse on these metrics (default: the primary); "
+                           "put it after the files or end its list with --")
+    gate.add_argument("--margin", type=float,
+                      help="non-inferiority margin: fail when the interval of the difference reaches beyond "
+                           "-MARGIN (in the metric's units, worse direction)")
+    return parser
+
+
+def regressions(report: ComparisonReport, metrics: Sequence[str], *, margin: float | None) -> list[str]:
+    """Describe every (candidate, metric) that fails the gate; empty when all pass.
+
+    Without a margin a candidate fails when its verdict on the metric is "worse". With a margin it
+    fails unless the whole interval of the difference lies above ``-margin`` (below ``+margin`` for
+    a loss): a non-inferiority test.
+    """
+    failures = []
+    for comparison in report.comparisons:
+        for metric in metrics:
+            diff = comparison.metrics.get(metric)
+            if diff is None:
+                continue
+            higher = METRICS[metric].higher_is_better
+            if margin is None:
+                failed = diff.verdict == VERDICT_WORSE
+                reason = f"significantly worse (difference {diff.difference:+.4f}, p adjusted {diff.p_value_adjusted:.4g})"
+            else:
+                bound = diff.ci_low if higher else -diff.ci_high
+                failed = not bound > -margin
+                reason = (f"not non-inferior within margin {margin} (interval [{diff.ci_low:+.4f}, "
+                          f"{diff.ci_high:+.4f}])")
+            if failed:
+                failures.append(f"{comparison.candidate} vs {comparison.baseline}: {metric} {reason}")
+    return failures
+
+
+def _html_report(report: ComparisonReport) -> str:
+    """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing)."""
+    try:
+        html_report = importlib.import_module("components.html_report")
+    except ImportError as error:
+        raise EvaluationError("--format html needs the dashboard's components package (run from the project "
+                              f"folder with the requirements installed): {error}") from error
+    return str(html_report.report_html(report))
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    gate = None
+    if args.fail_on_regression is not None:
+        gate = list(args.fail_on_regression) or [args.primary]
+        unknown = [m for m in gate if m not in METRICS]
+        if unknown:
+            raise EvaluationError(f"--fail-on-regression: unknown metric(s) {', '.join(unknown)}; expected some of "
+                                  f"{', '.join(METRICS)} (list the metrics after the files)")
+    if args.margin is not None and args.margin < 0:
+        raise EvaluationError(f"--margin must be zero or positive, got {args.margin}")
+    mapping = ColumnMapping(
+        id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
+        probabilities=_probability_columns(args.probability_columns), split=args.split_column,
+        timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
+    options = LoadOptions(
+        mapping=mapping, positive_label=args.positive_label, threshold=args.threshold,
+        labels=tuple(args.labels) if args.labels else None, shared_ids_only=args.shared_ids_only,
+        drop_train_rows=args.drop_train_rows)
+    if len(args.files) < 2:
+        raise EvaluationError("compare needs at least two files: the baseline, then one or more candidates")
+    for path in args.files:
+        if not os.path.isfile(path):
+            raise EvaluationError(f"{path}: no such file", file=path)
+    data = load_classification(args.files, names=args.names, options=options)
+    for target in [*args.target_precision, *args.target_recall]:
+        if not 0 < target <= 1:
+            raise EvaluationError(f"--target-precision/--target-recall take values in (0, 1], got {target}")
+    settings = Settings(confidence=args.confidence, alpha=args.alpha, resamples=args.resamples, seed=args.seed,
+                        ci_method=args.ci_method, correction=args.correction, primary_metric=args.primary,
+                        slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
+                        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall))
+    report = compare(data, settings=settings, baseline=args.baseline)
+    if args.flips_out:
+        tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
+        pd.concat(tables, ignore_index=True).to_csv(args.flips_out, index=False)
+    if args.format == "json":
+        text = json.dumps(report_to_dict(report), indent=2, allow_nan=False) + "\n"
+    elif args.format == "html":
+        text = _html_report(report)
+    else:
+        text = report_to_markdown(report)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    if gate is not None:
+        failures = regressions(report, gate, margin=args.margin)
+        for failure in failures:
+            print(f"regression: {failure}", file=sys.stderr)
+        if failures:
+            return EXIT_REGRESSION
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit status (never raises for bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run_compare(args)
+    except EvaluationError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        if os.environ.get("EVALUATION_DEBUG"):
+            traceback.print_exc()
+        print(f"internal error (please report it, with EVALUATION_DEBUG=1 for details): "
+              f"{type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_BUG

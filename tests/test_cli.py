@@ -1,0 +1,153 @@
+"""The command line on real files: outputs, the regression gate's exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from evaluation._cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, main
+
+ROOT = Path(__file__).resolve().parent.parent
+BASE = str(ROOT / "data" / "demo" / "base.csv")
+TUNED = str(ROOT / "data" / "demo" / "finetuned.csv")
+FAST = ["--resamples", "300", "--slice-resamples", "200"]
+
+
+def run(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "evaluation", *arguments], cwd=ROOT, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="module")
+def demo_json() -> dict:
+    result = run("compare", BASE, TUNED, *FAST)
+    assert result.returncode == EXIT_OK, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_json_report_on_the_demo_files(demo_json):
+    assert demo_json["task"] == "multiclass"
+    assert demo_json["n_examples"] == 899
+    assert demo_json["classes"] == [str(i) for i in range(10)]
+    assert demo_json["baseline"] == "base"
+    assert list(demo_json["models"]) == ["base", "finetuned"]
+    comparison = demo_json["comparisons"][0]
+    assert (comparison["candidate"], comparison["baseline"]) == ("finetuned", "base")
+    base = pd.read_csv(BASE)
+    tuned = pd.read_csv(TUNED)
+    accuracy = demo_json["models"]["finetuned"]["metrics"]["accuracy"]
+    assert accuracy["value"] == pytest.approx(skm.accuracy_score(tuned["label"], tuned["prediction"]))
+    assert accuracy["ci_low"] < accuracy["value"] < accuracy["ci_high"]
+    difference = comparison["metrics"]["f1_macro"]
+    expected = (skm.f1_score(tuned["label"], tuned["prediction"], average="macro")
+                - skm.f1_score(base["label"], base["prediction"], average="macro"))
+    assert difference["difference"] == pytest.approx(expected)
+    assert comparison["metrics"]["accuracy"]["test"] == "McNemar exact"
+    assert comparison["metrics"]["roc_auc"]["test"] == "DeLong"
+
+
+def test_the_demo_story_shows_in_the_analyses(demo_json):
+    comparison = demo_json["comparisons"][0]
+    fax = next(s for s in comparison["slices"] if s["column"] == "scanner" and s["value"] == "fax")
+    assert fax["metrics"]["accuracy"]["difference"]["difference"] < 0
+    assert comparison["slices"][0]["metrics"]["f1_macro"]["difference"]["difference"] < 0  # worst first
+    assert comparison["flips"]["regressions"] > 0 and comparison["flips"]["improvements"] > 0
+    assert comparison["power"]["minimum_detectable_difference"] > 0
+    assert set(comparison["thresholds"]) == {"base", "finetuned"}
+    assert len(comparison["calibration"]["base"]["count"]) == 15
+
+
+def test_markdown_report_leads_with_the_verdict(tmp_path):
+    out = tmp_path / "report.md"
+    assert main(["compare", BASE, TUNED, *FAST, "--format", "markdown", "--out", str(out)]) == EXIT_OK
+    text = out.read_text()
+    assert text.index("## Verdict") < text.index("## What got significantly worse") < text.index("## Metrics")
+    assert "finetuned is significantly better than base" in text
+    assert "scanner" in text
+
+
+def test_same_seed_gives_identical_output(capsys):
+    main(["compare", BASE, TUNED, *FAST, "--seed", "3"])
+    first = capsys.readouterr().out
+    main(["compare", BASE, TUNED, *FAST, "--seed", "3"])
+    assert capsys.readouterr().out == first
+
+
+def test_gate_passes_an_improvement_and_fails_a_regression(capsys):
+    assert main(["compare", BASE, TUNED, *FAST, "--out", "/dev/null", "--fail-on-regression"]) == EXIT_OK
+    # Swap the roles: the base model is then a significantly worse candidate.
+    status = main(["compare", TUNED, BASE, *FAST, "--out", "/dev/null", "--fail-on-regression", "f1_macro",
+                   "accuracy"])
+    assert status == EXIT_REGRESSION
+    err = capsys.readouterr().err
+    assert "base vs finetuned: f1_macro significantly worse" in err
+    assert "accuracy significantly worse" in err
+
+
+def test_gate_with_a_margin_is_a_non_inferiority_test():
+    args = ["compare", TUNED, BASE, *FAST, "--out", "/dev/null", "--fail-on-regression", "accuracy"]
+    assert main([*args, "--margin", "0.2"]) == EXIT_OK  # the whole interval lies above -0.2
+    assert main([*args, "--margin", "0.001"]) == EXIT_REGRESSION
+
+
+def test_gate_exit_code_through_a_real_process():
+    result = run("compare", TUNED, BASE, *FAST, "--out", "/dev/null", "--fail-on-regression")
+    assert result.returncode == EXIT_REGRESSION
+    assert "regression:" in result.stderr
+
+
+def test_flips_out_writes_every_flipped_example(tmp_path, demo_json):
+    out = tmp_path / "flips.csv"
+    assert main(["compare", BASE, TUNED, *FAST, "--out", "/dev/null", "--flips-out", str(out)]) == EXIT_OK
+    flips = pd.read_csv(out)
+    counts = demo_json["comparisons"][0]["flips"]
+    assert (flips["kind"] == "regression").sum() == counts["regressions"]
+    assert (flips["kind"] == "improvement").sum() == counts["improvements"]
+    assert {"id", "label", "baseline_prediction", "candidate_prediction", "scanner"} <= set(flips.columns)
+
+
+def test_target_operating_points_reach_the_json(capsys):
+    main(["compare", BASE, TUNED, *FAST, "--target-precision", "0.95", "--target-recall", "0.9"])
+    curve = json.loads(capsys.readouterr().out)["models"]["finetuned"]["thresholds"]["3"]
+    names = [point["name"] for point in curve["operating_points"]]
+    assert names == ["best_f1", "precision>=0.95", "recall>=0.9"]
+
+
+def test_html_report_is_one_offline_file(tmp_path):
+    out = tmp_path / "report.html"
+    result = run("compare", BASE, TUNED, *FAST, "--format", "html", "--out", str(out))
+    assert result.returncode == EXIT_OK, result.stderr
+    text = out.read_text()
+    assert text.lstrip().lower().startswith("<!doctype html")
+    assert "finetuned is significantly better than base" in text
+    assert "src=\"http" not in text and "src='http" not in text
+
+
+@pytest.mark.parametrize("arguments, expected", [
+    (["compare", BASE, "missing.csv"], "missing.csv: no such file"),
+    (["compare", BASE], "at least two files"),
+    (["compare", BASE, TUNED, "--fail-on-regression", "f2"], "unknown metric"),
+    (["compare", BASE, TUNED, "--confidence", "95"], "confidence must be between 0 and 1"),
+    (["compare", BASE, TUNED, "--baseline", "nobody"], "no model is named 'nobody'"),
+    (["compare", BASE, TUNED, "--margin", "-1", "--fail-on-regression"], "--margin"),
+])
+def test_bad_usage_exits_2_with_a_message(arguments, expected, capsys):
+    assert main(arguments) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_a_file_without_labels_exits_2_naming_file_and_columns(tmp_path):
+    broken = tmp_path / "broken.csv"
+    pd.read_csv(TUNED).drop(columns=["label"]).to_csv(broken, index=False)
+    result = run("compare", BASE, str(broken))
+    assert result.returncode == EXIT_BAD_INPUT
+    assert "broken.csv" in result.stderr and "label" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
