@@ -10,15 +10,11 @@ Typical use::
     report = compare(data)
 """
 
-from contextlib import suppress
-
 from ._compare import CI_METHODS, compare
 from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError
 from ._flips import flip_table
-
-with suppress(ImportError):  # provisional while the loading module is being written
-    from ._loading import FileSummary, inspect_file, load_classification
+from ._loading import FileSummary, inspect_file, load_classification
 from ._metrics import METRICS, MetricInfo
 from ._multiple import CORRECTIONS, adjust_p_values
 from ._report import SCHEMA_VERSION, format_number, report_to_dict, report_to_markdown, verdict_sentence
