@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
-from scipy import stats
 
 from ._calibration_cells import ece_pair_statistic, ece_pair_table, ece_single_statistic, ece_single_table
 from ._counts import PER_CLASS_PREFIX, pair_statistic, pair_table, single_model_statistic, single_model_table
@@ -31,10 +30,12 @@ from ._inference import (
     make_difference,
     make_estimate,
     normal_interval,
+    normal_p_value,
     parallel_map,
     resampled_intervals,
     rng_for,
     t_interval,
+    t_test_p_value,
     verdict,
 )
 from ._mcnemar import mcnemar_exact
@@ -297,7 +298,7 @@ def _probability_differences(
         if not np.isfinite(difference):
             p = float("nan")  # undefined, e.g. a class absent from the labels
         elif std_error > 0:
-            p = float(2 * stats.norm.sf(abs(difference) / std_error))
+            p = normal_p_value(difference / std_error)
         else:
             p = 1.0 if difference == 0 else 0.0
         low, high = normal_interval(difference, std_error, settings.confidence, (-1, 1))
@@ -315,7 +316,7 @@ def _probability_differences(
         if np.all(diff == diff[0]):
             p = 1.0 if mean == 0 else 0.0
         else:
-            p = float(stats.ttest_1samp(diff, 0.0).pvalue)
+            p = t_test_p_value(diff)
         out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name))
     name = "expected_calibration_error"
     table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 __all__ = [
     "ConfidenceInterval",
@@ -263,7 +263,7 @@ def delong_interval(
         raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}.")
     if math.isnan(estimate):
         return ConfidenceInterval(float("nan"), float("nan"))
-    half_width = float(stats.norm.ppf(0.5 + confidence / 2.0)) * math.sqrt(float(np.sum(np.square(psi))))
+    half_width = float(ndtri(0.5 + confidence / 2.0)) * math.sqrt(float(np.sum(np.square(psi))))
     low, high = float(bounds[0]), float(bounds[1])
     return ConfidenceInterval(max(low, float(estimate) - half_width), min(high, float(estimate) + half_width))
 
@@ -307,5 +307,5 @@ def delong_test(positive: ArrayLike, score_baseline: ArrayLike, score_candidate:
         p_value = 1.0 if difference == 0.0 else 0.0
     else:
         z = difference / std_error
-        p_value = float(2.0 * stats.norm.sf(abs(z)))
+        p_value = float(2.0 * ndtr(-abs(z)))
     return DeLongResult(auc_baseline, auc_candidate, difference, std_error, z, p_value)

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
 from ._resampling import (
     CellTable,
@@ -26,10 +26,12 @@ __all__ = [
     "make_difference",
     "make_estimate",
     "normal_interval",
+    "normal_p_value",
     "parallel_map",
     "resampled_intervals",
     "rng_for",
     "t_interval",
+    "t_test_p_value",
     "verdict",
 ]
 
@@ -115,7 +117,7 @@ def make_estimate(value: Scalar, low: Scalar, high: Scalar, method: str) -> Esti
 
 def normal_interval(value: float, std_error: float, confidence: float, bounds: tuple[float, float]) -> tuple[float, float]:
     """``value +- z * std_error`` clipped to ``bounds``."""
-    z = stats.norm.ppf(0.5 + confidence / 2.0)
+    z = ndtri(0.5 + confidence / 2.0)
     return max(bounds[0], value - z * std_error), min(bounds[1], value + z * std_error)
 
 
@@ -125,8 +127,20 @@ def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, flo
     mean = float(values.mean())
     if n < 2:
         return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + confidence / 2.0, n - 1) * values.std(ddof=1) / np.sqrt(n)
+    half = stdtrit(n - 1, 0.5 + confidence / 2.0) * values.std(ddof=1) / np.sqrt(n)
     return mean, mean - half, mean + half
+
+
+def normal_p_value(z: float) -> float:
+    """Two-sided p-value of a standard normal statistic."""
+    return float(2.0 * ndtr(-abs(z)))
+
+
+def t_test_p_value(values: np.ndarray) -> float:
+    """Two-sided one-sample t-test of mean zero (``scipy.stats.ttest_1samp(values, 0).pvalue``)."""
+    n = values.shape[0]
+    t = values.mean() / (values.std(ddof=1) / np.sqrt(n))
+    return float(2.0 * stdtr(n - 1, -abs(t)))
 
 
 def jackknife_std_error(leave_one_out: np.ndarray) -> float:

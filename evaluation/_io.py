@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pyarrow as pa
@@ -78,13 +80,24 @@ def _utf8_problem(data: bytes, filename: str) -> EvaluationError | None:
     return None
 
 
-def _read_delimited(data: bytes, filename: str, delimiter: str) -> pa.Table:
-    if not data.strip():
+def _header(data: bytes, delimiter: str) -> list[str]:
+    """The column names on the first line of a delimited file."""
+    end = data.find(b"\n")
+    first_line = data[: end if end >= 0 else len(data)].decode("utf-8", errors="replace").rstrip("\r")
+    return next(csv.reader([first_line], delimiter=delimiter), [])
+
+
+def _read_delimited(
+    data: bytes, filename: str, delimiter: str, text_columns: Callable[[list[str]], Sequence[str]] | None
+) -> pa.Table:
+    if not data[:4096].strip() and not data.strip():  # look at the start first: no copy of a large file
         raise EvaluationError(f"{filename}: the file is empty; expected a header row and one row per example.",
                               file=filename)
+    header = _header(data, delimiter)
+    as_text = {name: pa.string() for name in (text_columns(header) if text_columns else ()) if name in header}
     try:
-        return pa_csv.read_csv(io.BytesIO(data), parse_options=pa_csv.ParseOptions(delimiter=delimiter),
-                               convert_options=pa_csv.ConvertOptions(strings_can_be_null=True))
+        table = pa_csv.read_csv(io.BytesIO(data), parse_options=pa_csv.ParseOptions(delimiter=delimiter),
+                                convert_options=pa_csv.ConvertOptions(strings_can_be_null=True, column_types=as_text))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         problem = _utf8_problem(data, filename)
         if problem is not None:
@@ -93,9 +106,14 @@ def _read_delimited(data: bytes, filename: str, delimiter: str) -> pa.Table:
         raise EvaluationError(
             f"{filename}: not a readable {'tab' if delimiter == chr(9) else 'comma'}-separated table ({detail}); "
             f"expected a header row and the same number of fields on every row.", file=filename) from error
+    if any(pa.types.is_binary(field.type) for field in table.schema):
+        problem = _utf8_problem(data, filename)  # pyarrow reads text that is not UTF-8 as bytes
+        if problem is not None:
+            raise problem
+    return table
 
 
-def read_table(source: Source) -> pa.Table:
+def read_table(source: Source, *, text_columns: Callable[[list[str]], Sequence[str]] | None = None) -> pa.Table:
     """Read one prediction file into an Arrow table.
 
     Parameters
@@ -103,6 +121,9 @@ def read_table(source: Source) -> pa.Table:
     source:
         A path, or ``(file name, bytes)`` for an upload. The format follows the extension: ``.csv``,
         ``.tsv``, ``.parquet``/``.pq``, ``.jsonl``/``.ndjson``, each optionally ``.gz``.
+    text_columns:
+        For delimited text, a function from the header to the columns to keep as text (labels:
+        ``true`` must stay ``true``, not become a boolean).
 
     Returns
     -------
@@ -128,7 +149,7 @@ def read_table(source: Source) -> pa.Table:
     try:
         if kind in ("csv", "tsv"):
             assert data is not None
-            table = _read_delimited(data, filename, "," if kind == "csv" else "\t")
+            table = _read_delimited(data, filename, "," if kind == "csv" else "\t", text_columns)
         elif kind == "parquet":
             table = pq.read_table(io.BytesIO(data) if data is not None else source)
         else:

@@ -57,7 +57,7 @@ class _File:
     name: str
     filename: str
     mapping: ColumnMapping
-    ids: pd.Index | None
+    ids: pa.Array | None
     true_codes: np.ndarray
     true_vocabulary: list[str]
     pred_codes: np.ndarray | None
@@ -140,7 +140,7 @@ def _check_probabilities(values: np.ndarray, filename: str, columns: Sequence[st
             f"{filename}: probabilities must lie between 0 and 1, but {_rows(outside.any(axis=1))} hold values such as "
             f"{values[rows[0], cols[0]]:g} in column {column!r}. Logits or percentages? Convert them to probabilities "
             f"(softmax, or divide by 100).", file=filename, column=column)
-    values = np.clip(values, 0.0, 1.0)
+    np.clip(values, 0.0, 1.0, out=values)
     if len(columns) > 1:
         sums = values.sum(axis=1)
         off = np.abs(sums - 1.0) > tolerance
@@ -150,12 +150,12 @@ def _check_probabilities(values: np.ndarray, filename: str, columns: Sequence[st
                 f"must sum to 1 on every row, but {_rows(off)} sum to values such as {format_examples(sums[off][:3])} "
                 f"(allowed rounding: {tolerance:g}). Is a class column missing, or are these independent scores?",
                 file=filename)
-        values = values / sums[:, None]
+        values /= sums[:, None]
     return values
 
 
-def _ids(table: pa.Table, column: str, filename: str) -> pd.Index:
-    """The id column as an index of normalized strings; refuses missing values and duplicates."""
+def _ids(table: pa.Table, column: str, filename: str) -> pa.Array:
+    """The id column as normalized strings; refuses missing values and duplicates."""
     array = table.column(column)
     if array.null_count:
         missing = np.asarray(array.is_null().to_numpy(zero_copy_only=False))
@@ -167,19 +167,29 @@ def _ids(table: pa.Table, column: str, filename: str) -> pd.Index:
             array = pa.chunked_array([pa.array(values.astype(np.int64))])
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         array = pc.cast(array, pa.string())
-    index = pd.Index(pc.utf8_trim_whitespace(array).to_numpy(zero_copy_only=False), dtype=object)
-    if not index.is_unique:
-        duplicated = index[index.duplicated()].unique()
+    ids = pc.utf8_trim_whitespace(array).combine_chunks()
+    if len(pc.unique(ids)) != len(ids):
+        counts = pc.value_counts(ids)
+        duplicated = counts.field("values").filter(pc.greater(counts.field("counts"), 1)).to_pylist()
         raise EvaluationError(f"{filename}: column {column!r} has {len(duplicated):,} duplicated ids (for example "
-                              f"{format_examples(list(duplicated))}); expected one row per example.",
+                              f"{format_examples(duplicated)}); expected one row per example.",
                               file=filename, column=column)
-    return index
+    return ids
+
+
+def _label_columns(header: list[str], mapping: ColumnMapping, filename: str) -> list[str]:
+    """Columns read as text from delimited files: ids, labels and predictions."""
+    try:
+        detected = detect_columns(header, mapping, filename=filename)
+    except EvaluationError:
+        return []  # the same check runs again on the table and reports it
+    return [c for c in (detected.id, detected.label, detected.prediction, detected.split) if c]
 
 
 def _read_file(source: Source, name: str, options: LoadOptions) -> _File:
     """Read and check one file on its own."""
     filename = source_name(source)
-    table = read_table(source)
+    table = read_table(source, text_columns=lambda header: _label_columns(header, options.mapping, filename))
     mapping = detect_columns(table.column_names, options.mapping, filename=filename)
     assert mapping.label is not None
     if mapping.split:
@@ -200,7 +210,9 @@ def _read_file(source: Source, name: str, options: LoadOptions) -> _File:
     probabilities, score = None, None
     if mapping.probabilities:
         columns = list(mapping.probabilities.values())
-        raw = np.column_stack([_numbers(table, c, filename, "a probability between 0 and 1") for c in columns])
+        raw = np.empty((table.num_rows, len(columns)))
+        for i, column in enumerate(columns):
+            raw[:, i] = _numbers(table, column, filename, "a probability between 0 and 1")
         probabilities = _check_probabilities(raw, filename, columns, options.probability_tolerance)
     elif mapping.score:
         raw = _numbers(table, mapping.score, filename, "the positive class's probability between 0 and 1")
@@ -253,29 +265,48 @@ def _row_orders(files: list[_File], options: LoadOptions) -> tuple[np.ndarray, l
                               file=missing[0])
     reference = files[0].ids
     assert reference is not None
-    shared = reference
+    if all(f.ids is not None and f.ids.equals(reference) for f in files[1:]):
+        n = len(reference)  # the common case: the same ids in the same order
+        return reference.to_numpy(zero_copy_only=False).astype(object), [np.arange(n) for _ in files], warnings
+    orders = [np.asarray(pc.index_in(reference, value_set=f.ids).fill_null(-1).to_numpy(zero_copy_only=False))
+              for f in files[1:]]
+    if all(len(f.ids) == len(reference) and (order >= 0).all()  # type: ignore[arg-type]
+           for f, order in zip(files[1:], orders, strict=True)):
+        return (reference.to_numpy(zero_copy_only=False).astype(object),
+                [np.arange(len(reference)), *orders], warnings)
+    # Arrow's hash joins: membership and positions of a million ids take a fraction of a second.
+    in_all = np.ones(len(reference), dtype=bool)
+    problems = []
     for f in files[1:]:
         assert f.ids is not None
-        shared = shared.intersection(f.ids) if len(shared) else shared
-    problems = []
+        in_all &= np.asarray(pc.is_in(reference, value_set=f.ids).to_numpy(zero_copy_only=False))
     for f in files:
         assert f.ids is not None
-        only_here = f.ids.difference(shared)
-        if len(only_here):
-            problems.append((f, only_here))
+        shared_mask = np.ones(len(f.ids), dtype=bool)
+        for other in files:
+            if other is not f:
+                assert other.ids is not None
+                shared_mask &= np.asarray(pc.is_in(f.ids, value_set=other.ids).to_numpy(zero_copy_only=False))
+        if not shared_mask.all():
+            problems.append((f, f.ids.filter(pa.array(~shared_mask)).to_pylist()))
     if problems and not options.shared_ids_only:
-        details = "; ".join(f"{f.filename} has {len(ids):,} ids the others lack (for example {format_examples(list(ids))})"
+        details = "; ".join(f"{f.filename} has {len(ids):,} ids the others lack (for example {format_examples(ids)})"
                             for f, ids in problems)
         raise EvaluationError(f"The files do not hold the same examples: {details}. Expected the same ids in every "
                               f"file; evaluate only the shared ids with --shared-ids-only.", file=problems[0][0].filename)
     for f, ids in problems:
         warnings.append(f"{f.filename}: {len(ids):,} rows whose ids are not in every file were left out "
                         f"(--shared-ids-only).")
-    if not len(shared):
+    if not in_all.any():
         raise EvaluationError("The files share no id at all; expected prediction files on the same test set.")
-    keep = reference[reference.isin(shared)] if problems else reference
-    orders = [np.asarray(f.ids.get_indexer(keep)) for f in files]  # type: ignore[union-attr]
-    return np.asarray(keep, dtype=object), orders, warnings
+    keep = reference.filter(pa.array(in_all)) if problems else reference
+    orders = [np.asarray(pc.index_in(keep, value_set=f.ids).to_numpy(zero_copy_only=False)) for f in files]
+    return keep.to_numpy(zero_copy_only=False).astype(object), orders, warnings
+
+
+def _is_identity(order: np.ndarray, n_rows: int) -> bool:
+    """Whether a row order keeps every one of ``n_rows`` rows in place (no copy needed)."""
+    return order.shape[0] == n_rows and bool(np.array_equal(order, np.arange(n_rows)))
 
 
 def _positive_label(classes: tuple[str, ...], options: LoadOptions, warnings: list[str]) -> str:
@@ -330,18 +361,22 @@ def load_classification(
                               f"(--names) so each is told apart.")
     files = [_read_file(source, name, options) for source, name in zip(sources, names, strict=True)]
     ids, orders, warnings = _row_orders(files, options)
-    files = [replace(f, true_codes=f.true_codes[order], pred_codes=None if f.pred_codes is None else f.pred_codes[order],
+    files = [f if _is_identity(order, f.true_codes.shape[0]) else
+             replace(f, true_codes=f.true_codes[order], pred_codes=None if f.pred_codes is None else f.pred_codes[order],
                      probabilities=None if f.probabilities is None else f.probabilities[order],
                      score=None if f.score is None else f.score[order],
                      metadata=f.metadata.iloc[order].reset_index(drop=True))
              for f, order in zip(files, orders, strict=True)]
-    reference = np.asarray(files[0].true_vocabulary, dtype=object)[files[0].true_codes]
+    reference_codes, names = files[0].true_codes, files[0].true_vocabulary
     for f in files[1:]:
-        labels = np.asarray(f.true_vocabulary, dtype=object)[f.true_codes]
-        differ = labels != reference
+        # Compare codes, not strings: map this file's vocabulary onto the first file's.
+        known = {label: i for i, label in enumerate(names)}
+        translate = np.array([known.get(label, -1) for label in f.true_vocabulary], dtype=np.int64)
+        differ = translate[f.true_codes] != reference_codes
         if differ.any():
-            examples = [f"{i} ({reference[j]!r} vs {labels[j]!r})" for j, i in zip(np.flatnonzero(differ)[:5],
-                                                                                  ids[differ][:5], strict=True)]
+            rows = np.flatnonzero(differ)[:5]
+            examples = [f"{ids[j]} ({names[reference_codes[j]]!r} vs {f.true_vocabulary[f.true_codes[j]]!r})"
+                        for j in rows]
             raise EvaluationError(f"{f.filename}: the true label of {int(differ.sum()):,} examples differs from "
                                   f"{files[0].filename}'s, e.g. ids {', '.join(examples)}; every file must carry the "
                                   f"same labels.", file=f.filename, column=f.mapping.label)
@@ -421,8 +456,9 @@ def inspect_file(source: Source, *, mapping: ColumnMapping | None = None) -> Fil
         When the file cannot be read or has no label column.
     """
     filename = source_name(source)
-    table = read_table(source)
-    detected = detect_columns(table.column_names, mapping or ColumnMapping(), filename=filename)
+    mapping = mapping or ColumnMapping()
+    table = read_table(source, text_columns=lambda header: _label_columns(header, mapping, filename))
+    detected = detect_columns(table.column_names, mapping, filename=filename)
     labels: set[str] = set()
     for column in (detected.label, detected.prediction):
         if column:

@@ -15,7 +15,7 @@ import operator
 from dataclasses import dataclass
 from typing import SupportsIndex
 
-from scipy import stats
+from scipy.special import bdtr
 
 __all__ = ["McNemarResult", "mcnemar_exact"]
 
@@ -100,14 +100,16 @@ def mcnemar_exact(baseline_only: SupportsIndex, candidate_only: SupportsIndex) -
     smaller = min(baseline, candidate)
     if discordant == 0:
         return McNemarResult(baseline, candidate, 0, 1.0, 1.0)
-    point = float(stats.binom.pmf(smaller, discordant, 0.5))
+    # Binomial(n, 1/2) tails through scipy.special (scipy.stats costs a second to import).
+    at_most = float(bdtr(smaller, discordant, 0.5))
+    below = float(bdtr(smaller - 1, discordant, 0.5)) if smaller > 0 else 0.0
+    point = at_most - below
     if baseline == candidate:
         # The two tails overlap on the observed count: exact p is 1, mid-p drops half of it.
         p_value, mid_p_value = 1.0, 1.0 - 0.5 * point
     else:
-        p_value = min(1.0, 2.0 * float(stats.binom.cdf(smaller, discordant, 0.5)))
-        # 2 P(X < min) + P(X = min) rather than p - P(X = min): a tail that underflows cannot
+        p_value = min(1.0, 2.0 * at_most)
+        # P(X < min) + P(X <= min) rather than p - P(X = min): a tail that underflows cannot
         # leave a negative mid-p; the min keeps mid-p <= p through rounding.
-        below = float(stats.binom.cdf(smaller - 1, discordant, 0.5))
-        mid_p_value = min(p_value, 2.0 * below + point)
+        mid_p_value = min(p_value, below + at_most)
     return McNemarResult(baseline, candidate, smaller, p_value, mid_p_value)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtri
 
 from ._data import ClassificationData
 from ._results import VERDICT_NONE, Comparison, Power
@@ -38,7 +38,7 @@ def minimum_detectable_difference(
     only_candidate = float(np.mean(candidate_correct & ~baseline_correct))
     variance = only_baseline + only_candidate - (only_candidate - only_baseline) ** 2
     variance = max(variance, 1.0 / n)
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    z = ndtri(1 - alpha / 2) + ndtri(power)
     return Power(
         minimum_detectable_difference=float(z * np.sqrt(variance / n)),
         alpha=alpha,
