@@ -139,7 +139,7 @@ def main() -> None:
     print(f"  multinomial draw over {table.counts.shape[0]:,} occupied cells:            {count_time:8.2f} s   "
           f"speed-up {naive_time / count_time:,.0f}x")
 
-    check = min(args.resamples, 400)
+    check = min(args.resamples, 200)
     naive_check = row_bootstrap(y, base, cand, k, check, np.random.default_rng(3))
     print(f"  intervals of the difference ({check} row resamples vs {args.resamples:,} cell resamples):")
     for metric in ("accuracy", "f1_macro"):

@@ -24,7 +24,6 @@ import numpy as np
 from ._calibration_cells import ece_pair_statistic, ece_pair_table, ece_single_statistic, ece_single_table
 from ._counts import PER_CLASS_PREFIX, pair_statistic, pair_table, single_model_statistic, single_model_table
 from ._data import ClassificationData, ModelData
-from ._delong import auc_influence
 from ._inference import (
     jackknife_std_error,
     make_difference,
@@ -95,12 +94,8 @@ _ClassParts = tuple[FullCurve, tuple[float, np.ndarray], tuple[float, np.ndarray
 
 def _class_parts(y_true: np.ndarray, y_score: np.ndarray, klass: int) -> _ClassParts:
     """One class's curve counts, ROC AUC with DeLong influence, and AP with leave-one-out values."""
-    score = np.ascontiguousarray(y_score[:, klass])
-    is_class = y_true == klass
-    order = np.argsort(score)
-    summary = ranked_summary(is_class, score, order=order)
-    return (summary.curve, auc_influence(is_class, score, order=order),
-            (summary.average_precision, summary.leave_one_out))
+    summary = ranked_summary(y_true == klass, np.ascontiguousarray(y_score[:, klass]))
+    return (summary.curve, (summary.auc, summary.auc_influence), (summary.average_precision, summary.leave_one_out))
 
 
 def _probability_parts(

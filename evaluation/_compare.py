@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
-
 from ._classification import apply_corrections, compare_pair, model_report, probability_parts
 from ._data import ClassificationData
 from ._errors import EvaluationError
@@ -15,7 +13,7 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import Comparison, ComparisonReport, Settings
-from ._slices import slice_labels, slice_results
+from ._slices import SliceColumn, slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
 
@@ -50,7 +48,7 @@ def _compare_iv(data: ClassificationData, settings: Settings, baseline: str | No
 
 
 def _with_analyses(
-    data: ClassificationData, comparison: Comparison, index: int, settings: Settings, labels: dict[str, np.ndarray]
+    data: ClassificationData, comparison: Comparison, index: int, settings: Settings, labels: dict[str, SliceColumn]
 ) -> Comparison:
     """Add slices, flips and the minimum detectable effect to a comparison."""
     base, cand = data.model(comparison.baseline), data.model(comparison.candidate)
@@ -110,7 +108,7 @@ def compare(
     comparisons = apply_corrections(parallel_map(
         lambda item: compare_pair(data, reports[baseline_name], reports[item[1]], item[0], settings, parts),
         enumerate(order[1:], start=1)), settings)
-    labels = slice_labels(data.metadata)
+    labels = slice_columns(data.metadata)
     comparisons = [_with_analyses(data, comparison, index, settings, labels)
                    for index, comparison in enumerate(comparisons, start=1)]
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)

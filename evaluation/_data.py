@@ -2,7 +2,7 @@
 
 Everything behind the loading edge (metrics, resampling, reports) assumes these hold valid data:
 aligned rows, one label set for every model, integer-coded labels, probabilities in [0, 1] whose rows
-sum to 1.
+sum to 1 within the loading tolerance.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ class LoadOptions:
     drop_train_rows:
         Drop rows whose ``split`` is train/training (with a warning) instead of refusing the file.
     probability_tolerance:
-        How far a row of class probabilities may sum from 1 before it is refused.
+        How far a row of class probabilities may sum from 1 before it is refused. Accepted rows are
+        used as given (as scikit-learn does), not renormalised.
     """
 
     mapping: ColumnMapping = field(default_factory=ColumnMapping)
@@ -90,7 +91,8 @@ class ModelData:
     y_pred:
         ``(n,)`` integer codes into :attr:`ClassificationData.classes`.
     y_score:
-        ``(n, k)`` class probabilities in the order of ``classes`` (rows sum to 1), or ``None``
+        ``(n, k)`` class probabilities in the order of ``classes`` (rows sum to 1 within the
+        loading tolerance), or ``None``
         when the file has none. A binary file's single score ``s`` becomes ``[1 - s, s]``.
     columns:
         The columns used for this file, as detected or given.

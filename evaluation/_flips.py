@@ -7,6 +7,7 @@ import pandas as pd
 
 from ._data import ClassificationData
 from ._results import FlipCounts, Flips, SliceFlips
+from ._slices import SliceColumn
 
 __all__ = ["IMPROVEMENT", "REGRESSION", "flip_table", "flips"]
 
@@ -22,7 +23,7 @@ def _masks(data: ClassificationData, baseline: str, candidate: str) -> tuple[np.
 
 
 def flips(
-    data: ClassificationData, baseline: str, candidate: str, *, slices: dict[str, np.ndarray], max_ids: int
+    data: ClassificationData, baseline: str, candidate: str, *, slices: dict[str, SliceColumn], max_ids: int
 ) -> Flips:
     """Count and list the flipped examples, overall, per true class and per slice.
 
@@ -33,7 +34,7 @@ def flips(
     baseline, candidate:
         Model names.
     slices:
-        Column -> slice value per example (:func:`evaluation._slices.slice_labels`).
+        Column -> slices (:func:`evaluation._slices.slice_columns`).
     max_ids:
         At most this many ids of each kind are listed.
     """
@@ -42,11 +43,11 @@ def flips(
     regressed_by_class = np.bincount(data.y_true[regressed], minlength=k)
     improved_by_class = np.bincount(data.y_true[improved], minlength=k)
     by_slice = []
-    for column, labels in slices.items():
-        for value in pd.unique(labels):
-            mask = labels == value
-            by_slice.append(SliceFlips(column=column, value=str(value), regressions=int(np.sum(regressed & mask)),
-                                       improvements=int(np.sum(improved & mask))))
+    for column, cut in slices.items():
+        regressed_in = np.bincount(cut.codes[regressed], minlength=len(cut.values))
+        improved_in = np.bincount(cut.codes[improved], minlength=len(cut.values))
+        by_slice += [SliceFlips(column=column, value=value, regressions=int(regressed_in[i]),
+                                improvements=int(improved_in[i])) for i, value in enumerate(cut.values)]
     regression_ids = data.ids[regressed]
     improvement_ids = data.ids[improved]
     return Flips(

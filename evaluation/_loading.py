@@ -131,7 +131,7 @@ def _numbers(table: pa.Table, column: str, filename: str, what: str) -> np.ndarr
 
 
 def _check_probabilities(values: np.ndarray, filename: str, columns: Sequence[str], tolerance: float) -> np.ndarray:
-    """Probabilities in [0, 1] whose rows sum to 1 (then renormalised exactly)."""
+    """Probabilities in [0, 1] whose rows sum to 1 within the tolerance (kept as given, like scikit-learn)."""
     outside = (values < -_SLACK) | (values > 1 + _SLACK)
     if outside.any():
         rows, cols = np.nonzero(outside)
@@ -150,7 +150,6 @@ def _check_probabilities(values: np.ndarray, filename: str, columns: Sequence[st
                 f"must sum to 1 on every row, but {_rows(off)} sum to values such as {format_examples(sums[off][:3])} "
                 f"(allowed rounding: {tolerance:g}). Is a class column missing, or are these independent scores?",
                 file=filename)
-        values /= sums[:, None]
     return values
 
 

@@ -194,48 +194,111 @@ def _binned_leave_one_out(positives: np.ndarray, negatives: np.ndarray) -> tuple
 
 @dataclass(frozen=True)
 class RankedSummary:
-    """What one sort of a class's scores gives: exact AP, its leave-one-out values, the curve counts."""
+    """What one sort of a class's scores gives.
 
+    Attributes
+    ----------
+    auc, auc_influence:
+        ROC AUC and each example's DeLong influence (as :func:`evaluation._delong.auc_influence`).
+    average_precision, leave_one_out:
+        Exact AP and each example's binned leave-one-out AP (as :func:`average_precision_jackknife`).
+    curve:
+        Counts at every distinct threshold (as :func:`evaluation._thresholds.full_curve`).
+    """
+
+    auc: float
+    auc_influence: np.ndarray
     average_precision: float
     leave_one_out: np.ndarray
     curve: FullCurve
 
 
-def ranked_summary(
-    positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS, order: np.ndarray | None = None
-) -> RankedSummary:
-    """Average precision, its binned leave-one-out values and the threshold curve, from one sort.
+_GRID_DECIMALS = 6
 
-    See :func:`average_precision_jackknife` for the leave-one-out values and
-    :func:`evaluation._thresholds.full_curve` for the curve.
+
+def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of tied scores in ascending order: their scores, sizes, positives, and each row's run.
+
+    Scores written with at most six decimals (as prediction files usually are) are counted on that
+    grid, in O(n) without sorting; any other scores are sorted.
     """
     n = score.shape[0]
-    order, sorted_score, starts = _sorted_groups(score, order)
-    positive_sorted = positive[order]
-    ends = np.append(np.flatnonzero(starts[1:]), n - 1)
-    true_positives = np.cumsum(positive_sorted, dtype=np.int64)[ends]
-    n_positive = int(true_positives[-1]) if n else 0
-    curve = FullCurve(sorted_score[ends], true_positives, ends + 1 - true_positives, n_positive, n - n_positive)
+    scaled = np.rint(score * 10.0**_GRID_DECIMALS)
+    if n and np.array_equal(scaled / 10.0**_GRID_DECIMALS, score) and scaled.min() >= 0:
+        keys = scaled.astype(np.int64)
+        size = int(keys.max()) + 1
+        counts = np.bincount(keys, minlength=size)
+        positives = np.bincount(keys, weights=positive, minlength=size)
+        occupied = counts > 0
+        run_of_key = np.cumsum(occupied, dtype=np.int64) - 1
+        values = np.flatnonzero(occupied)
+        return values / 10.0**_GRID_DECIMALS, counts[values], positives[values].astype(np.int64), run_of_key[keys]
+    order = np.argsort(score)
+    sorted_score = score[order]
+    run_start = np.empty(n, dtype=bool)
+    run_start[:1] = True
+    np.not_equal(sorted_score[1:], sorted_score[:-1], out=run_start[1:])
+    starts = np.flatnonzero(run_start)
+    sizes = np.diff(np.append(starts, n))
+    positives = np.add.reduceat(positive[order].astype(np.int64), starts) if n else np.zeros(0, dtype=np.int64)
+    run_of_row = np.empty(n, dtype=np.int64)
+    run_of_row[order] = np.cumsum(run_start, dtype=np.int64) - 1
+    return sorted_score[starts], sizes, positives, run_of_row
+
+
+def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS) -> RankedSummary:
+    """ROC AUC with DeLong influences, AP with jackknife values and the threshold curve, from one ranking.
+
+    The scores are grouped into runs of ties in ascending order (see :func:`_runs`); every
+    statistic is a function of the positives and negatives per run, and each example's influence
+    is read from a table indexed by (its run, its class). At a million examples this costs less
+    than one sort per statistic, and no sort at all for scores on a six-decimal grid.
+    """
+    n = score.shape[0]
+    thresholds, sizes, positives_in, run_of = _runs(positive, score)
+    negatives_in = sizes - positives_in
+    ends = np.cumsum(sizes)  # exclusive ascending end of each run
+    starts = ends - sizes
+    positives_below = np.cumsum(positives_in) - positives_in
+    negatives_below = starts - positives_below
+    n_positive = int(positives_in.sum())
+    n_negative = n - n_positive
+    index = 2 * run_of + positive  # each row's (run, class) cell
+    # Descending view: a run's threshold admits every example from it upwards.
+    tp_at = n_positive - positives_below
+    fp_at = n_negative - negatives_below
+    curve = FullCurve(thresholds[::-1], tp_at[::-1], fp_at[::-1], n_positive, n_negative)
+    nan_vector = np.full(n, np.nan)
+    if n_positive == 0 or n_negative == 0:
+        auc, psi = float("nan"), np.zeros(n)
+    else:
+        negatives_under = negatives_below + 0.5 * negatives_in
+        positives_over = n_positive - positives_below - 0.5 * positives_in
+        auc = float(np.dot(positives_in, negatives_under)) / (n_positive * n_negative)
+        scale_positive = 1.0 / np.sqrt(n_positive * (n_positive - 1.0)) if n_positive > 1 else 0.0
+        scale_negative = 1.0 / np.sqrt(n_negative * (n_negative - 1.0)) if n_negative > 1 else 0.0
+        table = np.empty(2 * thresholds.shape[0])
+        table[1::2] = (negatives_under / n_negative - auc) * scale_positive
+        table[0::2] = (positives_over / n_positive - auc) * scale_negative
+        psi = table[index]
     if n_positive == 0:
-        return RankedSummary(float("nan"), np.full(n, np.nan), curve)
-    precision = true_positives / (ends + 1.0)
-    estimate = float(np.sum(np.diff(true_positives, prepend=0) / n_positive * precision))
+        return RankedSummary(auc, psi, float("nan"), nan_vector, curve)
+    average_precision = float(np.sum(positives_in * (tp_at / (tp_at + fp_at))) / n_positive)
     if n < 2:
-        return RankedSummary(estimate, np.full(n, np.nan), curve)
+        return RankedSummary(auc, psi, average_precision, nan_vector, curve)
     n_bins = min(n_bins, n)
-    first_of_run = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
-    bin_sorted = first_of_run * n_bins // n
-    positives = np.bincount(bin_sorted, weights=positive_sorted, minlength=n_bins)
-    negatives = np.bincount(bin_sorted, minlength=n_bins) - positives
+    bin_of_run = (n - ends) * n_bins // n  # bins of descending rank, from a run's first descending position
+    positives = np.bincount(bin_of_run, weights=positives_in, minlength=n_bins)
+    negatives = np.bincount(bin_of_run, weights=negatives_in, minlength=n_bins)
     drop_positive, drop_negative = _binned_leave_one_out(positives, negatives)
-    # Leaving out the only positive leaves AP undefined: that example gets no influence.
     cum_tp, cum_fp = np.cumsum(positives), np.cumsum(negatives)
     binned = float(np.sum(positives * np.divide(cum_tp, cum_tp + cum_fp, out=np.zeros(n_bins),
                                                  where=cum_tp + cum_fp > 0)) / cum_tp[-1])
+    # Leaving out the only positive leaves AP undefined: that example gets no influence.
     drop_positive = np.where(np.isfinite(drop_positive), drop_positive, binned)
-    leave_one_out = np.empty(n)
-    leave_one_out[order] = np.where(positive_sorted, drop_positive[bin_sorted], drop_negative[bin_sorted])
-    return RankedSummary(estimate, leave_one_out, curve)
+    run_table = np.empty(2 * thresholds.shape[0])
+    run_table[0::2], run_table[1::2] = drop_negative[bin_of_run], drop_positive[bin_of_run]
+    return RankedSummary(auc, psi, average_precision, run_table[index], curve)
 
 
 def average_precision_jackknife(
@@ -256,5 +319,6 @@ def average_precision_jackknife(
         The exact AP and an ``(n,)`` array of binned leave-one-out APs; NaNs when there are no
         positives.
     """
-    summary = ranked_summary(positive, score, n_bins=n_bins, order=order)
+    del order  # accepted for compatibility; ranked_summary sorts once itself
+    summary = ranked_summary(positive, score, n_bins=n_bins)
     return summary.average_precision, summary.leave_one_out

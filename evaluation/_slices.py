@@ -9,7 +9,7 @@ number of slices looked at.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -23,7 +23,7 @@ from ._multiple import adjust_p_values
 from ._resampling import bootstrap_p_value
 from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
 
-__all__ = ["SLICE_METRICS", "slice_labels", "slice_results"]
+__all__ = ["SLICE_METRICS", "SliceColumn", "slice_columns", "slice_labels", "slice_results"]
 
 SLICE_METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "f1_macro")
 MISSING = "(missing)"
@@ -38,16 +38,82 @@ def _format_edge(value: object) -> str:
     return f"{float(value):.4g}"  # type: ignore[arg-type]
 
 
-def _quantile_labels(values: pd.Series, n_bins: int) -> pd.Series | None:
-    """Quantile bins of a numeric or datetime column, labelled ``"a to b"``; None if it cannot bin."""
+@dataclass(frozen=True)
+class SliceColumn:
+    """One metadata column cut into slices.
+
+    Attributes
+    ----------
+    codes:
+        ``(n,)`` index into :attr:`values` of each example's slice.
+    values:
+        The slices' names in reading order: bins in numeric order, categories by decreasing count,
+        ``"(other)"`` and ``"(missing)"`` last.
+    """
+
+    codes: np.ndarray
+    values: tuple[str, ...]
+
+    def labels(self) -> np.ndarray:
+        """Each example's slice name."""
+        return np.asarray(self.values, dtype=object)[self.codes]
+
+
+def _quantile_column(values: pd.Series, n_bins: int) -> SliceColumn | None:
+    """Quantile bins of a numeric or datetime column, named ``"a to b"``; None if it cannot bin."""
     try:
-        bins = pd.qcut(values, q=n_bins, duplicates="drop")
+        binned, raw_edges = pd.qcut(values, q=n_bins, duplicates="drop", retbins=True, labels=False)
     except (ValueError, TypeError):
         return None
-    labels = bins.astype(object).map(
-        lambda interval: MISSING if not isinstance(interval, pd.Interval)
-        else f"{_format_edge(interval.left)} to {_format_edge(interval.right)}")
-    return labels.astype(str)
+    edges = list(pd.to_datetime(raw_edges)) if pd.api.types.is_datetime64_any_dtype(values) else list(raw_edges)
+    names = [f"{_format_edge(edges[i])} to {_format_edge(edges[i + 1])}" for i in range(len(edges) - 1)]
+    codes = np.array(binned, dtype=float)
+    missing = np.isnan(codes)
+    if missing.any():
+        names.append(MISSING)
+        codes[missing] = len(names) - 1
+    return SliceColumn(codes.astype(np.int64), tuple(names))
+
+
+def _categorical_column(values: pd.Series, max_categories: int) -> SliceColumn:
+    """A categorical column's values by decreasing count, rare ones pooled as "(other)"."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    order = np.argsort(-counts, kind="stable")
+    keep = order[: max_categories - 1] if len(uniques) > max_categories else order
+    names = [str(uniques[i]) for i in keep]
+    remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
+    remap[keep] = np.arange(len(keep))
+    if len(keep) < len(uniques):
+        names.append(OTHER)
+        remap[:-1][remap[:-1] < 0] = len(names) - 1
+    if (codes < 0).any():
+        names.append(MISSING)
+        remap[-1] = len(names) - 1
+    return SliceColumn(remap[np.where(codes < 0, len(uniques), codes)], tuple(names))
+
+
+def slice_columns(
+    metadata: pd.DataFrame, *, n_bins: int = 4, max_categories: int = 20
+) -> dict[str, SliceColumn]:
+    """Cut every usable metadata column into slices (see :func:`slice_labels`)."""
+    out: dict[str, SliceColumn] = {}
+    n = len(metadata)
+    for column in metadata.columns:
+        values = metadata[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        temporal = pd.api.types.is_datetime64_any_dtype(values)
+        distinct = values.nunique(dropna=True)
+        if (numeric or temporal) and distinct > n_bins:
+            cut = _quantile_column(values, n_bins)
+            if cut is None:
+                continue
+        else:
+            if not numeric and distinct > 1 and (distinct >= 0.9 * n or distinct > max(max_categories, 0.5 * n)):
+                continue  # an identifier or free text: nothing to slice
+            cut = _categorical_column(values, max_categories)
+        out[str(column)] = cut
+    return out
 
 
 def slice_labels(
@@ -76,44 +142,13 @@ def slice_labels(
     >>> slice_labels(frame, n_bins=2)["device"].tolist()
     ['a', 'b', 'a', '(missing)']
     """
-    out: dict[str, np.ndarray] = {}
-    n = len(metadata)
-    for column in metadata.columns:
-        values = metadata[column]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        temporal = pd.api.types.is_datetime64_any_dtype(values)
-        distinct = values.nunique(dropna=True)
-        if (numeric or temporal) and distinct > n_bins:
-            labels = _quantile_labels(values, n_bins)
-            if labels is None:
-                continue
-        else:
-            if not numeric and distinct > 1 and (distinct >= 0.9 * n or distinct > max(max_categories, 0.5 * n)):
-                continue  # an identifier or free text: nothing to slice
-            labels = values.astype(object).where(values.notna(), MISSING).astype(str)
-            counts = labels.value_counts()
-            if len(counts) > max_categories:
-                keep = set(counts.index[: max_categories - 1])
-                labels = labels.where(labels.isin(keep), OTHER)
-        out[str(column)] = labels.to_numpy(dtype=object)
-    return out
-
-
-def _ordered_values(labels: np.ndarray, original: pd.Series) -> list[str]:
-    """Slice values in a readable order: bins in numeric order, categories by decreasing count."""
-    values, counts = np.unique(labels, return_counts=True)
-    if pd.api.types.is_numeric_dtype(original) or pd.api.types.is_datetime64_any_dtype(original):
-        def first_index(value: str) -> int:
-            return int(np.flatnonzero(labels == value)[0])
-        by_position = sorted(values, key=lambda v: (v == MISSING, original.iloc[first_index(v)]))
-        return [str(v) for v in by_position]
-    order = np.argsort(-counts, kind="stable")
-    return [str(values[i]) for i in order]
+    return {column: cut.labels() for column, cut in
+            slice_columns(metadata, n_bins=n_bins, max_categories=max_categories).items()}
 
 
 def slice_results(
     data: ClassificationData, baseline: str, candidate: str, index: int, settings: Settings,
-    labels: dict[str, np.ndarray],
+    columns: dict[str, SliceColumn],
 ) -> tuple[SliceResult, ...]:
     """Per-slice metrics of both models and their differences, worst regressions first.
 
@@ -127,20 +162,20 @@ def slice_results(
         The candidate's position (seeds its draws).
     settings:
         Confidence, alpha, correction, slice resamples, minimum slice size, primary metric.
-    labels:
-        From :func:`slice_labels`.
+    columns:
+        From :func:`slice_columns`.
     """
     k = len(data.classes)
     metrics = SLICE_METRICS + ((settings.primary_metric,) if settings.primary_metric not in SLICE_METRICS
                                and not METRICS[settings.primary_metric].needs_probabilities else ())
     base_pred, cand_pred = data.model(baseline).y_pred, data.model(candidate).y_pred
     slice_settings = replace(settings, resamples=settings.slice_resamples)
-    jobs = [(column, value) for column, column_labels in labels.items()
-            for value in _ordered_values(column_labels, data.metadata[column])]
+    jobs = [(column, code) for column, cut in columns.items() for code in range(len(cut.values))]
 
-    def one_slice(job: tuple[int, tuple[str, str]]) -> SliceResult:
-        stream, (column, value) = job
-        mask = labels[column] == value
+    def one_slice(job: tuple[int, tuple[str, int]]) -> SliceResult:
+        stream, (column, code) = job
+        mask = columns[column].codes == code
+        value = columns[column].values[code]
         n = int(mask.sum())
         table = pair_table(data.y_true[mask], base_pred[mask], cand_pred[mask], k)
         point, low, high, replicates, method = resampled_intervals(

@@ -217,3 +217,12 @@ def test_warnings_for_imbalance_small_classes_identical_models_and_low_power():
     assert "identical" in text
     noisy = make_data(y[:80], {"base": pred[:80], "cand": np.where(rng.random(80) < 0.9, pred[:80], 1)})
     assert any("can only detect" in w for w in compare(noisy, settings=Settings(resamples=100)).warnings)
+
+
+def test_slice_labels_bin_datetimes_and_keep_missing_values_apart():
+    frame = pd.DataFrame({"when": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-03-05", "2026-04-01", None]),
+                          "size": [1.5, 2, 3, 4, None]})
+    labels = slice_labels(frame, n_bins=2)
+    assert labels["when"].tolist() == ["2026-01-01 to 2026-02-17"] * 2 + ["2026-02-17 to 2026-04-01"] * 2 + [
+        "(missing)"]
+    assert labels["size"].tolist() == ["1.5 to 2.5", "1.5 to 2.5", "2.5 to 4", "2.5 to 4", "(missing)"]
