@@ -232,7 +232,7 @@ def compare_pair(
     table = pair_table(data.y_true, base_model.y_pred, cand_model.y_pred, k)
     point, low, high, replicates, method = resampled_intervals(
         table, pair_statistic(k), settings, rng_for(settings, _STREAM_PAIR_COUNTS, index))
-    p_values = {name: bootstrap_p_value(values) for name, values in replicates.items()}
+    p_values = {name: bootstrap_p_value(point[name], values) for name, values in replicates.items()}
     base_right = base_model.y_pred == data.y_true
     cand_right = cand_model.y_pred == data.y_true
     mcnemar = mcnemar_exact(int(np.sum(base_right & ~cand_right)), int(np.sum(cand_right & ~base_right)))
@@ -315,11 +315,11 @@ def _probability_differences(
         out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name))
     name = "expected_calibration_error"
     table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins)
-    _, low_ece, high_ece, replicates, method = resampled_intervals(
+    point, low_ece, high_ece, replicates, method = resampled_intervals(
         table, ece_pair_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_PAIR_ECE, index), basic=True)
     b_value, c_value = values(name)
     out[name] = make_difference(name, c_value - b_value, low_ece[name], high_ece[name],
-                            bootstrap_p_value(replicates[name]), "paired bootstrap", method, b_value, c_value)
+                            bootstrap_p_value(point[name], replicates[name]), "paired bootstrap", method, b_value, c_value)
     return out
 
 

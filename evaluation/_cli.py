@@ -95,8 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="find the threshold reaching this recall on every curve")
     analyses.add_argument("--min-slice-size", type=int, default=30,
                           help="smaller slices are shown but not tested (default 30)")
-    analyses.add_argument("--slice-resamples", type=int, default=2000,
-                          help="bootstrap resamples per slice (default 2000)")
+    analyses.add_argument("--slice-resamples", type=int, default=1000,
+                          help="bootstrap resamples per slice (default 1000)")
     analyses.add_argument("--flips-out", metavar="FILE",
                           help="write every flipped example (id, kind, label, predictions, metadata) as CSV")
     output = cmd.add_argument_group("output")

@@ -425,7 +425,8 @@ def _model(f: _File, classes: tuple[str, ...], task: str, positive: str | None, 
                 f"{f.filename}: no probability column for class(es) {format_examples(missing)}; expected one column "
                 f"per class, e.g. {', '.join(prefix + c for c in missing[:3])}.", file=f.filename)
         position = [f.probability_classes.index(c) for c in classes]
-        y_score = f.probabilities[:, position]
+        in_order = position == list(range(len(position)))
+        y_score = f.probabilities if in_order else f.probabilities[:, position]
     elif f.score is not None:
         if task != "binary":
             raise EvaluationError(

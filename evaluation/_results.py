@@ -429,7 +429,7 @@ class Settings:
     correction: str = "holm"
     ece_bins: int = 15
     primary_metric: str = "f1_macro"
-    slice_resamples: int = 2_000
+    slice_resamples: int = 1_000
     min_slice_size: int = 30
     target_precisions: tuple[float, ...] = ()
     target_recalls: tuple[float, ...] = ()

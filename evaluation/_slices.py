@@ -193,7 +193,7 @@ def slice_results(
                                         int(np.sum(cand_right & ~base_right))).p_value
                 test = "McNemar exact"
             else:
-                p_value, test = float(bootstrap_p_value(replicates[name])), "paired bootstrap"
+                p_value, test = float(bootstrap_p_value(point[name], replicates[name])), "paired bootstrap"
             b, c = BASELINE_PREFIX + name, CANDIDATE_PREFIX + name
             entry[name] = SliceMetric(
                 baseline=make_estimate(point[b], low[b], high[b], method),
