@@ -100,8 +100,18 @@ def top_label(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def calibration_bin(confidence: np.ndarray, *, n_bins: int = DEFAULT_ECE_BINS) -> np.ndarray:
-    """Equal-width bin of each confidence: bin ``b`` holds ``b/M < c <= (b+1)/M`` (Guo et al. 2017)."""
-    return np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    """Equal-width bin of each confidence: bin ``b`` holds ``b/M < c <= (b+1)/M`` (Guo et al. 2017).
+
+    Compared against the edges themselves (``ceil(c * M)`` rounds wrongly for some edges, such as
+    0.28 with 25 bins); a confidence of 0 falls in the first bin.
+
+    Examples
+    --------
+    >>> calibration_bin(np.array([0.0, 0.28, 0.2801, 1.0]), n_bins=25).tolist()
+    [0, 6, 7, 24]
+    """
+    edges = np.arange(1, n_bins) / n_bins
+    return np.searchsorted(edges, confidence, side="left").astype(np.int64)
 
 
 def expected_calibration_error(y_true: np.ndarray, y_score: np.ndarray, *, n_bins: int = DEFAULT_ECE_BINS) -> float:

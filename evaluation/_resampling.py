@@ -15,6 +15,8 @@ leave-one-out values as cells, each weighted by its count.
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -224,7 +226,8 @@ def bootstrap_p_value(estimate: np.ndarray, replicates: np.ndarray) -> np.ndarra
     0.05
     """
     estimate = np.asarray(estimate, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # every replicate undefined: the p-value is NaN
         spread = np.nanstd(replicates, axis=0) if replicates.size else np.full(estimate.shape, np.nan)
         z = np.abs(estimate) / spread
     p = 2.0 * ndtr(-z)

@@ -191,7 +191,7 @@ def calibration_curve(confidence: np.ndarray, correct: np.ndarray, *, n_bins: in
     >>> curve.count, curve.accuracy
     ((1, 2), (1.0, 0.5))
     """
-    bins = np.clip(np.ceil(confidence * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    bins = np.searchsorted(np.arange(1, n_bins) / n_bins, confidence, side="left")
     count = np.bincount(bins, minlength=n_bins)
     confidence_sum = np.bincount(bins, weights=confidence, minlength=n_bins)
     correct_sum = np.bincount(bins, weights=correct.astype(float), minlength=n_bins)

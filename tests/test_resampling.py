@@ -1,0 +1,291 @@
+"""Tests of ``evaluation._resampling`` (with the confusion-count cell tables of ``evaluation._counts``).
+
+References: the ordinary row-index bootstrap (resampling rows with replacement, computed here with
+numpy) for the multinomial cell bootstrap; ``np.percentile`` for the percentile interval;
+``scipy.stats.bootstrap(method="BCa")`` for the BCa interval (both within Monte Carlo error and, fed
+SciPy's own bootstrap distribution, exactly); brute-force leave-one-out with ``np.delete`` and
+scikit-learn for the jackknife; the documented normal-theory formula ``2 Phi(-|d| / sd(d*))``,
+evaluated with ``scipy.stats.norm``, for the bootstrap p-value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse, stats
+from sklearn import metrics as skm
+
+from evaluation._counts import pair_statistic, pair_table, single_model_statistic, single_model_table
+from evaluation._resampling import (
+    bca_interval,
+    bootstrap_p_value,
+    bootstrap_statistics,
+    cell_table,
+    jackknife_statistics,
+    percentile_interval,
+)
+
+
+def paired_predictions(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Labels, a baseline right ~65% of the time and a correlated candidate right ~72%."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, k, n)
+    noise = rng.integers(0, k, n)
+    baseline = np.where(rng.random(n) < 0.65, y_true, noise)
+    candidate = np.where(rng.random(n) < 0.3, baseline, np.where(rng.random(n) < 0.72, y_true, rng.integers(0, k, n)))
+    return y_true, baseline, candidate
+
+
+def _accuracy_and_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Accuracy and macro F1 of each row of ``(b, n)`` label arrays, from confusion matrices."""
+    b, n = y_true.shape
+    keys = (np.arange(b)[:, None] * k + y_true) * k + y_pred
+    confusion = np.bincount(keys.ravel(), minlength=b * k * k).reshape(b, k, k)
+    tp = np.diagonal(confusion, axis1=1, axis2=2)
+    predicted, actual = confusion.sum(axis=1), confusion.sum(axis=2)
+    denominator = predicted + actual
+    f1 = np.divide(2.0 * tp, denominator, out=np.zeros(tp.shape), where=denominator > 0)
+    return tp.sum(axis=1) / n, f1.mean(axis=1)
+
+
+def row_bootstrap_differences(y_true, baseline, candidate, k, *, resamples, rng, batch=500):
+    """Candidate minus baseline accuracy and macro F1 over row-index bootstrap resamples."""
+    n = y_true.shape[0]
+    accuracy, macro_f1 = [], []
+    for start in range(0, resamples, batch):
+        rows = rng.integers(0, n, (min(batch, resamples - start), n))
+        base_accuracy, base_f1 = _accuracy_and_macro_f1(y_true[rows], baseline[rows], k)
+        cand_accuracy, cand_f1 = _accuracy_and_macro_f1(y_true[rows], candidate[rows], k)
+        accuracy.append(cand_accuracy - base_accuracy)
+        macro_f1.append(cand_f1 - base_f1)
+    return {"accuracy": np.concatenate(accuracy), "f1_macro": np.concatenate(macro_f1)}
+
+
+@pytest.fixture(scope="module")
+def pair_bootstraps() -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    k = 3
+    y_true, baseline, candidate = paired_predictions(3000, k, seed=1)
+    cells = bootstrap_statistics(pair_table(y_true, baseline, candidate, k), pair_statistic(k),
+                                 resamples=4000, rng=np.random.default_rng(2))
+    rows = row_bootstrap_differences(y_true, baseline, candidate, k, resamples=4000, rng=np.random.default_rng(3))
+    return cells, rows
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1_macro"])
+def test_cell_bootstrap_standard_deviation_matches_row_bootstrap(pair_bootstraps, name: str) -> None:
+    cells, rows = pair_bootstraps
+    assert cells[name].shape == (4000,)
+    assert np.std(cells[name]) == pytest.approx(np.std(rows[name]), rel=0.05)
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1_macro"])
+def test_cell_bootstrap_percentiles_match_row_bootstrap(pair_bootstraps, name: str) -> None:
+    cells, rows = pair_bootstraps
+    tolerance = 0.25 * np.std(rows[name])  # about four Monte Carlo standard errors of the difference
+    np.testing.assert_allclose(np.percentile(cells[name], [2.5, 50, 97.5]), np.percentile(rows[name], [2.5, 50, 97.5]),
+                               rtol=0, atol=tolerance)
+
+
+def test_pair_statistic_on_the_full_table_equals_sklearn_differences() -> None:
+    k = 4
+    y_true, baseline, candidate = paired_predictions(500, k, seed=4)
+    table = pair_table(y_true, baseline, candidate, k)
+    assert table.n == 500
+    result = pair_statistic(k)(table.aggregates(table.counts.astype(float)))
+    labels = np.arange(k)
+    expected_accuracy = skm.accuracy_score(y_true, candidate) - skm.accuracy_score(y_true, baseline)
+    expected_f1 = (skm.f1_score(y_true, candidate, labels=labels, average="macro", zero_division=0)
+                   - skm.f1_score(y_true, baseline, labels=labels, average="macro", zero_division=0))
+    assert float(result["accuracy"][0]) == pytest.approx(expected_accuracy, abs=1e-12)
+    assert float(result["f1_macro"][0]) == pytest.approx(expected_f1, abs=1e-12)
+
+
+def test_cell_table_groups_identically_with_a_large_key_space() -> None:
+    keys = np.random.default_rng(5).integers(0, 40, 300)
+
+    def design(occupied: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix(occupied[:, None].astype(float))
+
+    small = cell_table(keys, design, key_space=40)
+    large = cell_table(keys, design, key_space=10**9)  # grouped by np.unique instead of bincount
+    occupied, counts = np.unique(keys, return_counts=True)
+    np.testing.assert_array_equal(small.counts, counts)
+    np.testing.assert_array_equal(large.counts, counts)
+    np.testing.assert_array_equal(small.design.toarray()[:, 0], occupied)
+    np.testing.assert_array_equal(large.design.toarray()[:, 0], occupied)
+
+
+# --- percentile interval ----------------------------------------------------------------------------
+
+def test_percentile_interval_of_zero_to_hundred() -> None:
+    low, high = percentile_interval(np.arange(101.0), confidence=0.95)
+    assert (float(low), float(high)) == pytest.approx((2.5, 97.5), abs=1e-12)
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95, 0.99])
+def test_percentile_interval_equals_numpy_percentile_per_column(confidence: float) -> None:
+    replicates = np.random.default_rng(6).gamma(2.0, size=(1001, 3))
+    tail = 100 * (1 - confidence) / 2
+    low, high = percentile_interval(replicates, confidence=confidence)
+    np.testing.assert_allclose(low, np.percentile(replicates, tail, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(high, np.percentile(replicates, 100 - tail, axis=0), rtol=1e-12)
+
+
+def test_percentile_interval_ignores_undefined_resamples() -> None:
+    replicates = np.random.default_rng(7).normal(size=(500, 2))
+    replicates[::7, 1] = np.nan
+    low, high = percentile_interval(replicates, confidence=0.9)
+    defined = replicates[np.isfinite(replicates[:, 1]), 1]
+    assert float(low[1]) == pytest.approx(np.percentile(defined, 5), rel=1e-12)
+    assert float(high[1]) == pytest.approx(np.percentile(defined, 95), rel=1e-12)
+    assert float(low[0]) == pytest.approx(np.percentile(replicates[:, 0], 5), rel=1e-12)
+
+
+# --- BCa interval -----------------------------------------------------------------------------------
+
+def mean_table(values: np.ndarray):
+    """Cells: the distinct values; aggregates ``[sum of values, number of examples]``."""
+    distinct, keys = np.unique(values, return_inverse=True)
+
+    def design(occupied: np.ndarray) -> sparse.csr_matrix:
+        return sparse.csr_matrix(np.column_stack([distinct[occupied], np.ones(occupied.shape[0])]))
+
+    return cell_table(keys.astype(np.int64), design, key_space=distinct.shape[0])
+
+
+def mean_statistic(aggregates: np.ndarray) -> dict[str, np.ndarray]:
+    return {"mean": aggregates[:, 0] / aggregates[:, 1]}
+
+
+def _our_bca(values: np.ndarray, replicates: np.ndarray, confidence: float) -> tuple[float, float]:
+    table = mean_table(values)
+    jackknife = jackknife_statistics(table, mean_statistic)["mean"]
+    low, high = bca_interval(replicates, np.asarray(values.mean()), jackknife, table.counts, confidence=confidence)
+    return float(low), float(high)
+
+
+def test_bca_interval_of_accuracy_agrees_with_scipy_within_monte_carlo_error() -> None:
+    correct = (np.random.default_rng(8).random(150) < 0.8).astype(float)
+    replicates = bootstrap_statistics(mean_table(correct), mean_statistic, resamples=20000,
+                                      rng=np.random.default_rng(9))["mean"]
+    reference = stats.bootstrap((correct,), np.mean, method="BCa", n_resamples=20000, confidence_level=0.95,
+                                rng=np.random.default_rng(10)).confidence_interval
+    np.testing.assert_allclose(_our_bca(correct, replicates, 0.95), (reference.low, reference.high), rtol=0, atol=0.01)
+
+
+def skewed_values_with_repeats(distinct: int, seed: int) -> np.ndarray:
+    """Exponential values, each repeated 1-6 times (cells with unequal counts, a skewed statistic)."""
+    rng = np.random.default_rng(seed)
+    return np.repeat(rng.exponential(size=distinct) ** 2, rng.integers(1, 7, distinct))
+
+
+@pytest.mark.parametrize(("distinct", "confidence"), [(12, 0.95), (25, 0.9), (8, 0.99)])
+def test_bca_interval_on_scipys_bootstrap_distribution_equals_scipy(distinct: int, confidence: float) -> None:
+    # Given the same bootstrap values, only the bias correction, acceleration and quantile remain to compare.
+    values = skewed_values_with_repeats(distinct, seed=distinct)
+    result = stats.bootstrap((values,), np.mean, method="BCa", n_resamples=5000, confidence_level=confidence,
+                             rng=np.random.default_rng(11))
+    ours = _our_bca(values, result.bootstrap_distribution, confidence)
+    reference = result.confidence_interval
+    np.testing.assert_allclose(ours, (reference.low, reference.high), rtol=1e-12)
+
+
+# --- jackknife --------------------------------------------------------------------------------------
+
+def test_jackknife_cells_reproduce_brute_force_leave_one_out_of_one_model() -> None:
+    k, n = 4, 80
+    rng = np.random.default_rng(12)
+    y_true = rng.integers(0, k, n)
+    y_pred = np.where(rng.random(n) < 0.6, y_true, rng.integers(0, k, n))
+    table = single_model_table(y_true, y_pred, k)
+    values = jackknife_statistics(table, single_model_statistic(k))
+    assert values["accuracy"].shape == table.counts.shape and table.n == n
+    labels = np.arange(k)
+    references = {
+        "accuracy": lambda y, p: skm.accuracy_score(y, p),
+        "f1_macro": lambda y, p: skm.f1_score(y, p, labels=labels, average="macro", zero_division=0),
+        "matthews_corrcoef": lambda y, p: skm.matthews_corrcoef(y, p),
+    }
+    for name, reference in references.items():
+        brute_force = [reference(np.delete(y_true, i), np.delete(y_pred, i)) for i in range(n)]
+        expanded = np.repeat(values[name], table.counts)  # each cell's value once per example in it
+        np.testing.assert_allclose(np.sort(expanded), np.sort(brute_force), rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_jackknife_cells_reproduce_brute_force_leave_one_out_of_a_pair_difference() -> None:
+    k = 3
+    y_true, baseline, candidate = paired_predictions(200, k, seed=13)
+    table = pair_table(y_true, baseline, candidate, k)
+    values = jackknife_statistics(table, pair_statistic(k))["accuracy"]
+    difference = (candidate == y_true).astype(float) - (baseline == y_true)
+    brute_force = [np.delete(difference, i).mean() for i in range(200)]
+    np.testing.assert_allclose(np.sort(np.repeat(values, table.counts)), np.sort(brute_force), rtol=0, atol=1e-12)
+
+
+# --- bootstrap p-value ------------------------------------------------------------------------------
+
+def normal_theory_p_value(estimate: float, replicates: np.ndarray) -> float:
+    """``2 Phi(-|d| / sd(d*))`` with SciPy's normal tail and the standard deviation of the defined replicates."""
+    defined = replicates[np.isfinite(replicates)]
+    return float(2 * stats.norm.sf(abs(estimate) / np.std(defined)))
+
+
+def test_bootstrap_p_value_of_identical_models_is_one() -> None:
+    assert float(bootstrap_p_value(np.array(0.0), np.zeros(500))) == 1.0
+
+
+def test_bootstrap_p_value_of_a_difference_without_spread_is_zero() -> None:
+    assert float(bootstrap_p_value(np.array(0.02), np.full(500, 0.02))) == 0.0
+
+
+def test_bootstrap_p_value_of_a_zero_difference_with_symmetric_replicates_is_one() -> None:
+    half = np.random.default_rng(15).normal(size=2000)
+    assert float(bootstrap_p_value(np.array(0.0), np.concatenate([half, -half]))) == pytest.approx(1.0, abs=1e-15)
+
+
+def test_bootstrap_p_value_at_one_point_nine_six_standard_errors_is_five_percent() -> None:
+    replicates = np.random.default_rng(16).normal(0.196, 0.1, 40000)
+    assert float(bootstrap_p_value(np.array(0.196), replicates)) == pytest.approx(0.05, abs=0.002)
+
+
+@pytest.mark.parametrize("estimate", [-0.3, -0.01, 0.0, 0.05, 0.25])
+def test_bootstrap_p_value_equals_the_normal_theory_formula(estimate: float) -> None:
+    replicates = np.random.default_rng(17).gamma(2.0, 0.05, 3000) + estimate - 0.1
+    expected = normal_theory_p_value(estimate, replicates)
+    assert float(bootstrap_p_value(np.array(estimate), replicates)) == pytest.approx(expected, rel=1e-12, abs=1e-300)
+
+
+def test_bootstrap_p_value_per_column_leaves_out_undefined_resamples() -> None:
+    replicates = np.random.default_rng(18).normal(0.1, 0.08, size=(1000, 3))
+    replicates[::5, 1] = np.nan
+    estimate = np.array([0.1, 0.12, -0.05])
+    expected = [normal_theory_p_value(estimate[j], replicates[:, j]) for j in range(3)]
+    np.testing.assert_allclose(bootstrap_p_value(estimate, replicates), expected, rtol=1e-12)
+
+
+def test_bootstrap_p_value_without_defined_resamples_is_nan() -> None:
+    assert np.isnan(bootstrap_p_value(np.array(0.1), np.full(10, np.nan)))
+
+
+def test_bootstrap_p_value_of_an_undefined_estimate_is_nan() -> None:
+    assert np.isnan(bootstrap_p_value(np.array(np.nan), np.random.default_rng(19).normal(size=100)))
+
+
+# --- seeds ------------------------------------------------------------------------------------------
+
+def _pair_draws(seed: int) -> dict[str, np.ndarray]:
+    k = 3
+    y_true, baseline, candidate = paired_predictions(300, k, seed=18)
+    return bootstrap_statistics(pair_table(y_true, baseline, candidate, k), pair_statistic(k),
+                                resamples=200, rng=np.random.default_rng(seed))
+
+
+def test_same_seed_gives_identical_bootstrap_draws() -> None:
+    first, second = _pair_draws(19), _pair_draws(19)
+    assert set(first) == set(second)
+    for name in first:
+        np.testing.assert_array_equal(first[name], second[name], err_msg=name)
+
+
+def test_different_seeds_give_different_bootstrap_draws() -> None:
+    assert not np.array_equal(_pair_draws(19)["accuracy"], _pair_draws(20)["accuracy"])
