@@ -280,3 +280,20 @@ def test_intervals_of_a_difference_cover_the_true_value_about_95_percent():
     assert 0.91 <= covered_accuracy / repetitions <= 0.99
     assert 0.91 <= covered_f1 / repetitions <= 0.99
     assert math.isfinite(true_f1_difference)
+
+
+def test_a_regression_on_one_of_many_classes_survives_the_correction():
+    """With 150 classes, Holm multiplies the smallest p-value by 150: it must not be stuck at 1/B."""
+    rng = np.random.default_rng(12)
+    k, n = 150, 30_000
+    y = rng.integers(0, k, n)
+    base = np.where(rng.random(n) < 0.9, y, rng.integers(0, k, n))
+    cand = base.copy()
+    hurt = (y == 7) & (base == 7) & (rng.random(n) < 0.6)
+    cand[hurt] = 8
+    report = compare(make_data(y, {"base": base, "cand": cand}), settings=Settings(resamples=500))
+    recall = report.comparisons[0].per_class["7"]["recall"]
+    assert recall.verdict == VERDICT_WORSE and recall.p_value_adjusted < 1e-6
+    untouched = [values["recall"].verdict for label, values in report.comparisons[0].per_class.items()
+                 if label not in {"7", "8"}]
+    assert set(untouched) == {VERDICT_NONE}
