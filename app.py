@@ -1,0 +1,28 @@
+"""Model comparison dashboard: ``streamlit run app.py``.
+
+Configures the page, sets the session's shared state (the demo comparison, or a shared link's) and
+runs the pages in ``pages/``.
+"""
+
+import streamlit as st
+
+from components import render, state
+
+st.set_page_config(page_title="Is the fine-tuned model better?", page_icon=":material/compare_arrows:", layout="wide")
+state.init_session()
+
+pages = {
+    "Input": [st.Page("pages/data.py", title="Data", icon=":material/upload_file:")],
+    "Results": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+        st.Page("pages/per_class.py", title="Per class", icon=":material/category:"),
+        st.Page("pages/tradeoffs.py", title="Trade-offs", icon=":material/tune:"),
+        st.Page("pages/calibration.py", title="Calibration", icon=":material/straighten:"),
+        st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
+        st.Page("pages/examples.py", title="Examples", icon=":material/list_alt:"),
+    ],
+    "Reference": [st.Page("pages/methods.py", title="Methods", icon=":material/menu_book:")],
+}
+page = st.navigation(pages)
+render.sidebar("sidebar")  # share and export, on every page (also when a page stops early)
+page.run()

@@ -1,0 +1,298 @@
+"""Small Streamlit render helpers shared by the pages; each takes a ``key_prefix`` for its widget keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import runpy
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import evaluation
+from evaluation import Comparison, ComparisonReport
+
+from . import html_report, state
+
+__all__ = [
+    "candidate_selector", "ensure_entrypoint", "file_section", "mapping_inputs", "page_start", "plot", "settings_inputs",
+    "share_link", "sidebar", "small_table", "table", "view_selectbox",
+]
+
+DATA_PAGE = "pages/data.py"
+APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def plot(fig: go.Figure, *, key: str, legend_below: bool = False) -> None:
+    """An interactive Plotly chart as wide as its container (``legend_below`` for narrow columns)."""
+    if legend_below:
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0, "xanchor": "left"},
+                          margin={"r": 20, "b": 150})
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
+def table(frame: pd.DataFrame, *, key: str, height: int | None = None, max_rows: int = 25) -> None:
+    """A read-only table without the index, tall enough for ``max_rows`` rows before it scrolls."""
+    rows = min(len(frame), max_rows)
+    st.dataframe(frame, hide_index=True, width="stretch", height=height or 38 + 35 * max(rows, 1), key=key)
+
+
+def ensure_entrypoint() -> None:
+    """Make sure the page runs inside ``app.py`` (its state, navigation and sidebar).
+
+    Streamlit treats an app with a ``pages/`` folder as a legacy multipage app until ``st.navigation`` is
+    called, so the first session of a fresh server that opens ``/slices`` (and every ``AppTest`` run after
+    the first) runs the page alone. The page then runs ``app.py`` in its place, which leaves that mode and
+    runs this same page (same URL path) inside the app, and stops: no rerun, so a click is not lost.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mode
+        PagesManager = None
+    if PagesManager is not None and PagesManager.uses_pages_directory:
+        runpy.run_path(str(APP_PATH), run_name="__main__")
+        st.stop()
+    if "spec" not in st.session_state:
+        state.init_session()
+
+
+def small_table(frame: pd.DataFrame, *, index: str) -> None:
+    """A short static table (all rows visible, text in the page), rows named by the ``index`` column."""
+    st.table(frame.set_index(index) if index in frame.columns else frame)
+
+
+def _notes(key_prefix: str) -> None:
+    """Demo, shared-view and bad-link notes shown at the top of every page."""
+    session = st.session_state
+    if session.get("share_error") and st.query_params.get("c") == session.get("failed_token"):
+        st.error(session["share_error"])
+    spec = state.current_spec()
+    if state.is_shared_view():
+        st.info("**Shared view** (read-only): this comparison was shared with you with its settings. "
+                "You can explore it; uploads and settings cannot change it.", icon=":material/link:")
+        st.button("Leave shared view", key=f"{key_prefix}_leave_shared", on_click=state.leave_shared_view)
+    elif spec.origin == "demo":
+        st.info("**Demo data**: a handwritten-digit classifier, `base` vs `finetuned` (data/demo). "
+                "To compare your own models, upload two or more prediction files on the Data page.",
+                icon=":material/science:")
+        st.page_link(DATA_PAGE, label="Upload your own prediction files", icon=":material/upload_file:")
+
+
+def page_start(title: str, key_prefix: str) -> state.Results | None:
+    """Title, notes and the current comparison's results (computed with a spinner), or ``None`` on failure."""
+    ensure_entrypoint()
+    st.title(title)
+    _notes(key_prefix)
+    spec = state.current_spec()
+    try:
+        with st.spinner("Computing the comparison..."):
+            results = state.compute(spec)
+    except evaluation.EvaluationError as error:
+        st.error(f"This comparison cannot be computed: {error.message}")
+        return None
+    report = results.report
+    st.caption(f"{report.task.capitalize()} task · {len(report.classes)} classes · {report.n_examples:,} paired "
+               f"examples · baseline **{report.baseline}** · {round(report.settings.confidence * 100)}% intervals · "
+               f"alpha {report.settings.alpha} ({report.settings.correction} correction) · "
+               f"{report.settings.resamples:,} resamples")
+    return results
+
+
+def candidate_selector(report: ComparisonReport, key_prefix: str) -> Comparison:
+    """The comparison to show: the only candidate, or the one chosen when there are several."""
+    if len(report.comparisons) == 1:
+        return report.comparisons[0]
+    names = [comparison.candidate for comparison in report.comparisons]
+    chosen = st.selectbox(f"Candidate compared with {report.baseline}", names, key=f"{key_prefix}_candidate")
+    return report.comparisons[names.index(chosen)]
+
+
+def view_selectbox(label: str, options: Sequence[Any], view_key: str, key_prefix: str, *,
+                   format_func: Callable[[Any], str] = str, help: str | None = None) -> Any:
+    """A selectbox whose value is kept in the session's view settings (shared by pages and by Share)."""
+    view = state.view()
+    options = list(options)
+    index = options.index(view[view_key]) if view.get(view_key) in options else 0
+    value = st.selectbox(label, options, index=index, key=f"{key_prefix}_{view_key}", format_func=format_func, help=help)
+    view[view_key] = value
+    return value
+
+
+def share_link(token: str) -> str:
+    """``http://HOST:PORT/?c=TOKEN`` for this server, as the browser reaches it."""
+    url = st.context.url  # None without a browser (AppTest): fall back to the Host header, then the config
+    if url:
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}"
+    elif st.context.headers and st.context.headers.get("Host"):
+        base = f"http://{st.context.headers.get('Host')}"
+    else:
+        base = f"http://{st.get_option('server.address') or 'localhost'}:{st.get_option('server.port')}"
+    path = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{base}/{path + '/' if path else ''}?c={token}"
+
+
+def _share(key_prefix: str) -> None:
+    """The Share button, the links this session shared and their Delete buttons."""
+    session = st.session_state
+    mine: dict[str, str] = session.setdefault("my_shares", {})
+    if st.button("Share this comparison", key=f"{key_prefix}_share", icon=":material/share:",
+                 help="Saves the files, the column mapping and the view settings on this server and gives a link."):
+        token, delete_key = state.share_store().save(state.current_spec().files,
+                                                     state.share_payload(state.current_spec(), state.view()))
+        mine[token] = delete_key
+        session["share_new"] = token
+    new = session.pop("share_new", None)
+    for token in list(mine):
+        st.markdown("Link to this comparison:")
+        st.code(share_link(token), language=None, wrap_lines=True)
+        if token == new:
+            st.caption("Anyone with the link sees this comparison, read-only. Delete key (shown once; "
+                       "the Delete button below uses it in this session):")
+            st.code(mine[token], language=None, wrap_lines=True)
+        if st.button("Delete this shared link", key=f"{key_prefix}_delete_{token}", icon=":material/delete:"):
+            deleted = state.share_store().delete(token, mine.pop(token))
+            st.toast("Shared link deleted." if deleted else "This link was already deleted.")
+            st.rerun()
+
+
+def sidebar(key_prefix: str) -> None:
+    """Share and export, on every page."""
+    spec = state.current_spec()
+    try:
+        report = state.compute(spec).report
+    except evaluation.EvaluationError:
+        return
+    with st.sidebar:
+        st.subheader("Share and export")
+        if not state.is_shared_view():
+            _share(key_prefix)
+        stem = "model-comparison"
+        st.download_button("HTML report", data=lambda: html_report.report_html(report), file_name=f"{stem}.html",
+                           mime="text/html", on_click="ignore", key=f"{key_prefix}_html", icon=":material/download:")
+        st.download_button("Metrics (CSV)", data=lambda: html_report.metrics_csv(report), file_name=f"{stem}-metrics.csv",
+                           mime="text/csv", on_click="ignore", key=f"{key_prefix}_csv", icon=":material/download:")
+        st.download_button("Full report (JSON)", data=lambda: html_report.report_json(report), file_name=f"{stem}.json",
+                           mime="application/json", on_click="ignore", key=f"{key_prefix}_json",
+                           icon=":material/download:")
+
+
+# --- Data page ------------------------------------------------------------------------------------
+
+AUTO = "(automatic)"
+
+
+def file_section(index: int, filename: str, content: bytes, digest: str, default_name: str,
+                 key_prefix: str) -> tuple[str, Any]:
+    """One uploaded file: its model name, what was detected in it, and any error about it.
+
+    Returns ``(model name, FileSummary or None when the file cannot be read)``.
+    """
+    summary, problem = None, None
+    try:
+        summary = state.inspect_upload(filename, digest, content)
+    except evaluation.EvaluationError as error:
+        problem = error.message
+    with st.container(border=True):
+        left, right = st.columns([1, 2])
+        name = left.text_input(f"Model name for **{filename}**", value=default_name,
+                               key=f"{key_prefix}_name_{index}_{digest[:12]}")
+        if summary is not None:
+            mapping = summary.mapping
+            roles = [f"label `{mapping.label}`", f"prediction `{mapping.prediction or 'none'}`", f"id `{mapping.id or 'none'}`"]
+            if mapping.probabilities:
+                roles.append(f"{len(mapping.probabilities)} probability columns")
+            elif mapping.score:
+                roles.append(f"score `{mapping.score}`")
+            roles += [f"{role} `{getattr(mapping, role)}`" for role in ("split", "timestamp") if getattr(mapping, role)]
+            if mapping.metadata:
+                roles.append("metadata " + ", ".join(f"`{c}`" for c in mapping.metadata))
+            task = "binary" if len(summary.classes) == 2 else "multiclass"
+            right.markdown(f"{summary.n_rows:,} rows · {task} ({len(summary.classes)} classes) · detected: "
+                           + " · ".join(roles))
+        message = state.upload_errors().get(filename) or problem
+        if message:
+            st.error(message, icon=":material/error:")
+    return name.strip() or default_name, summary
+
+
+def _choice(label: str, columns: Sequence[str], detected: str | None, key: str, *, optional: bool = False) -> str | None:
+    options: list[str | None] = ([None] if optional or detected is None else []) + list(columns)
+    index = options.index(detected) if detected in options else 0
+    return st.selectbox(label, options, index=index, key=key,
+                        format_func=lambda c: "(none)" if c is None else f"{c} (detected)" if c == detected else c)
+
+
+def mapping_inputs(summary: Any, current: evaluation.LoadOptions | None, key_prefix: str) -> evaluation.LoadOptions:
+    """Column mapping and loading options, starting from what was detected in the first file."""
+    detected = summary.mapping
+    columns = list(summary.columns)
+    with st.expander("Column mapping (detected automatically; change it if it is wrong)", expanded=False):
+        first, second, third = st.columns(3)
+        with first:
+            chosen = {"label": _choice("True label", columns, detected.label, f"{key_prefix}_label")}
+        with second:
+            chosen["prediction"] = _choice("Predicted label", columns, detected.prediction, f"{key_prefix}_prediction")
+        with third:
+            chosen["id"] = _choice("Example id", columns, detected.id, f"{key_prefix}_id")
+        chosen["probabilities"] = st.multiselect(
+            "Class probability columns (one per class, named like prob_<class>)", columns,
+            default=list((detected.probabilities or {}).values()), key=f"{key_prefix}_probabilities")
+        if len(summary.classes) == 2 or detected.score:
+            chosen["score"] = _choice("Score of the positive class (binary)", columns, detected.score,
+                                      f"{key_prefix}_score", optional=True)
+        else:
+            chosen["score"] = detected.score
+        chosen["metadata"] = st.multiselect("Metadata columns to slice by", columns, default=list(detected.metadata or ()),
+                                            key=f"{key_prefix}_metadata")
+        positive = None
+        if len(summary.classes) == 2:
+            choice = st.selectbox("Positive class", [AUTO, *summary.classes], key=f"{key_prefix}_positive",
+                                  help="Automatic: 1/true/yes/positive/pos, else the second class in sorted order.")
+            positive = None if choice == AUTO else choice
+        left, right = st.columns(2)
+        shared_only = left.checkbox("Evaluate only ids present in every file", key=f"{key_prefix}_shared_ids",
+                                    value=bool(current and current.shared_ids_only))
+        drop_train = right.checkbox("Drop rows marked as training data", key=f"{key_prefix}_drop_train",
+                                    value=bool(current and current.drop_train_rows))
+    options = state.build_options(detected, chosen, positive_label=positive)
+    return dataclasses.replace(options, shared_ids_only=shared_only, drop_train_rows=drop_train)
+
+
+def settings_inputs(current: evaluation.Settings, key_prefix: str) -> evaluation.Settings:
+    """Confidence, alpha, resamples, correction and primary metric, starting from ``current``."""
+    with st.expander("Statistical settings", expanded=False):
+        first, second, third = st.columns(3)
+        levels = [0.8, 0.9, 0.95, 0.99]
+        confidence = first.selectbox("Confidence level of intervals", levels, key=f"{key_prefix}_confidence",
+                                     index=levels.index(current.confidence) if current.confidence in levels else 2,
+                                     format_func=lambda c: f"{c:.0%}")
+        alpha = second.number_input("Significance level (alpha)", 0.001, 0.5, float(current.alpha), 0.005,
+                                    format="%.3f", key=f"{key_prefix}_alpha")
+        counts = [1_000, 2_000, 5_000, 10_000, 20_000]
+        resamples = third.selectbox("Bootstrap resamples", counts, key=f"{key_prefix}_resamples",
+                                    index=counts.index(current.resamples) if current.resamples in counts else 2,
+                                    format_func=lambda n: f"{n:,}")
+        corrections = list(evaluation.CORRECTIONS)
+        correction = first.selectbox("Multiple-comparison correction", corrections, key=f"{key_prefix}_correction",
+                                     index=corrections.index(current.correction) if current.correction in corrections else 0)
+        metrics = list(evaluation.METRICS)
+        primary = second.selectbox("Primary metric (the verdict's headline)", metrics, key=f"{key_prefix}_primary",
+                                   index=metrics.index(current.primary_metric),
+                                   format_func=lambda m: evaluation.METRICS[m].title)
+        seed = third.number_input("Seed", 0, 2**31 - 1, int(current.seed), key=f"{key_prefix}_seed")
+        slice_counts = [500, 1_000, 2_000, 5_000]
+        slice_resamples = first.selectbox(
+            "Bootstrap resamples per slice", slice_counts, key=f"{key_prefix}_slice_resamples",
+            index=slice_counts.index(current.slice_resamples) if current.slice_resamples in slice_counts else 1,
+            format_func=lambda n: f"{n:,}")
+        st.caption("The dashboard starts with 2,000 bootstrap resamples (1,000 per slice) to answer within seconds; "
+                   "choose 10,000 (2,000 per slice: the command line's defaults) for the numbers you report. "
+                   "The same seed gives the same numbers.")
+    return dataclasses.replace(current, confidence=confidence, alpha=float(alpha), resamples=int(resamples),
+                               correction=correction, primary_metric=primary, seed=int(seed),
+                               slice_resamples=int(slice_resamples))

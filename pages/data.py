@@ -1,0 +1,73 @@
+"""Data: upload prediction files, name the models, check the detected columns, choose settings, compare."""
+
+import streamlit as st
+
+import evaluation
+from components import render, state
+
+render.ensure_entrypoint()
+st.title("Data")
+current = state.current_spec()
+if state.is_shared_view():
+    st.info("**Shared view** (read-only): this comparison was shared with you, so it cannot be changed here.",
+            icon=":material/link:")
+    st.button("Leave shared view", key="data_leave_shared", on_click=state.leave_shared_view)
+    st.write("Files: " + ", ".join(f"`{filename}` ({name})"
+                                   for (filename, _), name in zip(current.files, current.names, strict=True)))
+    st.stop()
+
+origin = {"demo": "the bundled demo data", "upload": "your uploaded files", "shared": "a shared link"}[current.origin]
+st.markdown(f"Now showing {origin}: " + ", ".join(
+    f"`{filename}` as **{name}**" + (" (baseline)" if name == current.baseline else "")
+    for (filename, _), name in zip(current.files, current.names, strict=True)) + ".")
+
+st.subheader("Prediction files")
+st.file_uploader("Two or more prediction files of the same test set: CSV, TSV, Parquet or JSON Lines (optionally .gz). "
+                 "Each needs the true label and the model's prediction and/or class probabilities.",
+                 type=list(state.UPLOAD_TYPES), accept_multiple_files=True, key="data_uploader",
+                 on_change=state.on_upload_change, args=("data_uploader",))
+files = state.uploads()
+if files:
+    st.caption("Uploaded files stay loaded when you switch pages; uploading again replaces them.")
+    if len(files) < 2:
+        st.warning("Upload at least two files: the baseline and one or more fine-tuned versions.")
+    reuse = files == list(current.files)
+    digests = state.upload_digests()
+    sections = [render.file_section(i, filename, content, digest,
+                                    current.names[i] if reuse else state.default_model_name(filename), "data")
+                for i, ((filename, content), digest) in enumerate(zip(files, digests, strict=True))]
+    names = tuple(name for name, _ in sections)
+    summary = next((summary for _, summary in sections if summary is not None), None)
+    options = render.mapping_inputs(summary, current.options if reuse else None,
+                                    f"data_{state.uploads_signature(files, digests)}") if summary else current.options
+else:
+    st.caption("No files uploaded yet: the settings below apply to the comparison shown now.")
+    files, names, options = list(current.files), current.names, current.options
+
+st.subheader("Comparison")
+baseline = st.selectbox("Baseline (the model every other is compared with)", list(names), key="data_baseline",
+                        index=list(names).index(current.baseline) if current.baseline in names else 0)
+settings = render.settings_inputs(current.settings, "data")
+general = state.upload_errors().get("")
+if general:
+    st.error(general, icon=":material/error:")
+
+if st.button("Compare", type="primary", key="data_compare", icon=":material/play_arrow:",
+             disabled=len(files) < 2):
+    origin = "upload" if state.uploads() else current.origin
+    spec = state.ComparisonSpec(files=tuple(files), names=names, baseline=baseline, options=options,
+                                settings=settings, origin=origin)
+    with st.status("Reading the files and computing intervals and tests...", expanded=False) as status:
+        try:
+            state.compute(spec)
+        except evaluation.EvaluationError as error:
+            status.update(label="The comparison could not be computed", state="error")
+            location = state.error_location(error, spec) if state.uploads() else None
+            state.upload_errors()[location or ""] = error.message
+        else:
+            status.update(label="Done", state="complete")
+            state.upload_errors().clear()
+            state.set_current_spec(spec)
+    if state.upload_errors():
+        st.rerun()
+    st.switch_page("pages/overview.py")
