@@ -52,8 +52,8 @@ def ensure_entrypoint() -> None:
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # a Streamlit without the legacy mode
-        PagesManager = None
-    if PagesManager is not None and PagesManager.uses_pages_directory:
+        return
+    if PagesManager.uses_pages_directory:
         runpy.run_path(str(APP_PATH), run_name="__main__")
         st.stop()
     if "spec" not in st.session_state:
@@ -234,7 +234,7 @@ def mapping_inputs(summary: Any, current: evaluation.LoadOptions | None, key_pre
     with st.expander("Column mapping (detected automatically; change it if it is wrong)", expanded=False):
         first, second, third = st.columns(3)
         with first:
-            chosen = {"label": _choice("True label", columns, detected.label, f"{key_prefix}_label")}
+            chosen: dict[str, Any] = {"label": _choice("True label", columns, detected.label, f"{key_prefix}_label")}
         with second:
             chosen["prediction"] = _choice("Predicted label", columns, detected.prediction, f"{key_prefix}_prediction")
         with third:

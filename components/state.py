@@ -174,7 +174,8 @@ def settings_to_dict(settings: Settings) -> dict[str, Any]:
 def settings_from_dict(document: Mapping[str, Any]) -> Settings:
     """Settings from :func:`settings_to_dict`'s output; unknown keys are ignored."""
     known = {f.name for f in dataclasses.fields(Settings)}
-    values = {key: tuple(value) if isinstance(value, list) else value for key, value in document.items() if key in known}
+    values: dict[str, Any] = {key: tuple(value) if isinstance(value, list) else value
+                              for key, value in document.items() if key in known}
     return Settings(**values)
 
 

@@ -16,7 +16,6 @@ leave-one-out values as cells, each weighted by its count.
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 

@@ -13,11 +13,11 @@ if not any(model.thresholds for model in report.models.values()):
     st.stop()
 
 if report.task == "binary":
-    label = report.positive_label
+    label = str(report.positive_label)
     st.caption(f"Scores are the probability of the positive class **{label}**.")
 else:
-    label = render.view_selectbox("Class (one-vs-rest: this class against all others)", report.classes,
-                                  "class_label", "tradeoffs")
+    label = str(render.view_selectbox("Class (one-vs-rest: this class against all others)", report.classes,
+                                      "class_label", "tradeoffs"))
 
 
 @st.fragment
