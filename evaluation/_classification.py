@@ -58,7 +58,7 @@ from ._results import (
     Settings,
     ThresholdCurve,
 )
-from ._thresholds import FullCurve, calibration_curve, threshold_curve
+from ._thresholds import calibration_curve, threshold_curve
 
 __all__ = ["apply_corrections", "compare_pair", "model_report", "probability_parts"]
 
@@ -78,7 +78,7 @@ class _ProbabilityParts:
     average_precision_loo: np.ndarray
     confidence: np.ndarray
     correct: np.ndarray
-    curves: dict[int, FullCurve]
+    curves: dict[int, ThresholdCurve]
 
 
 def _scored_classes(data: ClassificationData) -> list[int]:
@@ -89,13 +89,21 @@ def _scored_classes(data: ClassificationData) -> list[int]:
     return [int(c) for c in np.flatnonzero(counts > 0)]
 
 
-_ClassParts = tuple[FullCurve, tuple[float, np.ndarray], tuple[float, np.ndarray]]
+_ClassParts = tuple[ThresholdCurve, tuple[float, np.ndarray], tuple[float, np.ndarray]]
 
 
-def _class_parts(y_true: np.ndarray, y_score: np.ndarray, klass: int) -> _ClassParts:
-    """One class's curve counts, ROC AUC with DeLong influence, and AP with leave-one-out values."""
-    summary = ranked_summary(y_true == klass, np.ascontiguousarray(y_score[:, klass]))
-    return (summary.curve, (summary.auc, summary.auc_influence), (summary.average_precision, summary.leave_one_out))
+def _class_parts(data: ClassificationData, y_score: np.ndarray, klass: int, settings: Settings) -> _ClassParts:
+    """One class's thinned curve, ROC AUC with DeLong influence, and AP with leave-one-out values.
+
+    The full curve (a point per distinct score) is thinned at once: kept for every class of every
+    model it would hold three arrays of up to n values each.
+    """
+    is_class = data.y_true == klass
+    score = np.ascontiguousarray(y_score[:, klass])
+    summary = ranked_summary(is_class, score)
+    curve = threshold_curve(data.classes[klass], is_class, score, target_precisions=settings.target_precisions,
+                            target_recalls=settings.target_recalls, curve=summary.curve)
+    return (curve, (summary.auc, summary.auc_influence), (summary.average_precision, summary.leave_one_out))
 
 
 def _probability_parts(
@@ -170,7 +178,7 @@ def model_report(
     thresholds, calibration = {}, None
     if parts is not None and model.y_score is not None:
         calibration = calibration_curve(parts.confidence, parts.correct, n_bins=settings.ece_bins)
-        thresholds = _threshold_curves(data, model.y_score, settings, parts)
+        thresholds = {data.classes[c]: curve for c, curve in parts.curves.items()}
     return ModelReport(
         name=model.name,
         source=model.source,
@@ -181,15 +189,6 @@ def model_report(
         thresholds=thresholds,
         calibration=calibration,
     )
-
-
-def _threshold_curves(data: ClassificationData, y_score: np.ndarray, settings: Settings,
-                      parts: _ProbabilityParts) -> dict[str, ThresholdCurve]:
-    """One-vs-rest curves: the positive class for binary tasks, every present class otherwise."""
-    return {data.classes[c]: threshold_curve(data.classes[c], data.y_true == c, y_score[:, c],
-                                             target_precisions=settings.target_precisions,
-                                             target_recalls=settings.target_recalls, curve=curve)
-            for c, curve in parts.curves.items()}
 
 
 def _probability_estimates(
@@ -346,7 +345,7 @@ def _scores(model: ModelData) -> np.ndarray:
     return model.y_score
 
 
-def probability_parts(data: ClassificationData) -> dict[str, _ProbabilityParts]:
+def probability_parts(data: ClassificationData, settings: Settings) -> dict[str, _ProbabilityParts]:
     """Per-example probability pieces of every model that has probabilities.
 
     The (model, class) pieces are independent, so they run on one thread per core: numpy releases
@@ -354,7 +353,7 @@ def probability_parts(data: ClassificationData) -> dict[str, _ProbabilityParts]:
     """
     models = [model for model in data.models if model.y_score is not None]
     jobs = [(model, klass) for model in models for klass in _scored_classes(data)]
-    results = parallel_map(lambda job: _class_parts(data.y_true, _scores(job[0]), job[1]), jobs)
+    results = parallel_map(lambda job: _class_parts(data, _scores(job[0]), job[1], settings), jobs)
     out = {}
     for model in models:
         per_class = {klass: parts for (owner, klass), parts in zip(jobs, results, strict=True) if owner is model}

@@ -100,7 +100,7 @@ def compare(
     """
     settings = settings or Settings()
     baseline_name = _compare_iv(data, settings, baseline)
-    parts = probability_parts(data)
+    parts = probability_parts(data, settings)
     order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
     reports = dict(zip(order, parallel_map(
         lambda item: model_report(data, data.model(item[1]), item[0], settings, parts.get(item[1])),
