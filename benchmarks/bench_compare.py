@@ -141,7 +141,11 @@ def main() -> None:
 
     check = min(args.resamples, 200)
     naive_check = row_bootstrap(y, base, cand, k, check, np.random.default_rng(3))
-    print(f"  intervals of the difference ({check} row resamples vs {args.resamples:,} cell resamples):")
+    right_base, right_cand = base == y, cand == y
+    only_base, only_cand = np.mean(right_base & ~right_cand), np.mean(right_cand & ~right_base)
+    analytic = np.sqrt((only_base + only_cand - (only_cand - only_base) ** 2) / y.shape[0])
+    print(f"  intervals of the difference ({check} row resamples vs {args.resamples:,} cell resamples; "
+          f"analytic sd of the accuracy difference {analytic:.5f}):")
     for metric in ("accuracy", "f1_macro"):
         low, high = percentile_interval(naive_check[metric], confidence=0.95)
         low_c, high_c = percentile_interval(counted[metric], confidence=0.95)
