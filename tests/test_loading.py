@@ -1,4 +1,4 @@
-"""Reading, checking and pairing prediction files: formats, label rules and one test per bad input."""
+"""Reading, checking and pairing prediction files: formats, label rules, pairing and one test per bad input."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evaluation import ColumnMapping, EvaluationError, LoadOptions, inspect_file, load_classification
+from evaluation._data import ClassificationData, ColumnMapping, LoadOptions
+from evaluation._errors import EvaluationError
+from evaluation._loading import FileSummary, inspect_file, load_classification, load_prediction_file
 
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode()
+Files = tuple[tuple[str, pd.DataFrame | bytes], ...]
 
 
 def frames(n: int = 6, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A baseline and a candidate on the same ``n`` examples of 3 classes, with probabilities and metadata."""
     rng = np.random.default_rng(seed)
     label = rng.integers(0, 3, n)
     base = pd.DataFrame({"id": [f"e{i}" for i in range(n)], "label": label, "prediction": rng.integers(0, 3, n)})
@@ -27,329 +28,477 @@ def frames(n: int = 6, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     for c in range(3):
         base[f"prob_{c}"] = probabilities[:, c]
     base["city"] = rng.choice(["oslo", "rome"], n)
-    cand = base.copy()
-    cand["prediction"] = label
-    return base, cand
+    base["age"] = rng.integers(20, 80, n)
+    candidate = base.copy()
+    candidate["prediction"] = label
+    return base, candidate
 
 
-def load(*files: tuple[str, pd.DataFrame | bytes], **options: object):
-    sources = [(name, data if isinstance(data, bytes) else csv_bytes(data)) for name, data in files]
+def encode(frame: pd.DataFrame, kind: str = "csv") -> bytes:
+    if kind == "tsv":
+        return frame.to_csv(index=False, sep="\t").encode()
+    if kind == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    if kind == "jsonl":
+        return frame.to_json(orient="records", lines=True).encode()
+    return frame.to_csv(index=False).encode()
+
+
+def load(*files: tuple[str, pd.DataFrame | bytes], **options: object) -> ClassificationData:
+    sources = [(name, data if isinstance(data, bytes) else encode(data)) for name, data in files]
     return load_classification(sources, options=LoadOptions(**options))  # type: ignore[arg-type]
 
 
-def expect_error(match: str, *files: tuple[str, pd.DataFrame | bytes], **options: object) -> EvaluationError:
-    with pytest.raises(EvaluationError, match=match) as info:
+def error_of(*files: tuple[str, pd.DataFrame | bytes], **options: object) -> EvaluationError:
+    with pytest.raises(EvaluationError) as info:
         load(*files, **options)
     return info.value
 
 
-# --- formats -------------------------------------------------------------------------------------------
+def assert_same_data(left: ClassificationData, right: ClassificationData) -> None:
+    assert (left.task, left.classes, left.positive_label, left.warnings) == (
+        right.task, right.classes, right.positive_label, right.warnings)
+    np.testing.assert_array_equal(left.ids, right.ids)
+    np.testing.assert_array_equal(left.y_true, right.y_true)
+    for a, b in zip(left.models, right.models, strict=True):
+        assert (a.name, a.columns) == (b.name, b.columns)
+        np.testing.assert_array_equal(a.y_pred, b.y_pred)
+        assert (a.y_score is None) == (b.y_score is None)
+        if a.y_score is not None:
+            np.testing.assert_allclose(a.y_score, b.y_score, rtol=0, atol=1e-12)
+    pd.testing.assert_frame_equal(left.metadata, right.metadata, check_dtype=False)
 
-def to_format(frame: pd.DataFrame, kind: str) -> bytes:
-    buffer = io.BytesIO()
-    if kind == "csv":
-        return csv_bytes(frame)
-    if kind == "tsv":
-        return frame.to_csv(index=False, sep="\t").encode()
-    if kind == "parquet":
-        frame.to_parquet(buffer, index=False)
-        return buffer.getvalue()
-    return frame.to_json(orient="records", lines=True).encode()
 
+# --- formats and sources -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["csv", "tsv", "parquet", "jsonl"])
 @pytest.mark.parametrize("compressed", [False, True])
-def test_every_format_gives_the_same_data(kind, compressed):
-    base, cand = frames()
-    reference = load(("base.csv", base), ("cand.csv", cand))
-    suffix = f".{kind}" + (".gz" if compressed else "")
-    raw = [to_format(f, kind) for f in (base, cand)]
-    if compressed:
-        raw = [gzip.compress(r) for r in raw]
-    data = load(("base" + suffix, raw[0]), ("cand" + suffix, raw[1]))
+def test_every_format_gives_the_same_data(kind: str, compressed: bool) -> None:
+    base, candidate = frames()
+    reference = load(("base.csv", base), ("cand.csv", candidate))
+
+    def source(name: str, frame: pd.DataFrame) -> tuple[str, bytes]:
+        content = encode(frame, kind)
+        return (f"{name}.{kind}.gz", gzip.compress(content)) if compressed else (f"{name}.{kind}", content)
+
+    data = load_classification([source("base", base), source("cand", candidate)])
     assert data.model_names == ("base", "cand")
-    assert data.classes == reference.classes == ("0", "1", "2")
-    np.testing.assert_array_equal(data.y_true, reference.y_true)
-    np.testing.assert_allclose(data.models[0].y_score, reference.models[0].y_score)
-    np.testing.assert_array_equal(data.models[1].y_pred, reference.models[1].y_pred)
-    assert data.metadata["city"].tolist() == reference.metadata["city"].tolist()
+    assert [m.source for m in data.models] == [source("base", base)[0], source("cand", candidate)[0]]
+    assert_same_data(data, reference)
 
 
-def test_files_on_disk_and_model_names_from_file_names(tmp_path):
-    base, cand = frames()
-    base.to_csv(tmp_path / "base.csv", index=False)
-    (tmp_path / "tuned.csv.gz").write_bytes(gzip.compress(csv_bytes(cand)))
-    data = load_classification([tmp_path / "base.csv", tmp_path / "tuned.csv.gz"])
-    assert data.model_names == ("base", "tuned")
-    assert data.model("tuned").source == "tuned.csv.gz"
-    named = load_classification([tmp_path / "base.csv", tmp_path / "tuned.csv.gz"], names=["v1", "v2"])
-    assert named.model_names == ("v1", "v2")
+def test_files_on_disk_and_names_given(tmp_path) -> None:
+    base, candidate = frames()
+    (tmp_path / "base.csv.gz").write_bytes(gzip.compress(encode(base)))
+    (tmp_path / "cand.parquet").write_bytes(encode(candidate, "parquet"))
+    data = load_classification([tmp_path / "base.csv.gz", str(tmp_path / "cand.parquet")])
+    assert data.model_names == ("base", "cand")
+    named = load_classification([tmp_path / "base.csv.gz", tmp_path / "cand.parquet"], names=["old", "new"])
+    assert named.model_names == ("old", "new")
 
 
-# --- label rules ---------------------------------------------------------------------------------------
-
-def test_one_and_one_point_zero_and_text_one_are_one_class():
-    base, cand = frames()
-    base["label"] = base["label"].astype(float)  # 1.0
-    cand["label"] = cand["label"].astype(str)  # "1"
-    cand["prediction"] = cand["prediction"].map(lambda v: f" {v} ")
-    data = load(("base.csv", base), ("cand.csv", cand))
-    assert data.classes == ("0", "1", "2")
-    np.testing.assert_array_equal(data.models[1].y_pred, data.y_true)
-
-
-def test_label_set_is_the_union_of_labels_predictions_and_probability_columns():
-    base, cand = frames()
-    cand["prediction"] = np.where(cand.index == 0, 7, cand["prediction"])
-    cand = cand.drop(columns=["prob_0", "prob_1", "prob_2"])
-    data = load(("base.csv", base.drop(columns=["prob_0", "prob_1", "prob_2"])), ("cand.csv", cand))
-    assert data.classes == ("0", "1", "2", "7")
-    labels = ["a", "b", "c"]
-    text = base.assign(label=[labels[v] for v in base["label"]], prediction=[labels[v] for v in base["prediction"]])
-    text = text.rename(columns={f"prob_{i}": f"prob_{labels[i]}" for i in range(3)})
-    assert load(("x.csv", text), ("y.csv", text)).classes == ("a", "b", "c")
-
-
-def test_labels_sort_numerically_when_all_are_numbers():
+def test_load_prediction_file_checks_one_file() -> None:
     base, _ = frames()
-    base = base.drop(columns=["prob_0", "prob_1", "prob_2"])
-    base["label"] = [10, 9, 2, 10, 9, 2]
-    base["prediction"] = base["label"]
-    assert load(("a.csv", base), ("b.csv", base)).classes == ("2", "9", "10")
+    loaded = load_prediction_file(("base.csv", encode(base)))
+    assert (loaded.name, loaded.filename, loaded.n_rows) == ("base", "base.csv", 6)
+    assert loaded.probability_classes == ("0", "1", "2")
+    np.testing.assert_allclose(loaded.probabilities.sum(axis=1), 1.0)  # type: ignore[union-attr]
 
 
-def test_declared_labels_are_used_and_unknown_labels_refused():
-    base, cand = (f.drop(columns=["prob_0", "prob_1", "prob_2"]) for f in frames())
-    data = load(("a.csv", base), ("b.csv", cand), labels=("0", "1", "2", "3"))
-    assert data.classes == ("0", "1", "2", "3")
-    error = expect_error("outside the declared label set", ("a.csv", base), ("b.csv", cand), labels=("0", "1"))
-    assert error.file == "a.csv"
+# --- labels ---------------------------------------------------------------------------------------------
+
+def test_one_and_one_point_zero_and_text_one_are_one_class() -> None:
+    text = pd.DataFrame({"id": ["a", "b", "c"], "label": ["1", " 0", "1"], "prediction": ["1", "1", "0"]})
+    floats = pd.DataFrame({"id": ["a", "b", "c"], "label": [1.0, 0.0, 1.0], "prediction": [1.0, 0.0, 0.0]})
+    integers = pd.DataFrame({"id": ["a", "b", "c"], "label": [1, 0, 1], "prediction": [0, 0, 1]})
+    data = load_classification([("t.csv", encode(text)), ("f.parquet", encode(floats, "parquet")),
+                                ("i.jsonl", encode(integers, "jsonl"))])
+    assert data.classes == ("0", "1")
+    assert data.y_true.tolist() == [1, 0, 1]
+    assert [m.y_pred.tolist() for m in data.models] == [[1, 1, 0], [1, 0, 0], [0, 0, 1]]
 
 
-def binary_frames(positive_names=("no", "yes")) -> tuple[pd.DataFrame, pd.DataFrame]:
-    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
-    score = np.array([0.2, 0.7, 0.4, 0.1, 0.9, 0.55, 0.3, 0.5])
-    names = np.array(positive_names, dtype=object)
-    base = pd.DataFrame({"id": range(8), "label": names[y], "score": score})
-    return base, base.assign(score=np.clip(score + 0.1 * (2 * y - 1), 0, 1))
+def test_label_set_is_the_union_of_labels_predictions_and_probability_columns() -> None:
+    base = pd.DataFrame({"id": [1, 2], "label": ["a", "b"], "prediction": ["a", "c"]})
+    candidate = pd.DataFrame({"id": [1, 2], "label": ["a", "b"], "prob_a": [0.5, 0.2], "prob_b": [0.2, 0.3],
+                              "prob_c": [0.2, 0.4], "prob_d": [0.1, 0.1]})
+    data = load(("base.csv", base), ("cand.csv", candidate))
+    assert data.classes == ("a", "b", "c", "d") and data.task == "multiclass"
+    assert data.models[0].y_pred.tolist() == [0, 2]
+    assert data.models[1].y_score.shape == (2, 4)  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("names, positive", [(("no", "yes"), "yes"), (("0", "1"), "1"), (("neg", "Positive"), "Positive"),
-                                             (("false", "true"), "true")])
-def test_positive_class_is_recognised_by_name(names, positive):
-    base, cand = binary_frames(names)
-    data = load(("a.csv", base), ("b.csv", cand))
-    assert data.task == "binary" and data.positive_label == positive and data.warnings == ()
+def test_labels_sort_numerically_when_all_are_numbers() -> None:
+    frame = pd.DataFrame({"label": ["10", "9", "2", "10"], "prediction": ["9", "2", "10", "10"]})
+    assert load(("a.csv", frame), ("b.csv", frame)).classes == ("2", "9", "10")
+    frame["label"] = ["10", "9", "x", "10"]
+    assert load(("a.csv", frame), ("b.csv", frame)).classes == ("10", "2", "9", "x")
 
 
-def test_positive_class_otherwise_is_the_second_sorted_with_a_warning_or_given():
-    base, cand = binary_frames(("benign", "malignant"))
-    data = load(("a.csv", base), ("b.csv", cand))
-    assert data.positive_label == "malignant"
-    assert any("positive" in w for w in data.warnings)
-    given_one = load(("a.csv", base), ("b.csv", cand), positive_label="benign")
-    assert given_one.positive_label == "benign"
-    # The score is the positive class's probability: column order follows the classes.
-    np.testing.assert_allclose(given_one.models[0].y_score[:, 0], base["score"])
-    expect_error("not one of the classes", ("a.csv", base), ("b.csv", cand), positive_label="maybe")
+def test_declared_labels_add_classes_and_refuse_others() -> None:
+    frame = pd.DataFrame({"id": [1, 2], "label": [0, 1], "prediction": [1, 1]})
+    data = load(("a.csv", frame), ("b.csv", frame), labels=("0", "1.0", "2"))
+    assert data.classes == ("0", "1", "2") and data.task == "multiclass"
+    error = error_of(("a.csv", frame), ("b.csv", frame), labels=("0", "2"))
+    assert error.file == "a.csv" and error.column == "label"
+    assert "not among the declared labels (0, 2): '1'" in str(error)
 
 
-def test_threshold_rule_without_predictions():
-    base, cand = binary_frames()
-    data = load(("a.csv", base), ("b.csv", cand), threshold=0.5)
-    expected = (base["score"] >= 0.5).to_numpy()
-    np.testing.assert_array_equal(data.models[0].y_pred == data.classes.index("yes"), expected)
-    strict = load(("a.csv", base), ("b.csv", cand), threshold=0.6)
-    np.testing.assert_array_equal(strict.models[0].y_pred == 1, (base["score"] >= 0.6).to_numpy())
+def test_fewer_than_two_classes() -> None:
+    frame = pd.DataFrame({"id": [1, 2], "label": ["a", "a"], "prediction": ["a", "a"]})
+    assert "only one class ('a')" in str(error_of(("a.csv", frame), ("b.csv", frame)))
 
 
-def test_argmax_rule_without_predictions_takes_the_first_class_on_ties():
-    base, cand = frames()
-    base = base.drop(columns=["prediction"])
-    base.loc[0, ["prob_0", "prob_1", "prob_2"]] = [0.4, 0.4, 0.2]
-    data = load(("a.csv", base), ("b.csv", cand))
-    expected = base[["prob_0", "prob_1", "prob_2"]].to_numpy().argmax(axis=1)
-    np.testing.assert_array_equal(data.models[0].y_pred, expected)
-    assert data.models[0].y_pred[0] == 0
+@pytest.mark.parametrize("classes, positive", [
+    (("0", "1"), "1"), (("False", "True"), "True"), (("no", "YES"), "YES"), (("negative", "positive"), "positive"),
+    (("neg", "pos"), "pos"),
+])
+def test_positive_class_is_recognised_by_name(classes: tuple[str, str], positive: str) -> None:
+    frame = pd.DataFrame({"label": list(classes), "prediction": list(classes)})
+    data = load(("a.csv", frame), ("b.csv", frame))
+    assert data.positive_label == positive
+    assert not any("positive" in warning for warning in data.warnings)
 
 
-def test_explicit_column_names_override_detection():
-    base, cand = frames()
-    renamed = [f.rename(columns={"id": "key", "label": "truth_col", "prediction": "guess"}) for f in (base, cand)]
-    mapping = ColumnMapping(id="key", label="truth_col", prediction="guess")
-    data = load(("a.csv", renamed[0]), ("b.csv", renamed[1]), mapping=mapping)
-    assert data.n_examples == 6 and data.models[0].columns.prediction == "guess"
-    expect_error("there is no column 'nope'", ("a.csv", base), ("b.csv", cand), mapping=ColumnMapping(label="nope"))
+def test_positive_class_otherwise_is_the_second_sorted_with_a_warning_or_given() -> None:
+    frame = pd.DataFrame({"label": ["spam", "ham"], "prediction": ["spam", "spam"]})
+    data = load(("a.csv", frame), ("b.csv", frame))
+    assert data.positive_label == "spam"
+    assert any("'spam' (the second class in sorted order)" in w for w in data.warnings)
+    assert load(("a.csv", frame), ("b.csv", frame), positive_label="ham").positive_label == "ham"
+    assert "'eggs' is not one of the classes ham, spam" in str(
+        error_of(("a.csv", frame), ("b.csv", frame), positive_label="eggs"))
 
 
-# --- pairing -------------------------------------------------------------------------------------------
+def test_threshold_rule_without_predictions() -> None:
+    frame = pd.DataFrame({"id": [1, 2, 3], "label": [0, 1, 1], "score": [0.2, 0.5, 0.7]})
+    data = load(("a.csv", frame), ("b.csv", frame))
+    assert data.models[0].y_pred.tolist() == [0, 1, 1]  # score >= 0.5 is positive
+    np.testing.assert_allclose(data.models[0].y_score, [[0.8, 0.2], [0.5, 0.5], [0.3, 0.7]])  # type: ignore[arg-type]
+    assert load(("a.csv", frame), ("b.csv", frame), threshold=0.6).models[0].y_pred.tolist() == [0, 0, 1]
 
-def test_rows_are_paired_by_id_in_the_first_files_order():
-    base, cand = frames()
-    shuffled = cand.iloc[[3, 1, 5, 0, 2, 4]]
-    data = load(("a.csv", base), ("b.csv", shuffled))
+
+def test_single_score_is_for_the_positive_class_whichever_its_position() -> None:
+    frame = pd.DataFrame({"id": [1, 2], "label": ["a", "b"], "score": [0.9, 0.2]})
+    data = load(("a.csv", frame), ("b.csv", frame), positive_label="a")
+    np.testing.assert_allclose(data.models[0].y_score, [[0.9, 0.1], [0.2, 0.8]])  # type: ignore[arg-type]
+    assert data.models[0].y_pred.tolist() == [0, 1]
+
+
+def test_argmax_rule_without_predictions_takes_the_first_class_on_ties() -> None:
+    frame = pd.DataFrame({"id": [1, 2, 3], "label": ["a", "b", "c"], "prob_c": [0.2, 0.4, 0.5],
+                          "prob_a": [0.6, 0.2, 0.5], "prob_b": [0.2, 0.4, 0.0]})
+    data = load(("a.csv", frame), ("b.csv", frame))
+    assert data.models[0].y_pred.tolist() == [0, 1, 0]
+    np.testing.assert_allclose(data.models[0].y_score[0], [0.6, 0.2, 0.2])  # type: ignore[index]
+
+
+def test_probability_rows_are_renormalised_and_tiny_overshoot_clipped() -> None:
+    frame = pd.DataFrame({"label": [0, 1], "prob_0": [0.3333, 1 + 5e-10], "prob_1": [0.6666, 0.0]})
+    y_score = load(("a.csv", frame), ("b.csv", frame)).models[0].y_score
+    np.testing.assert_allclose(y_score.sum(axis=1), 1.0, rtol=0, atol=1e-15)  # type: ignore[union-attr]
+    assert y_score.max() <= 1.0  # type: ignore[union-attr]
+
+
+def test_explicit_column_names_override_detection() -> None:
+    frame = pd.DataFrame({"key": ["a", "b"], "truth": [0, 1], "guess": [1, 1], "label": ["x", "y"]})
+    mapping = ColumnMapping(id="key", label="truth", prediction="guess")
+    data = load(("a.csv", frame), ("b.csv", frame), mapping=mapping)
+    assert data.ids.tolist() == ["a", "b"] and data.y_true.tolist() == [0, 1]
+    assert list(data.metadata.columns) == ["label"]
+
+
+# --- pairing --------------------------------------------------------------------------------------------
+
+def test_rows_are_paired_by_id_in_the_first_files_order() -> None:
+    base, candidate = frames()
+    shuffled = candidate.iloc[[3, 0, 5, 1, 4, 2]]
+    data = load(("base.csv", base), ("cand.csv", shuffled))
     assert data.ids.tolist() == base["id"].tolist()
-    np.testing.assert_array_equal(data.models[1].y_pred, data.y_true)
+    assert data.models[1].y_pred.tolist() == base["label"].tolist()
+    assert data.metadata["city"].tolist() == base["city"].tolist()
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.permutations(range(6)))
-def test_shuffling_the_candidate_file_changes_nothing(permutation):
-    base, cand = frames()
-    plain = load(("a.csv", base), ("b.csv", cand))
-    shuffled = load(("a.csv", base), ("b.csv", cand.iloc[list(permutation)]))
-    np.testing.assert_array_equal(plain.y_true, shuffled.y_true)
-    for a, b in zip(plain.models, shuffled.models, strict=True):
-        np.testing.assert_array_equal(a.y_pred, b.y_pred)
-        np.testing.assert_allclose(a.y_score, b.y_score)
+@given(st.permutations(range(8)), st.integers(0, 2**16))
+def test_shuffling_the_candidate_file_changes_nothing(permutation: list[int], seed: int) -> None:
+    base, candidate = frames(8, seed)
+    candidate["note"] = [f"n{i}" for i in range(8)]
+    in_order = load(("base.csv", base), ("cand.csv", candidate))
+    shuffled = load(("base.csv", base), ("cand.csv", candidate.iloc[permutation]))
+    assert_same_data(in_order, shuffled)
 
 
-def test_row_order_pairing_without_ids_warns():
-    base, cand = frames()
-    data = load(("a.csv", base.drop(columns=["id"])), ("b.csv", cand.drop(columns=["id"])))
-    assert any("paired by their order" in w for w in data.warnings)
+def test_row_order_pairing_without_ids_warns() -> None:
+    base, candidate = frames()
+    data = load(("base.csv", base.drop(columns="id")), ("cand.csv", candidate.drop(columns="id")))
     assert data.ids.tolist() == ["1", "2", "3", "4", "5", "6"]
+    assert any("paired by their order" in warning for warning in data.warnings)
 
 
-def test_shared_ids_only_keeps_the_intersection_with_a_warning():
-    base, cand = frames()
-    data = load(("a.csv", base), ("b.csv", cand.iloc[:4]), shared_ids_only=True)
-    assert data.n_examples == 4
-    assert any("left out" in w for w in data.warnings)
+def test_row_order_pairing_needs_equal_row_counts() -> None:
+    base, candidate = frames()
+    error = error_of(("base.csv", base.drop(columns="id")), ("cand.csv", candidate.drop(columns="id").iloc[:4]))
+    assert "base.csv: 6, cand.csv: 4" in str(error)
 
 
-def test_metadata_keeps_types_and_timestamps_are_parsed():
-    base, cand = frames()
-    base["age"] = [20, 30, 40, 50, 60, 70]
-    base["timestamp"] = pd.date_range("2026-01-01", periods=6, freq="D").astype(str)
-    cand["channel"] = "web"
-    data = load(("a.csv", base), ("b.csv", cand))
-    assert pd.api.types.is_integer_dtype(data.metadata["age"])
-    assert pd.api.types.is_datetime64_any_dtype(data.metadata["timestamp"])
-    assert set(data.metadata.columns) == {"city", "age", "timestamp", "channel"}
+def test_ids_in_some_files_only() -> None:
+    base, candidate = frames()
+    error = error_of(("base.csv", base), ("cand.csv", candidate.drop(columns="id")))
+    assert error.file == "cand.csv" and "no id column, while base.csv has one" in str(error)
 
 
-def test_train_rows_are_refused_or_dropped():
-    base, cand = frames()
-    for f in (base, cand):
-        f["split"] = ["test", "Train", "test", "training", "test", "test"]
-    error = expect_error("training data", ("a.csv", base), ("b.csv", cand))
-    assert "2 rows (rows 2, 4)" in error.message and "--drop-train-rows" in error.message
-    assert error.column == "split"
-    data = load(("a.csv", base), ("b.csv", cand), drop_train_rows=True)
-    assert data.n_examples == 4
+def test_ids_present_in_one_file_only_are_counted_per_file() -> None:
+    base, candidate = frames()
+    candidate = candidate.iloc[:4].copy()
+    candidate.loc[0, "id"] = "new"
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    message = str(error)
+    assert "cand.csv lacks 3 ids of base.csv (for example 'e0', 'e4', 'e5')" in message
+    assert "has 1 ids base.csv lacks (for example 'new')" in message
+    assert "shared_ids_only" in message and "--shared-ids-only" in message
+    assert error.file == "cand.csv" and error.column == "id"
 
 
-def test_inspect_file_shows_the_detected_columns():
+def test_shared_ids_only_keeps_the_intersection_with_a_warning() -> None:
+    base, candidate = frames()
+    candidate = candidate.iloc[[5, 1, 2]]
+    data = load(("base.csv", base), ("cand.csv", candidate), shared_ids_only=True)
+    assert data.ids.tolist() == ["e1", "e2", "e5"]
+    assert data.y_true.tolist() == base["label"].iloc[[1, 2, 5]].tolist()
+    assert data.metadata.index.tolist() == [0, 1, 2]
+    assert any("base.csv: 3 of 6 rows were left out" in warning for warning in data.warnings)
+
+
+def test_duplicate_ids() -> None:
+    base, candidate = frames()
+    candidate.loc[3, "id"] = "e1"
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.file == "cand.csv" and error.column == "id"
+    assert "repeats 1 id, for example 'e1' (2 times)" in str(error)
+    with pytest.raises(EvaluationError, match="repeats 1 id"):
+        load_prediction_file(("cand.csv", encode(candidate)))
+
+
+def test_true_label_differs_between_files() -> None:
+    base, candidate = frames()
+    candidate.loc[2, "label"] = (candidate.loc[2, "label"] + 1) % 3
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.file == "cand.csv" and error.column == "label"
+    original, changed = base.loc[2, "label"], candidate.loc[2, "label"]
+    assert f"1 example (id 'e2': '{original}' in base.csv, '{changed}' in cand.csv)" in str(error)
+
+
+def test_two_files_with_one_name() -> None:
+    base, candidate = frames()
+    error = error_of(("x.csv", base), ("x.csv.gz", gzip.compress(encode(candidate))))
+    assert "x.csv, x.csv.gz would all be called 'x'" in str(error) and "--names" in str(error)
+
+
+# --- training rows, metadata, inspection ----------------------------------------------------------------
+
+def test_train_rows_are_refused_or_dropped() -> None:
+    base, candidate = frames()
+    for frame in (base, candidate):
+        frame["split"] = ["test", " Train", "test", "TRAINING", "valid", "test"]
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.file == "base.csv" and error.column == "split"
+    assert "2 rows (rows 2, 4; row 1 is the first data row)" in str(error)
+    assert "overstates" in str(error) and "--drop-train-rows" in str(error)
+    data = load(("base.csv", base), ("cand.csv", candidate), drop_train_rows=True)
+    assert data.ids.tolist() == ["e0", "e2", "e4", "e5"]
+    assert any("base.csv: dropped 2 training rows" in warning for warning in data.warnings)
+
+
+def test_row_numbers_refer_to_the_file_after_dropping_train_rows() -> None:
     base, _ = frames()
-    summary = inspect_file(("base.csv", csv_bytes(base)))
-    assert summary.n_rows == 6 and summary.mapping.label == "label" and summary.mapping.id == "id"
-    assert dict(summary.mapping.probabilities) == {"0": "prob_0", "1": "prob_1", "2": "prob_2"}
-    assert summary.mapping.metadata == ("city",)
+    base["split"] = ["test", "train", "test", "test", "test", "test"]
+    base["label"] = base["label"].astype(object)
+    base.loc[4, "label"] = None
+    error = error_of(("base.csv", base), ("cand.csv", base), drop_train_rows=True)
+    assert "1 row (row 5; row 1 is the first data row)" in str(error)
+
+
+def test_metadata_keeps_types_and_timestamps_are_parsed() -> None:
+    base, candidate = frames()
+    base["created_at"] = pd.date_range("2024-01-01", periods=6, freq="D").strftime("%Y-%m-%d %H:%M")
+    candidate["extra"] = [1.5, 2.5, 3.5, 4.5, 5.5, 6.5]
+    candidate["city"] = "elsewhere"  # the first file's column wins
+    data = load(("base.csv", base), ("cand.csv", candidate.iloc[::-1]))
+    metadata = data.metadata
+    assert list(metadata.columns) == ["city", "age", "created_at", "extra"]
+    assert metadata["city"].tolist() == base["city"].tolist()
+    assert pd.api.types.is_integer_dtype(metadata["age"])
+    assert pd.api.types.is_datetime64_any_dtype(metadata["created_at"])
+    assert metadata["created_at"].iloc[1] == pd.Timestamp("2024-01-02")
+    assert metadata["extra"].tolist() == candidate["extra"].tolist()
+    assert metadata.index.equals(pd.RangeIndex(6))
+
+
+def test_unparseable_timestamps() -> None:
+    base, _ = frames()
+    base["timestamp"] = ["2024-01-01", "2024-01-02", "soon", "2024-01-04", "", "2024-01-06"]
+    error = error_of(("base.csv", base), ("cand.csv", base))
+    assert error.column == "timestamp" and "1 row (row 3; row 1 is the first data row): 'soon'" in str(error)
+
+
+def test_inspect_file_shows_the_detected_columns() -> None:
+    base, _ = frames()
+    summary = inspect_file(("base.csv", encode(base)))
+    assert isinstance(summary, FileSummary)
+    assert (summary.filename, summary.n_rows) == ("base.csv", 6)
+    assert summary.columns == tuple(base.columns)
+    assert (summary.mapping.id, summary.mapping.label, summary.mapping.prediction) == ("id", "label", "prediction")
+    assert dict(summary.mapping.probabilities or {}) == {"0": "prob_0", "1": "prob_1", "2": "prob_2"}
+    assert summary.mapping.metadata == ("city", "age")
     assert summary.classes == ("0", "1", "2")
 
 
 # --- one test per bad input -----------------------------------------------------------------------------
 
-def test_no_label_column_lists_the_columns_found():
-    base, cand = frames()
-    error = expect_error("no column holds the true labels", ("a.csv", base), ("b.csv", cand.drop(columns=["label"])))
-    assert error.file == "b.csv"
-    assert "the columns found are: id, prediction, prob_0" in error.message
+def test_no_label_column_lists_the_columns_found() -> None:
+    base, candidate = frames()
+    error = error_of(("base.csv", base), ("cand.csv", candidate.drop(columns="label")))
+    assert error.file == "cand.csv"
+    assert "'id', 'prediction', 'prob_0'" in str(error) and "y_true" in str(error)
 
 
-def test_duplicate_ids():
-    base, cand = frames()
-    cand.loc[3, "id"] = "e1"
-    error = expect_error("duplicated ids", ("a.csv", base), ("b.csv", cand))
-    assert "'e1'" in error.message and error.file == "b.csv"
+@pytest.mark.parametrize("column, expected", [
+    ("id", "missing ids in 2 rows (rows 2, 5;"),
+    ("label", "missing values in 2 rows (rows 2, 5;"),
+    ("prediction", "missing values in 2 rows (rows 2, 5;"),
+    ("prob_1", "missing values in 2 rows (rows 2, 5;"),
+])
+def test_missing_values(column: str, expected: str) -> None:
+    base, candidate = frames()
+    candidate[column] = candidate[column].astype(object)
+    candidate.loc[[1, 4], column] = None
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.file == "cand.csv" and error.column == column
+    assert expected in str(error) and "row 1 is the first data row" in str(error)
 
 
-def test_ids_present_in_one_file_only():
-    base, cand = frames()
-    error = expect_error("do not hold the same examples", ("a.csv", base), ("b.csv", cand.iloc[:4]))
-    assert "a.csv has 2 ids the others lack" in error.message and "--shared-ids-only" in error.message
+def test_unparseable_numbers_show_the_text() -> None:
+    base, candidate = frames()
+    candidate["prob_1"] = candidate["prob_1"].astype(object)
+    candidate.loc[4, "prob_1"] = "0,25"
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.column == "prob_1"
+    assert "not a number in 1 row (row 5; row 1 is the first data row): '0,25'" in str(error)
+    assert "decimal separator" in str(error)
 
 
-def test_true_label_differs_between_files():
-    base, cand = frames()
-    cand.loc[2, "label"] = (cand.loc[2, "label"] + 1) % 3
-    error = expect_error("true label of 1 examples differs", ("a.csv", base), ("b.csv", cand))
-    assert "e2" in error.message
+@pytest.mark.parametrize("values, hint", [
+    ([-2.1, 0.4, 1.2], "logits"),
+    ([12.0, 30.0, 58.0], "percentages"),
+])
+def test_logits_and_percentages(values: list[float], hint: str) -> None:
+    frame = pd.DataFrame({"label": ["a", "b", "c"], "prob_a": values, "prob_b": [0.5, 0.3, 0.2],
+                          "prob_c": [0.5, 0.3, 0.2]})
+    error = error_of(("base.csv", frame), ("cand.csv", frame))
+    assert error.file == "base.csv" and error.column == "prob_a"
+    assert "must lie between 0 and 1" in str(error) and hint in str(error)
+    assert "rows" in str(error)
 
 
-@pytest.mark.parametrize("content, match", [(b"", "the file is empty"), (b"id,label,prediction\n", "no rows")])
-def test_empty_file_or_header_only(content, match):
-    base, _ = frames()
-    expect_error(match, ("a.csv", base), ("b.csv", content))
+def test_probability_rows_not_summing_to_one() -> None:
+    frame = pd.DataFrame({"label": ["a", "b"], "prob_a": [0.5, 0.3], "prob_b": [0.5, 0.3]})
+    error = error_of(("base.csv", frame), ("cand.csv", frame))
+    assert "must sum to 1 on every row (within 0.001)" in str(error)
+    assert "1 row (row 2; row 1 is the first data row) sum to 0.6" in str(error)
+    assert load(("base.csv", frame), ("cand.csv", frame), probability_tolerance=0.5).n_examples == 2
 
 
-def test_not_a_table():
-    base, _ = frames()
-    expect_error("not a readable comma-separated table", ("a.csv", base), ("b.csv", b"id,label\n1,2\n3,4,5,6\n"))
-    expect_error("not readable as a Parquet file", ("a.csv", base), ("b.parquet", b"PAR1 this is not parquet"))
+def test_missing_probability_column_for_a_class() -> None:
+    base, candidate = frames()
+    error = error_of(("base.csv", base), ("cand.csv", candidate.drop(columns="prob_2")))
+    assert error.file == "cand.csv"
+    assert "none for '2'" in str(error) and "prob_2" in str(error)
 
 
-def test_unparseable_numbers():
-    base, cand = frames()
-    cand["prob_1"] = cand["prob_1"].astype(object)
-    cand.loc[4, "prob_1"] = "n/a?"
-    error = expect_error("not numbers in 1 row \\(rows 5\\)", ("a.csv", base), ("b.csv", cand))
-    assert "'n/a?'" in error.message and error.column == "prob_1"
+def test_single_score_column_with_many_classes() -> None:
+    base, candidate = frames()
+    candidate = candidate.drop(columns=["prob_0", "prob_1", "prob_2", "prediction"]).assign(score=0.5)
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.file == "cand.csv" and error.column == "score"
+    assert "only describes two classes" in str(error) and "prob_0, prob_1, prob_2" in str(error)
 
 
-def test_probabilities_outside_zero_one():
-    base, cand = frames()
-    cand["prob_0"] = cand["prob_0"] * 100
-    error = expect_error("between 0 and 1", ("a.csv", base), ("b.csv", cand))
-    assert "percentages" in error.message
+def test_neither_predictions_nor_probabilities() -> None:
+    base, candidate = frames()
+    error = error_of(("base.csv", base), ("cand.csv", candidate[["id", "label", "city"]]))
+    assert error.file == "cand.csv" and "expected predictions" in str(error) and "'city'" in str(error)
 
 
-def test_probability_rows_not_summing_to_one():
-    base, cand = frames()
-    cand["prob_2"] = cand["prob_2"] + 0.3
-    error = expect_error("must sum to 1", ("a.csv", base), ("b.csv", cand))
-    assert "6 rows" in error.message
+def test_scores_in_the_prediction_column() -> None:
+    frame = pd.DataFrame({"label": [0, 1], "prediction": [0.73, 0.12]})
+    error = error_of(("base.csv", frame), ("cand.csv", frame))
+    assert error.column == "prediction" and "fractions such as '0.12', '0.73'" in str(error)
 
 
-def test_missing_values():
-    base, cand = frames()
-    cand.loc[1, "prediction"] = None
-    error = expect_error("missing values in 1 row \\(rows 2\\)", ("a.csv", base), ("b.csv", cand))
-    assert error.column == "prediction"
+@pytest.mark.parametrize("option, message", [
+    ({"threshold": 1.5}, "threshold must be between 0 and 1"),
+    ({"labels": ("1", "1.0")}, "repeat a class"),
+])
+def test_bad_options(option: dict[str, object], message: str) -> None:
+    base, candidate = frames()
+    assert message in str(error_of(("base.csv", base), ("cand.csv", candidate), **option))
 
 
-def test_text_in_another_encoding():
-    base, cand = frames()
-    latin = csv_bytes(cand.assign(city="Zürich")).decode().encode("latin-1")
-    error = expect_error("not UTF-8", ("a.csv", base), ("b.csv", latin))
-    assert "byte 0xfc on line 2" in error.message
+def test_nested_values_are_not_ids() -> None:
+    content = b'{"id": {"a": 1}, "label": 0, "prediction": 0}\n{"id": {"a": 2}, "label": 1, "prediction": 1}\n'
+    with pytest.raises(EvaluationError) as info:
+        load_classification([("a.jsonl", content), ("b.jsonl", content)])
+    assert info.value.file == "a.jsonl" and info.value.column == "id"
 
 
-def test_unknown_extension():
-    base, _ = frames()
-    expect_error("unknown file type '.xlsx'", ("a.csv", base), ("b.xlsx", b"..."))
+def test_probability_columns_must_cover_classes_seen_only_in_other_files() -> None:
+    base = pd.DataFrame({"id": [1, 2], "label": ["a", "b"], "prediction": ["a", "c"]})
+    candidate = pd.DataFrame({"id": [1, 2], "label": ["a", "b"], "p_a": [0.5, 0.2], "p_b": [0.5, 0.8]})
+    error = error_of(("base.csv", base), ("cand.csv", candidate))
+    assert error.file == "cand.csv"
+    assert "none for 'c'" in str(error) and "expected one column per class (a, b, c), that is also p_c" in str(error)
 
 
-def test_missing_probability_column_for_a_class():
-    base, cand = frames()
-    cand = cand.drop(columns=["prob_2"])
-    cand["prob_1"] = 1 - cand["prob_0"]
-    error = expect_error("no probability column for class\\(es\\) '2'", ("a.csv", base), ("b.csv", cand))
-    assert "prob_2" in error.message
+def test_unparseable_score_column() -> None:
+    frame = pd.DataFrame({"id": [1, 2, 3], "label": [0, 1, 1], "score": ["0.2", "high", "0.9"]})
+    error = error_of(("base.csv", frame), ("cand.csv", frame))
+    assert error.column == "score" and "1 row (row 2; row 1 is the first data row): 'high'" in str(error)
 
 
-def test_single_score_column_with_many_classes():
-    base, cand = frames()
-    cand = cand.drop(columns=["prob_0", "prob_1", "prob_2"]).assign(score=0.5)
-    expect_error("only describes a binary task", ("a.csv", base), ("b.csv", cand))
+def test_no_shared_ids_at_all() -> None:
+    base, candidate = frames()
+    candidate["id"] = [f"x{i}" for i in range(6)]
+    assert "no id is found in every file" in str(error_of(("base.csv", base), ("cand.csv", candidate),
+                                                           shared_ids_only=True))
 
 
-def test_neither_predictions_nor_probabilities():
-    base, cand = frames()
-    expect_error("neither a prediction column", ("a.csv", base), ("b.csv", cand[["id", "label", "city"]]))
+def test_numeric_time_is_parsed_only_when_it_looks_like_unix_time() -> None:
+    base, candidate = frames()
+    base["time"] = [1_700_000_000 + i for i in range(6)]
+    candidate["time"] = [0.5, 1.5, 2.5, 3.5, 4.5, 5.5]
+    assert pd.api.types.is_datetime64_any_dtype(load(("base.csv", base), ("cand.csv", candidate)).metadata["time"])
+    data = load(("base.csv", candidate), ("cand.csv", base))
+    assert data.metadata["time"].tolist() == candidate["time"].tolist()
 
 
-def test_two_files_with_one_name():
-    base, cand = frames()
-    expect_error("name the models", ("x.csv", base), ("x.csv", cand))
+@pytest.mark.parametrize("hashes", [
+    lambda ids: np.zeros(len(ids), dtype=np.uint64),  # every id collides within a file
+    lambda ids: np.arange(len(ids), dtype=np.uint64),  # ids collide across files (hash = row number)
+])
+def test_hash_collisions_fall_back_to_exact_pairing(monkeypatch: pytest.MonkeyPatch, hashes) -> None:
+    base, candidate = frames()
+    shuffled = candidate.iloc[[3, 0, 5, 1, 4, 2]]
+    expected = load(("base.csv", base), ("cand.csv", shuffled))
+    monkeypatch.setattr("evaluation._loading.id_hashes", hashes)
+    assert_same_data(load(("base.csv", base), ("cand.csv", shuffled)), expected)
+    candidate.loc[3, "id"] = "e1"
+    assert "repeats 1 id" in str(error_of(("base.csv", base), ("cand.csv", candidate)))
+
+
+def test_positive_label_is_ignored_with_a_warning_for_multiclass() -> None:
+    base, candidate = frames()
+    data = load(("base.csv", base), ("cand.csv", candidate), positive_label="1")
+    assert data.positive_label is None and any("ignored" in warning for warning in data.warnings)
