@@ -10,9 +10,10 @@ expected. Rows are numbered as a user sees them: row 1 is the first data row bel
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ __all__ = ["FileSummary", "PredictionFile", "inspect_file", "load_classification
            "normalize_label"]
 
 _POSITIVE_NAMES = ("1", "true", "yes", "positive", "pos")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -176,17 +178,28 @@ def load_prediction_file(source: Source, *, name: str | None = None, options: Lo
 
 def _load_file(source: Source, name: str | None, options: LoadOptions) -> PredictionFile:
     """:func:`load_prediction_file` without the check for repeated ids (pairing does it for less)."""
+    return _check_read(source, _guarded(source, _read, source, options.mapping), name, options)
+
+
+def _guarded(source: Source, work: Callable[..., _T], *args: object) -> _T:
+    """Run ``work(*args)`` on a file, turning Arrow errors no check anticipated into a message naming the file."""
     try:
-        return _check_file(source, name, options)
-    except pa.ArrowException as error:  # data of a shape no check anticipated: still the user's file
+        return work(*args)
+    except pa.ArrowException as error:
         filename = source_name(source)
         raise EvaluationError(f"{filename}: could not be read ({error}); expected a table with one value per cell",
                               file=filename) from error
 
 
-def _check_file(source: Source, name: str | None, options: LoadOptions) -> PredictionFile:
-    """Read one file and run every check that needs no other file."""
-    filename, table, columns = _read(source, options.mapping)
+def _check_read(source: Source, read: tuple[str, pa.Table, ColumnMapping], name: str | None,
+                options: LoadOptions) -> PredictionFile:
+    """:func:`_check_table` on what :func:`_read` returned, guarded."""
+    return _guarded(source, _check_table, *read, name, options)
+
+
+def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: str | None,
+                 options: LoadOptions) -> PredictionFile:
+    """Run every check on one file's table that needs no other file."""
     assert columns.label is not None
     table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
     ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
@@ -283,10 +296,11 @@ def _label_set(files: Sequence[PredictionFile], declared: tuple[str, ...] | None
         classes = declared
         for f in files:
             for column, found in ((f.columns.label, f.true_labels), (f.columns.prediction, f.predicted_labels),
-                                  ("probability columns", f.probability_classes)):
+                                  (None, f.probability_classes)):
                 unknown = [label for label in found if label not in classes]
                 if unknown:
-                    raise EvaluationError(f"{f.filename}: {column} holds labels that are not among the declared labels "
+                    where = f"column {column!r}" if column else "the probability columns"
+                    raise EvaluationError(f"{f.filename}: {where} holds labels that are not among the declared labels "
                                           f"({', '.join(classes)}): {format_examples(unknown)}",
                                           file=f.filename, column=column)
     if len(classes) < 2:
@@ -388,9 +402,9 @@ def _id_difference(first: PredictionFile, other: PredictionFile, take: np.ndarra
     extra = other.ids.filter(pc.invert(pc.is_in(other.ids, value_set=first.ids))).to_pylist()
     parts = []
     if absent:
-        parts.append(f"lacks {len(absent):,} ids of {first.filename} (for example {format_examples(absent)})")
+        parts.append(f"lacks {_count(len(absent), 'id')} of {first.filename} (for example {format_examples(absent)})")
     if extra:
-        parts.append(f"has {len(extra):,} ids {first.filename} lacks (for example {format_examples(extra)})")
+        parts.append(f"has {_count(len(extra), 'id')} {first.filename} lacks (for example {format_examples(extra)})")
     return f"{other.filename} " + " and ".join(parts)
 
 
@@ -464,6 +478,26 @@ def _metadata(files: Sequence[PredictionFile], takes: list[np.ndarray | None], n
     return frame
 
 
+def _load_files(sources: Sequence[Source], names: Sequence[str] | None, options: LoadOptions) -> list[PredictionFile]:
+    """Load every file: Arrow reads each with every core while a worker checks the previous one.
+
+    Errors are raised in file order; a file that cannot be read stops the reading of later ones.
+    """
+    jobs: list[Future[PredictionFile]] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for i, source in enumerate(sources):
+            name = None if names is None else str(names[i])
+            try:
+                read = _guarded(source, _read, source, options.mapping)
+            except EvaluationError as error:
+                failed: Future[PredictionFile] = Future()
+                failed.set_exception(error)
+                jobs.append(failed)
+                break
+            jobs.append(pool.submit(_check_read, source, read, name, options))
+        return [job.result() for job in jobs]
+
+
 def load_classification(
     sources: Sequence[Source], *, names: Sequence[str] | None = None, options: LoadOptions | None = None
 ) -> ClassificationData:
@@ -505,12 +539,7 @@ def load_classification(
         raise EvaluationError("no prediction files were given; expected at least one file")
     if names is not None and len(names) != len(sources):
         raise EvaluationError(f"{len(names)} model names were given for {len(sources)} files; expected one name per file")
-    # Arrow reads with every core; our checks are single-threaded numpy, so overlapping one file's
-    # checks with the next file's reading saves time. Errors surface in file order.
-    with ThreadPoolExecutor(max_workers=min(len(sources), 4)) as pool:
-        futures = [pool.submit(_load_file, source, None if names is None else str(names[i]), options)
-                   for i, source in enumerate(sources)]
-        files = [future.result() for future in futures]
+    files = _load_files(sources, names, options)
     model_names = [f.name for f in files]
     repeated = sorted({n for n in model_names if model_names.count(n) > 1})
     if repeated:

@@ -143,7 +143,7 @@ def test_declared_labels_add_classes_and_refuse_others() -> None:
     assert data.classes == ("0", "1", "2") and data.task == "multiclass"
     error = error_of(("a.csv", frame), ("b.csv", frame), labels=("0", "2"))
     assert error.file == "a.csv" and error.column == "label"
-    assert "not among the declared labels (0, 2): '1'" in str(error)
+    assert "column 'label' holds labels that are not among the declared labels (0, 2): '1'" in str(error)
 
 
 def test_fewer_than_two_classes() -> None:
@@ -257,7 +257,7 @@ def test_ids_present_in_one_file_only_are_counted_per_file() -> None:
     error = error_of(("base.csv", base), ("cand.csv", candidate))
     message = str(error)
     assert "cand.csv lacks 3 ids of base.csv (for example 'e0', 'e4', 'e5')" in message
-    assert "has 1 ids base.csv lacks (for example 'new')" in message
+    assert "has 1 id base.csv lacks (for example 'new')" in message
     assert "shared_ids_only" in message and "--shared-ids-only" in message
     assert error.file == "cand.csv" and error.column == "id"
 
@@ -484,18 +484,23 @@ def test_numeric_time_is_parsed_only_when_it_looks_like_unix_time() -> None:
     assert data.metadata["time"].tolist() == candidate["time"].tolist()
 
 
-@pytest.mark.parametrize("hashes", [
-    lambda ids: np.zeros(len(ids), dtype=np.uint64),  # every id collides within a file
-    lambda ids: np.arange(len(ids), dtype=np.uint64),  # ids collide across files (hash = row number)
-])
-def test_hash_collisions_fall_back_to_exact_pairing(monkeypatch: pytest.MonkeyPatch, hashes) -> None:
+def test_hash_collisions_within_a_file_fall_back_to_exact_text(monkeypatch: pytest.MonkeyPatch) -> None:
     base, candidate = frames()
     shuffled = candidate.iloc[[3, 0, 5, 1, 4, 2]]
     expected = load(("base.csv", base), ("cand.csv", shuffled))
-    monkeypatch.setattr("evaluation._loading.id_hashes", hashes)
+    monkeypatch.setattr("evaluation._loading.id_hashes", lambda ids: np.full(len(ids), 7, dtype=np.uint64))
     assert_same_data(load(("base.csv", base), ("cand.csv", shuffled)), expected)
     candidate.loc[3, "id"] = "e1"
     assert "repeats 1 id" in str(error_of(("base.csv", base), ("cand.csv", candidate)))
+
+
+def test_hash_collisions_across_files_are_caught_by_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    base, candidate = frames()
+    candidate.loc[0, "id"] = "x0"  # hashes like e0 below, but is another example
+    monkeypatch.setattr("evaluation._loading.id_hashes",
+                        lambda ids: np.array([int(text[1:]) for text in ids.to_pylist()], dtype=np.uint64))
+    message = str(error_of(("base.csv", base), ("cand.csv", candidate.iloc[::-1])))
+    assert "lacks 1 id of base.csv (for example 'e0')" in message and "(for example 'x0')" in message
 
 
 def test_positive_label_is_ignored_with_a_warning_for_multiclass() -> None:
