@@ -411,8 +411,9 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
                        tolerance: float) -> np.ndarray:
     """Read probability columns into an ``(n, m)`` array in [0, 1] whose rows (when ``m > 1``) sum to 1.
 
-    Values within 1e-9 of [0, 1] are clipped; rows within ``tolerance`` of 1 are renormalised to sum
-    to exactly 1. ``numbers`` are the rows' 1-based data-row numbers, for messages.
+    Values within 1e-9 of [0, 1] are clipped; rows must sum to 1 within ``tolerance`` and are then
+    used as given, as scikit-learn does (no renormalisation). ``numbers`` are the rows' 1-based
+    data-row numbers, for messages.
     """
     rows = []
     for column in columns:
@@ -453,7 +454,6 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
                 f"{filename}: the class probabilities ({shown}) must sum to 1 on every row (within {tolerance:g}), but "
                 f"{rows_text(numbers[off])} sum to {format_examples([round(float(s), 6) for s in sums[off][:5]])}{hint}",
                 file=filename, column=columns[0])
-        matrix *= (1.0 / sums)[:, None]
     return matrix
 
 
