@@ -19,9 +19,9 @@ from ._resampling import CellTable, Statistic, cell_table
 __all__ = ["ece_pair_statistic", "ece_pair_table", "ece_single_statistic", "ece_single_table"]
 
 
-def _cell_of(confidence: np.ndarray, correct: np.ndarray, n_bins: int) -> np.ndarray:
-    """Cell key ``2 * bin + correct`` of each example."""
-    return calibration_bin(confidence, n_bins=n_bins) * 2 + correct.astype(np.int64)
+def _cell_of(confidence: np.ndarray, correct: np.ndarray, n_bins: int, bins: np.ndarray | None) -> np.ndarray:
+    """Cell key ``2 * bin + correct`` of each example (``bins``: the examples' bins, when already known)."""
+    return (calibration_bin(confidence, n_bins=n_bins) if bins is None else bins) * 2 + correct
 
 
 def _mean_confidence(keys: np.ndarray, confidence: np.ndarray, occupied: np.ndarray) -> np.ndarray:
@@ -31,9 +31,13 @@ def _mean_confidence(keys: np.ndarray, confidence: np.ndarray, occupied: np.ndar
     return sums / counts
 
 
-def ece_single_table(confidence: np.ndarray, correct: np.ndarray, *, n_bins: int) -> CellTable:
-    """Cells (bin, correct); aggregates ``[signed gap per bin (n_bins), count]``."""
-    keys = _cell_of(confidence, correct, n_bins)
+def ece_single_table(confidence: np.ndarray, correct: np.ndarray, *, n_bins: int,
+                     bins: np.ndarray | None = None) -> CellTable:
+    """Cells (bin, correct); aggregates ``[signed gap per bin (n_bins), count]``.
+
+    ``bins`` may pass ``calibration_bin(confidence, n_bins=n_bins)`` when the caller has it.
+    """
+    keys = _cell_of(confidence, correct, n_bins, bins)
 
     def design(occupied: np.ndarray) -> sparse.csr_matrix:
         gap = (occupied % 2) - _mean_confidence(keys, confidence, occupied)
@@ -56,11 +60,15 @@ def ece_single_statistic(n_bins: int) -> Statistic:
 
 
 def ece_pair_table(
-    baseline: tuple[np.ndarray, np.ndarray], candidate: tuple[np.ndarray, np.ndarray], *, n_bins: int
+    baseline: tuple[np.ndarray, np.ndarray], candidate: tuple[np.ndarray, np.ndarray], *, n_bins: int,
+    bins: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> CellTable:
-    """Cells (baseline cell, candidate cell); aggregates ``[gaps_b, gaps_c, count]``."""
-    base_keys = _cell_of(*baseline, n_bins)
-    cand_keys = _cell_of(*candidate, n_bins)
+    """Cells (baseline cell, candidate cell); aggregates ``[gaps_b, gaps_c, count]``.
+
+    ``baseline`` and ``candidate`` are (confidence, correct) pairs; ``bins`` may pass their bins.
+    """
+    base_keys = _cell_of(*baseline, n_bins, None if bins is None else bins[0])
+    cand_keys = _cell_of(*candidate, n_bins, None if bins is None else bins[1])
     width = 2 * n_bins
     keys = base_keys * width + cand_keys
 

@@ -30,7 +30,6 @@ from ._inference import (
     make_estimate,
     normal_interval,
     normal_p_value,
-    parallel_map,
     resampled_intervals,
     rng_for,
     t_interval,
@@ -40,9 +39,10 @@ from ._inference import (
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS, PER_CLASS_METRICS
 from ._multiple import adjust_p_values
+from ._parallel import parallel_map
 from ._probability import (
     brier_per_example,
-    expected_calibration_error,
+    calibration_bin,
     log_loss_per_example,
     ranked_summary,
     top_label,
@@ -50,6 +50,7 @@ from ._probability import (
 from ._resampling import bootstrap_p_value
 from ._results import (
     AccuracyTest,
+    CalibrationCurve,
     Comparison,
     ConfusionMatrix,
     Difference,
@@ -78,6 +79,8 @@ class _ProbabilityParts:
     average_precision_loo: np.ndarray
     confidence: np.ndarray
     correct: np.ndarray
+    bins: np.ndarray
+    calibration: CalibrationCurve
     curves: dict[int, ThresholdCurve]
 
 
@@ -107,7 +110,7 @@ def _class_parts(data: ClassificationData, y_score: np.ndarray, klass: int, sett
 
 
 def _probability_parts(
-    data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts]
+    data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts], settings: Settings
 ) -> _ProbabilityParts:
     """Combine one model's per-class pieces with its per-example losses.
 
@@ -129,6 +132,7 @@ def _probability_parts(
         ap_values.append(ap_class)
         loo += loo_class
     confidence, correct = top_label(y_true, y_score)
+    bins = calibration_bin(confidence, n_bins=settings.ece_bins)
     return _ProbabilityParts(
         log_loss=log_loss_per_example(y_true, y_score),
         brier=brier_per_example(y_true, y_score, positive=_scored_classes(data)[0] if binary else None),
@@ -138,6 +142,8 @@ def _probability_parts(
         average_precision_loo=loo / len(ap_values),
         confidence=confidence,
         correct=correct,
+        bins=bins,
+        calibration=calibration_curve(confidence, correct, n_bins=settings.ece_bins, bins=bins),
         curves={klass: parts[0] for klass, parts in per_class.items()},
     )
 
@@ -177,7 +183,7 @@ def model_report(
     support = np.bincount(data.y_true, minlength=k)
     thresholds, calibration = {}, None
     if parts is not None and model.y_score is not None:
-        calibration = calibration_curve(parts.confidence, parts.correct, n_bins=settings.ece_bins)
+        calibration = parts.calibration
         thresholds = {data.classes[c]: curve for c, curve in parts.curves.items()}
     return ModelReport(
         name=model.name,
@@ -207,13 +213,12 @@ def _probability_estimates(
     for name, values in (("log_loss", parts.log_loss), ("brier_score", parts.brier)):
         mean, low, high = t_interval(values, settings.confidence)
         out[name] = make_estimate(mean, max(low, 0.0), high, "t interval")
-    table = ece_single_table(parts.confidence, parts.correct, n_bins=settings.ece_bins)
+    table = ece_single_table(parts.confidence, parts.correct, n_bins=settings.ece_bins, bins=parts.bins)
     _, low_ece, high_ece, _, method = resampled_intervals(
         table, ece_single_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_MODEL_ECE, index),
         basic=True)
-    exact = expected_calibration_error(data.y_true, model.y_score, n_bins=settings.ece_bins)
     name = "expected_calibration_error"
-    out[name] = make_estimate(exact, max(0.0, float(low_ece[name])), high_ece[name], method)
+    out[name] = make_estimate(parts.calibration.ece, max(0.0, float(low_ece[name])), high_ece[name], method)
     return out
 
 
@@ -313,7 +318,8 @@ def _probability_differences(
             p = t_test_p_value(diff)
         out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name))
     name = "expected_calibration_error"
-    table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins)
+    table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins,
+                           bins=(base.bins, cand.bins))
     point, low_ece, high_ece, replicates, method = resampled_intervals(
         table, ece_pair_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_PAIR_ECE, index), basic=True)
     b_value, c_value = values(name)
@@ -357,5 +363,5 @@ def probability_parts(data: ClassificationData, settings: Settings) -> dict[str,
     out = {}
     for model in models:
         per_class = {klass: parts for (owner, klass), parts in zip(jobs, results, strict=True) if owner is model}
-        out[model.name] = _probability_parts(data, model, per_class)
+        out[model.name] = _probability_parts(data, model, per_class, settings)
     return out

@@ -8,9 +8,9 @@ from ._classification import apply_corrections, compare_pair, model_report, prob
 from ._data import ClassificationData
 from ._errors import EvaluationError
 from ._flips import flips
-from ._inference import parallel_map
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
+from ._parallel import parallel_map
 from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import Comparison, ComparisonReport, Settings
 from ._slices import SliceColumn, slice_columns, slice_results

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
@@ -27,7 +24,6 @@ __all__ = [
     "make_estimate",
     "normal_interval",
     "normal_p_value",
-    "parallel_map",
     "resampled_intervals",
     "rng_for",
     "t_interval",
@@ -37,19 +33,6 @@ __all__ = [
 
 Scalar = float | np.floating[Any] | np.ndarray
 """A number, or a 0-d array holding one (what indexing resampled statistics gives)."""
-
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
-def parallel_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
-    """``[function(item) for item in items]`` on one thread per core (numpy work releases the GIL)."""
-    items = list(items)
-    workers = min(len(items), os.cpu_count() or 1)
-    if workers <= 1:
-        return [function(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, items))
 
 
 def verdict(difference: float, p_value: float, *, alpha: float, higher_is_better: bool) -> str:

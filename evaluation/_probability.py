@@ -79,11 +79,12 @@ def brier_per_example(y_true: np.ndarray, y_score: np.ndarray, *, positive: int 
     n = y_true.shape[0]
     if positive is not None:
         return (y_score[:, positive] - (y_true == positive)) ** 2
-    squared = y_score**2
-    total = squared.sum(axis=1)
-    p_true = y_score[np.arange(n), y_true]
-    # sum_k (p_k - onehot_k)^2 = sum_k p_k^2 - 2 p_true + 1, without building the one-hot matrix.
-    return total - 2.0 * p_true + 1.0
+    # sum_k (p_k - onehot_k)^2 = sum_k p_k^2 - 2 p_true + 1, without building the one-hot matrix,
+    # column by column (the matrix may be column-major; no (n, k) temporary either way).
+    total = -2.0 * y_score[np.arange(n), y_true] + 1.0
+    for k in range(y_score.shape[1]):
+        total += y_score[:, k] ** 2
+    return total
 
 
 def top_label(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,6 +95,15 @@ def top_label(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.n
     (confidence, correct)
         ``(n,)`` float and bool arrays; ties go to the first class, as ``numpy.argmax``.
     """
+    if y_score.flags.f_contiguous and not y_score.flags.c_contiguous:
+        # Column by column: argmax along rows of a column-major matrix reads memory with a stride.
+        top = np.zeros(y_score.shape[0], dtype=np.int64)
+        confidence = y_score[:, 0].copy()
+        for k in range(1, y_score.shape[1]):
+            higher = y_score[:, k] > confidence
+            top[higher] = k
+            np.maximum(confidence, y_score[:, k], out=confidence)
+        return confidence, top == y_true
     top = np.argmax(y_score, axis=1)
     confidence = y_score[np.arange(y_score.shape[0]), top]
     return confidence, top == y_true
@@ -226,23 +236,26 @@ class RankedSummary:
 _GRID_DECIMALS = 6
 
 
-def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Runs of tied scores in ascending order: their scores, sizes, positives, and each row's run.
+def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of tied scores in ascending order: their scores, sizes and positives, and where each row's run is.
+
+    The last two arrays give every run a slot and every row its run's slot (the run's index, or for
+    grid scores the score's grid key), so that per-run values spread to the rows with one gather
+    from a table indexed by slot.
 
     Scores written with at most six decimals (as prediction files usually are) are counted on that
     grid, in O(n) without sorting; any other scores are sorted.
     """
     n = score.shape[0]
-    scaled = np.rint(score * 10.0**_GRID_DECIMALS)
-    if n and np.array_equal(scaled / 10.0**_GRID_DECIMALS, score) and scaled.min() >= 0:
+    scaled = score * 10.0**_GRID_DECIMALS
+    np.rint(scaled, out=scaled)
+    if n and scaled.min() >= 0 and np.array_equal(scaled / 10.0**_GRID_DECIMALS, score):
         keys = scaled.astype(np.int64)
         size = int(keys.max()) + 1
         counts = np.bincount(keys, minlength=size)
-        positives = np.bincount(keys, weights=positive, minlength=size)
-        occupied = counts > 0
-        run_of_key = np.cumsum(occupied, dtype=np.int64) - 1
-        values = np.flatnonzero(occupied)
-        return values / 10.0**_GRID_DECIMALS, counts[values], positives[values].astype(np.int64), run_of_key[keys]
+        values = np.flatnonzero(counts)
+        positives = np.bincount(keys[positive], minlength=size)[values]
+        return values / 10.0**_GRID_DECIMALS, counts[values], positives, values, keys
     order = np.argsort(score)
     sorted_score = score[order]
     run_start = np.empty(n, dtype=bool)
@@ -253,7 +266,22 @@ def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarr
     positives = np.add.reduceat(positive[order].astype(np.int64), starts) if n else np.zeros(0, dtype=np.int64)
     run_of_row = np.empty(n, dtype=np.int64)
     run_of_row[order] = np.cumsum(run_start, dtype=np.int64) - 1
-    return sorted_score[starts], sizes, positives, run_of_row
+    return sorted_score[starts], sizes, positives, np.arange(starts.shape[0]), run_of_row
+
+
+def _spread(slot_of_run: np.ndarray, row_cell: np.ndarray, first: tuple[np.ndarray, np.ndarray],
+            second: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Each row's two values, from per-run ``(negatives' value, positives' value)`` pairs, as one complex array.
+
+    The values travel as the real and imaginary parts of one complex table, so a row's two values
+    cost one gather: the rows' cells are scattered across the table, and each read misses the cache.
+    """
+    table = np.empty(2 * (int(slot_of_run[-1]) + 1), dtype=np.complex128)
+    slots = 2 * slot_of_run
+    np.put(table, slots, first[0] + 1j * second[0])
+    slots += 1
+    np.put(table, slots, first[1] + 1j * second[1])
+    return np.take(table, row_cell)
 
 
 def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS) -> RankedSummary:
@@ -265,7 +293,7 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
     than one sort per statistic, and no sort at all for scores on a six-decimal grid.
     """
     n = score.shape[0]
-    thresholds, sizes, positives_in, run_of = _runs(positive, score)
+    thresholds, sizes, positives_in, slot_of_run, row_slot = _runs(positive, score)
     negatives_in = sizes - positives_in
     ends = np.cumsum(sizes)  # exclusive ascending end of each run
     starts = ends - sizes
@@ -273,29 +301,27 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
     negatives_below = starts - positives_below
     n_positive = int(positives_in.sum())
     n_negative = n - n_positive
-    index = 2 * run_of + positive  # each row's (run, class) cell
+    row_cell = 2 * row_slot
+    row_cell += positive  # each row's (run slot, class) cell
     # Descending view: a run's threshold admits every example from it upwards.
     tp_at = n_positive - positives_below
     fp_at = n_negative - negatives_below
     curve = FullCurve(thresholds[::-1], tp_at[::-1], fp_at[::-1], n_positive, n_negative)
-    nan_vector = np.full(n, np.nan)
     if n_positive == 0 or n_negative == 0:
-        auc, psi = float("nan"), np.zeros(n)
+        auc, psi_by_run = float("nan"), (np.zeros(thresholds.shape[0]), np.zeros(thresholds.shape[0]))
     else:
         negatives_under = negatives_below + 0.5 * negatives_in
         positives_over = n_positive - positives_below - 0.5 * positives_in
         auc = float(np.dot(positives_in, negatives_under)) / (n_positive * n_negative)
         scale_positive = 1.0 / np.sqrt(n_positive * (n_positive - 1.0)) if n_positive > 1 else 0.0
         scale_negative = 1.0 / np.sqrt(n_negative * (n_negative - 1.0)) if n_negative > 1 else 0.0
-        table = np.empty(2 * thresholds.shape[0])
-        table[1::2] = (negatives_under / n_negative - auc) * scale_positive
-        table[0::2] = (positives_over / n_positive - auc) * scale_negative
-        psi = table[index]
-    if n_positive == 0:
-        return RankedSummary(auc, psi, float("nan"), nan_vector, curve)
+        psi_by_run = ((positives_over / n_positive - auc) * scale_negative,
+                      (negatives_under / n_negative - auc) * scale_positive)
+    if n_positive == 0 or n < 2:
+        average_precision = float(np.sum(positives_in * (tp_at / (tp_at + fp_at))) / n_positive) if n_positive else np.nan
+        psi = _spread(slot_of_run, row_cell, psi_by_run, psi_by_run).real
+        return RankedSummary(auc, psi, float(average_precision), np.full(n, np.nan), curve)
     average_precision = float(np.sum(positives_in * (tp_at / (tp_at + fp_at))) / n_positive)
-    if n < 2:
-        return RankedSummary(auc, psi, average_precision, nan_vector, curve)
     n_bins = min(n_bins, n)
     bin_of_run = (n - ends) * n_bins // n  # bins of descending rank, from a run's first descending position
     positives = np.bincount(bin_of_run, weights=positives_in, minlength=n_bins)
@@ -306,9 +332,8 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
                                                  where=cum_tp + cum_fp > 0)) / cum_tp[-1])
     # Leaving out the only positive leaves AP undefined: that example gets no influence.
     drop_positive = np.where(np.isfinite(drop_positive), drop_positive, binned)
-    run_table = np.empty(2 * thresholds.shape[0])
-    run_table[0::2], run_table[1::2] = drop_negative[bin_of_run], drop_positive[bin_of_run]
-    return RankedSummary(auc, psi, average_precision, run_table[index], curve)
+    rows = _spread(slot_of_run, row_cell, psi_by_run, (drop_negative[bin_of_run], drop_positive[bin_of_run]))
+    return RankedSummary(auc, rows.real, average_precision, rows.imag, curve)
 
 
 def average_precision_jackknife(

@@ -16,27 +16,35 @@ leave-one-out values as cells, each weighted by its count.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
 from scipy.special import ndtr, ndtri
 
+from ._parallel import parallel_map
+
 __all__ = [
+    "POISSON_FROM",
     "CellTable",
     "bca_interval",
     "bootstrap_p_value",
     "bootstrap_statistics",
     "cell_table",
+    "draw_counts",
     "jackknife_statistics",
     "percentile_interval",
 ]
 
 Statistic = Callable[[np.ndarray], dict[str, np.ndarray]]
 
-# Upper bound on the elements of one batch of resampled counts (keeps memory near 160 MB).
+# Upper bound on the elements of one chunk of resampled counts (keeps memory near 160 MB per core).
 _BATCH_ELEMENTS = 20_000_000
+# Resamples per chunk when the cells are few.
+_CHUNK_RESAMPLES = 1_000
+POISSON_FROM = 50_000
+"""From this many examples up, cell counts are drawn as independent Poissons (see :func:`draw_counts`)."""
 
 
 @dataclass(frozen=True)
@@ -85,22 +93,39 @@ def cell_table(keys: np.ndarray, design_of: Callable[[np.ndarray], sparse.csr_ma
     return CellTable(counts=counts.astype(np.int64), design=sparse.csr_matrix(design_of(occupied)))
 
 
-def _multinomial_batches(counts: np.ndarray, resamples: int, rng: np.random.Generator) -> Iterator[np.ndarray]:
-    """Yield ``(b, m)`` multinomial draws of ``n`` examples over the cells, ``resamples`` rows in all."""
+def _chunk_sizes(resamples: int, cells: int) -> list[int]:
+    """Resamples per chunk: fixed sizes, so the draws depend on the seed and not on the machine's cores."""
+    size = max(1, min(_CHUNK_RESAMPLES, _BATCH_ELEMENTS // max(1, cells)))
+    return [min(size, resamples - start) for start in range(0, resamples, size)]
+
+
+def draw_counts(counts: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """``(size, m)`` resampled cell counts: multinomial of ``n`` below :data:`POISSON_FROM` examples, else Poisson.
+
+    The multinomial is exactly the row bootstrap. From :data:`POISSON_FROM` examples up, each cell's
+    count is drawn as an independent Poisson with the observed count as its mean: the Poisson
+    bootstrap (Hanley & MacGibbon 2006; Chamandy et al. 2012), whose resamples hold ``n +- sqrt(n)``
+    examples and whose standard errors differ from the multinomial's by a factor ``1 + O(1/n)``, far
+    inside Monte Carlo error, for half the cost of the multinomial's chain of binomials.
+
+    Examples
+    --------
+    >>> draw_counts(np.array([3, 1]), 2, np.random.default_rng(0)).sum(axis=1).tolist()
+    [4, 4]
+    """
     n = int(counts.sum())
-    probabilities = counts / n
-    batch = max(1, _BATCH_ELEMENTS // max(1, counts.shape[0]))
-    done = 0
-    while done < resamples:
-        size = min(batch, resamples - done)
-        yield rng.multinomial(n, probabilities, size=size)
-        done += size
+    if n >= POISSON_FROM:
+        return rng.poisson(counts, size=(size, counts.shape[0]))
+    return rng.multinomial(n, counts / n, size=size)
 
 
 def bootstrap_statistics(
     table: CellTable, statistic: Statistic, *, resamples: int, rng: np.random.Generator
 ) -> dict[str, np.ndarray]:
-    """Bootstrap distribution of every statistic, drawing cell counts from a multinomial.
+    """Bootstrap distribution of every statistic, drawing cell counts (see :func:`draw_counts`).
+
+    The resamples are drawn in chunks of fixed size, each from its own generator spawned from
+    ``rng``, and the chunks run on every core: numpy releases the GIL while it draws.
 
     Parameters
     ----------
@@ -118,11 +143,14 @@ def bootstrap_statistics(
     dict
         Name -> array with leading dimension ``resamples``.
     """
-    parts: dict[str, list[np.ndarray]] = {}
-    for weights in _multinomial_batches(table.counts, resamples, rng):
-        for name, values in statistic(table.aggregates(weights)).items():
-            parts.setdefault(name, []).append(values)
-    return {name: np.concatenate(values, axis=0) for name, values in parts.items()}
+    sizes = _chunk_sizes(resamples, table.counts.shape[0])
+    chunks = list(zip(rng.spawn(len(sizes)), sizes, strict=True))
+
+    def one_chunk(chunk: tuple[np.random.Generator, int]) -> dict[str, np.ndarray]:
+        return statistic(table.aggregates(draw_counts(table.counts, chunk[1], chunk[0])))
+
+    parts = parallel_map(one_chunk, chunks)
+    return {name: np.concatenate([part[name] for part in parts], axis=0) for name in parts[0]}
 
 
 def jackknife_statistics(table: CellTable, statistic: Statistic) -> dict[str, np.ndarray]:

@@ -16,10 +16,11 @@ import pandas as pd
 
 from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_statistic, pair_table
 from ._data import ClassificationData
-from ._inference import make_difference, make_estimate, parallel_map, resampled_intervals, rng_for, verdict
+from ._inference import make_difference, make_estimate, resampled_intervals, rng_for, verdict
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS
 from ._multiple import adjust_p_values
+from ._parallel import parallel_map
 from ._resampling import bootstrap_p_value
 from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
 

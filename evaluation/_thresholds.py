@@ -182,8 +182,12 @@ def threshold_curve(
     )
 
 
-def calibration_curve(confidence: np.ndarray, correct: np.ndarray, *, n_bins: int) -> CalibrationCurve:
+def calibration_curve(
+    confidence: np.ndarray, correct: np.ndarray, *, n_bins: int, bins: np.ndarray | None = None
+) -> CalibrationCurve:
     """Reliability-diagram bins of the top-label confidence, ``(b/M, (b+1)/M]``, and the ECE.
+
+    ``bins`` may pass each example's bin (``evaluation._probability.calibration_bin``) when known.
 
     Examples
     --------
@@ -191,7 +195,8 @@ def calibration_curve(confidence: np.ndarray, correct: np.ndarray, *, n_bins: in
     >>> curve.count, curve.accuracy
     ((1, 2), (1.0, 0.5))
     """
-    bins = np.searchsorted(np.arange(1, n_bins) / n_bins, confidence, side="left")
+    if bins is None:
+        bins = np.searchsorted(np.arange(1, n_bins) / n_bins, confidence, side="left")
     count = np.bincount(bins, minlength=n_bins)
     confidence_sum = np.bincount(bins, weights=confidence, minlength=n_bins)
     correct_sum = np.bincount(bins, weights=correct.astype(float), minlength=n_bins)

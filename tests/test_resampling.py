@@ -1,7 +1,7 @@
 """Tests of ``evaluation._resampling`` (with the confusion-count cell tables of ``evaluation._counts``).
 
 References: the ordinary row-index bootstrap (resampling rows with replacement, computed here with
-numpy) for the multinomial cell bootstrap; ``np.percentile`` for the percentile interval;
+numpy) for the multinomial and the Poisson cell bootstrap; ``np.percentile`` for the percentile interval;
 ``scipy.stats.bootstrap(method="BCa")`` for the BCa interval (both within Monte Carlo error and, fed
 SciPy's own bootstrap distribution, exactly); brute-force leave-one-out with ``np.delete`` and
 scikit-learn for the jackknife; the documented normal-theory formula ``2 Phi(-|d| / sd(d*))``,
@@ -15,12 +15,15 @@ import pytest
 from scipy import sparse, stats
 from sklearn import metrics as skm
 
+from evaluation import _parallel as parallel
+from evaluation import _resampling as resampling
 from evaluation._counts import pair_statistic, pair_table, single_model_statistic, single_model_table
 from evaluation._resampling import (
     bca_interval,
     bootstrap_p_value,
     bootstrap_statistics,
     cell_table,
+    draw_counts,
     jackknife_statistics,
     percentile_interval,
 )
@@ -84,6 +87,47 @@ def test_cell_bootstrap_percentiles_match_row_bootstrap(pair_bootstraps, name: s
     tolerance = 0.25 * np.std(rows[name])  # about four Monte Carlo standard errors of the difference
     np.testing.assert_allclose(np.percentile(cells[name], [2.5, 50, 97.5]), np.percentile(rows[name], [2.5, 50, 97.5]),
                                rtol=0, atol=tolerance)
+
+
+@pytest.mark.parametrize("name", ["accuracy", "f1_macro"])
+def test_poisson_draws_match_the_row_bootstrap(pair_bootstraps, monkeypatch, name: str) -> None:
+    """Large tables draw cell counts as Poissons; forced here on 3,000 rows, they still match row resampling."""
+    monkeypatch.setattr(resampling, "POISSON_FROM", 1)
+    k = 3
+    y_true, baseline, candidate = paired_predictions(3000, k, seed=1)
+    poisson = bootstrap_statistics(pair_table(y_true, baseline, candidate, k), pair_statistic(k),
+                                   resamples=4000, rng=np.random.default_rng(5))
+    _, rows = pair_bootstraps
+    assert np.std(poisson[name]) == pytest.approx(np.std(rows[name]), rel=0.05)
+    tolerance = 0.25 * np.std(rows[name])
+    np.testing.assert_allclose(np.percentile(poisson[name], [2.5, 50, 97.5]), np.percentile(rows[name], [2.5, 50, 97.5]),
+                               rtol=0, atol=tolerance)
+
+
+def test_poisson_draws_vary_the_total_and_multinomial_draws_keep_it() -> None:
+    counts = np.array([40_000, 9_000, 1_000])
+    poisson = draw_counts(counts, 2000, np.random.default_rng(6))
+    assert poisson.shape == (2000, 3)
+    assert np.std(poisson.sum(axis=1)) == pytest.approx(np.sqrt(50_000), rel=0.1)  # Poisson(n) totals
+    np.testing.assert_allclose(poisson.mean(axis=0), counts, rtol=0.01)
+    small = counts // 10
+    multinomial = draw_counts(small, 2000, np.random.default_rng(6))
+    assert set(multinomial.sum(axis=1).tolist()) == {5_000}
+
+
+def test_bootstrap_draws_do_not_depend_on_the_number_of_cores(monkeypatch) -> None:
+    k = 3
+    table = pair_table(*paired_predictions(300, k, seed=18), k)
+
+    def draws() -> np.ndarray:  # 3,500 resamples: four chunks, run concurrently where there are cores
+        return bootstrap_statistics(table, pair_statistic(k), resamples=3500, rng=np.random.default_rng(7))["accuracy"]
+
+    monkeypatch.setattr(parallel, "os", type("Cores", (), {"cpu_count": staticmethod(lambda: 4)}))
+    several = draws()
+    monkeypatch.setattr(parallel, "os", type("Cores", (), {"cpu_count": staticmethod(lambda: 1)}))
+    one = draws()
+    assert several.shape == (3500,)
+    np.testing.assert_array_equal(several, one)
 
 
 def test_pair_statistic_on_the_full_table_equals_sklearn_differences() -> None:
