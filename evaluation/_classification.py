@@ -22,7 +22,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ._calibration_cells import ece_pair_statistic, ece_pair_table, ece_single_statistic, ece_single_table
-from ._counts import PER_CLASS_PREFIX, pair_statistic, pair_table, single_model_statistic, single_model_table
+from ._counts import (
+    PER_CLASS_PREFIX,
+    pair_discordant,
+    pair_statistic,
+    pair_table,
+    single_model_statistic,
+    single_model_table,
+)
 from ._data import ClassificationData, ModelData
 from ._inference import (
     jackknife_std_error,
@@ -61,7 +68,14 @@ from ._results import (
 )
 from ._thresholds import calibration_curve, threshold_curve
 
-__all__ = ["apply_corrections", "compare_pair", "model_report", "probability_parts"]
+__all__ = [
+    "apply_corrections",
+    "compare_pair",
+    "model_report",
+    "probability_parts",
+    "with_probability_differences",
+    "with_probability_metrics",
+]
 
 # Seed streams, so that every random draw is reproducible on its own.
 _STREAM_MODEL_COUNTS, _STREAM_MODEL_ECE, _STREAM_PAIR_COUNTS, _STREAM_PAIR_ECE = 1, 2, 3, 4
@@ -162,38 +176,44 @@ def _confusion_matrix(labels: tuple[str, ...], y_true: np.ndarray, y_pred: np.nd
 
 def model_report(
     data: ClassificationData, model: ModelData, index: int, settings: Settings,
-    parts: _ProbabilityParts | None,
 ) -> ModelReport:
-    """Every metric of one model with its interval, per-class metrics and confusion matrix."""
+    """Every confusion-matrix metric of one model with its interval, per-class metrics and confusion matrix.
+
+    The probability metrics, curves and calibration are added by :func:`with_probability_metrics`.
+    """
     k = len(data.classes)
     table = single_model_table(data.y_true, model.y_pred, k)
     point, low, high, _, method = resampled_intervals(
         table, single_model_statistic(k), settings, rng_for(settings, _STREAM_MODEL_COUNTS, index))
-    metrics: dict[str, Estimate] = {}
-    for name in METRICS:
-        if name in point:
-            metrics[name] = make_estimate(point[name], low[name], high[name], method)
-    if parts is not None:
-        metrics.update(_probability_estimates(data, model, index, settings, parts))
+    metrics = {name: make_estimate(point[name], low[name], high[name], method) for name in METRICS if name in point}
     per_class = {
         label: {name: make_estimate(point[PER_CLASS_PREFIX + name][i], low[PER_CLASS_PREFIX + name][i],
                                 high[PER_CLASS_PREFIX + name][i], method) for name in PER_CLASS_METRICS}
         for i, label in enumerate(data.classes)
     }
     support = np.bincount(data.y_true, minlength=k)
-    thresholds, calibration = {}, None
-    if parts is not None and model.y_score is not None:
-        calibration = parts.calibration
-        thresholds = {data.classes[c]: curve for c, curve in parts.curves.items()}
     return ModelReport(
         name=model.name,
         source=model.source,
-        metrics={name: metrics[name] for name in METRICS if name in metrics},
+        metrics=metrics,
         per_class=per_class,
         support={label: int(support[i]) for i, label in enumerate(data.classes)},
         confusion_matrix=_confusion_matrix(data.classes, data.y_true, model.y_pred),
-        thresholds=thresholds,
-        calibration=calibration,
+        thresholds={},
+        calibration=None,
+    )
+
+
+def with_probability_metrics(
+    data: ClassificationData, report: ModelReport, index: int, settings: Settings, parts: _ProbabilityParts
+) -> ModelReport:
+    """A model's report with its probability metrics, threshold curves and calibration added."""
+    metrics = {**report.metrics, **_probability_estimates(data, data.model(report.name), index, settings, parts)}
+    return replace(
+        report,
+        metrics={name: metrics[name] for name in METRICS if name in metrics},
+        thresholds={data.classes[c]: curve for c, curve in parts.curves.items()},
+        calibration=parts.calibration,
     )
 
 
@@ -228,18 +248,18 @@ def compare_pair(
     candidate: ModelReport,
     index: int,
     settings: Settings,
-    parts: Mapping[str, _ProbabilityParts],
 ) -> Comparison:
-    """Paired differences of every metric between one candidate and the baseline."""
+    """Paired differences of every confusion-matrix metric between one candidate and the baseline.
+
+    The probability metrics are added by :func:`with_probability_differences`.
+    """
     k = len(data.classes)
     base_model, cand_model = data.model(baseline.name), data.model(candidate.name)
     table = pair_table(data.y_true, base_model.y_pred, cand_model.y_pred, k)
     point, low, high, replicates, method = resampled_intervals(
         table, pair_statistic(k), settings, rng_for(settings, _STREAM_PAIR_COUNTS, index))
     p_values = {name: bootstrap_p_value(point[name], values) for name, values in replicates.items()}
-    base_right = base_model.y_pred == data.y_true
-    cand_right = cand_model.y_pred == data.y_true
-    mcnemar = mcnemar_exact(int(np.sum(base_right & ~cand_right)), int(np.sum(cand_right & ~base_right)))
+    mcnemar = mcnemar_exact(*pair_discordant(table, k))
     metrics: dict[str, Difference] = {}
     for name in METRICS:
         if name not in point:
@@ -247,22 +267,34 @@ def compare_pair(
         test, p = ("McNemar exact", mcnemar.p_value) if name == "accuracy" else ("paired bootstrap", p_values[name])
         metrics[name] = make_difference(name, point[name], low[name], high[name], p, test, method,
                                     baseline.metrics[name].value, candidate.metrics[name].value)
-    if baseline.name in parts and candidate.name in parts:
-        metrics.update(_probability_differences(baseline, candidate, index, settings, parts[baseline.name],
-                                                parts[candidate.name]))
     per_class = _per_class_differences(data, baseline, candidate, point, low, high, p_values, method, settings)
     base_counts = np.array(baseline.confusion_matrix.counts)
     cand_counts = np.array(candidate.confusion_matrix.counts)
     return Comparison(
         candidate=candidate.name,
         baseline=baseline.name,
-        metrics={name: metrics[name] for name in METRICS if name in metrics},
+        metrics=metrics,
         per_class=per_class,
         confusion_matrix_difference=tuple(tuple(int(v) for v in row) for row in cand_counts - base_counts),
         accuracy_test=AccuracyTest(
             baseline_only=mcnemar.baseline_only, candidate_only=mcnemar.candidate_only,
             p_value=float(mcnemar.p_value), mid_p_value=float(mcnemar.mid_p_value)),
     )
+
+
+def with_probability_differences(
+    comparison: Comparison, baseline: ModelReport, candidate: ModelReport, index: int, settings: Settings,
+    parts: Mapping[str, _ProbabilityParts],
+) -> Comparison:
+    """A comparison with the probability metrics' differences added (reports with probability metrics).
+
+    Unchanged when either model has no probabilities.
+    """
+    if baseline.name not in parts or candidate.name not in parts:
+        return comparison
+    metrics = {**comparison.metrics, **_probability_differences(
+        baseline, candidate, index, settings, parts[baseline.name], parts[candidate.name])}
+    return replace(comparison, metrics={name: metrics[name] for name in METRICS if name in metrics})
 
 
 def _per_class_differences(

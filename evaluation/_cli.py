@@ -186,7 +186,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
         pd.concat(tables, ignore_index=True).to_csv(args.flips_out, index=False)
     if args.format == "json":
-        text = json.dumps(report_to_dict(report), indent=2, allow_nan=False) + "\n"
+        text = json.dumps(report_to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
     elif args.format == "html":
         text = _html_report(report)
     else:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from ._classification import apply_corrections, compare_pair, model_report, probability_parts
+from ._classification import (
+    apply_corrections,
+    compare_pair,
+    model_report,
+    probability_parts,
+    with_probability_differences,
+    with_probability_metrics,
+)
 from ._data import ClassificationData
 from ._errors import EvaluationError
 from ._flips import flips
@@ -12,7 +20,7 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._parallel import parallel_map
 from ._power import analysis_warnings, minimum_detectable_difference
-from ._results import Comparison, ComparisonReport, Settings
+from ._results import Comparison, ComparisonReport, ModelReport, Settings
 from ._slices import SliceColumn, slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
@@ -100,17 +108,31 @@ def compare(
     """
     settings = settings or Settings()
     baseline_name = _compare_iv(data, settings, baseline)
-    parts = probability_parts(data, settings)
     order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
-    reports = dict(zip(order, parallel_map(
-        lambda item: model_report(data, data.model(item[1]), item[0], settings, parts.get(item[1])),
-        enumerate(order)), strict=True))
-    comparisons = apply_corrections(parallel_map(
-        lambda item: compare_pair(data, reports[baseline_name], reports[item[1]], item[0], settings, parts),
-        enumerate(order[1:], start=1)), settings)
-    labels = slice_columns(data.metadata)
-    comparisons = [_with_analyses(data, comparison, index, settings, labels)
-                   for index, comparison in enumerate(comparisons, start=1)]
+
+    def from_counts() -> tuple[dict[str, ModelReport], list[Comparison]]:
+        """Everything that needs only the labels: confusion-count metrics, slices, flips, power."""
+        reports = dict(zip(order, parallel_map(
+            lambda item: model_report(data, data.model(item[1]), item[0], settings), enumerate(order)), strict=True))
+        comparisons = parallel_map(lambda item: compare_pair(data, reports[baseline_name], reports[item[1]], item[0],
+                                                             settings), enumerate(order[1:], start=1))
+        labels = slice_columns(data.metadata)
+        return reports, [_with_analyses(data, comparison, index, settings, labels)
+                         for index, comparison in enumerate(comparisons, start=1)]
+
+    # The per-class rankings of the probability metrics mostly wait on memory while the count
+    # bootstraps mostly compute, so the two halves run side by side.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        counted = pool.submit(from_counts)
+        parts = probability_parts(data, settings)
+        reports, comparisons = counted.result()
+    reports = {name: report if name not in parts else
+               with_probability_metrics(data, report, order.index(name), settings, parts[name])
+               for name, report in reports.items()}
+    comparisons = apply_corrections([
+        with_probability_differences(comparison, reports[baseline_name], reports[comparison.candidate], index,
+                                     settings, parts)
+        for index, comparison in enumerate(comparisons, start=1)], settings)
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
     return ComparisonReport(
         task=data.task,

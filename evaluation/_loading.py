@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 import numpy as np
@@ -73,7 +74,7 @@ class PredictionFile:
     dropped), for messages; ``ids`` the normalized id text (``None`` without an id column);
     ``true_codes``/``predicted_codes`` index the file's own normalized ``true_labels`` /
     ``predicted_labels``; ``probabilities`` (rows summing to 1) follow ``probability_classes``;
-    ``id_index`` indexes 64-bit hashes of the ids, for pairing; ``score`` is a single
+    :attr:`id_index` indexes 64-bit hashes of the ids, for pairing; ``score`` is a single
     positive-class probability; ``metadata`` holds the metadata columns and the parsed timestamp.
     """
 
@@ -82,7 +83,6 @@ class PredictionFile:
     columns: ColumnMapping
     row_numbers: np.ndarray
     ids: pa.Array | None
-    id_index: pd.Index | None
     true_codes: np.ndarray
     true_labels: tuple[str, ...]
     predicted_codes: np.ndarray | None
@@ -97,6 +97,11 @@ class PredictionFile:
     def n_rows(self) -> int:
         """Number of rows kept."""
         return int(self.row_numbers.shape[0])
+
+    @cached_property
+    def id_index(self) -> pd.Index | None:
+        """An index of the ids' 64-bit hashes, built on first use (files whose ids equal the first's need none)."""
+        return None if self.ids is None else _hash_index(self.ids)
 
 
 def _text_columns(mapping: ColumnMapping) -> list[str]:
@@ -192,9 +197,12 @@ def _guarded(source: Source, work: Callable[..., _T], *args: object) -> _T:
 
 
 def _check_read(source: Source, read: tuple[str, pa.Table, ColumnMapping], name: str | None,
-                options: LoadOptions) -> PredictionFile:
-    """:func:`_check_table` on what :func:`_read` returned, guarded."""
-    return _guarded(source, _check_table, *read, name, options)
+                options: LoadOptions, *, index_ids: bool = False) -> PredictionFile:
+    """:func:`_check_table` on what :func:`_read` returned, guarded; ``index_ids`` builds the id index now."""
+    checked = _guarded(source, _check_table, *read, name, options)
+    if index_ids:
+        checked.id_index  # noqa: B018  (built here, in the worker, while the next file is read)
+    return checked
 
 
 def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: str | None,
@@ -234,7 +242,6 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
             table.column(columns.timestamp), numbers, filename, columns.timestamp))
     return PredictionFile(
         name=name or model_name(filename), filename=filename, columns=columns, row_numbers=numbers, ids=ids,
-        id_index=None if ids is None else _hash_index(ids),
         true_codes=true_codes, true_labels=true_labels, predicted_codes=predicted_codes,
         predicted_labels=predicted_labels, probabilities=probabilities, probability_classes=classes, score=score,
         metadata=metadata, warnings=tuple(warnings))
@@ -348,13 +355,16 @@ def _pair(files: Sequence[PredictionFile], shared_only: bool) -> tuple[np.ndarra
                               "in every file (to pair by id) or in none (to pair by row order)", file=without[0])
     reference = first.ids
     assert reference is not None
-    hashed = [_check_unique_ids(f) for f in files]
+    first_hashed = _check_unique_ids(first)
     takes: list[np.ndarray | None] = [None]
-    for f, f_hashed in zip(files[1:], hashed[1:], strict=True):
-        assert f.ids is not None and f.id_index is not None and first.id_index is not None
-        if f.ids.equals(reference):
+    for f in files[1:]:
+        assert f.ids is not None
+        if f.ids.equals(reference):  # the same ids in the same order: as unique as the first file's
             takes.append(None)
-        elif hashed[0] and f_hashed:
+            continue
+        f_hashed = _check_unique_ids(f)
+        if first_hashed and f_hashed:
+            assert f.id_index is not None and first.id_index is not None
             takes.append(_positions(reference, f.ids, first.id_index, f.id_index))
         else:
             takes.append(_exact_positions(reference, f.ids))
@@ -494,7 +504,7 @@ def _load_files(sources: Sequence[Source], names: Sequence[str] | None, options:
                 failed.set_exception(error)
                 jobs.append(failed)
                 break
-            jobs.append(pool.submit(_check_read, source, read, name, options))
+            jobs.append(pool.submit(_check_read, source, read, name, options, index_ids=i == 0))
         return [job.result() for job in jobs]
 
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_statistic, pair_table
+from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_discordant, pair_statistic, pair_tables_by_group
 from ._data import ClassificationData
 from ._inference import make_difference, make_estimate, resampled_intervals, rng_for, verdict
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS
 from ._multiple import adjust_p_values
 from ._parallel import parallel_map
-from ._resampling import bootstrap_p_value
+from ._resampling import CellTable, bootstrap_p_value
 from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
 
 __all__ = ["SLICE_METRICS", "SliceColumn", "slice_columns", "slice_labels", "slice_results"]
@@ -171,28 +171,24 @@ def slice_results(
                                and not METRICS[settings.primary_metric].needs_probabilities else ())
     base_pred, cand_pred = data.model(baseline).y_pred, data.model(candidate).y_pred
     slice_settings = replace(settings, resamples=settings.slice_resamples)
-    jobs = [(column, code) for column, cut in columns.items() for code in range(len(cut.values))]
+    statistic = pair_statistic(k, with_models=True, per_class=False)
+    jobs = [(column, code, table) for column, cut in columns.items()
+            for code, table in enumerate(pair_tables_by_group(cut.codes, len(cut.values), data.y_true, base_pred,
+                                                              cand_pred, k))]
 
-    def one_slice(job: tuple[int, tuple[str, int]]) -> SliceResult:
-        stream, (column, code) = job
-        mask = columns[column].codes == code
+    def one_slice(job: tuple[int, tuple[str, int, CellTable]]) -> SliceResult:
+        stream, (column, code, table) = job
         value = columns[column].values[code]
-        n = int(mask.sum())
-        table = pair_table(data.y_true[mask], base_pred[mask], cand_pred[mask], k)
+        n = table.n
         point, low, high, replicates, method = resampled_intervals(
-            table, pair_statistic(k, with_models=True), slice_settings,
-            rng_for(settings, _STREAM_SLICES + index, stream))
+            table, statistic, slice_settings, rng_for(settings, _STREAM_SLICES + index, stream))
         insufficient = n < settings.min_slice_size
-        base_right = base_pred[mask] == data.y_true[mask]
-        cand_right = cand_pred[mask] == data.y_true[mask]
         entry = {}
         for name in metrics:
             if insufficient:
                 p_value, test = float("nan"), "not tested (slice too small)"
             elif name == "accuracy":
-                p_value = mcnemar_exact(int(np.sum(base_right & ~cand_right)),
-                                        int(np.sum(cand_right & ~base_right))).p_value
-                test = "McNemar exact"
+                p_value, test = mcnemar_exact(*pair_discordant(table, k)).p_value, "McNemar exact"
             else:
                 p_value, test = float(bootstrap_p_value(point[name], replicates[name])), "paired bootstrap"
             b, c = BASELINE_PREFIX + name, CANDIDATE_PREFIX + name

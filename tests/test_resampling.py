@@ -17,7 +17,14 @@ from sklearn import metrics as skm
 
 from evaluation import _parallel as parallel
 from evaluation import _resampling as resampling
-from evaluation._counts import pair_statistic, pair_table, single_model_statistic, single_model_table
+from evaluation._counts import (
+    pair_discordant,
+    pair_statistic,
+    pair_table,
+    pair_tables_by_group,
+    single_model_statistic,
+    single_model_table,
+)
 from evaluation._resampling import (
     bca_interval,
     bootstrap_p_value,
@@ -142,6 +149,28 @@ def test_pair_statistic_on_the_full_table_equals_sklearn_differences() -> None:
                    - skm.f1_score(y_true, baseline, labels=labels, average="macro", zero_division=0))
     assert float(result["accuracy"][0]) == pytest.approx(expected_accuracy, abs=1e-12)
     assert float(result["f1_macro"][0]) == pytest.approx(expected_f1, abs=1e-12)
+
+
+@pytest.mark.parametrize("k", [3, 40])  # 40: (group, cell) keys too many to count with bincount
+def test_pair_tables_by_group_equal_one_pair_table_per_group(k: int) -> None:
+    y_true, baseline, candidate = paired_predictions(2000, k, seed=8)
+    groups = np.random.default_rng(9).integers(0, 4, 2000)
+    groups[groups == 2] = 3  # group 2 is empty
+    tables = pair_tables_by_group(groups, 4, y_true, baseline, candidate, k)
+    assert [table.n for table in tables] == [int(np.sum(groups == g)) for g in range(4)]
+    for g, table in enumerate(tables):
+        mask = groups == g
+        expected = pair_table(y_true[mask], baseline[mask], candidate[mask], k)
+        np.testing.assert_array_equal(table.counts, expected.counts)
+        np.testing.assert_array_equal(table.design.toarray(), expected.design.toarray())
+
+
+def test_pair_discordant_counts_the_examples_only_one_model_got_right() -> None:
+    k = 4
+    y_true, baseline, candidate = paired_predictions(1500, k, seed=10)
+    base_right, cand_right = baseline == y_true, candidate == y_true
+    assert pair_discordant(pair_table(y_true, baseline, candidate, k), k) == (
+        int(np.sum(base_right & ~cand_right)), int(np.sum(cand_right & ~base_right)))
 
 
 def test_cell_table_groups_identically_with_a_large_key_space() -> None:
