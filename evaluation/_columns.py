@@ -415,8 +415,9 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
     used as given, as scikit-learn does (no renormalisation). ``numbers`` are the rows' 1-based
     data-row numbers, for messages.
     """
-    rows = []
-    for column in columns:
+    matrix = np.empty((table.num_rows, len(columns)), order="F")  # column-major: each column is written in one piece
+    sums = np.zeros(table.num_rows)
+    for j, column in enumerate(columns):
         values, bad = number_values(table.column(column))
         if bad.any():
             texts = _text_of(table.column(column), np.flatnonzero(bad))
@@ -424,9 +425,8 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
             raise EvaluationError(f"{filename}: column {column!r} holds text that is not a number in "
                                   f"{rows_text(numbers[bad])}: {format_examples(texts)}; expected probabilities written "
                                   f"as numbers such as 0.25{comma}", file=filename, column=column)
-        rows.append(values)
-    matrix = np.vstack(rows).T  # (n, m) in Fortran order: four times faster to build than column by column
-    sums = matrix.sum(axis=1)  # NaN in a row where a value is missing: one pass finds both
+        matrix[:, j] = values
+        sums += values  # NaN in a row where a value is missing: one sum finds both
     if np.isnan(sums).any():
         j = int(np.flatnonzero(np.isnan(matrix).any(axis=0))[0])
         missing = np.isnan(matrix[:, j])
