@@ -69,9 +69,12 @@ from ._results import (
 from ._thresholds import calibration_curve, threshold_curve
 
 __all__ = [
+    "ProbabilityParts",
     "apply_corrections",
     "compare_pair",
     "model_report",
+    "probability_differences",
+    "probability_estimates",
     "probability_parts",
     "with_probability_differences",
     "with_probability_metrics",
@@ -82,7 +85,7 @@ _STREAM_MODEL_COUNTS, _STREAM_MODEL_ECE, _STREAM_PAIR_COUNTS, _STREAM_PAIR_ECE =
 
 
 @dataclass(frozen=True)
-class _ProbabilityParts:
+class ProbabilityParts:
     """Per-example pieces of one model's probability metrics, shared by its comparisons."""
 
     log_loss: np.ndarray
@@ -125,7 +128,7 @@ def _class_parts(data: ClassificationData, y_score: np.ndarray, klass: int, sett
 
 def _probability_parts(
     data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts], settings: Settings
-) -> _ProbabilityParts:
+) -> ProbabilityParts:
     """Combine one model's per-class pieces with its per-example losses.
 
     Each class's score is sorted once; ROC AUC (DeLong), average precision (jackknife) and the
@@ -147,7 +150,7 @@ def _probability_parts(
         loo += loo_class
     confidence, correct = top_label(y_true, y_score)
     bins = calibration_bin(confidence, n_bins=settings.ece_bins)
-    return _ProbabilityParts(
+    return ProbabilityParts(
         log_loss=log_loss_per_example(y_true, y_score),
         brier=brier_per_example(y_true, y_score, positive=_scored_classes(data)[0] if binary else None),
         auc=float(np.mean(aucs)) if aucs else float("nan"),
@@ -205,10 +208,10 @@ def model_report(
 
 
 def with_probability_metrics(
-    data: ClassificationData, report: ModelReport, index: int, settings: Settings, parts: _ProbabilityParts
+    data: ClassificationData, report: ModelReport, parts: ProbabilityParts, estimates: Mapping[str, Estimate]
 ) -> ModelReport:
-    """A model's report with its probability metrics, threshold curves and calibration added."""
-    metrics = {**report.metrics, **_probability_estimates(data, data.model(report.name), index, settings, parts)}
+    """A model's report with its probability metrics (from :func:`probability_estimates`), curves and calibration."""
+    metrics = {**report.metrics, **estimates}
     return replace(
         report,
         metrics={name: metrics[name] for name in METRICS if name in metrics},
@@ -217,11 +220,8 @@ def with_probability_metrics(
     )
 
 
-def _probability_estimates(
-    data: ClassificationData, model: ModelData, index: int, settings: Settings, parts: _ProbabilityParts
-) -> dict[str, Estimate]:
-    """Intervals of the probability metrics of one model."""
-    assert model.y_score is not None
+def probability_estimates(index: int, settings: Settings, parts: ProbabilityParts) -> dict[str, Estimate]:
+    """Intervals of the probability metrics of one model (``index``: its place, which seeds its draws)."""
     out: dict[str, Estimate] = {}
     std_error = float(np.sqrt(np.sum(parts.auc_influence**2)))
     out["roc_auc"] = make_estimate(parts.auc, *normal_interval(parts.auc, std_error, settings.confidence, (0, 1)),
@@ -282,18 +282,9 @@ def compare_pair(
     )
 
 
-def with_probability_differences(
-    comparison: Comparison, baseline: ModelReport, candidate: ModelReport, index: int, settings: Settings,
-    parts: Mapping[str, _ProbabilityParts],
-) -> Comparison:
-    """A comparison with the probability metrics' differences added (reports with probability metrics).
-
-    Unchanged when either model has no probabilities.
-    """
-    if baseline.name not in parts or candidate.name not in parts:
-        return comparison
-    metrics = {**comparison.metrics, **_probability_differences(
-        baseline, candidate, index, settings, parts[baseline.name], parts[candidate.name])}
+def with_probability_differences(comparison: Comparison, differences: Mapping[str, Difference]) -> Comparison:
+    """A comparison with the probability metrics' differences (from :func:`probability_differences`) added."""
+    metrics = {**comparison.metrics, **differences}
     return replace(comparison, metrics={name: metrics[name] for name in METRICS if name in metrics})
 
 
@@ -315,15 +306,15 @@ def _per_class_differences(
     return out
 
 
-def _probability_differences(
-    baseline: ModelReport, candidate: ModelReport, index: int, settings: Settings,
-    base: _ProbabilityParts, cand: _ProbabilityParts,
+def probability_differences(
+    baseline: Mapping[str, Estimate], candidate: Mapping[str, Estimate], index: int, settings: Settings,
+    base: ProbabilityParts, cand: ProbabilityParts,
 ) -> dict[str, Difference]:
-    """Paired differences of the probability metrics."""
+    """Paired differences of the probability metrics, given both models' :func:`probability_estimates`."""
     out: dict[str, Difference] = {}
 
     def values(name: str) -> tuple[float, float]:
-        return baseline.metrics[name].value, candidate.metrics[name].value
+        return baseline[name].value, candidate[name].value
 
     def z_test(name: str, difference: float, std_error: float, test: str, method: str) -> Difference:
         if not np.isfinite(difference):
@@ -383,7 +374,7 @@ def _scores(model: ModelData) -> np.ndarray:
     return model.y_score
 
 
-def probability_parts(data: ClassificationData, settings: Settings) -> dict[str, _ProbabilityParts]:
+def probability_parts(data: ClassificationData, settings: Settings) -> dict[str, ProbabilityParts]:
     """Per-example probability pieces of every model that has probabilities.
 
     The (model, class) pieces are independent, so they run on one thread per core: numpy releases

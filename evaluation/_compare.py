@@ -6,9 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from ._classification import (
+    ProbabilityParts,
     apply_corrections,
     compare_pair,
     model_report,
+    probability_differences,
+    probability_estimates,
     probability_parts,
     with_probability_differences,
     with_probability_metrics,
@@ -20,7 +23,7 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._parallel import parallel_map
 from ._power import analysis_warnings, minimum_detectable_difference
-from ._results import Comparison, ComparisonReport, ModelReport, Settings
+from ._results import Comparison, ComparisonReport, Difference, Estimate, ModelReport, Settings
 from ._slices import SliceColumn, slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
@@ -120,19 +123,26 @@ def compare(
         return reports, [_with_analyses(data, comparison, index, settings, labels)
                          for index, comparison in enumerate(comparisons, start=1)]
 
+    def from_probabilities() -> tuple[dict[str, ProbabilityParts], dict[str, dict[str, Estimate]],
+                                      dict[str, dict[str, Difference]]]:
+        """Everything that needs the probabilities: their metrics, differences, curves and calibration."""
+        parts = probability_parts(data, settings)
+        estimates = {name: probability_estimates(order.index(name), settings, part) for name, part in parts.items()}
+        differences = {name: probability_differences(estimates[baseline_name], estimates[name], index, settings,
+                                                     parts[baseline_name], parts[name])
+                       for index, name in enumerate(order[1:], start=1) if name in parts and baseline_name in parts}
+        return parts, estimates, differences
+
     # The per-class rankings of the probability metrics mostly wait on memory while the count
     # bootstraps mostly compute, so the two halves run side by side.
     with ThreadPoolExecutor(max_workers=1) as pool:
         counted = pool.submit(from_counts)
-        parts = probability_parts(data, settings)
+        parts, estimates, differences = from_probabilities()
         reports, comparisons = counted.result()
-    reports = {name: report if name not in parts else
-               with_probability_metrics(data, report, order.index(name), settings, parts[name])
+    reports = {name: report if name not in parts else with_probability_metrics(data, report, parts[name], estimates[name])
                for name, report in reports.items()}
-    comparisons = apply_corrections([
-        with_probability_differences(comparison, reports[baseline_name], reports[comparison.candidate], index,
-                                     settings, parts)
-        for index, comparison in enumerate(comparisons, start=1)], settings)
+    comparisons = apply_corrections([with_probability_differences(comparison, differences.get(comparison.candidate, {}))
+                                     for comparison in comparisons], settings)
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
     return ComparisonReport(
         task=data.task,
