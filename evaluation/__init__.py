@@ -10,35 +10,86 @@ Typical use::
     report = compare(data)
 """
 
-from ._compare import CI_METHODS, compare
-from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
-from ._errors import EvaluationError
-from ._flips import flip_table
-from ._loading import FileSummary, inspect_file, load_classification
-from ._metrics import METRICS, MetricInfo
-from ._multiple import CORRECTIONS, adjust_p_values
-from ._report import SCHEMA_VERSION, format_number, report_to_dict, report_to_markdown, verdict_sentence
-from ._results import (
-    AccuracyTest,
-    CalibrationCurve,
-    Comparison,
-    ComparisonReport,
-    ConfusionMatrix,
-    Difference,
-    Estimate,
-    FlipCounts,
-    Flips,
-    ModelReport,
-    OperatingPoint,
-    Power,
-    Settings,
-    SliceFlips,
-    SliceMetric,
-    SliceResult,
-    ThresholdCurve,
-)
-from ._slices import slice_labels
-from ._thresholds import metrics_at_threshold
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._compare import compare
+    from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
+    from ._errors import EvaluationError
+    from ._flips import flip_table
+    from ._loading import FileSummary, inspect_file, load_classification
+    from ._metrics import METRICS, MetricInfo
+    from ._multiple import CORRECTIONS, adjust_p_values
+    from ._report import SCHEMA_VERSION, format_number, report_to_dict, report_to_markdown, verdict_sentence
+    from ._results import (
+        CI_METHODS,
+        AccuracyTest,
+        CalibrationCurve,
+        Comparison,
+        ComparisonReport,
+        ConfusionMatrix,
+        Difference,
+        Estimate,
+        FlipCounts,
+        Flips,
+        ModelReport,
+        OperatingPoint,
+        Power,
+        Settings,
+        SliceFlips,
+        SliceMetric,
+        SliceResult,
+        ThresholdCurve,
+    )
+    from ._slices import slice_labels
+    from ._thresholds import metrics_at_threshold
+
+# Names are imported on first use, so that a command needing only the loader (or starting to read
+# files while the rest imports) does not wait for SciPy.
+_WHERE = {
+    "AccuracyTest": "._results",
+    "CI_METHODS": "._results",
+    "CORRECTIONS": "._multiple",
+    "CalibrationCurve": "._results",
+    "ClassificationData": "._data",
+    "ColumnMapping": "._data",
+    "Comparison": "._results",
+    "ComparisonReport": "._results",
+    "ConfusionMatrix": "._results",
+    "Difference": "._results",
+    "Estimate": "._results",
+    "EvaluationError": "._errors",
+    "FileSummary": "._loading",
+    "FlipCounts": "._results",
+    "Flips": "._results",
+    "LoadOptions": "._data",
+    "METRICS": "._metrics",
+    "MetricInfo": "._metrics",
+    "ModelData": "._data",
+    "ModelReport": "._results",
+    "OperatingPoint": "._results",
+    "Power": "._results",
+    "SCHEMA_VERSION": "._report",
+    "Settings": "._results",
+    "SliceFlips": "._results",
+    "SliceMetric": "._results",
+    "SliceResult": "._results",
+    "ThresholdCurve": "._results",
+    "adjust_p_values": "._multiple",
+    "compare": "._compare",
+    "flip_table": "._flips",
+    "format_number": "._report",
+    "inspect_file": "._loading",
+    "load_classification": "._loading",
+    "metrics_at_threshold": "._thresholds",
+    "report_to_dict": "._report",
+    "report_to_markdown": "._report",
+    "slice_labels": "._slices",
+    "verdict_sentence": "._report",
+}
 
 __all__ = [
     "CI_METHODS",
@@ -81,3 +132,17 @@ __all__ = [
     "slice_labels",
     "verdict_sentence",
 ]
+
+
+
+def __getattr__(name: str) -> Any:
+    """Import an exported name from its module on first use."""
+    if name not in _WHERE:
+        raise AttributeError(f"module 'evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

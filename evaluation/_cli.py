@@ -7,25 +7,29 @@ usage (the message names the file, column and rows); 3 an unexpected internal er
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import os
 import sys
+import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ._compare import CI_METHODS, compare
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
-from ._flips import flip_table
 from ._loading import load_classification
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._report import report_to_dict, report_to_markdown
-from ._results import VERDICT_WORSE, ComparisonReport, Settings
+from ._results import CI_METHODS, VERDICT_WORSE, ComparisonReport, Settings
+
+if TYPE_CHECKING:
+    from types import ModuleType
 
 __all__ = ["build_parser", "main", "regressions"]
 
@@ -150,6 +154,26 @@ def _html_report(report: ComparisonReport) -> str:
     return str(html_report.report_html(report))
 
 
+def _import_in_background(name: str) -> Callable[[], ModuleType]:
+    """Start importing a module on another thread; the returned function waits for it.
+
+    The comparison engine pulls in SciPy, which takes a few tenths of a second to import; reading
+    the files mostly runs in Arrow's threads without Python's lock, so the import overlaps it.
+    """
+    def load() -> None:
+        with contextlib.suppress(Exception):  # the waiting thread's own import reports any failure
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+
+    def module() -> ModuleType:
+        thread.join()
+        return importlib.import_module(name)  # done already; raises here if the import failed
+
+    return module
+
+
 def _run_compare(args: argparse.Namespace) -> int:
     gate = None
     if args.fail_on_regression is not None:
@@ -173,6 +197,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     for path in args.files:
         if not os.path.isfile(path):
             raise EvaluationError(f"{path}: no such file", file=path)
+    engine = _import_in_background("evaluation._compare")
     data = load_classification(args.files, names=args.names, options=options)
     for target in [*args.target_precision, *args.target_recall]:
         if not 0 < target <= 1:
@@ -181,8 +206,9 @@ def _run_compare(args: argparse.Namespace) -> int:
                         ci_method=args.ci_method, correction=args.correction, primary_metric=args.primary,
                         slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
                         target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall))
-    report = compare(data, settings=settings, baseline=args.baseline)
+    report = engine().compare(data, settings=settings, baseline=args.baseline)
     if args.flips_out:
+        flip_table = importlib.import_module("evaluation._flips").flip_table
         tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
         pd.concat(tables, ignore_index=True).to_csv(args.flips_out, index=False)
     if args.format == "json":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import TypeVar
 
 from ._classification import (
     ProbabilityParts,
@@ -21,14 +23,15 @@ from ._errors import EvaluationError
 from ._flips import flips
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
-from ._parallel import parallel_map
+from ._parallel import cores, parallel_map, worker_limit
 from ._power import analysis_warnings, minimum_detectable_difference
-from ._results import Comparison, ComparisonReport, Difference, Estimate, ModelReport, Settings
+from ._results import CI_METHODS, Comparison, ComparisonReport, Difference, Estimate, ModelReport, Settings
 from ._slices import SliceColumn, slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
 
-CI_METHODS: tuple[str, ...] = ("percentile", "bca")
+_T = TypeVar("_T")
+
 
 
 def _compare_iv(data: ClassificationData, settings: Settings, baseline: str | None) -> str:
@@ -133,12 +136,24 @@ def compare(
                        for index, name in enumerate(order[1:], start=1) if name in parts and baseline_name in parts}
         return parts, estimates, differences
 
-    # The per-class rankings of the probability metrics mostly wait on memory while the count
-    # bootstraps mostly compute, so the two halves run side by side.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        counted = pool.submit(from_counts)
-        parts, estimates, differences = from_probabilities()
-        reports, comparisons = counted.result()
+    if not any(model.y_score is not None for model in data.models):
+        reports, comparisons = from_counts()
+        parts: dict[str, ProbabilityParts] = {}
+        estimates: dict[str, dict[str, Estimate]] = {}
+        differences: dict[str, dict[str, Difference]] = {}
+    else:
+        # The per-class rankings of the probability metrics mostly wait on memory while the count
+        # bootstraps mostly compute, so the two halves run side by side, each on half the cores.
+        share = max(1, cores() // 2)
+
+        def limited(half: Callable[[], _T]) -> _T:
+            with worker_limit(share):
+                return half()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            counted = pool.submit(limited, from_counts)
+            parts, estimates, differences = limited(from_probabilities)
+            reports, comparisons = counted.result()
     reports = {name: report if name not in parts else with_probability_metrics(data, report, parts[name], estimates[name])
                for name, report in reports.items()}
     comparisons = apply_corrections([with_probability_differences(comparison, differences.get(comparison.candidate, {}))

@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
-__all__ = ["parallel_map"]
+__all__ = ["cores", "parallel_map", "worker_limit"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+
+_limits = threading.local()
+
+
+def cores() -> int:
+    """Cores this process may use."""
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def worker_limit(workers: int) -> Iterator[None]:
+    """Within the block, :func:`parallel_map` calls made on this thread use at most ``workers`` threads.
+
+    For work split into halves that run side by side, each on its share of the cores: nested
+    pools would put more threads than cores on memory-bound work, which slows every one of them.
+    """
+    previous = getattr(_limits, "workers", None)
+    _limits.workers = max(1, workers)
+    try:
+        yield
+    finally:
+        _limits.workers = previous
 
 
 def parallel_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
@@ -22,7 +46,8 @@ def parallel_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     [0, 1, 4, 9]
     """
     items = list(items)
-    workers = min(len(items), os.cpu_count() or 1)
+    limit = getattr(_limits, "workers", None)
+    workers = min(len(items), cores() if limit is None else limit)
     if workers <= 1:
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = [
+    "CI_METHODS",
     "VERDICT_BETTER",
     "VERDICT_INSUFFICIENT",
     "VERDICT_NONE",
@@ -387,6 +388,10 @@ class Comparison:
     slices: tuple[SliceResult, ...] = ()
     flips: Flips | None = None
     power: Power | None = None
+
+
+CI_METHODS: tuple[str, ...] = ("percentile", "bca")
+"""The bootstrap interval methods :attr:`Settings.ci_method` may name."""
 
 
 @dataclass(frozen=True)
