@@ -17,6 +17,7 @@ expected_calibration_error        bootstrap on cell counts    paired bootstrap
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -374,17 +375,28 @@ def _scores(model: ModelData) -> np.ndarray:
     return model.y_score
 
 
-def probability_parts(data: ClassificationData, settings: Settings) -> dict[str, ProbabilityParts]:
+def probability_parts(
+    data: ClassificationData, settings: Settings, *, pool: Executor | None = None
+) -> dict[str, ProbabilityParts]:
     """Per-example probability pieces of every model that has probabilities.
 
-    The (model, class) pieces are independent, so they run on one thread per core: numpy releases
-    the GIL while sorting and gathering.
+    The (model, class) pieces are independent, so they run on one thread per core (numpy releases
+    the GIL while it counts and gathers), or as tasks of ``pool`` when the caller shares one.
     """
     models = [model for model in data.models if model.y_score is not None]
     jobs = [(model, klass) for model in models for klass in _scored_classes(data)]
-    results = parallel_map(lambda job: _class_parts(data, _scores(job[0]), job[1], settings), jobs)
+
+    def run(job: tuple[ModelData, int]) -> _ClassParts:
+        return _class_parts(data, _scores(job[0]), job[1], settings)
+
+    tasks = None if pool is None else [pool.submit(run, job) for job in jobs]
+    ranked = parallel_map(run, jobs) if tasks is None else []
+
+    def result(i: int) -> _ClassParts:
+        return ranked[i] if tasks is None else tasks[i].result()
+
     out = {}
-    for model in models:
-        per_class = {klass: parts for (owner, klass), parts in zip(jobs, results, strict=True) if owner is model}
+    for model in models:  # a model's pieces are combined while the pool still ranks the next model's classes
+        per_class = {klass: result(i) for i, (owner, klass) in enumerate(jobs) if owner is model}
         out[model.name] = _probability_parts(data, model, per_class, settings)
     return out

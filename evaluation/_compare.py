@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
-from typing import TypeVar
 
 from ._classification import (
     ProbabilityParts,
@@ -29,8 +27,6 @@ from ._results import CI_METHODS, Comparison, ComparisonReport, Difference, Esti
 from ._slices import SliceColumn, slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
-
-_T = TypeVar("_T")
 
 
 
@@ -126,34 +122,27 @@ def compare(
         return reports, [_with_analyses(data, comparison, index, settings, labels)
                          for index, comparison in enumerate(comparisons, start=1)]
 
-    def from_probabilities() -> tuple[dict[str, ProbabilityParts], dict[str, dict[str, Estimate]],
-                                      dict[str, dict[str, Difference]]]:
+    def from_probabilities(pool: Executor) -> tuple[dict[str, ProbabilityParts], dict[str, dict[str, Estimate]],
+                                                    dict[str, dict[str, Difference]]]:
         """Everything that needs the probabilities: their metrics, differences, curves and calibration."""
-        parts = probability_parts(data, settings)
+        parts = probability_parts(data, settings, pool=pool)
         estimates = {name: probability_estimates(order.index(name), settings, part) for name, part in parts.items()}
         differences = {name: probability_differences(estimates[baseline_name], estimates[name], index, settings,
                                                      parts[baseline_name], parts[name])
                        for index, name in enumerate(order[1:], start=1) if name in parts and baseline_name in parts}
         return parts, estimates, differences
 
-    if not any(model.y_score is not None for model in data.models):
-        reports, comparisons = from_counts()
-        parts: dict[str, ProbabilityParts] = {}
-        estimates: dict[str, dict[str, Estimate]] = {}
-        differences: dict[str, dict[str, Difference]] = {}
-    else:
-        # The per-class rankings of the probability metrics mostly wait on memory while the count
-        # bootstraps mostly compute, so the two halves run side by side, each on half the cores.
-        share = max(1, cores() // 2)
+    def counts_on_a_share() -> tuple[dict[str, ModelReport], list[Comparison]]:
+        with worker_limit(max(1, cores() // 2)):
+            return from_counts()
 
-        def limited(half: Callable[[], _T]) -> _T:
-            with worker_limit(share):
-                return half()
-
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            counted = pool.submit(limited, from_counts)
-            parts, estimates, differences = limited(from_probabilities)
-            reports, comparisons = counted.result()
+    # The count side runs as one task of the pool, on its share of the cores; the per-class
+    # rankings queue behind it, so every worker ranks once it is free. Rankings mostly wait on
+    # memory and the count bootstraps mostly compute, so they share the cores well.
+    with ThreadPoolExecutor(max_workers=cores()) as pool:
+        counted = pool.submit(counts_on_a_share)
+        parts, estimates, differences = from_probabilities(pool)
+        reports, comparisons = counted.result()
     reports = {name: report if name not in parts else with_probability_metrics(data, report, parts[name], estimates[name])
                for name, report in reports.items()}
     comparisons = apply_corrections([with_probability_differences(comparison, differences.get(comparison.candidate, {}))
