@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ._calibration_cells import ece_pair_statistic, ece_pair_table, ece_single_statistic, ece_single_table
 from ._counts import (
     PER_CLASS_PREFIX,
     pair_discordant,
@@ -50,10 +49,8 @@ from ._multiple import adjust_p_values
 from ._parallel import parallel_map
 from ._probability import (
     brier_per_example,
-    calibration_bin,
     log_loss_per_example,
     ranked_summary,
-    top_label,
 )
 from ._resampling import bootstrap_p_value
 from ._results import (
@@ -67,7 +64,7 @@ from ._results import (
     Settings,
     ThresholdCurve,
 )
-from ._thresholds import calibration_curve, threshold_curve
+from ._thresholds import threshold_curve
 
 __all__ = [
     "ProbabilityParts",
@@ -82,7 +79,8 @@ __all__ = [
 ]
 
 # Seed streams, so that every random draw is reproducible on its own.
-_STREAM_MODEL_COUNTS, _STREAM_MODEL_ECE, _STREAM_PAIR_COUNTS, _STREAM_PAIR_ECE = 1, 2, 3, 4
+# Seed streams, one per family of draws (2 and 4, for ECE, are evaluation._calibration's).
+_STREAM_MODEL_COUNTS, _STREAM_PAIR_COUNTS = 1, 3
 
 
 @dataclass(frozen=True)
@@ -95,10 +93,6 @@ class ProbabilityParts:
     auc_influence: np.ndarray
     average_precision: float
     average_precision_loo: np.ndarray
-    confidence: np.ndarray
-    correct: np.ndarray
-    bins: np.ndarray
-    calibration: CalibrationCurve
     curves: dict[int, ThresholdCurve]
 
 
@@ -149,8 +143,6 @@ def _probability_parts(
     for ap_class, loo_class in (parts[2] for parts in per_class.values()):
         ap_values.append(ap_class)
         loo += loo_class
-    confidence, correct = top_label(y_true, y_score)
-    bins = calibration_bin(confidence, n_bins=settings.ece_bins)
     return ProbabilityParts(
         log_loss=log_loss_per_example(y_true, y_score),
         brier=brier_per_example(y_true, y_score, positive=_scored_classes(data)[0] if binary else None),
@@ -158,10 +150,6 @@ def _probability_parts(
         auc_influence=psi / max(len(aucs), 1),
         average_precision=float(np.mean(ap_values)),
         average_precision_loo=loo / len(ap_values),
-        confidence=confidence,
-        correct=correct,
-        bins=bins,
-        calibration=calibration_curve(confidence, correct, n_bins=settings.ece_bins, bins=bins),
         curves={klass: parts[0] for klass, parts in per_class.items()},
     )
 
@@ -209,20 +197,21 @@ def model_report(
 
 
 def with_probability_metrics(
-    data: ClassificationData, report: ModelReport, parts: ProbabilityParts, estimates: Mapping[str, Estimate]
+    data: ClassificationData, report: ModelReport, parts: ProbabilityParts, estimates: Mapping[str, Estimate],
+    calibration: CalibrationCurve,
 ) -> ModelReport:
-    """A model's report with its probability metrics (from :func:`probability_estimates`), curves and calibration."""
+    """A model's report with its probability metrics (every one, ECE included), curves and calibration."""
     metrics = {**report.metrics, **estimates}
     return replace(
         report,
         metrics={name: metrics[name] for name in METRICS if name in metrics},
         thresholds={data.classes[c]: curve for c, curve in parts.curves.items()},
-        calibration=parts.calibration,
+        calibration=calibration,
     )
 
 
-def probability_estimates(index: int, settings: Settings, parts: ProbabilityParts) -> dict[str, Estimate]:
-    """Intervals of the probability metrics of one model (``index``: its place, which seeds its draws)."""
+def probability_estimates(settings: Settings, parts: ProbabilityParts) -> dict[str, Estimate]:
+    """Intervals of the ranking and loss metrics of one model (ECE: :mod:`evaluation._calibration`)."""
     out: dict[str, Estimate] = {}
     std_error = float(np.sqrt(np.sum(parts.auc_influence**2)))
     out["roc_auc"] = make_estimate(parts.auc, *normal_interval(parts.auc, std_error, settings.confidence, (0, 1)),
@@ -234,12 +223,6 @@ def probability_estimates(index: int, settings: Settings, parts: ProbabilityPart
     for name, values in (("log_loss", parts.log_loss), ("brier_score", parts.brier)):
         mean, low, high = t_interval(values, settings.confidence)
         out[name] = make_estimate(mean, max(low, 0.0), high, "t interval")
-    table = ece_single_table(parts.confidence, parts.correct, n_bins=settings.ece_bins, bins=parts.bins)
-    _, low_ece, high_ece, _, method = resampled_intervals(
-        table, ece_single_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_MODEL_ECE, index),
-        basic=True)
-    name = "expected_calibration_error"
-    out[name] = make_estimate(parts.calibration.ece, max(0.0, float(low_ece[name])), high_ece[name], method)
     return out
 
 
@@ -308,10 +291,10 @@ def _per_class_differences(
 
 
 def probability_differences(
-    baseline: Mapping[str, Estimate], candidate: Mapping[str, Estimate], index: int, settings: Settings,
+    baseline: Mapping[str, Estimate], candidate: Mapping[str, Estimate], settings: Settings,
     base: ProbabilityParts, cand: ProbabilityParts,
 ) -> dict[str, Difference]:
-    """Paired differences of the probability metrics, given both models' :func:`probability_estimates`."""
+    """Paired differences of the ranking and loss metrics, given both models' :func:`probability_estimates`."""
     out: dict[str, Difference] = {}
 
     def values(name: str) -> tuple[float, float]:
@@ -341,14 +324,6 @@ def probability_differences(
         else:
             p = t_test_p_value(diff)
         out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name))
-    name = "expected_calibration_error"
-    table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins,
-                           bins=(base.bins, cand.bins))
-    point, low_ece, high_ece, replicates, method = resampled_intervals(
-        table, ece_pair_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_PAIR_ECE, index), basic=True)
-    b_value, c_value = values(name)
-    out[name] = make_difference(name, c_value - b_value, low_ece[name], high_ece[name],
-                            bootstrap_p_value(point[name], replicates[name]), "paired bootstrap", method, b_value, c_value)
     return out
 
 

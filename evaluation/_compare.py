@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
+from ._calibration import ECE, Calibration, calibration, ece_difference, ece_estimate
 from ._classification import (
     ProbabilityParts,
     apply_corrections,
@@ -27,6 +28,17 @@ from ._results import CI_METHODS, Comparison, ComparisonReport, Difference, Esti
 from ._slices import SliceColumn, slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """The count side of a comparison: reports and comparisons without the ranking metrics, and ECE."""
+
+    reports: dict[str, ModelReport]
+    comparisons: list[Comparison]
+    calibrations: dict[str, Calibration]
+    ece: dict[str, Estimate]
+    ece_differences: dict[str, Difference]
 
 
 
@@ -112,27 +124,34 @@ def compare(
     baseline_name = _compare_iv(data, settings, baseline)
     order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
 
-    def from_counts() -> tuple[dict[str, ModelReport], list[Comparison]]:
-        """Everything that needs only the labels: confusion-count metrics, slices, flips, power."""
+    def from_counts() -> _Counted:
+        """Everything that needs no per-class ranking: confusion-count metrics, ECE, slices, flips, power."""
         reports = dict(zip(order, parallel_map(
             lambda item: model_report(data, data.model(item[1]), item[0], settings), enumerate(order)), strict=True))
         comparisons = parallel_map(lambda item: compare_pair(data, reports[baseline_name], reports[item[1]], item[0],
                                                              settings), enumerate(order[1:], start=1))
+        calibrations = {name: calibration(data, data.model(name), settings) for name in order
+                        if data.model(name).y_score is not None}
+        ece = {name: ece_estimate(order.index(name), settings, pieces) for name, pieces in calibrations.items()}
+        ece_differences = {name: ece_difference(ece[baseline_name], ece[name], index, settings,
+                                                calibrations[baseline_name], calibrations[name])
+                           for index, name in enumerate(order[1:], start=1) if {name, baseline_name} <= set(ece)}
         labels = slice_columns(data.metadata)
-        return reports, [_with_analyses(data, comparison, index, settings, labels)
-                         for index, comparison in enumerate(comparisons, start=1)]
+        comparisons = [_with_analyses(data, comparison, index, settings, labels)
+                       for index, comparison in enumerate(comparisons, start=1)]
+        return _Counted(reports, comparisons, calibrations, ece, ece_differences)
 
-    def from_probabilities(pool: Executor) -> tuple[dict[str, ProbabilityParts], dict[str, dict[str, Estimate]],
-                                                    dict[str, dict[str, Difference]]]:
-        """Everything that needs the probabilities: their metrics, differences, curves and calibration."""
+    def from_rankings(pool: Executor) -> tuple[dict[str, ProbabilityParts], dict[str, dict[str, Estimate]],
+                                               dict[str, dict[str, Difference]]]:
+        """What needs the per-class rankings: ROC AUC, average precision, log loss, Brier score, curves."""
         parts = probability_parts(data, settings, pool=pool)
-        estimates = {name: probability_estimates(order.index(name), settings, part) for name, part in parts.items()}
-        differences = {name: probability_differences(estimates[baseline_name], estimates[name], index, settings,
+        estimates = {name: probability_estimates(settings, part) for name, part in parts.items()}
+        differences = {name: probability_differences(estimates[baseline_name], estimates[name], settings,
                                                      parts[baseline_name], parts[name])
-                       for index, name in enumerate(order[1:], start=1) if name in parts and baseline_name in parts}
+                       for name in order[1:] if name in parts and baseline_name in parts}
         return parts, estimates, differences
 
-    def counts_on_a_share() -> tuple[dict[str, ModelReport], list[Comparison]]:
+    def counts_on_a_share() -> _Counted:
         with worker_limit(max(1, cores() // 2)):
             return from_counts()
 
@@ -141,12 +160,15 @@ def compare(
     # memory and the count bootstraps mostly compute, so they share the cores well.
     with ThreadPoolExecutor(max_workers=cores()) as pool:
         counted = pool.submit(counts_on_a_share)
-        parts, estimates, differences = from_probabilities(pool)
-        reports, comparisons = counted.result()
-    reports = {name: report if name not in parts else with_probability_metrics(data, report, parts[name], estimates[name])
-               for name, report in reports.items()}
-    comparisons = apply_corrections([with_probability_differences(comparison, differences.get(comparison.candidate, {}))
-                                     for comparison in comparisons], settings)
+        parts, estimates, differences = from_rankings(pool)
+        done = counted.result()
+    reports = {name: report if name not in parts else with_probability_metrics(
+        data, report, parts[name], {**estimates[name], ECE: done.ece[name]}, done.calibrations[name].curve)
+        for name, report in done.reports.items()}
+    comparisons = apply_corrections([with_probability_differences(comparison, {
+        **differences.get(comparison.candidate, {}),
+        **({ECE: done.ece_differences[comparison.candidate]} if comparison.candidate in done.ece_differences else {})})
+        for comparison in done.comparisons], settings)
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
     return ComparisonReport(
         task=data.task,
