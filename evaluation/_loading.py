@@ -210,27 +210,37 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
     """Run every check on one file's table that needs no other file."""
     assert columns.label is not None
     table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
-    ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
-    true_codes, true_labels = read_labels(table, columns.label, numbers, filename, "a true label")
-    predicted_codes: np.ndarray | None = None
-    predicted_labels: tuple[str, ...] = ()
-    if columns.prediction:
-        predicted_codes, predicted_labels = read_labels(table, columns.prediction, numbers, filename, "a predicted label")
-        _refuse_scores_as_predictions(predicted_labels, true_labels, filename, columns.prediction)
-    probabilities: np.ndarray | None = None
-    score: np.ndarray | None = None
-    classes: tuple[str, ...] = ()
     tolerance = options.probability_tolerance
-    if columns.probabilities:
-        classes = tuple(normalize_label(c) for c in columns.probabilities)
-        if len(set(classes)) != len(classes):
-            raise EvaluationError(f"{filename}: two probability columns name the same class "
-                                  f"({', '.join(columns.probabilities.values())}); expected one column per class",
-                                  file=filename)
-        _require_probability_columns(filename, columns, classes, sort_labels({*true_labels, *predicted_labels}))
-        probabilities = probability_matrix(table, list(columns.probabilities.values()), numbers, filename, tolerance)
-    elif columns.score:
-        score = probability_matrix(table, [columns.score], numbers, filename, tolerance)[:, 0]
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        # The probability columns, the largest part of the checks, are read on another thread
+        # meanwhile; their problems are reported after the labels', as they would be in order.
+        matrix = None
+        if columns.probabilities or columns.score:
+            names = list(columns.probabilities.values()) if columns.probabilities else [str(columns.score)]
+            matrix = helper.submit(probability_matrix, table, names, numbers, filename, tolerance)
+        ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
+        true_codes, true_labels = read_labels(table, columns.label, numbers, filename, "a true label")
+        predicted_codes: np.ndarray | None = None
+        predicted_labels: tuple[str, ...] = ()
+        if columns.prediction:
+            predicted_codes, predicted_labels = read_labels(table, columns.prediction, numbers, filename,
+                                                            "a predicted label")
+            _refuse_scores_as_predictions(predicted_labels, true_labels, filename, columns.prediction)
+        probabilities: np.ndarray | None = None
+        score: np.ndarray | None = None
+        classes: tuple[str, ...] = ()
+        if columns.probabilities:
+            classes = tuple(normalize_label(c) for c in columns.probabilities)
+            if len(set(classes)) != len(classes):
+                raise EvaluationError(f"{filename}: two probability columns name the same class "
+                                      f"({', '.join(columns.probabilities.values())}); expected one column per class",
+                                      file=filename)
+            _require_probability_columns(filename, columns, classes, sort_labels({*true_labels, *predicted_labels}))
+        if matrix is not None:
+            if columns.probabilities:
+                probabilities = matrix.result()
+            else:
+                score = matrix.result()[:, 0]
     if predicted_codes is None and probabilities is None and score is None:
         raise EvaluationError(
             f"{filename}: expected predictions: a prediction column (one of prediction, pred, y_pred, predicted, "
