@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
 from ._loading import load_classification
@@ -154,22 +152,25 @@ def _html_report(report: ComparisonReport) -> str:
     return str(html_report.report_html(report))
 
 
-def _import_in_background(name: str) -> Callable[[], ModuleType]:
-    """Start importing a module on another thread; the returned function waits for it.
+def _import_in_background(*names: str) -> Callable[[], ModuleType]:
+    """Start importing modules, in order, on another thread; the returned function waits for the last.
 
-    The comparison engine pulls in SciPy, which takes a few tenths of a second to import; reading
-    the files mostly runs in Arrow's threads without Python's lock, so the import overlaps it.
+    pandas and the comparison engine (which pulls in SciPy) take most of a second to import;
+    reading the files runs mostly in Arrow's threads, without Python's lock, so the imports
+    overlap it. A module needed before the thread reaches it is simply imported where needed.
     """
+
     def load() -> None:
         with contextlib.suppress(Exception):  # the waiting thread's own import reports any failure
-            importlib.import_module(name)
+            for name in names:
+                importlib.import_module(name)
 
     thread = threading.Thread(target=load, daemon=True)
     thread.start()
 
     def module() -> ModuleType:
         thread.join()
-        return importlib.import_module(name)  # done already; raises here if the import failed
+        return importlib.import_module(names[-1])  # done already; raises here if the import failed
 
     return module
 
@@ -197,7 +198,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     for path in args.files:
         if not os.path.isfile(path):
             raise EvaluationError(f"{path}: no such file", file=path)
-    engine = _import_in_background("evaluation._compare")
+    engine = _import_in_background("pandas", "evaluation._compare")
     data = load_classification(args.files, names=args.names, options=options)
     for target in [*args.target_precision, *args.target_recall]:
         if not 0 < target <= 1:
@@ -210,7 +211,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     if args.flips_out:
         flip_table = importlib.import_module("evaluation._flips").flip_table
         tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
-        pd.concat(tables, ignore_index=True).to_csv(args.flips_out, index=False)
+        importlib.import_module("pandas").concat(tables, ignore_index=True).to_csv(args.flips_out, index=False)
     if args.format == "json":
         text = json.dumps(report_to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
     elif args.format == "html":

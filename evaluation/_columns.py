@@ -14,7 +14,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -323,6 +322,8 @@ def number_values(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
             n, dtype=bool)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return np.full(n, np.nan), np.ones(n, dtype=bool)
+    import pandas as pd  # imported when needed: reading a file should not wait for it
+
     text = pd.Series(array.to_pylist(), dtype=object).str.strip()
     values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
     missing = text.isna().to_numpy() | text.str.lower().isin(_MISSING_TEXT).to_numpy()
@@ -459,6 +460,8 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
 
 def timestamp_array(array: pa.ChunkedArray, numbers: np.ndarray, filename: str, column: str) -> pa.Array:
     """Parse a timestamp column (ISO text, dates, Unix seconds or milliseconds) into Arrow timestamps; nulls stay."""
+    import pandas as pd
+
     array = _text_type(array)
     kind = array.type
     if pa.types.is_timestamp(kind):

@@ -14,10 +14,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,6 +35,9 @@ from ._columns import (
 from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError, format_examples
 from ._io import Source, model_name, read_table, source_name
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["FileSummary", "PredictionFile", "inspect_file", "load_classification", "load_prediction_file",
            "normalize_label"]
@@ -119,6 +121,8 @@ def _read(source: Source, mapping: ColumnMapping) -> tuple[str, pa.Table, Column
 
 def _hash_index(ids: pa.Array) -> pd.Index:
     """An index of the ids' hashes, its hash table built now (in this file's thread) for pairing."""
+    import pandas as pd  # imported when needed: reading a file should not wait for it
+
     index = pd.Index(id_hashes(ids))
     index.is_unique  # noqa: B018  (computing it builds the table that get_indexer reuses)
     return index
@@ -485,6 +489,8 @@ def _check_true_labels(files: Sequence[PredictionFile], truths: list[np.ndarray]
 
 def _metadata(files: Sequence[PredictionFile], takes: list[np.ndarray | None], n: int) -> pd.DataFrame:
     """Metadata columns, each from the first file that has it, in aligned order."""
+    import pandas as pd
+
     arrays: dict[str, pa.ChunkedArray] = {}
     for f, take in zip(files, takes, strict=True):
         for column in f.metadata.column_names:
