@@ -134,8 +134,10 @@ def _point(name: str, curve: FullCurve, i: int | None) -> OperatingPoint:
     if i is None:
         nan = float("nan")
         return OperatingPoint(name, nan, nan, nan, nan, nan, met=False)
-    return OperatingPoint(name, float(curve.thresholds[i]), float(curve.precision[i]), float(curve.recall[i]),
-                          float(curve.f1[i]), float(curve.false_positive_rate[i]))
+    at = FullCurve(curve.thresholds[i:i + 1], curve.true_positives[i:i + 1], curve.false_positives[i:i + 1],
+                   curve.positives, curve.negatives)  # the one point, not the whole curve's ratios
+    return OperatingPoint(name, float(at.thresholds[0]), float(at.precision[0]), float(at.recall[0]),
+                          float(at.f1[0]), float(at.false_positive_rate[0]))
 
 
 def _thin(n_points: int, keep: Sequence[int], limit: int) -> np.ndarray:
@@ -160,24 +162,28 @@ def threshold_curve(
     """
     if curve is None:
         curve = full_curve(positive, score, order=order)
-    f1 = curve.f1
-    best = int(np.argmax(f1))
+    best = int(np.argmax(curve.f1))
     points = [_point("best_f1", curve, best)]
-    precision, recall = curve.precision, curve.recall
-    for target in target_precisions:
-        reached = np.flatnonzero(precision >= target)
-        points.append(_point(f"precision>={target:g}", curve, int(reached[-1]) if reached.size else None))
-    for target in target_recalls:
-        reached = np.flatnonzero(recall >= target)
-        points.append(_point(f"recall>={target:g}", curve, int(reached[0]) if reached.size else None))
+    if target_precisions:
+        precision = curve.precision
+        for target in target_precisions:
+            reached = np.flatnonzero(precision >= target)
+            points.append(_point(f"precision>={target:g}", curve, int(reached[-1]) if reached.size else None))
+    if target_recalls:
+        recall = curve.recall
+        for target in target_recalls:
+            reached = np.flatnonzero(recall >= target)
+            points.append(_point(f"recall>={target:g}", curve, int(reached[0]) if reached.size else None))
     keep = _thin(curve.thresholds.shape[0], [0, best, curve.thresholds.shape[0] - 1], max_points)
+    thin = FullCurve(curve.thresholds[keep], curve.true_positives[keep], curve.false_positives[keep], curve.positives,
+                     curve.negatives)
     return ThresholdCurve(
         label=label,
-        thresholds=tuple(curve.thresholds[keep].tolist()),
-        precision=tuple(precision[keep].tolist()),
-        recall=tuple(recall[keep].tolist()),
-        f1=tuple(f1[keep].tolist()),
-        false_positive_rate=tuple(curve.false_positive_rate[keep].tolist()),
+        thresholds=tuple(thin.thresholds.tolist()),
+        precision=tuple(thin.precision.tolist()),
+        recall=tuple(thin.recall.tolist()),
+        f1=tuple(thin.f1.tolist()),
+        false_positive_rate=tuple(thin.false_positive_rate.tolist()),
         operating_points=tuple(points),
     )
 
