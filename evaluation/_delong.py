@@ -31,7 +31,6 @@ __all__ = [
     "auc_influence",
     "delong_interval",
     "delong_test",
-    "macro_auc_influence",
 ]
 
 
@@ -169,63 +168,6 @@ def auc_influence(
     """
     labels, (score,) = _scores_iv(positive, y_score)
     return _auc_influence(labels, score, order)
-
-
-def macro_auc_influence(y_true: ArrayLike, y_score: ArrayLike) -> tuple[float, NDArray[np.float64]]:
-    """One-vs-rest macro ROC AUC and its DeLong influence vector.
-
-    The macro AUC is the mean over classes c of the AUC of ``y_score[:, c]`` for ``y_true == c``
-    against the rest (scikit-learn's ``roc_auc_score(..., multi_class="ovr", average="macro")``), and
-    its influence is the mean of the per-class influence vectors, so ``np.sum(psi**2)`` is its
-    variance with the covariances between classes included.
-
-    Parameters
-    ----------
-    y_true : array of int, shape (n,)
-        Class codes 0 .. k - 1.
-    y_score : array of float, shape (n, k)
-        Score of every class for every example.
-
-    Returns
-    -------
-    auc : float
-        The macro AUC over the classes that have both positives and negatives in ``y_true``. Unlike
-        scikit-learn, which raises, a class with no example (or with every example) is left out of
-        the mean; callers who must report it do so from ``np.bincount(y_true)``. NaN if no class
-        qualifies.
-    psi : ndarray, shape (n,)
-        Mean influence over the same classes; zeros if none qualifies.
-
-    Raises
-    ------
-    ValueError
-        If ``y_score`` is not (n, k), a code lies outside 0 .. k - 1, or a score is NaN.
-
-    Examples
-    --------
-    >>> auc, psi = macro_auc_influence(np.array([0, 1, 2, 1]), np.eye(3)[[0, 1, 2, 2]])
-    >>> round(auc, 4)
-    0.8611
-    """
-    codes = np.asarray(y_true)
-    scores = np.asarray(y_score, dtype=np.float64)
-    if codes.ndim != 1 or scores.ndim != 2 or scores.shape[0] != codes.shape[0]:
-        raise ValueError(f"need y_true (n,) and y_score (n, k), got shapes {codes.shape} and {scores.shape}.")
-    k = scores.shape[1]
-    if codes.size and (codes.min() < 0 or codes.max() >= k):
-        raise ValueError(f"class codes must lie in 0 .. {k - 1}.")
-    if np.isnan(scores).any():
-        raise ValueError("scores contain NaN; rank-based AUC needs every score.")
-    counts = np.bincount(codes.astype(np.int64), minlength=k)
-    present = [c for c in range(k) if 0 < counts[c] < codes.shape[0]]
-    if not present:
-        return float("nan"), np.zeros(codes.shape[0])
-    total_auc, total_psi = 0.0, np.zeros(codes.shape[0])
-    for c in present:
-        auc, psi = _auc_influence(codes == c, np.ascontiguousarray(scores[:, c]))
-        total_auc += auc
-        total_psi += psi
-    return total_auc / len(present), total_psi / len(present)
 
 
 def delong_interval(

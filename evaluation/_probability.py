@@ -337,7 +337,7 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
 
 
 def average_precision_jackknife(
-    positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS, order: np.ndarray | None = None
+    positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS
 ) -> tuple[float, np.ndarray]:
     """Exact average precision and each example's leave-one-out value on rank-binned scores.
 
@@ -346,14 +346,11 @@ def average_precision_jackknife(
     ``n_bins``-long tables. The jackknife variance of AP (or of a paired difference of APs, by
     subtracting two models' leave-one-out vectors) follows from these values.
 
-    ``order`` may pass ``np.argsort(score)`` to share one sort with other statistics.
-
     Returns
     -------
     (estimate, leave_one_out)
         The exact AP and an ``(n,)`` array of binned leave-one-out APs; NaNs when there are no
         positives.
     """
-    del order  # accepted for compatibility; ranked_summary sorts once itself
     summary = ranked_summary(positive, score, n_bins=n_bins)
     return summary.average_precision, summary.leave_one_out

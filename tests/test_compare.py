@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from evaluation._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE
 from .helpers import assert_close_documents, make_data, two_models
 
 FAST = Settings(resamples=400)
+REFERENCE = Path(__file__).parent / "data" / "reference"
 
 
 @pytest.fixture(scope="module")
@@ -297,3 +299,36 @@ def test_a_regression_on_one_of_many_classes_survives_the_correction():
     untouched = [values["recall"].verdict for label, values in report.comparisons[0].per_class.items()
                  if label not in {"7", "8"}]
     assert set(untouched) == {VERDICT_NONE}
+
+
+# --- the engine end to end against pROC's published aSAH results ------------------------------------
+
+def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
+    """Files in, report out: the paired ROC AUC test and interval equal pROC's ``roc.test`` and ``ci.auc``.
+
+    pROC's test suite gives wfns vs s100b: Z = 2.20898359144091, p = 0.0271757822291882, 95% CI of
+    the difference 0.0104061769564846 to 0.174214419249478; ``ci.auc`` of s100b: 0.6301 to 0.8326
+    (see tests/data/reference/README.md). The markers become scores in [0, 1] by a division, which
+    keeps their order and so every rank statistic.
+    """
+    import pandas as pd
+
+    from evaluation import LoadOptions, load_classification
+
+    asah = pd.read_csv(REFERENCE / "asah.csv", comment="#")
+    paths = []
+    for marker, top in (("s100b", asah["s100b"].max()), ("wfns", 5.0)):
+        path = tmp_path / f"{marker}.csv"
+        pd.DataFrame({"id": np.arange(len(asah)), "label": asah["outcome"], "score": asah[marker] / top}).to_csv(
+            path, index=False, float_format="%.17g")
+        paths.append(str(path))
+    data = load_classification(paths, options=LoadOptions(positive_label="Poor"))
+    report = compare(data, settings=Settings(resamples=200))
+    difference = report.comparisons[0].metrics["roc_auc"]
+    assert (difference.test, difference.method) == ("DeLong", "DeLong")
+    assert round(report.models["s100b"].metrics["roc_auc"].value, 4) == 0.7314  # pROC: AUC of roc1 (s100b)
+    assert round(report.models["wfns"].metrics["roc_auc"].value, 4) == 0.8237
+    assert difference.p_value == pytest.approx(0.0271757822291882, rel=1e-9)
+    assert (difference.ci_low, difference.ci_high) == pytest.approx((0.0104061769564846, 0.174214419249478), rel=1e-9)
+    s100b = report.models["s100b"].metrics["roc_auc"]
+    assert (round(s100b.value, 4), round(s100b.ci_low, 4), round(s100b.ci_high, 4)) == (0.7314, 0.6301, 0.8326)
