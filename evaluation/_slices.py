@@ -171,7 +171,12 @@ def slice_results(
                                and not METRICS[settings.primary_metric].needs_probabilities else ())
     base_pred, cand_pred = data.model(baseline).y_pred, data.model(candidate).y_pred
     slice_settings = replace(settings, resamples=settings.slice_resamples)
-    statistic = pair_statistic(k, with_models=True, per_class=False)
+    every_metric = pair_statistic(k, with_models=True, per_class=False)
+    wanted = {prefix + name for name in metrics for prefix in ("", BASELINE_PREFIX, CANDIDATE_PREFIX)}
+
+    def statistic(aggregates: np.ndarray) -> dict[str, np.ndarray]:  # only what a slice reports gets intervals
+        return {name: values for name, values in every_metric(aggregates).items() if name in wanted}
+
     jobs = [(column, code, table) for column, cut in columns.items()
             for code, table in enumerate(pair_tables_by_group(cut.codes, len(cut.values), data.y_true, base_pred,
                                                               cand_pred, k))]
