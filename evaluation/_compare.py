@@ -41,6 +41,14 @@ class _Counted:
     ece_differences: dict[str, Difference]
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    """The ranking side: per-model pieces, metrics and differences of ROC AUC, AP, log loss and Brier score."""
+
+    parts: dict[str, ProbabilityParts]
+    estimates: dict[str, dict[str, Estimate]]
+    differences: dict[str, dict[str, Difference]]
+
 
 def _compare_iv(data: ClassificationData, settings: Settings, baseline: str | None) -> str:
     """Check the settings and return the baseline's name."""
@@ -81,6 +89,40 @@ def _with_analyses(
         power=minimum_detectable_difference(base.y_pred == data.y_true, cand.y_pred == data.y_true,
                                             alpha=settings.alpha),
     )
+
+
+def _count_side(data: ClassificationData, settings: Settings, order: list[str]) -> _Counted:
+    """Everything that needs no per-class ranking: confusion-count metrics, ECE, slices, flips, power.
+
+    ``order`` is the baseline, then the candidates. Runs on half the cores (the rankings take the rest).
+    """
+    with worker_limit(max(1, cores() // 2)):
+        baseline = order[0]
+        reports = dict(zip(order, parallel_map(
+            lambda item: model_report(data, data.model(item[1]), item[0], settings), enumerate(order)), strict=True))
+        comparisons = parallel_map(lambda item: compare_pair(data, reports[baseline], reports[item[1]], item[0],
+                                                             settings), enumerate(order[1:], start=1))
+        calibrations = {name: calibration(data, data.model(name), settings) for name in order
+                        if data.model(name).y_score is not None}
+        ece = {name: ece_estimate(order.index(name), settings, pieces) for name, pieces in calibrations.items()}
+        ece_differences = {name: ece_difference(ece[baseline], ece[name], index, settings, calibrations[baseline],
+                                                calibrations[name])
+                           for index, name in enumerate(order[1:], start=1) if {name, baseline} <= set(ece)}
+        labels = slice_columns(data.metadata)
+        comparisons = [_with_analyses(data, comparison, index, settings, labels)
+                       for index, comparison in enumerate(comparisons, start=1)]
+        return _Counted(reports, comparisons, calibrations, ece, ece_differences)
+
+
+def _ranking_side(data: ClassificationData, settings: Settings, order: list[str], pool: Executor) -> _Ranked:
+    """What needs the per-class rankings, which run as tasks of ``pool``."""
+    baseline = order[0]
+    parts = probability_parts(data, settings, pool=pool)
+    estimates = {name: probability_estimates(settings, part) for name, part in parts.items()}
+    differences = {name: probability_differences(estimates[baseline], estimates[name], settings, parts[baseline],
+                                                 parts[name])
+                   for name in order[1:] if name in parts and baseline in parts}
+    return _Ranked(parts, estimates, differences)
 
 
 def compare(
@@ -124,51 +166,20 @@ def compare(
     baseline_name = _compare_iv(data, settings, baseline)
     order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
 
-    def from_counts() -> _Counted:
-        """Everything that needs no per-class ranking: confusion-count metrics, ECE, slices, flips, power."""
-        reports = dict(zip(order, parallel_map(
-            lambda item: model_report(data, data.model(item[1]), item[0], settings), enumerate(order)), strict=True))
-        comparisons = parallel_map(lambda item: compare_pair(data, reports[baseline_name], reports[item[1]], item[0],
-                                                             settings), enumerate(order[1:], start=1))
-        calibrations = {name: calibration(data, data.model(name), settings) for name in order
-                        if data.model(name).y_score is not None}
-        ece = {name: ece_estimate(order.index(name), settings, pieces) for name, pieces in calibrations.items()}
-        ece_differences = {name: ece_difference(ece[baseline_name], ece[name], index, settings,
-                                                calibrations[baseline_name], calibrations[name])
-                           for index, name in enumerate(order[1:], start=1) if {name, baseline_name} <= set(ece)}
-        labels = slice_columns(data.metadata)
-        comparisons = [_with_analyses(data, comparison, index, settings, labels)
-                       for index, comparison in enumerate(comparisons, start=1)]
-        return _Counted(reports, comparisons, calibrations, ece, ece_differences)
-
-    def from_rankings(pool: Executor) -> tuple[dict[str, ProbabilityParts], dict[str, dict[str, Estimate]],
-                                               dict[str, dict[str, Difference]]]:
-        """What needs the per-class rankings: ROC AUC, average precision, log loss, Brier score, curves."""
-        parts = probability_parts(data, settings, pool=pool)
-        estimates = {name: probability_estimates(settings, part) for name, part in parts.items()}
-        differences = {name: probability_differences(estimates[baseline_name], estimates[name], settings,
-                                                     parts[baseline_name], parts[name])
-                       for name in order[1:] if name in parts and baseline_name in parts}
-        return parts, estimates, differences
-
-    def counts_on_a_share() -> _Counted:
-        with worker_limit(max(1, cores() // 2)):
-            return from_counts()
-
     # The count side runs as one task of the pool, on its share of the cores; the per-class
     # rankings queue behind it, so every worker ranks once it is free. Rankings mostly wait on
     # memory and the count bootstraps mostly compute, so they share the cores well.
     with ThreadPoolExecutor(max_workers=cores()) as pool:
-        counted = pool.submit(counts_on_a_share)
-        parts, estimates, differences = from_rankings(pool)
-        done = counted.result()
-    reports = {name: report if name not in parts else with_probability_metrics(
-        data, report, parts[name], {**estimates[name], ECE: done.ece[name]}, done.calibrations[name].curve)
-        for name, report in done.reports.items()}
+        counting = pool.submit(_count_side, data, settings, order)
+        ranked = _ranking_side(data, settings, order, pool)
+        counted = counting.result()
+    reports = {name: report if name not in ranked.parts else with_probability_metrics(
+        data, report, ranked.parts[name], {**ranked.estimates[name], ECE: counted.ece[name]},
+        counted.calibrations[name].curve) for name, report in counted.reports.items()}
     comparisons = apply_corrections([with_probability_differences(comparison, {
-        **differences.get(comparison.candidate, {}),
-        **({ECE: done.ece_differences[comparison.candidate]} if comparison.candidate in done.ece_differences else {})})
-        for comparison in done.comparisons], settings)
+        **ranked.differences.get(comparison.candidate, {}),
+        **({ECE: counted.ece_differences[comparison.candidate]} if comparison.candidate in counted.ece_differences
+           else {})}) for comparison in counted.comparisons], settings)
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
     return ComparisonReport(
         task=data.task,
