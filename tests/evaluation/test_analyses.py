@@ -16,7 +16,7 @@ from evaluation._power import minimum_detectable_difference
 from evaluation._results import VERDICT_INSUFFICIENT, VERDICT_WORSE
 from evaluation._thresholds import calibration_curve, full_curve, threshold_curve
 
-from .helpers import make_data, two_models
+from ..helpers import make_data, two_models
 
 
 def with_metadata(data, **columns):

@@ -31,7 +31,7 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 # Until pytest's `pythonpath` is configured for the project, import the package from this checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from evaluation import ClassificationData, ColumnMapping, ModelData, Settings
 from evaluation._classification import probability_parts
@@ -42,7 +42,7 @@ from evaluation._delong import (
     delong_test,
 )
 
-ASAH = Path(__file__).parent / "data" / "reference" / "asah.csv"
+ASAH = Path(__file__).resolve().parents[1] / "data" / "reference" / "asah.csv"
 
 
 @pytest.fixture(scope="module")

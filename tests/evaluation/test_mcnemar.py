@@ -22,7 +22,7 @@ from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
 
 # Until pytest's `pythonpath` is configured for the project, import the package from this checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from evaluation._mcnemar import McNemarResult, mcnemar_exact
 

@@ -13,7 +13,7 @@ from sklearn import metrics as skm
 
 from evaluation._cli import EXIT_BAD_INPUT, EXIT_OK, EXIT_REGRESSION, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE = str(ROOT / "data" / "demo" / "base.csv")
 TUNED = str(ROOT / "data" / "demo" / "finetuned.csv")
 FAST = ["--resamples", "300", "--slice-resamples", "200"]

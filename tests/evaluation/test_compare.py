@@ -17,10 +17,10 @@ from statsmodels.stats.contingency_tables import mcnemar
 from evaluation import METRICS, EvaluationError, Settings, compare, report_to_dict
 from evaluation._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE
 
-from .helpers import assert_close_documents, make_data, two_models
+from ..helpers import assert_close_documents, make_data, two_models
 
 FAST = Settings(resamples=400)
-REFERENCE = Path(__file__).parent / "data" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 
 
 @pytest.fixture(scope="module")
