@@ -488,7 +488,7 @@ def test_hash_collisions_within_a_file_fall_back_to_exact_text(monkeypatch: pyte
     base, candidate = frames()
     shuffled = candidate.iloc[[3, 0, 5, 1, 4, 2]]
     expected = load(("base.csv", base), ("cand.csv", shuffled))
-    monkeypatch.setattr("evaluation._loading.id_hashes", lambda ids: np.full(len(ids), 7, dtype=np.uint64))
+    monkeypatch.setattr("evaluation._prediction_file.id_hashes", lambda ids: np.full(len(ids), 7, dtype=np.uint64))
     assert_same_data(load(("base.csv", base), ("cand.csv", shuffled)), expected)
     candidate.loc[3, "id"] = "e1"
     assert "repeats 1 id" in str(error_of(("base.csv", base), ("cand.csv", candidate)))
@@ -497,7 +497,7 @@ def test_hash_collisions_within_a_file_fall_back_to_exact_text(monkeypatch: pyte
 def test_hash_collisions_across_files_are_caught_by_the_text(monkeypatch: pytest.MonkeyPatch) -> None:
     base, candidate = frames()
     candidate.loc[0, "id"] = "x0"  # hashes like e0 below, but is another example
-    monkeypatch.setattr("evaluation._loading.id_hashes",
+    monkeypatch.setattr("evaluation._prediction_file.id_hashes",
                         lambda ids: np.array([int(text[1:]) for text in ids.to_pylist()], dtype=np.uint64))
     message = str(error_of(("base.csv", base), ("cand.csv", candidate.iloc[::-1])))
     assert "lacks 1 id of base.csv (for example 'e0')" in message and "(for example 'x0')" in message

@@ -1,0 +1,105 @@
+"""Pairing prediction files by id (or, when no file has ids, by row order).
+
+Files whose ids equal the first file's in the same order need no work; otherwise rows are joined on
+64-bit hashes of the ids and the matches confirmed on the text, falling back to Arrow's exact join
+when two ids share a hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ._errors import EvaluationError, format_examples
+from ._prediction_file import PredictionFile, check_unique_ids, count_text
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["pair_files"]
+
+
+def pair_files(files: Sequence[PredictionFile], shared_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:
+    """The aligned ids and, per file, the rows to take (``None``: all rows in place); warnings."""
+    first = files[0]
+    with_ids = [f.filename for f in files if f.ids is not None]
+    if not with_ids:
+        sizes = {f.filename: f.n_rows for f in files}
+        if len(set(sizes.values())) > 1:
+            raise EvaluationError("no file has an id column, so rows can only be paired by their order, but the files "
+                                  "have different numbers of rows (" + ", ".join(f"{k}: {v:,}" for k, v in sizes.items())
+                                  + "); expected the same rows in every file, or an id column (id, example_id, ...)")
+        warning = ("no file has an id column, so rows were paired by their order in each file; make sure every file "
+                   "lists the same examples in the same order (or add an id column)")
+        return first.row_numbers.astype(str).astype(object), [None] * len(files), [warning]
+    if len(with_ids) != len(files):
+        without = [f.filename for f in files if f.ids is None]
+        raise EvaluationError(f"{', '.join(without)}: no id column, while {', '.join(with_ids)} has one; expected ids "
+                              "in every file (to pair by id) or in none (to pair by row order)", file=without[0])
+    reference = first.ids
+    assert reference is not None
+    first_hashed = check_unique_ids(first)
+    takes: list[np.ndarray | None] = [None]
+    for f in files[1:]:
+        assert f.ids is not None
+        if f.ids.equals(reference):  # the same ids in the same order: as unique as the first file's
+            takes.append(None)
+            continue
+        f_hashed = check_unique_ids(f)
+        if first_hashed and f_hashed:
+            assert f.id_index is not None and first.id_index is not None
+            takes.append(_positions(reference, f.ids, first.id_index, f.id_index))
+        else:
+            takes.append(_exact_positions(reference, f.ids))
+    # With unique ids, finding every row of a file of the same length means a permutation.
+    lacking = [(f, take) for f, take in zip(files, takes, strict=True)
+               if take is not None and (take.shape[0] != f.n_rows or take.min() < 0)]
+    if not lacking:
+        return reference.to_numpy(zero_copy_only=False), takes, []
+    details = "; ".join(_id_difference(first, f, take) for f, take in lacking)
+    if not shared_only:
+        raise EvaluationError(f"the files do not hold the same examples (ids): {details}. Expected the same ids in every "
+                              "file; to evaluate only the ids found in every file, use shared_ids_only=True (CLI "
+                              "--shared-ids-only)", file=lacking[0][0].filename, column=lacking[0][0].columns.id)
+    in_all = np.logical_and.reduce([take >= 0 for take in takes if take is not None])
+    if not in_all.any():
+        raise EvaluationError(f"no id is found in every file ({details}); expected prediction files on the same examples")
+    keep = np.flatnonzero(in_all)
+    warnings = [f"{f.filename}: {f.n_rows - keep.shape[0]:,} of {f.n_rows:,} rows were left out because their ids are "
+                "not in every file (shared_ids_only)" for f in files if f.n_rows != keep.shape[0]]
+    return (reference.take(pa.array(keep)).to_numpy(zero_copy_only=False),
+            [keep if take is None else take[keep] for take in takes], warnings)
+
+
+def _positions(ids: pa.Array, other: pa.Array, index: pd.Index, other_index: pd.Index) -> np.ndarray:
+    """Row of each id in ``other`` (-1 where absent): joined on hashes, confirmed on the text."""
+    take = other_index.get_indexer(index)
+    found = take >= 0
+    if found.all():
+        same = pc.all(pc.equal(ids, other.take(pa.array(take)))).as_py()
+    else:
+        same = pc.all(pc.equal(ids.filter(pa.array(found)), other.take(pa.array(take[found])))).as_py()
+    return take if same is not False else _exact_positions(ids, other)  # False: different ids shared a hash
+
+
+def _exact_positions(ids: pa.Array, other: pa.Array) -> np.ndarray:
+    """Row of each id in ``other`` (-1 where absent), by Arrow's exact (slower) hash join on text."""
+    found = pc.index_in(ids, value_set=other)
+    return (found.fill_null(-1) if found.null_count else found).to_numpy(zero_copy_only=False)
+
+
+def _id_difference(first: PredictionFile, other: PredictionFile, take: np.ndarray) -> str:
+    """``other.csv lacks 3 ids of first.csv (e.g. ...) and has 2 ids first.csv lacks (e.g. ...)``."""
+    assert first.ids is not None and other.ids is not None
+    absent = first.ids.filter(pa.array(take < 0)).to_pylist()
+    extra = other.ids.filter(pc.invert(pc.is_in(other.ids, value_set=first.ids))).to_pylist()
+    parts = []
+    if absent:
+        parts.append(f"lacks {count_text(len(absent), 'id')} of {first.filename} (for example {format_examples(absent)})")
+    if extra:
+        parts.append(f"has {count_text(len(extra), 'id')} {first.filename} lacks (for example {format_examples(extra)})")
+    return f"{other.filename} " + " and ".join(parts)
