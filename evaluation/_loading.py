@@ -19,11 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from ._columns import (
-    label_codes,
-    normalize_label,
-    sort_labels,
-)
+from ._columns import normalize_label, sort_labels
 from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError, format_examples
 from ._io import Source
@@ -37,6 +33,7 @@ from ._prediction_file import (
     read_file,
     require_probability_columns,
 )
+from ._values import label_codes
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -17,20 +17,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._columns import (
-    detect_columns,
-    id_hashes,
-    normalize_label,
-    probability_matrix,
-    read_ids,
-    read_labels,
-    sort_labels,
-    timestamp_array,
-    training_rows,
-)
+from ._columns import detect_columns, normalize_label, sort_labels
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError, format_examples
 from ._io import Source, model_name, read_table, source_name
+from ._values import id_hashes, probability_matrix, read_ids, read_labels, timestamp_array, training_rows
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,18 +6,10 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from evaluation._columns import (
-    ALIASES,
-    PROBABILITY_PREFIXES,
-    detect_columns,
-    id_text,
-    label_codes,
-    normalize_label,
-    number_values,
-    sort_labels,
-)
+from evaluation._columns import ALIASES, PROBABILITY_PREFIXES, detect_columns, normalize_label, sort_labels
 from evaluation._data import ColumnMapping
 from evaluation._errors import EvaluationError
+from evaluation._values import id_text, label_codes, number_values
 
 
 @pytest.mark.parametrize("role, alias", [(role, alias) for role, aliases in ALIASES.items() for alias in aliases])
