@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 import evaluation
-from components import charts, render, state
+from components import charts, render, tables
 
 results = render.page_start("Calibration", "calibration")
 if results is None:
@@ -19,7 +19,7 @@ st.caption(f"{report.settings.ece_bins} equal-width bins of the top-label confid
            "are over-confident: the model is right less often than it claims.")
 
 st.subheader("Calibration metrics")
-render.small_table(state.calibration_table(report), index="model")
+render.small_table(tables.calibration_table(report), index="model")
 st.caption(f"Lower is better. {round(report.settings.confidence * 100)}% intervals: ECE by basic bootstrap, "
            "Brier score and log loss by t interval.")
 

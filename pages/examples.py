@@ -3,7 +3,7 @@
 import streamlit as st
 
 import evaluation
-from components import render, state
+from components import render, tables
 
 results = render.page_start("Examples", "examples")
 if results is None:
@@ -27,11 +27,11 @@ with right:
         slice_column = render.view_selectbox("Slice column", [None, *slice_columns], "slice_column", "examples",
                                              format_func=lambda c: "(no slice filter)" if c is None else c)
     if slice_column:
-        slice_of_row = state.flip_slices(data, table, slice_column)
+        slice_of_row = tables.flip_slices(data, table, slice_column)
         slice_values = st.multiselect("Slice values", sorted(set(map(str, slice_of_row))), key="examples_slice_values",
                                       placeholder="every value")
 
-shown = state.filter_flips(table, kinds=kinds, classes=classes, slice_column=slice_column, slice_values=slice_values,
+shown = tables.filter_flips(table, kinds=kinds, classes=classes, slice_column=slice_column, slice_values=slice_values,
                            slice_of_row=slice_of_row)
 st.write(f"{len(shown):,} of {len(table):,} flipped examples")
 render.table(shown, key="examples_table", height=480)

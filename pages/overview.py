@@ -3,7 +3,7 @@
 import streamlit as st
 
 import evaluation
-from components import charts, render, state
+from components import charts, render, tables
 
 results = render.page_start("Overview", "overview")
 if results is None:
@@ -25,13 +25,13 @@ for warning in report.warnings:
 st.subheader("Headline metrics")
 render.plot(charts.metric_intervals_figure(report), key="overview_intervals")
 with st.expander("Metrics table", expanded=False):
-    render.table(state.metrics_table(report), key="overview_metrics_table")
+    render.table(tables.metrics_table(report), key="overview_metrics_table")
 
 st.subheader("Differences")
 comparison = render.candidate_selector(report, "overview")
 render.plot(charts.difference_forest_figure(comparison, confidence=report.settings.confidence),
             key="overview_forest")
-render.table(state.differences_table(comparison), key="overview_differences")
+render.table(tables.differences_table(comparison), key="overview_differences")
 test = comparison.accuracy_test
 st.caption(f"Accuracy: {test.baseline_only:,} examples right only by {comparison.baseline}, "
            f"{test.candidate_only:,} right only by {comparison.candidate} (McNemar exact p = "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import charts, render, state
+from components import charts, render, tables
 
 results = render.page_start("Per class", "per_class")
 if results is None:
@@ -18,7 +18,7 @@ comparison = render.candidate_selector(report, "per_class")
 render.plot(charts.per_class_difference_figure(comparison, metric), key="per_class_differences")
 st.caption(f"Intervals at {round(report.settings.confidence * 100)}%; p-values adjusted across classes "
            f"({report.settings.correction}); a verdict needs the adjusted p-value below {report.settings.alpha}.")
-render.table(state.per_class_table(report, comparison, metric), key="per_class_table")
+render.table(tables.per_class_table(report, comparison, metric), key="per_class_table")
 
 st.subheader("Confusion matrices")
 normalized = st.toggle("Normalise rows (share of each true class)", key="per_class_normalized")

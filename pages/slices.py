@@ -3,7 +3,7 @@
 import streamlit as st
 
 import evaluation
-from components import charts, render, state
+from components import charts, render, tables
 
 results = render.page_start("Slices", "slices")
 if results is None:
@@ -30,6 +30,6 @@ settings = report.settings
 st.caption(f"Difference {comparison.candidate} minus {comparison.baseline}, worst first. Slices with fewer than "
            f"{settings.min_slice_size} examples are shown but not tested. P-values adjusted across all tested slices "
            f"({settings.correction}); {settings.slice_resamples:,} bootstrap resamples per slice.")
-render.table(state.slices_table(comparison, column, metric), key="slices_table")
+render.table(tables.slices_table(comparison, column, metric), key="slices_table")
 with st.expander("Every slice of every column"):
-    render.table(state.slices_table(comparison, None, metric), key="slices_all")
+    render.table(tables.slices_table(comparison, None, metric), key="slices_all")

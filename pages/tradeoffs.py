@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from components import charts, render, state
+from components import charts, render, state, tables
 
 results = render.page_start("Trade-offs", "tradeoffs")
 if results is None:
@@ -28,7 +28,7 @@ def at_threshold() -> None:
                           float(view.get("threshold", 0.5)), 0.01, key="tradeoffs_threshold", format="%.2f")
     view["threshold"] = threshold
     st.subheader(f"At threshold {threshold:.2f}")
-    render.small_table(state.threshold_table(data, label, threshold), index="model")
+    render.small_table(tables.threshold_table(data, label, threshold), index="model")
     left, right = st.columns(2)
     with left:
         render.plot(charts.pr_curve_figure(report, label, threshold=threshold), key="tradeoffs_pr", legend_below=True)
@@ -43,8 +43,8 @@ st.subheader("Suggested operating points")
 left, right = st.columns(2)
 target_precision = left.number_input("Target precision", 0.0, 1.0, 0.9, 0.01, key="tradeoffs_target_precision")
 target_recall = right.number_input("Target recall", 0.0, 1.0, 0.9, 0.01, key="tradeoffs_target_recall")
-positive, scores = state.class_positive_and_scores(data, label)
-render.small_table(state.find_operating_points(positive, scores, target_precision=target_precision,
+positive, scores = tables.class_positive_and_scores(data, label)
+render.small_table(tables.find_operating_points(positive, scores, target_precision=target_precision,
                                               target_recall=target_recall), index="model")
 st.caption("Best F1: the threshold with the highest F1. Precision >= P: the lowest threshold reaching P (the most "
            "recall at that precision). Recall >= R: the highest threshold still reaching R.")
