@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,9 +28,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from sklearn.metrics import roc_auc_score
-
-# Until pytest's `pythonpath` is configured for the project, import the package from this checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from evaluation import ClassificationData, ColumnMapping, ModelData, Settings
 from evaluation._classification import probability_parts

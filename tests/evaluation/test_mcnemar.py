@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,9 +18,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.contingency_tables import mcnemar
-
-# Until pytest's `pythonpath` is configured for the project, import the package from this checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from evaluation._mcnemar import McNemarResult, mcnemar_exact
 
