@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 
 from ._metrics import confusion_metrics, per_class_metrics
-from ._resampling import CellTable, Statistic, cell_table
+from ._resampling import CellTable, Statistic, cell_table, count_keys
 
 __all__ = [
     "BASELINE_PREFIX",
@@ -97,18 +97,12 @@ def pair_tables_by_group(
     """
     cells = k**3
     keys = (((groups.astype(np.int64) * k + y_true) * k + baseline) * k) + candidate
-    space = n_groups * cells
-    if space <= 8 * keys.shape[0] + 1_000_000:
-        all_counts = np.bincount(keys, minlength=space)
-        occupied = np.flatnonzero(all_counts)
-        counts = all_counts[occupied]
-    else:
-        occupied, counts = np.unique(keys, return_counts=True)
+    occupied, counts = count_keys(keys, key_space=n_groups * cells)
     bounds = np.searchsorted(occupied // cells, np.arange(n_groups + 1))
     tables = []
     for group in range(n_groups):
         own = slice(bounds[group], bounds[group + 1])
-        tables.append(CellTable(counts=counts[own].astype(np.int64),
+        tables.append(CellTable(counts=counts[own],
                                 design=sparse.csr_matrix(_pair_design(occupied[own] % cells, k))))
     return tables
 

@@ -32,6 +32,7 @@ __all__ = [
     "bootstrap_p_value",
     "bootstrap_statistics",
     "cell_table",
+    "count_keys",
     "draw_counts",
     "jackknife_statistics",
     "percentile_interval",
@@ -84,13 +85,24 @@ def cell_table(keys: np.ndarray, design_of: Callable[[np.ndarray], sparse.csr_ma
     key_space:
         Exclusive upper bound of the keys; small key spaces are counted with ``bincount``.
     """
+    occupied, counts = count_keys(keys, key_space=key_space)
+    return CellTable(counts=counts, design=sparse.csr_matrix(design_of(occupied)))
+
+
+def count_keys(keys: np.ndarray, *, key_space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys in increasing order and how often each occurs (``bincount`` for small key spaces).
+
+    Examples
+    --------
+    >>> [a.tolist() for a in count_keys(np.array([5, 1, 5]), key_space=8)]
+    [[1, 5], [1, 2]]
+    """
     if key_space <= 8 * keys.shape[0] + 1_000_000:
         all_counts = np.bincount(keys, minlength=key_space)
         occupied = np.flatnonzero(all_counts)
-        counts = all_counts[occupied]
-    else:
-        occupied, counts = np.unique(keys, return_counts=True)
-    return CellTable(counts=counts.astype(np.int64), design=sparse.csr_matrix(design_of(occupied)))
+        return occupied, all_counts[occupied].astype(np.int64)
+    occupied, counts = np.unique(keys, return_counts=True)
+    return occupied, counts.astype(np.int64)
 
 
 def _chunk_sizes(resamples: int, cells: int) -> list[int]:
