@@ -10,8 +10,11 @@ confusion-matrix metrics          bootstrap on cell counts    paired bootstrap (
 roc_auc                           DeLong                      DeLong
 average_precision                 jackknife normal            jackknife z
 log_loss, brier_score             t interval                  paired t
-expected_calibration_error        bootstrap on cell counts    paired bootstrap
+expected_calibration_error        basic bootstrap on cells    paired bootstrap
 ================================  ==========================  =================================
+
+ECE is computed in :mod:`evaluation._calibration`, beside the confusion-count metrics; this module
+holds the rest. :func:`evaluation._compare.compare` runs the two sides at once and merges them.
 """
 
 from __future__ import annotations
@@ -121,9 +124,7 @@ def _class_parts(data: ClassificationData, y_score: np.ndarray, klass: int, sett
     return (curve, (summary.auc, summary.auc_influence), (summary.average_precision, summary.leave_one_out))
 
 
-def _probability_parts(
-    data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts], settings: Settings
-) -> ProbabilityParts:
+def _probability_parts(data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts]) -> ProbabilityParts:
     """Combine one model's per-class pieces with its per-example losses.
 
     Each class's score is sorted once; ROC AUC (DeLong), average precision (jackknife) and the
@@ -373,5 +374,5 @@ def probability_parts(
     out = {}
     for model in models:  # a model's pieces are combined while the pool still ranks the next model's classes
         per_class = {klass: result(i) for i, (owner, klass) in enumerate(jobs) if owner is model}
-        out[model.name] = _probability_parts(data, model, per_class, settings)
+        out[model.name] = _probability_parts(data, model, per_class)
     return out
