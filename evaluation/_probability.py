@@ -276,6 +276,8 @@ def _spread(slot_of_run: np.ndarray, row_cell: np.ndarray, first: tuple[np.ndarr
     The values travel as the real and imaginary parts of one complex table, so a row's two values
     cost one gather: the rows' cells are scattered across the table, and each read misses the cache.
     """
+    if slot_of_run.shape[0] == 0:  # no examples
+        return np.zeros(row_cell.shape[0], dtype=np.complex128)
     table = np.empty(2 * (int(slot_of_run[-1]) + 1), dtype=np.complex128)
     slots = 2 * slot_of_run
     np.put(table, slots, first[0] + 1j * second[0])

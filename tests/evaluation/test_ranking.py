@@ -47,3 +47,9 @@ def test_a_class_without_positives_or_negatives_is_undefined_not_an_error():
     assert np.isnan(none.auc) and np.isnan(none.average_precision) and not none.auc_influence.any()
     everything = ranked_summary(np.ones(10, dtype=bool), score)
     assert np.isnan(everything.auc) and everything.average_precision == 1.0
+
+
+def test_no_examples_gives_undefined_values_not_an_error():
+    summary = ranked_summary(np.zeros(0, dtype=bool), np.zeros(0))
+    assert np.isnan(summary.auc) and np.isnan(summary.average_precision)
+    assert summary.auc_influence.shape == (0,) and summary.leave_one_out.shape == (0,)
