@@ -7,16 +7,13 @@ usage (the message names the file, column and rows); 3 an unexpected internal er
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import os
 import sys
-import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
@@ -25,9 +22,6 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._report import report_to_dict, report_to_markdown
 from ._results import CI_METHODS, VERDICT_WORSE, ComparisonReport, Settings
-
-if TYPE_CHECKING:
-    from types import ModuleType
 
 __all__ = ["build_parser", "main", "regressions"]
 
@@ -152,29 +146,6 @@ def _html_report(report: ComparisonReport) -> str:
     return str(html_report.report_html(report))
 
 
-def _import_in_background(*names: str) -> Callable[[], ModuleType]:
-    """Start importing modules, in order, on another thread; the returned function waits for the last.
-
-    pandas and the comparison engine (which pulls in SciPy) take most of a second to import;
-    reading the files runs mostly in Arrow's threads, without Python's lock, so the imports
-    overlap it. A module needed before the thread reaches it is simply imported where needed.
-    """
-
-    def load() -> None:
-        with contextlib.suppress(Exception):  # the waiting thread's own import reports any failure
-            for name in names:
-                importlib.import_module(name)
-
-    thread = threading.Thread(target=load, daemon=True)
-    thread.start()
-
-    def module() -> ModuleType:
-        thread.join()
-        return importlib.import_module(names[-1])  # done already; raises here if the import failed
-
-    return module
-
-
 def _run_compare(args: argparse.Namespace) -> int:
     gate = None
     if args.fail_on_regression is not None:
@@ -198,7 +169,6 @@ def _run_compare(args: argparse.Namespace) -> int:
     for path in args.files:
         if not os.path.isfile(path):
             raise EvaluationError(f"{path}: no such file", file=path)
-    engine = _import_in_background("pandas", "evaluation._compare")
     data = load_classification(args.files, names=args.names, options=options)
     for target in [*args.target_precision, *args.target_recall]:
         if not 0 < target <= 1:
@@ -207,7 +177,9 @@ def _run_compare(args: argparse.Namespace) -> int:
                         ci_method=args.ci_method, correction=args.correction, primary_metric=args.primary,
                         slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
                         target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall))
-    report = engine().compare(data, settings=settings, baseline=args.baseline)
+    # Imported here, not at the top, so that --help and bad arguments answer without SciPy.
+    compare = importlib.import_module("evaluation._compare").compare
+    report = compare(data, settings=settings, baseline=args.baseline)
     if args.flips_out:
         flip_table = importlib.import_module("evaluation._flips").flip_table
         tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
