@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from ._calibration import ECE, Calibration, calibration, ece_difference, ece_estimate
 from ._classification import (
@@ -22,23 +24,51 @@ from ._errors import EvaluationError
 from ._flips import flips
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
-from ._parallel import cores, parallel_map, worker_limit
+from ._parallel import cores, worker_limit
 from ._power import analysis_warnings, minimum_detectable_difference
-from ._results import CI_METHODS, Comparison, ComparisonReport, Difference, Estimate, ModelReport, Settings
-from ._slices import SliceColumn, slice_columns, slice_results
+from ._results import (
+    CI_METHODS,
+    Comparison,
+    ComparisonReport,
+    Difference,
+    Estimate,
+    Flips,
+    ModelReport,
+    Power,
+    Settings,
+    SliceResult,
+)
+from ._slices import slice_columns, slice_results
 
 __all__ = ["CI_METHODS", "compare"]
 
+_T = TypeVar("_T")
+
 
 @dataclass(frozen=True)
-class _Counted:
-    """The count side of a comparison: reports and comparisons without the ranking metrics, and ECE."""
+class _Paired:
+    """Confusion-count reports of every model and each candidate's comparison without analyses."""
 
     reports: dict[str, ModelReport]
     comparisons: list[Comparison]
+
+
+@dataclass(frozen=True)
+class _Calibrated:
+    """ECE of every model with probabilities, and of each candidate against the baseline."""
+
     calibrations: dict[str, Calibration]
     ece: dict[str, Estimate]
     ece_differences: dict[str, Difference]
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    """Each candidate's slices, flips and minimum detectable effect."""
+
+    slices: dict[str, tuple[SliceResult, ...]]
+    flips: dict[str, Flips]
+    power: dict[str, Power]
 
 
 @dataclass(frozen=True)
@@ -77,41 +107,45 @@ def _compare_iv(data: ClassificationData, settings: Settings, baseline: str | No
     return chosen
 
 
-def _with_analyses(
-    data: ClassificationData, comparison: Comparison, index: int, settings: Settings, labels: dict[str, SliceColumn]
-) -> Comparison:
-    """Add slices, flips and the minimum detectable effect to a comparison."""
-    base, cand = data.model(comparison.baseline), data.model(comparison.candidate)
-    return replace(
-        comparison,
-        slices=slice_results(data, comparison.baseline, comparison.candidate, index, settings, labels),
-        flips=flips(data, comparison.baseline, comparison.candidate, slices=labels, max_ids=settings.max_flip_ids),
-        power=minimum_detectable_difference(base.y_pred == data.y_true, cand.y_pred == data.y_true,
-                                            alpha=settings.alpha),
-    )
+def _pairs(data: ClassificationData, settings: Settings, order: list[str]) -> _Paired:
+    """Every model's confusion-count report, then each candidate's comparison with the baseline."""
+    reports = {name: model_report(data, data.model(name), index, settings) for index, name in enumerate(order)}
+    comparisons = [compare_pair(data, reports[order[0]], reports[name], index, settings)
+                   for index, name in enumerate(order[1:], start=1)]
+    return _Paired(reports, comparisons)
 
 
-def _count_side(data: ClassificationData, settings: Settings, order: list[str]) -> _Counted:
-    """Everything that needs no per-class ranking: confusion-count metrics, ECE, slices, flips, power.
+def _calibrations(data: ClassificationData, settings: Settings, order: list[str]) -> _Calibrated:
+    """ECE of every model with probabilities and of each candidate's difference from the baseline."""
+    baseline = order[0]
+    calibrations = {name: calibration(data, data.model(name), settings) for name in order
+                    if data.model(name).y_score is not None}
+    ece = {name: ece_estimate(order.index(name), settings, pieces) for name, pieces in calibrations.items()}
+    differences = {name: ece_difference(ece[baseline], ece[name], index, settings, calibrations[baseline],
+                                        calibrations[name])
+                   for index, name in enumerate(order[1:], start=1) if {name, baseline} <= set(ece)}
+    return _Calibrated(calibrations, ece, differences)
 
-    ``order`` is the baseline, then the candidates. Runs on half the cores (the rankings take the rest).
-    """
+
+def _analyses(data: ClassificationData, settings: Settings, order: list[str]) -> _Analysed:
+    """Each candidate's slices, flips and the minimum accuracy difference its examples can detect."""
+    baseline = order[0]
+    labels = slice_columns(data.metadata)
+    base_correct = data.model(baseline).y_pred == data.y_true
+    out = _Analysed({}, {}, {})
+    for index, name in enumerate(order[1:], start=1):
+        out.slices[name] = slice_results(data, baseline, name, index, settings, labels)
+        out.flips[name] = flips(data, baseline, name, slices=labels, max_ids=settings.max_flip_ids)
+        out.power[name] = minimum_detectable_difference(base_correct, data.model(name).y_pred == data.y_true,
+                                                        alpha=settings.alpha)
+    return out
+
+
+def _alone(work: Callable[[ClassificationData, Settings, list[str]], _T], data: ClassificationData,
+           settings: Settings, order: list[str]) -> _T:
+    """Run one part of the comparison as a task of the shared pool, its own inner work on its share of the cores."""
     with worker_limit(max(1, cores() // 2)):
-        baseline = order[0]
-        reports = dict(zip(order, parallel_map(
-            lambda item: model_report(data, data.model(item[1]), item[0], settings), enumerate(order)), strict=True))
-        comparisons = parallel_map(lambda item: compare_pair(data, reports[baseline], reports[item[1]], item[0],
-                                                             settings), enumerate(order[1:], start=1))
-        calibrations = {name: calibration(data, data.model(name), settings) for name in order
-                        if data.model(name).y_score is not None}
-        ece = {name: ece_estimate(order.index(name), settings, pieces) for name, pieces in calibrations.items()}
-        ece_differences = {name: ece_difference(ece[baseline], ece[name], index, settings, calibrations[baseline],
-                                                calibrations[name])
-                           for index, name in enumerate(order[1:], start=1) if {name, baseline} <= set(ece)}
-        labels = slice_columns(data.metadata)
-        comparisons = [_with_analyses(data, comparison, index, settings, labels)
-                       for index, comparison in enumerate(comparisons, start=1)]
-        return _Counted(reports, comparisons, calibrations, ece, ece_differences)
+        return work(data, settings, order)
 
 
 def _ranking_side(data: ClassificationData, settings: Settings, order: list[str], pool: Executor) -> _Ranked:
@@ -166,20 +200,24 @@ def compare(
     baseline_name = _compare_iv(data, settings, baseline)
     order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
 
-    # The count side runs as one task of the pool, on its share of the cores; the per-class
-    # rankings queue behind it, so every worker ranks once it is free. Rankings mostly wait on
-    # memory and the count bootstraps mostly compute, so they share the cores well.
+    # The parts that count cells and the per-class rankings are independent tasks of one pool,
+    # the longest first, so that every core stays busy until the last one ends.
     with ThreadPoolExecutor(max_workers=cores()) as pool:
-        counting = pool.submit(_count_side, data, settings, order)
+        analysing = pool.submit(_alone, _analyses, data, settings, order)
+        pairing = pool.submit(_alone, _pairs, data, settings, order)
+        calibrating = pool.submit(_alone, _calibrations, data, settings, order)
         ranked = _ranking_side(data, settings, order, pool)
-        counted = counting.result()
+        paired, calibrated, analysed = pairing.result(), calibrating.result(), analysing.result()
     reports = {name: report if name not in ranked.parts else with_probability_metrics(
-        data, report, ranked.parts[name], {**ranked.estimates[name], ECE: counted.ece[name]},
-        counted.calibrations[name].curve) for name, report in counted.reports.items()}
-    comparisons = apply_corrections([with_probability_differences(comparison, {
+        data, report, ranked.parts[name], {**ranked.estimates[name], ECE: calibrated.ece[name]},
+        calibrated.calibrations[name].curve) for name, report in paired.reports.items()}
+    comparisons = apply_corrections([with_probability_differences(replace(
+        comparison, slices=analysed.slices[comparison.candidate], flips=analysed.flips[comparison.candidate],
+        power=analysed.power[comparison.candidate]), {
         **ranked.differences.get(comparison.candidate, {}),
-        **({ECE: counted.ece_differences[comparison.candidate]} if comparison.candidate in counted.ece_differences
-           else {})}) for comparison in counted.comparisons], settings)
+        **({ECE: calibrated.ece_differences[comparison.candidate]}
+           if comparison.candidate in calibrated.ece_differences else {})})
+        for comparison in paired.comparisons], settings)
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
     return ComparisonReport(
         task=data.task,

@@ -110,24 +110,42 @@ def id_hashes(ids: pa.Array) -> np.ndarray:
     return hashes
 
 
-def number_values(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
-    """Return a column as float64 (NaN where missing) and a mask of cells that are not numbers."""
+def number_values(array: pa.ChunkedArray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Return a column as float64 (NaN where missing) and a mask of cells that are not numbers.
+
+    With ``out`` (an ``(n,)`` float64 array, such as a column of a matrix) the values are written
+    there and ``out`` is returned; numeric columns are then copied once, chunk by chunk.
+    """
     array = _text_type(array)
+    kind = array.type
+    n = len(array)
+    values = np.empty(n) if out is None else out
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):
+        start = 0
+        for chunk in array.chunks:
+            if chunk.type != pa.float64():
+                chunk = pc.cast(chunk, pa.float64())
+            values[start:start + len(chunk)] = chunk.to_numpy(zero_copy_only=False)  # a view unless there are nulls
+            start += len(chunk)
+        return values, np.zeros(n, dtype=bool)
+    values[:], bad = _text_numbers(array)
+    return values, bad
+
+
+def _text_numbers(array: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """Values of a column that is not numeric (NaN where missing or not a number) and its cells that are not numbers."""
     kind = array.type
     n = len(array)
     if pa.types.is_null(kind):
         return np.full(n, np.nan), np.zeros(n, dtype=bool)
-    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind) or pa.types.is_boolean(kind):
-        return pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False).astype(np.float64, copy=False), np.zeros(
-            n, dtype=bool)
     if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
         return np.full(n, np.nan), np.ones(n, dtype=bool)
     import pandas as pd  # imported when needed: reading a file should not wait for it
 
     text = pd.Series(array.to_pylist(), dtype=object).str.strip()
-    values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
+    numbers = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64)
     missing = text.isna().to_numpy() | text.str.lower().isin(_MISSING_TEXT).to_numpy()
-    return values, np.isnan(values) & ~missing
+    return numbers, np.isnan(numbers) & ~missing
 
 
 def training_rows(
@@ -219,14 +237,13 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
     matrix = np.empty((table.num_rows, len(columns)), order="F")  # column-major: each column is written in one piece
     sums = np.zeros(table.num_rows)
     for j, column in enumerate(columns):
-        values, bad = number_values(table.column(column))
+        values, bad = number_values(table.column(column), out=matrix[:, j])
         if bad.any():
             texts = _text_of(table.column(column), np.flatnonzero(bad))
             comma = " (use a dot as the decimal separator)" if any("," in text for text in texts) else ""
             raise EvaluationError(f"{filename}: column {column!r} holds text that is not a number in "
                                   f"{rows_text(numbers[bad])}: {format_examples(texts)}; expected probabilities written "
                                   f"as numbers such as 0.25{comma}", file=filename, column=column)
-        matrix[:, j] = values
         sums += values  # NaN in a row where a value is missing: one sum finds both
     if np.isnan(sums).any():
         j = int(np.flatnonzero(np.isnan(matrix).any(axis=0))[0])

@@ -131,3 +131,14 @@ def test_number_values_separate_missing_from_unparseable() -> None:
     assert bad.tolist() == [False, False, False, False, True, True, False]
     values, bad = number_values(pa.chunked_array([[1, 0, None]]))
     assert values[:2].tolist() == [1.0, 0.0] and np.isnan(values[2]) and not bad.any()
+
+
+def test_number_values_write_every_chunk_into_the_given_column() -> None:
+    matrix = np.full((5, 2), -1.0, order="F")
+    values, bad = number_values(pa.chunked_array([[0.25, None], [1.0, 2.0], [0.5]]), out=matrix[:, 1])
+    assert np.shares_memory(values, matrix) and not bad.any()
+    np.testing.assert_array_equal(matrix[:, 1], [0.25, np.nan, 1.0, 2.0, 0.5])
+    number_values(pa.chunked_array([[1, 0], [None, 3, 4]], pa.int32()), out=matrix[:, 0])
+    np.testing.assert_array_equal(matrix[:, 0], [1.0, 0.0, np.nan, 3.0, 4.0])
+    values, bad = number_values(pa.chunked_array([["0.5", "x"]]), out=matrix[:2, 0])
+    assert matrix[0, 0] == 0.5 and np.isnan(matrix[1, 0]) and bad.tolist() == [False, True]
