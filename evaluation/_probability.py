@@ -239,23 +239,26 @@ _GRID_DECIMALS = 6
 def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Runs of tied scores in ascending order: their scores, sizes and positives, and where each row's run is.
 
-    The last two arrays give every run a slot and every row its run's slot (the run's index, or for
-    grid scores the score's grid key), so that per-run values spread to the rows with one gather
-    from a table indexed by slot.
+    The last two arrays give every run a slot (the run's index, or for grid scores the score's
+    grid key) and every row its cell ``2 * slot + positive``, so that per-run values of each class
+    spread to the rows with one gather from a table indexed by cell.
 
     Scores written with at most six decimals (as prediction files usually are) are counted on that
-    grid, in O(n) without sorting; any other scores are sorted.
+    grid, in O(n) without sorting: one count of the rows' cells gives every run's negatives and
+    positives. Any other scores are sorted.
     """
     n = score.shape[0]
     scaled = score * 10.0**_GRID_DECIMALS
     np.rint(scaled, out=scaled)
     if n and scaled.min() >= 0 and np.array_equal(scaled / 10.0**_GRID_DECIMALS, score):
-        keys = scaled.astype(np.int64)
-        size = int(keys.max()) + 1
-        counts = np.bincount(keys, minlength=size)
-        values = np.flatnonzero(counts)
-        positives = np.bincount(keys[positive], minlength=size)[values]
-        return values / 10.0**_GRID_DECIMALS, counts[values], positives, values, keys
+        cells = scaled.astype(np.int64)
+        keys = 2 * int(cells.max()) + 2
+        cells *= 2
+        cells += positive
+        by_class = np.bincount(cells, minlength=keys).reshape(-1, 2)  # [negatives, positives] per grid key
+        sizes = by_class[:, 0] + by_class[:, 1]
+        values = np.flatnonzero(sizes)
+        return values / 10.0**_GRID_DECIMALS, sizes[values], by_class[values, 1], values, cells
     order = np.argsort(score)
     sorted_score = score[order]
     run_start = np.empty(n, dtype=bool)
@@ -264,9 +267,11 @@ def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarr
     starts = np.flatnonzero(run_start)
     sizes = np.diff(np.append(starts, n))
     positives = np.add.reduceat(positive[order].astype(np.int64), starts) if n else np.zeros(0, dtype=np.int64)
-    run_of_row = np.empty(n, dtype=np.int64)
-    run_of_row[order] = np.cumsum(run_start, dtype=np.int64) - 1
-    return sorted_score[starts], sizes, positives, np.arange(starts.shape[0]), run_of_row
+    cells = np.empty(n, dtype=np.int64)
+    cells[order] = np.cumsum(run_start, dtype=np.int64) - 1
+    cells *= 2
+    cells += positive
+    return sorted_score[starts], sizes, positives, np.arange(starts.shape[0]), cells
 
 
 def _spread(slot_of_run: np.ndarray, row_cell: np.ndarray, first: tuple[np.ndarray, np.ndarray],
@@ -295,7 +300,7 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
     than one sort per statistic, and no sort at all for scores on a six-decimal grid.
     """
     n = score.shape[0]
-    thresholds, sizes, positives_in, slot_of_run, row_slot = _runs(positive, score)
+    thresholds, sizes, positives_in, slot_of_run, row_cell = _runs(positive, score)
     negatives_in = sizes - positives_in
     ends = np.cumsum(sizes)  # exclusive ascending end of each run
     starts = ends - sizes
@@ -303,8 +308,6 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
     negatives_below = starts - positives_below
     n_positive = int(positives_in.sum())
     n_negative = n - n_positive
-    row_cell = 2 * row_slot
-    row_cell += positive  # each row's (run slot, class) cell
     # Descending view: a run's threshold admits every example from it upwards.
     tp_at = n_positive - positives_below
     fp_at = n_negative - negatives_below
