@@ -59,8 +59,10 @@ def log_loss_per_example(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
     array([0.6931])
     """
     eps = np.finfo(y_score.dtype).eps
-    p_true = y_score[np.arange(y_true.shape[0]), y_true]
-    return -np.log(np.clip(p_true, eps, 1 - eps))
+    p_true = _true_class_probability(y_true, y_score)
+    np.clip(p_true, eps, 1 - eps, out=p_true)
+    np.log(p_true, out=p_true)
+    return np.negative(p_true, out=p_true)
 
 
 def brier_per_example(y_true: np.ndarray, y_score: np.ndarray, *, positive: int | None = None) -> np.ndarray:
@@ -81,10 +83,24 @@ def brier_per_example(y_true: np.ndarray, y_score: np.ndarray, *, positive: int 
         return (y_score[:, positive] - (y_true == positive)) ** 2
     # sum_k (p_k - onehot_k)^2 = sum_k p_k^2 - 2 p_true + 1, without building the one-hot matrix,
     # column by column (the matrix may be column-major; no (n, k) temporary either way).
-    total = -2.0 * y_score[np.arange(n), y_true] + 1.0
+    total = _true_class_probability(y_true, y_score)
+    total *= -2.0
+    total += 1.0
+    square = np.empty(n)
     for k in range(y_score.shape[1]):
-        total += y_score[:, k] ** 2
+        total += np.square(y_score[:, k], out=square)
     return total
+
+
+def _true_class_probability(y_true: np.ndarray, y_score: np.ndarray) -> np.ndarray:
+    """Each example's probability of its true class, as a new array."""
+    n = y_true.shape[0]
+    if y_score.flags.f_contiguous and y_score.ndim == 2:
+        # Column-major: one gather from the flat columns reads faster than a two-index lookup.
+        flat_index = y_true.astype(np.int64) * n
+        flat_index += np.arange(n)
+        return np.take(y_score.T.reshape(-1), flat_index)
+    return y_score[np.arange(n), y_true]
 
 
 def top_label(y_true: np.ndarray, y_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

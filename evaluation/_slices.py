@@ -76,9 +76,8 @@ def _quantile_column(values: pd.Series, n_bins: int) -> SliceColumn | None:
     return SliceColumn(codes.astype(np.int64), tuple(names))
 
 
-def _categorical_column(values: pd.Series, max_categories: int) -> SliceColumn:
-    """A categorical column's values by decreasing count, rare ones pooled as "(other)"."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+def _categorical_column(codes: np.ndarray, uniques: pd.Index, max_categories: int) -> SliceColumn:
+    """A categorical column's values (factorized) by decreasing count, rare ones pooled as "(other)"."""
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     order = np.argsort(-counts, kind="stable")
     keep = order[: max_categories - 1] if len(uniques) > max_categories else order
@@ -103,17 +102,16 @@ def slice_columns(
     for column in metadata.columns:
         values = metadata[column]
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        temporal = pd.api.types.is_datetime64_any_dtype(values)
-        distinct = values.nunique(dropna=True)
-        if (numeric or temporal) and distinct > n_bins:
+        if (numeric or pd.api.types.is_datetime64_any_dtype(values)) and values.nunique(dropna=True) > n_bins:
             cut = _quantile_column(values, n_bins)
-            if cut is None:
-                continue
-        else:
-            if not numeric and distinct > 1 and (distinct >= 0.9 * n or distinct > max(max_categories, 0.5 * n)):
-                continue  # an identifier or free text: nothing to slice
-            cut = _categorical_column(values, max_categories)
-        out[str(column)] = cut
+            if cut is not None:
+                out[str(column)] = cut
+            continue
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)  # a Series gives an Index of values
+        distinct = len(uniques)
+        if not numeric and distinct > 1 and (distinct >= 0.9 * n or distinct > max(max_categories, 0.5 * n)):
+            continue  # an identifier or free text: nothing to slice
+        out[str(column)] = _categorical_column(codes, uniques, max_categories)
     return out
 
 
