@@ -24,6 +24,7 @@ from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError, format_examples
 from ._io import Source
 from ._pairing import pair_files
+from ._parallel import cores
 from ._prediction_file import (
     PredictionFile,
     check_read,
@@ -198,12 +199,13 @@ def _metadata(files: Sequence[PredictionFile], takes: list[np.ndarray | None], n
 
 
 def _load_files(sources: Sequence[Source], names: Sequence[str] | None, options: LoadOptions) -> list[PredictionFile]:
-    """Load every file: Arrow reads each with every core while a worker checks the previous one.
+    """Load every file: Arrow reads each with every core while workers check the files already read.
 
+    Once the last file is read, its checks run beside what remains of the earlier files' checks.
     Errors are raised in file order; a file that cannot be read stops the reading of later ones.
     """
     jobs: list[Future[PredictionFile]] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(len(sources), cores()))) as pool:
         for i, source in enumerate(sources):
             name = None if names is None else str(names[i])
             try:
