@@ -19,7 +19,7 @@ holds the rest. :func:`evaluation._compare.compare` runs the two sides at once a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 
@@ -124,34 +124,39 @@ def _class_parts(data: ClassificationData, y_score: np.ndarray, klass: int, sett
     return (curve, (summary.auc, summary.auc_influence), (summary.average_precision, summary.leave_one_out))
 
 
-def _probability_parts(data: ClassificationData, model: ModelData, per_class: dict[int, _ClassParts]) -> ProbabilityParts:
-    """Combine one model's per-class pieces with its per-example losses.
+def _losses(data: ClassificationData, model: ModelData) -> tuple[np.ndarray, np.ndarray]:
+    """A model's per-example log loss and Brier score."""
+    assert model.y_score is not None
+    binary = data.task == "binary" and data.positive_label is not None
+    return (log_loss_per_example(data.y_true, model.y_score),
+            brier_per_example(data.y_true, model.y_score, positive=_scored_classes(data)[0] if binary else None))
+
+
+def _probability_parts(n: int, per_class: Iterable[tuple[int, _ClassParts]],
+                       losses: tuple[np.ndarray, np.ndarray]) -> ProbabilityParts:
+    """Combine one model's per-class pieces, summed as they arrive, with its per-example losses.
 
     Each class's score is sorted once; ROC AUC (DeLong), average precision (jackknife) and the
     threshold curves all read that one order. Multiclass values are one-vs-rest macro averages;
     ROC AUC leaves out a class that every example belongs to.
     """
-    assert model.y_score is not None
-    y_true, y_score = data.y_true, model.y_score
-    n = y_true.shape[0]
-    binary = data.task == "binary" and data.positive_label is not None
-    aucs, ap_values = [], []
+    aucs, ap_values, curves = [], [], {}
     psi, loo = np.zeros(n), np.zeros(n)
-    for auc_class, psi_class in (parts[1] for parts in per_class.values()):
+    for klass, (curve, (auc_class, psi_class), (ap_class, loo_class)) in per_class:
+        curves[klass] = curve
         if np.isfinite(auc_class):
             aucs.append(auc_class)
             psi += psi_class
-    for ap_class, loo_class in (parts[2] for parts in per_class.values()):
         ap_values.append(ap_class)
         loo += loo_class
     return ProbabilityParts(
-        log_loss=log_loss_per_example(y_true, y_score),
-        brier=brier_per_example(y_true, y_score, positive=_scored_classes(data)[0] if binary else None),
+        log_loss=losses[0],
+        brier=losses[1],
         auc=float(np.mean(aucs)) if aucs else float("nan"),
         auc_influence=psi / max(len(aucs), 1),
         average_precision=float(np.mean(ap_values)),
         average_precision_loo=loo / len(ap_values),
-        curves={klass: parts[0] for klass, parts in per_class.items()},
+        curves=curves,
     )
 
 
@@ -356,23 +361,27 @@ def probability_parts(
 ) -> dict[str, ProbabilityParts]:
     """Per-example probability pieces of every model that has probabilities.
 
-    The (model, class) pieces are independent, so they run on one thread per core (numpy releases
-    the GIL while it counts and gathers), or as tasks of ``pool`` when the caller shares one.
+    The (model, class) rankings and each model's losses are independent, so they run on one
+    thread per core (numpy releases the GIL while it counts and gathers), or as tasks of ``pool``
+    when the caller shares one; each class's pieces are added to its model's sums as they arrive.
     """
     models = [model for model in data.models if model.y_score is not None]
-    jobs = [(model, klass) for model in models for klass in _scored_classes(data)]
+    classes = _scored_classes(data)
+    jobs = [(model, klass) for model in models for klass in classes]
 
     def run(job: tuple[ModelData, int]) -> _ClassParts:
         return _class_parts(data, _scores(job[0]), job[1], settings)
 
-    tasks = None if pool is None else [pool.submit(run, job) for job in jobs]
-    ranked = parallel_map(run, jobs) if tasks is None else []
+    loss_tasks = [] if pool is None else [pool.submit(_losses, data, model) for model in models]
+    tasks = [] if pool is None else [pool.submit(run, job) for job in jobs]
+    ranked = parallel_map(run, jobs) if pool is None else []
 
     def result(i: int) -> _ClassParts:
-        return ranked[i] if tasks is None else tasks[i].result()
+        return ranked[i] if pool is None else tasks[i].result()
 
     out = {}
-    for model in models:  # a model's pieces are combined while the pool still ranks the next model's classes
-        per_class = {klass: result(i) for i, (owner, klass) in enumerate(jobs) if owner is model}
-        out[model.name] = _probability_parts(data, model, per_class)
+    for m, model in enumerate(models):  # a model's pieces are summed while the pool still ranks later classes
+        per_class = ((klass, result(m * len(classes) + c)) for c, klass in enumerate(classes))
+        losses = _losses(data, model) if pool is None else loss_tasks[m].result()
+        out[model.name] = _probability_parts(data.n_examples, per_class, losses)
     return out
