@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, fields, is_dataclass
+from dataclasses import fields, is_dataclass
 from typing import Any
 
 from ._metrics import METRICS, PER_CLASS_METRICS
@@ -18,12 +18,14 @@ def _clean(value: Any) -> Any:
     """Recursively make a value JSON-safe: NaN and infinities become None, tuples lists."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, int)):
+        return value
     if isinstance(value, dict):
         return {str(key): _clean(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(item) for item in value]
     if is_dataclass(value) and not isinstance(value, type):
-        return _clean({f.name: getattr(value, f.name) for f in fields(value)})
+        return {f.name: _clean(getattr(value, f.name)) for f in fields(value)}
     return value
 
 
@@ -39,15 +41,15 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
     for name, model in report.models.items():
         per_class: dict[str, Any] = {}
         for label, values in model.per_class.items():
-            per_class[label] = {metric: asdict(estimate) for metric, estimate in values.items()}
+            per_class[label] = dict(values)
             per_class[label]["support"] = model.support[label]
         models[name] = {
             "source": model.source,
-            "metrics": {metric: asdict(estimate) for metric, estimate in model.metrics.items()},
+            "metrics": model.metrics,
             "per_class": per_class,
-            "confusion_matrix": asdict(model.confusion_matrix),
-            "thresholds": {label: asdict(curve) for label, curve in model.thresholds.items()},
-            "calibration": None if model.calibration is None else asdict(model.calibration),
+            "confusion_matrix": model.confusion_matrix,
+            "thresholds": model.thresholds,
+            "calibration": model.calibration,
         }
     comparisons = []
     for comparison in report.comparisons:
@@ -65,7 +67,7 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
         "classes": list(report.classes),
         "positive_label": report.positive_label,
         "baseline": report.baseline,
-        "settings": asdict(report.settings),
+        "settings": report.settings,
         "models": models,
         "comparisons": comparisons,
         "warnings": list(report.warnings),
