@@ -19,6 +19,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import subprocess
 import sys
@@ -107,6 +108,10 @@ def main() -> None:
 
     read_code = ("import pyarrow.csv as c, sys; c.read_csv(sys.argv[1]); c.read_csv(sys.argv[2])")
     out = args.data_dir / "report.json"
+    # Byte-compiled first, as installing the package or any earlier run leaves it (pyarrow's modules,
+    # which the reading process imports, were compiled when pyarrow was installed); this matters
+    # where PYTHONDONTWRITEBYTECODE is set.
+    compileall.compile_dir(ROOT / "evaluation", quiet=1)
     # Interleaved, so that a busy spell of the machine slows both sides alike; best of each.
     read_runs, compare_runs = [], []
     for _ in range(args.runs):

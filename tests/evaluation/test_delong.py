@@ -19,6 +19,7 @@ import json
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 from evaluation import ClassificationData, ColumnMapping, ModelData, Settings
 from evaluation._classification import probability_parts
@@ -175,6 +176,32 @@ def test_engine_macro_equals_sklearn_ovr(seed: int) -> None:
     assert abs(auc - roc_auc_score(y_true, y_score, multi_class="ovr", average="macro")) < 1e-12
     per_class = [_textbook_influence(y_true == c, y_score[:, c]) for c in range(k)]
     np.testing.assert_allclose(psi, np.mean(per_class, axis=0), rtol=0, atol=1e-15)
+
+
+def test_engine_parts_through_a_shared_pool_equal_their_own_run_and_sklearn() -> None:
+    rng = np.random.default_rng(7)
+    k, size = 3, 400
+    y_true = rng.integers(0, k, size)
+    models = []
+    for name, strength in (("base", 1.0), ("tuned", 2.0)):
+        logits = rng.normal(size=(size, k)) + strength * np.eye(k)[y_true]
+        y_score = np.asfortranarray(np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True))  # as loaded
+        models.append(ModelData(name, f"{name}.csv", np.argmax(y_score, axis=1), y_score, ColumnMapping()))
+    data = ClassificationData("multiclass", ("0", "1", "2"), None, np.arange(size).astype(str), y_true,
+                              tuple(models), pd.DataFrame())
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pooled = probability_parts(data, Settings(), pool=pool)
+    alone = probability_parts(data, Settings())
+    onehot = np.eye(k)[y_true]
+    for model in models:
+        shared, own = pooled[model.name], alone[model.name]
+        assert shared.auc == own.auc and shared.average_precision == own.average_precision
+        for field in ("auc_influence", "average_precision_loo", "log_loss", "brier"):
+            np.testing.assert_array_equal(getattr(shared, field), getattr(own, field))
+        assert shared.auc == pytest.approx(roc_auc_score(y_true, model.y_score, multi_class="ovr"), abs=1e-12)
+        assert shared.average_precision == pytest.approx(average_precision_score(onehot, model.y_score), abs=1e-12)
+        assert shared.log_loss.mean() == pytest.approx(log_loss(y_true, model.y_score), rel=1e-12)
+        assert shared.brier.mean() == pytest.approx(brier_score_loss(y_true, model.y_score), rel=1e-12)
 
 
 def test_engine_macro_skips_absent_classes() -> None:
