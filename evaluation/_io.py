@@ -19,7 +19,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
-import pyarrow.parquet as pq
 
 from ._errors import EvaluationError
 
@@ -223,6 +222,8 @@ def _check_not_other_format(head: bytes, kind: str, name: str) -> None:
 
 def _read_parquet(content: _Content) -> pa.Table:
     """Read Parquet, dropping a stored pandas index."""
+    import pyarrow.parquet as pq  # imported when needed: it brings pyarrow's file systems, unused for text
+
     name = content.name
     try:
         table = pq.read_table(content.stream())
