@@ -14,7 +14,7 @@ expected_calibration_error        basic bootstrap on cells    paired bootstrap
 ================================  ==========================  =================================
 
 ECE is computed in :mod:`evaluation._calibration`, beside the confusion-count metrics; this module
-holds the rest. :func:`evaluation._compare.compare` runs the two sides at once and merges them.
+holds the rest. :func:`evaluation._compare.compare` runs the parts as tasks of one pool and merges them.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ def cores() -> int:
 def worker_limit(workers: int) -> Iterator[None]:
     """Within the block, :func:`parallel_map` calls made on this thread use at most ``workers`` threads.
 
-    For work split into halves that run side by side, each on its share of the cores: nested
+    For work split into parts that run side by side, each on its share of the cores: nested
     pools would put more threads than cores on memory-bound work, which slows every one of them.
     """
     previous = getattr(_limits, "workers", None)

@@ -268,10 +268,10 @@ def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarr
     np.rint(scaled, out=scaled)
     if n and scaled.min() >= 0 and np.array_equal(scaled / 10.0**_GRID_DECIMALS, score):
         cells = scaled.astype(np.int64)
-        keys = 2 * int(cells.max()) + 2
+        length = 2 * int(cells.max()) + 2
         cells *= 2
         cells += positive
-        by_class = np.bincount(cells, minlength=keys).reshape(-1, 2)  # [negatives, positives] per grid key
+        by_class = np.bincount(cells, minlength=length).reshape(-1, 2)  # [negatives, positives] per grid key
         sizes = by_class[:, 0] + by_class[:, 1]
         values = np.flatnonzero(sizes)
         return values / 10.0**_GRID_DECIMALS, sizes[values], by_class[values, 1], values, cells
