@@ -124,12 +124,11 @@ def _class_parts(data: ClassificationData, y_score: np.ndarray, klass: int, sett
     return (curve, (summary.auc, summary.auc_influence), (summary.average_precision, summary.leave_one_out))
 
 
-def _losses(data: ClassificationData, model: ModelData) -> tuple[np.ndarray, np.ndarray]:
-    """A model's per-example log loss and Brier score."""
+def _losses(data: ClassificationData, model: ModelData, positive: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """A model's per-example log loss and Brier score (``positive``: the binary task's positive class)."""
     assert model.y_score is not None
-    binary = data.task == "binary" and data.positive_label is not None
     return (log_loss_per_example(data.y_true, model.y_score),
-            brier_per_example(data.y_true, model.y_score, positive=_scored_classes(data)[0] if binary else None))
+            brier_per_example(data.y_true, model.y_score, positive=positive))
 
 
 def _probability_parts(n: int, per_class: Iterable[tuple[int, _ClassParts]],
@@ -367,12 +366,13 @@ def probability_parts(
     """
     models = [model for model in data.models if model.y_score is not None]
     classes = _scored_classes(data)
+    positive = classes[0] if data.task == "binary" and data.positive_label is not None else None
     jobs = [(model, klass) for model in models for klass in classes]
 
     def run(job: tuple[ModelData, int]) -> _ClassParts:
         return _class_parts(data, _scores(job[0]), job[1], settings)
 
-    loss_tasks = [] if pool is None else [pool.submit(_losses, data, model) for model in models]
+    loss_tasks = [] if pool is None else [pool.submit(_losses, data, model, positive) for model in models]
     tasks = [] if pool is None else [pool.submit(run, job) for job in jobs]
     ranked = parallel_map(run, jobs) if pool is None else []
 
@@ -382,6 +382,6 @@ def probability_parts(
     out = {}
     for m, model in enumerate(models):  # a model's pieces are summed while the pool still ranks later classes
         per_class = ((klass, result(m * len(classes) + c)) for c, klass in enumerate(classes))
-        losses = _losses(data, model) if pool is None else loss_tasks[m].result()
+        losses = _losses(data, model, positive) if pool is None else loss_tasks[m].result()
         out[model.name] = _probability_parts(data.n_examples, per_class, losses)
     return out
