@@ -8,6 +8,12 @@ import sys
 # start-up, taking time from the cores the comparison uses. Set before NumPy loads; a value the
 # caller set is kept.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# NumPy asks the kernel for transparent huge pages for every array of 4 MB or more. Where the
+# kernel honours that request by compacting memory on the spot (``defrag=madvise``, a common
+# default), the first touch of a large array can stall while it does. A comparison of a million
+# rows touches about a gigabyte of such arrays; in ``benchmarks/bench_compare.py`` the stalls
+# cost more system time than the huge pages save. Also set before NumPy loads.
+os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
 
