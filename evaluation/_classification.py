@@ -20,7 +20,7 @@ holds the rest. :func:`evaluation._compare.compare` runs the parts as tasks of o
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -373,11 +373,20 @@ def probability_parts(
         return _class_parts(data, _scores(job[0]), job[1], settings)
 
     loss_tasks = [] if pool is None else [pool.submit(_losses, data, model, positive) for model in models]
-    tasks = [] if pool is None else [pool.submit(run, job) for job in jobs]
-    ranked = parallel_map(run, jobs) if pool is None else []
+    tasks: list[Future[_ClassParts] | None] = [] if pool is None else [pool.submit(run, job) for job in jobs]
+    ranked: list[_ClassParts | None] = list(parallel_map(run, jobs)) if pool is None else []
 
     def result(i: int) -> _ClassParts:
-        return ranked[i] if pool is None else tasks[i].result()
+        # Handed over once and forgotten: a finished task holds its class's per-example arrays
+        # (16 bytes a row) for as long as anything refers to it, and all of them would otherwise
+        # stay alive until every model is summed.
+        if pool is None:
+            parts, ranked[i] = ranked[i], None
+        else:
+            task, tasks[i] = tasks[i], None
+            parts = None if task is None else task.result()
+        assert parts is not None
+        return parts
 
     out = {}
     for m, model in enumerate(models):  # a model's pieces are summed while the pool still ranks later classes
