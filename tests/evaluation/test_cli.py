@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,26 @@ def test_a_file_without_labels_exits_2_naming_file_and_columns(tmp_path):
     assert "broken.csv" in result.stderr and "label" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+def test_cli_process_settings_turn_off_huge_pages_and_keep_freed_memory() -> None:
+    # What python -m evaluation sets before the engine loads, read back from the kernel and glibc
+    # in a fresh process (Linux with glibc, as on CI): prctl's PR_GET_THP_DISABLE is 1 once
+    # huge pages are off, and a freed block below the raised mmap threshold stays in the heap.
+    code = (
+        "import ctypes, os, evaluation.__main__ as m\n"
+        "libc = ctypes.CDLL(None)\n"
+        "before = libc.prctl(42, 0, 0, 0, 0)\n"
+        "m._no_huge_pages(); m._reuse_freed_memory()\n"
+        "libc.malloc.restype = ctypes.c_void_p; libc.free.argtypes = [ctypes.c_void_p]\n"
+        "block = libc.malloc(64 << 20); ctypes.memset(block, 1, 64 << 20)\n"
+        "rss = lambda: int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')\n"
+        "held = rss(); libc.free(block)\n"
+        "print(before, libc.prctl(42, 0, 0, 0, 0), os.environ['OPENBLAS_NUM_THREADS'], (held - rss()) >> 20)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                            env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"})
+    assert result.returncode == 0, result.stderr
+    before, after, blas_threads, released_mb = result.stdout.split()
+    assert (before, after, blas_threads) == ("0", "1", "1")
+    assert int(released_mb) < 8  # kept for reuse, not unmapped (glibc's default returns all 64 MB)
