@@ -19,6 +19,7 @@ holds the rest. :func:`evaluation._compare.compare` runs the parts as tasks of o
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
@@ -373,24 +374,18 @@ def probability_parts(
         return _class_parts(data, _scores(job[0]), job[1], settings)
 
     loss_tasks = [] if pool is None else [pool.submit(_losses, data, model, positive) for model in models]
-    tasks: list[Future[_ClassParts] | None] = [] if pool is None else [pool.submit(run, job) for job in jobs]
-    ranked: list[_ClassParts | None] = list(parallel_map(run, jobs)) if pool is None else []
+    # Taken in (model, class) order and forgotten: a finished task holds its class's per-example
+    # arrays (16 bytes a row) for as long as anything refers to it, and all of them would otherwise
+    # stay alive until every model is summed.
+    tasks: deque[Future[_ClassParts]] = deque(pool.submit(run, job) for job in jobs) if pool is not None else deque()
+    ranked: deque[_ClassParts] = deque(parallel_map(run, jobs)) if pool is None else deque()
 
-    def result(i: int) -> _ClassParts:
-        # Handed over once and forgotten: a finished task holds its class's per-example arrays
-        # (16 bytes a row) for as long as anything refers to it, and all of them would otherwise
-        # stay alive until every model is summed.
-        if pool is None:
-            parts, ranked[i] = ranked[i], None
-        else:
-            task, tasks[i] = tasks[i], None
-            parts = None if task is None else task.result()
-        assert parts is not None
-        return parts
+    def next_parts() -> _ClassParts:
+        return ranked.popleft() if pool is None else tasks.popleft().result()
 
     out = {}
     for m, model in enumerate(models):  # a model's pieces are summed while the pool still ranks later classes
-        per_class = ((klass, result(m * len(classes) + c)) for c, klass in enumerate(classes))
+        per_class = ((klass, next_parts()) for klass in classes)
         losses = _losses(data, model, positive) if pool is None else loss_tasks[m].result()
         out[model.name] = _probability_parts(data.n_examples, per_class, losses)
     return out
