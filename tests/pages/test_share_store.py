@@ -28,7 +28,7 @@ def test_round_trip_keeps_bytes_names_order_and_payload(store: ShareStore) -> No
     assert shared is not None
     assert shared.files == tuple(FILES)
     assert shared.payload == PAYLOAD
-    assert shared.token == token and shared.created_at
+    assert shared.token == token and shared.created_at < shared.expires_at  # type: ignore[operator]
 
 
 def test_folder_and_schema_are_created_on_open(tmp_path: Path) -> None:
@@ -37,7 +37,7 @@ def test_folder_and_schema_are_created_on_open(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         version = connection.execute("PRAGMA user_version").fetchone()[0]
-    assert tables == {"shares", "share_files"} and version == 1
+    assert tables == {"shares", "share_files", "blobs"} and version == 2
 
 
 def test_unknown_and_malformed_tokens_load_nothing(store: ShareStore) -> None:
@@ -83,7 +83,8 @@ def test_shares_persist_across_instances_and_processes(tmp_path: Path) -> None:
     assert ShareStore(path).load(token) is None
 
 
-def test_tokens_and_keys_carry_at_least_128_random_bits(store: ShareStore) -> None:
+def test_tokens_and_keys_carry_at_least_128_random_bits(tmp_path: Path) -> None:
+    store = ShareStore(tmp_path / "shares.sqlite3", saves_per_minute=1000)
     pairs = [store.save(FILES[:1], {}) for _ in range(200)]
     secrets_seen = [secret for pair in pairs for secret in pair]
     assert len(set(secrets_seen)) == len(secrets_seen)
