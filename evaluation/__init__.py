@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
     from ._errors import EvaluationError
     from ._flips import flip_table
+    from ._limits import DASHBOARD_LIMITS, Limits
     from ._loading import FileSummary, inspect_file, load_classification
     from ._metrics import METRICS, MetricInfo
     from ._multiple import CORRECTIONS, adjust_p_values
@@ -53,6 +54,7 @@ _WHERE = {
     "AccuracyTest": "._results",
     "CI_METHODS": "._results",
     "CORRECTIONS": "._multiple",
+    "DASHBOARD_LIMITS": "._limits",
     "CalibrationCurve": "._results",
     "ClassificationData": "._data",
     "ColumnMapping": "._data",
@@ -65,6 +67,7 @@ _WHERE = {
     "FileSummary": "._loading",
     "FlipCounts": "._results",
     "Flips": "._results",
+    "Limits": "._limits",
     "LoadOptions": "._data",
     "METRICS": "._metrics",
     "MetricInfo": "._metrics",
@@ -94,6 +97,7 @@ _WHERE = {
 __all__ = [
     "CI_METHODS",
     "CORRECTIONS",
+    "DASHBOARD_LIMITS",
     "METRICS",
     "SCHEMA_VERSION",
     "AccuracyTest",
@@ -109,6 +113,7 @@ __all__ = [
     "FileSummary",
     "FlipCounts",
     "Flips",
+    "Limits",
     "LoadOptions",
     "MetricInfo",
     "ModelData",

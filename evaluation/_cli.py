@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
+from ._limits import Limits, format_size, parse_size
 from ._loading import load_classification
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
@@ -41,6 +42,50 @@ def _probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
             raise EvaluationError(f"--probability-columns takes CLASS=COLUMN pairs (for example cat=p_cat), got {value!r}")
         mapping[label] = column
     return mapping
+
+
+def _size(text: str) -> int:
+    """A byte count such as ``4294967296``, ``500M`` or ``4G``, for argparse."""
+    try:
+        return parse_size(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _count(text: str) -> int:
+    """A positive whole number such as ``20000000`` or ``20_000_000``, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _add_limit_options(parser: argparse.ArgumentParser) -> None:
+    """The options raising or lowering the limits on each file (see :class:`~evaluation.Limits`)."""
+    default = Limits()
+    limits = parser.add_argument_group("limits on each file (a file beyond one is refused with a message naming it)")
+    limits.add_argument("--max-bytes", type=_size, default=default.max_bytes, metavar="SIZE",
+                        help=f"data per file, decompressed (suffixes K, M, G, T; default {format_size(default.max_bytes)})")
+    limits.add_argument("--max-rows", type=_count, default=default.max_rows, metavar="N",
+                        help=f"data rows per file (default {default.max_rows:,})")
+    limits.add_argument("--max-classes", type=_count, default=default.max_classes, metavar="N",
+                        help=f"distinct classes across every file (default {default.max_classes:,})")
+    limits.add_argument("--max-metadata-columns", type=_count, default=default.max_metadata_columns, metavar="N",
+                        help=f"metadata columns per file (default {default.max_metadata_columns:,})")
+    limits.add_argument("--max-label-length", type=_count, default=default.max_label_length, metavar="N",
+                        help=f"characters of a class label (default {default.max_label_length:,})")
+    limits.add_argument("--max-field-bytes", type=_size, default=default.max_field_bytes, metavar="SIZE",
+                        help=f"bytes of one field of CSV, TSV or JSON Lines (default {format_size(default.max_field_bytes)})")
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    """The limits the options set."""
+    return Limits(max_bytes=args.max_bytes, max_rows=args.max_rows, max_classes=args.max_classes,
+                  max_metadata_columns=args.max_metadata_columns, max_label_length=args.max_label_length,
+                  max_field_bytes=args.max_field_bytes)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -108,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     gate.add_argument("--margin", type=float,
                       help="non-inferiority margin: fail when the interval of the difference reaches beyond "
                            "-MARGIN (in the metric's units, worse direction)")
+    _add_limit_options(cmd)
     return parser
 
 
@@ -171,7 +217,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     options = LoadOptions(
         mapping=mapping, positive_label=args.positive_label, threshold=args.threshold,
         labels=tuple(args.labels) if args.labels else None, shared_ids_only=args.shared_ids_only,
-        drop_train_rows=args.drop_train_rows)
+        drop_train_rows=args.drop_train_rows, limits=_limits(args))
     if len(args.files) < 2:
         raise EvaluationError("compare needs at least two files: the baseline, then one or more candidates")
     for path in args.files:

@@ -16,7 +16,7 @@ from decimal import Decimal
 import numpy as np
 
 from ._data import ColumnMapping
-from ._errors import EvaluationError
+from ._errors import EvaluationError, format_examples, quote
 
 __all__ = [
     "ALIASES",
@@ -45,6 +45,8 @@ _AMBIGUOUS_PREFIXES = ("p_", "score_")
 _ROLES = ("label", "prediction", "id", "split", "timestamp")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
+_LISTED = 20  # columns listed in a message
+_DIGITS = 4000  # integral labels with more digits keep an exponent (Python refuses to print longer integers)
 
 
 def _key(name: str) -> str:
@@ -60,8 +62,8 @@ def _resolve(name: str, columns: Sequence[str], role: str, filename: str | None)
     if len(matches) == 1:
         return matches[0]
     where = f"{filename}: " if filename else ""
-    raise EvaluationError(f"{where}the {role} column {name!r} was not found; the columns found are: "
-                          f"{', '.join(map(repr, columns)) or 'none'}", file=filename, column=name)
+    raise EvaluationError(f"{where}the {role} column {quote(name)} was not found; the columns found are: "
+                          f"{format_examples(columns, limit=_LISTED) or 'none'}", file=filename, column=name)
 
 
 def _find(columns: Sequence[str], role: str, taken: set[str]) -> str | None:
@@ -128,11 +130,11 @@ def detect_columns(
         resolved[role] = None if name is None else _resolve(name, columns, role, filename)
     probabilities = ({str(k): _resolve(v, columns, "probability", filename) for k, v in mapping.probabilities.items()}
                      if mapping.probabilities else None)
-    for role, column in [*resolved.items(), *((f"probability of {k!r}", v) for k, v in (probabilities or {}).items())]:
+    for role, column in [*resolved.items(), *((f"probability of {quote(k)}", v) for k, v in (probabilities or {}).items())]:
         if column is None:
             continue
         if column in taken:
-            raise EvaluationError(f"{where}column {column!r} is given both as the {taken[column]} and the {role} "
+            raise EvaluationError(f"{where}column {quote(column)} is given both as the {taken[column]} and the {role} "
                                   "column; give each role its own column", file=filename, column=column)
         taken[column] = role
     if probabilities and resolved["score"]:
@@ -147,7 +149,7 @@ def detect_columns(
         raise EvaluationError(
             f"{where}no column holds the true labels. Expected a column named one of "
             f"{', '.join(ALIASES['label'])} (any case), or name it explicitly (CLI --label-column); the columns found "
-            f"are: {', '.join(map(repr, columns)) or 'none'}", file=filename)
+            f"are: {format_examples(columns, limit=_LISTED) or 'none'}", file=filename)
     if probabilities is None and resolved["score"] is None:
         probabilities = _probability_columns(columns, used) or None
         used |= set((probabilities or {}).values())
@@ -175,11 +177,17 @@ def label_or_none(value: object) -> str | None:
     text = str(value).strip()
     if not text:
         return None
-    if _INTEGER.fullmatch(text):
-        return str(int(text))
+    if _INTEGER.fullmatch(text):  # str(int(text)) without the conversion, which refuses thousands of digits
+        digits = text.lstrip("+-").lstrip("0") or "0"
+        return "-" + digits if text[0] == "-" and digits != "0" else digits
     if _NUMBER.fullmatch(text):
-        number = float(text)
-        return str(int(Decimal(text))) if Decimal(text) == Decimal(text).to_integral_value() else repr(number)
+        try:
+            exact = Decimal(text)
+            if exact != exact.to_integral_value():
+                return repr(float(text))
+            return str(int(exact)) if exact.adjusted() < _DIGITS else f"{exact.normalize():E}"
+        except ArithmeticError:  # an exponent beyond decimal's range: kept as written
+            return text
     return text
 
 

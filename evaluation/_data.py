@@ -8,10 +8,12 @@ sum to 1 within the loading tolerance.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from ._limits import Limits
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,6 +72,10 @@ class LoadOptions:
     probability_tolerance:
         How far a row of class probabilities may sum from 1 before it is refused. Accepted rows are
         used as given (as scikit-learn does), not renormalised.
+    limits:
+        Limits on each file's bytes, rows, classes, metadata columns, label and field lengths (see
+        :class:`~evaluation.Limits`; for uploads to the dashboard, :data:`~evaluation.DASHBOARD_LIMITS`). A
+        mapping of its fields, as JSON gives it back, is accepted too.
     """
 
     mapping: ColumnMapping = field(default_factory=ColumnMapping)
@@ -79,6 +85,14 @@ class LoadOptions:
     shared_ids_only: bool = False
     drop_train_rows: bool = False
     probability_tolerance: float = 1e-3
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if self.limits is None:
+            object.__setattr__(self, "limits", Limits())
+        elif isinstance(self.limits, Mapping):  # options read back from JSON (a shared or cached comparison)
+            known = {f.name for f in fields(Limits)}
+            object.__setattr__(self, "limits", Limits(**{k: v for k, v in self.limits.items() if k in known}))
 
 
 @dataclass(frozen=True)

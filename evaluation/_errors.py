@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["EvaluationError", "format_examples"]
+__all__ = ["EvaluationError", "clip", "format_examples", "format_names", "quote"]
+
+_WIDTH = 50  # characters of a value quoted in a message; the rest is elided
 
 
 class EvaluationError(ValueError):
@@ -37,9 +39,42 @@ class EvaluationError(ValueError):
         self.column = column
 
 
+def quote(value: object, *, width: int = _WIDTH) -> str:
+    """``repr`` of a value for a message, elided past ``width`` characters so a message stays short.
+
+    Examples
+    --------
+    >>> quote("cat"), quote("x" * 1000, width=4)
+    ("'cat'", "'xxxx'... (1,000 characters)")
+    """
+    if isinstance(value, str):
+        shown = repr(value[: width + 1])  # a prefix only: never the repr of a huge value
+        if len(value) <= width and len(shown) <= 2 * width + 2:
+            return shown
+        return repr(value[:width])[: 2 * width + 1] + f"... ({len(value):,} characters)"
+    shown = repr(value)
+    return shown if len(shown) <= 2 * width else shown[:width] + "..."
+
+
+def clip(text: str, *, width: int = 200) -> str:
+    """Text shown as is (a library's error detail, a name in a list), cut past ``width`` characters."""
+    return text if len(text) <= width else text[:width] + f"... ({len(text):,} characters)"
+
+
 def format_examples(values: Sequence[object], *, limit: int = 5) -> str:
-    """Return a short, readable list of the first few offending values (``'a', 'b', ... (12 in all)``)."""
-    shown = ", ".join(repr(v) for v in list(values)[:limit])
+    """Return a short, readable list of the first few offending values (``'a', 'b', ... (12 in all)``).
+
+    Each value is quoted with :func:`quote`, so a long value cannot make the message long.
+    """
+    shown = ", ".join(quote(v) for v in list(values[:limit]))
     if len(values) > limit:
-        shown += f", ... ({len(values)} in all)"
+        shown += f", ... ({len(values):,} in all)"
+    return shown
+
+
+def format_names(names: Sequence[str], *, limit: int = 10) -> str:
+    """Names listed without quotes (``prob_a, prob_b, ... (40 in all)``), each cut to a readable length."""
+    shown = ", ".join(clip(str(name), width=_WIDTH) for name in list(names[:limit]))
+    if len(names) > limit:
+        shown += f", ... ({len(names):,} in all)"
     return shown

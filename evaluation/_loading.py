@@ -10,7 +10,6 @@ expected. Rows are numbered as a user sees them: row 1 is the first data row bel
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,8 +20,9 @@ import pyarrow as pa
 
 from ._columns import normalize_label, sort_labels
 from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
-from ._errors import EvaluationError, format_examples
+from ._errors import EvaluationError, format_examples, format_names, quote
 from ._io import Source
+from ._limits import Limits, limit_error
 from ._pairing import pair_files
 from ._parallel import cores
 from ._prediction_file import (
@@ -34,7 +34,7 @@ from ._prediction_file import (
     read_file,
     require_probability_columns,
 )
-from ._values import label_codes
+from ._values import LabelsBeyondLimit, label_codes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,16 +79,32 @@ def _options_iv(options: LoadOptions) -> tuple[tuple[str, ...] | None, str | Non
         if "" in normalized or len(set(normalized)) != len(normalized):
             raise EvaluationError(f"the declared labels {format_examples(list(options.labels))} repeat a class or hold "
                                   "an empty one (1, 1.0 and '1' are one class); expected distinct labels")
+        limits = options.limits
+        if len(normalized) > limits.max_classes:
+            raise limit_error("", f"{len(normalized):,} labels were declared (labels=..., CLI --labels)",
+                              f"{limits.max_classes:,} classes", limits, "max_classes")
+        longest = max(normalized, key=len)
+        if len(longest) > limits.max_label_length:
+            raise limit_error("", f"a declared label has {len(longest):,} characters ({quote(longest)})",
+                              f"{limits.max_label_length:,} characters per label", limits, "max_label_length")
         declared = sort_labels(normalized)
     positive = None if options.positive_label is None else normalize_label(options.positive_label)
     return declared, positive
 
 
-def _label_set(files: Sequence[PredictionFile], declared: tuple[str, ...] | None) -> tuple[str, ...]:
+def _label_set(files: Sequence[PredictionFile], declared: tuple[str, ...] | None, limits: Limits) -> tuple[str, ...]:
     """The declared labels (refusing others) or the union of every label, prediction and probability class."""
     if declared is None:
-        classes = sort_labels(label for f in files for label in (*f.true_labels, *f.predicted_labels,
-                                                                  *f.probability_classes))
+        seen: set[str] = set()
+        for i, f in enumerate(files):
+            seen.update(f.true_labels, f.predicted_labels, f.probability_classes)
+            if len(seen) > limits.max_classes:
+                together = f"together with {format_names([g.filename for g in files[:i]], limit=3)}, " if i else ""
+                raise limit_error(f.filename, f"{together}the true labels, predictions and probability columns hold "
+                                  f"{len(seen):,} distinct classes (for example "
+                                  f"{format_examples(sorted(seen))})", f"{limits.max_classes:,} classes", limits,
+                                  "max_classes")
+        classes = sort_labels(seen)
     else:
         classes = declared
         for f in files:
@@ -96,9 +112,9 @@ def _label_set(files: Sequence[PredictionFile], declared: tuple[str, ...] | None
                                   (None, f.probability_classes)):
                 unknown = [label for label in found if label not in classes]
                 if unknown:
-                    where = f"column {column!r}" if column else "the probability columns"
+                    where = f"column {quote(column)}" if column else "the probability columns"
                     raise EvaluationError(f"{f.filename}: {where} holds labels that are not among the declared labels "
-                                          f"({', '.join(classes)}): {format_examples(unknown)}",
+                                          f"({format_names(classes, limit=20)}): {format_examples(unknown)}",
                                           file=f.filename, column=column)
     if len(classes) < 2:
         raise EvaluationError(f"only one class ({format_examples(list(classes))}) appears in the labels, predictions "
@@ -111,17 +127,17 @@ def _positive_label(classes: tuple[str, ...], given: str | None, warnings: list[
     """The positive class of a binary task (``None`` for multiclass)."""
     if len(classes) != 2:
         if given is not None:
-            warnings.append(f"positive_label {given!r} was ignored: the task has {len(classes)} classes")
+            warnings.append(f"positive_label {quote(given)} was ignored: the task has {len(classes)} classes")
         return None
     if given is not None:
         if given not in classes:
-            raise EvaluationError(f"the positive label {given!r} is not one of the classes {', '.join(classes)}")
+            raise EvaluationError(f"the positive label {quote(given)} is not one of the classes {format_names(classes)}")
         return given
     lowered = [label.lower() for label in classes]
     for name in _POSITIVE_NAMES:
         if name in lowered:
             return classes[lowered.index(name)]
-    warnings.append(f"no class is named 1/true/yes/positive/pos, so {classes[1]!r} (the second class in sorted order) "
+    warnings.append(f"no class is named 1/true/yes/positive/pos, so {quote(classes[1])} (the second class in sorted order) "
                     "was taken as the positive class; set positive_label (CLI --positive-label) to choose another")
     return classes[1]
 
@@ -151,9 +167,9 @@ def _model(f: PredictionFile, classes: tuple[str, ...], positive: str | None, ta
     elif f.score is not None:
         if positive is None:
             raise EvaluationError(
-                f"{f.filename}: a single score column ({f.columns.score!r}) only describes two classes, but the task has "
-                f"{len(classes)} ({', '.join(classes[:10])}); expected one probability column per class, named "
-                f"{', '.join('prob_' + c for c in classes[:5])}", file=f.filename, column=f.columns.score)
+                f"{f.filename}: a single score column ({quote(f.columns.score)}) only describes two classes, but the task "
+                f"has {len(classes)} ({format_names(classes)}); expected one probability column per class, named "
+                f"{format_names(['prob_' + c for c in classes], limit=5)}", file=f.filename, column=f.columns.score)
         score = _rows_taken(f.score, take)
         y_score = np.column_stack([1.0 - score, score] if classes.index(positive) == 1 else [score, 1.0 - score])
     if f.predicted_codes is not None:
@@ -174,9 +190,9 @@ def _check_true_labels(files: Sequence[PredictionFile], truths: list[np.ndarray]
     for f, truth in zip(files[1:], truths[1:], strict=True):
         differ = np.flatnonzero(truth != truths[0])
         if differ.shape[0]:
-            examples = "; ".join(f"id {ids[i]!r}: {classes[truths[0][i]]!r} in {files[0].filename}, "
-                                 f"{classes[truth[i]]!r} in {f.filename}" for i in differ[:5])
-            raise EvaluationError(f"{f.filename}: the true label ({f.columns.label!r}) differs from {files[0].filename}'s "
+            examples = "; ".join(f"id {quote(ids[i])}: {quote(classes[truths[0][i]])} in {files[0].filename}, "
+                                 f"{quote(classes[truth[i]])} in {f.filename}" for i in differ[:5])
+            raise EvaluationError(f"{f.filename}: the true label ({quote(f.columns.label)}) differs from {files[0].filename}'s "
                                   f"for {count_text(differ.shape[0], 'example')} ({examples}); expected the same true labels in "
                                   "every file", file=f.filename, column=f.columns.label)
 
@@ -209,7 +225,7 @@ def _load_files(sources: Sequence[Source], names: Sequence[str] | None, options:
         for i, source in enumerate(sources):
             name = None if names is None else str(names[i])
             try:
-                read = guarded(source, read_file, source, options.mapping)
+                read = guarded(source, read_file, source, options.mapping, options.limits)
             except EvaluationError as error:
                 failed: Future[PredictionFile] = Future()
                 failed.set_exception(error)
@@ -267,7 +283,7 @@ def load_classification(
         clash = [f.filename for f in files if f.name in repeated]
         raise EvaluationError(f"{', '.join(clash)} would all be called {format_examples(repeated)}; give the models "
                               "distinct names (names=..., CLI --names)", file=clash[-1])
-    classes = _label_set(files, declared)
+    classes = _label_set(files, declared, options.limits)
     warnings = [warning for f in files for warning in f.warnings]
     ids, takes, pairing_warnings = pair_files(files, options.shared_ids_only)
     warnings += pairing_warnings
@@ -281,7 +297,7 @@ def load_classification(
         metadata=_metadata(files, takes, truths[0].shape[0]), warnings=tuple(warnings))
 
 
-def inspect_file(source: Source, *, mapping: ColumnMapping | None = None) -> FileSummary:
+def inspect_file(source: Source, *, mapping: ColumnMapping | None = None, limits: Limits | None = None) -> FileSummary:
     """Read a file and report its rows, columns, detected roles and candidate classes, without checking more.
 
     Parameters
@@ -290,6 +306,9 @@ def inspect_file(source: Source, *, mapping: ColumnMapping | None = None) -> Fil
         A path, or a ``(filename, bytes)`` upload.
     mapping:
         Explicit column names; the rest are detected.
+    limits:
+        Limits on the file (see :class:`~evaluation.Limits`; its defaults when ``None``). The limit
+        on metadata columns is left to loading, once the columns to slice by are chosen.
 
     Returns
     -------
@@ -299,7 +318,8 @@ def inspect_file(source: Source, *, mapping: ColumnMapping | None = None) -> Fil
     Raises
     ------
     EvaluationError
-        When the file cannot be read, an explicit column does not exist, or no label column is found.
+        When the file cannot be read, is beyond a limit, an explicit column does not exist, or no
+        label column is found.
 
     Examples
     --------
@@ -307,11 +327,21 @@ def inspect_file(source: Source, *, mapping: ColumnMapping | None = None) -> Fil
     >>> s.n_rows, s.mapping.id, s.mapping.label, s.classes
     (1, 'ID', 'gold', ('a', 'b'))
     """
-    filename, table, columns = read_file(source, mapping or ColumnMapping())
+    limits = limits or Limits()
+    filename, table, columns = read_file(source, mapping or ColumnMapping(), limits, metadata=False)
     found: set[str] = {normalize_label(c) for c in columns.probabilities or {}}
     for column in (columns.label, columns.prediction):
         if column:
-            with contextlib.suppress(pa.ArrowException, TypeError):
-                found |= set(label_codes(table.column(column))[1])
+            try:
+                found |= set(label_codes(table.column(column), limits=limits)[1])
+            except LabelsBeyondLimit as beyond:
+                raise beyond.error(filename, column, limits) from None
+            except (pa.ArrowException, TypeError):
+                continue
+    found.discard("")
+    if len(found) > limits.max_classes:
+        raise limit_error(filename, f"the labels, predictions and probability columns hold {len(found):,} distinct "
+                          f"classes (for example {format_examples(sorted(found))})", f"{limits.max_classes:,} classes",
+                          limits, "max_classes")
     return FileSummary(filename=filename, n_rows=table.num_rows, columns=tuple(table.column_names), mapping=columns,
-                       classes=sort_labels(found - {""}))
+                       classes=sort_labels(found))

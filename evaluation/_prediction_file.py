@@ -19,8 +19,9 @@ import pyarrow.compute as pc
 
 from ._columns import detect_columns, normalize_label, sort_labels
 from ._data import ColumnMapping, LoadOptions
-from ._errors import EvaluationError, format_examples
+from ._errors import EvaluationError, clip, format_examples, format_names, quote
 from ._io import Source, model_name, read_table, source_name
+from ._limits import Limits, limit_error
 from ._values import id_hashes, probability_matrix, read_ids, read_labels, timestamp_array, training_rows
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "PredictionFile",
+    "check_columns",
     "check_read",
     "check_unique_ids",
     "count_text",
@@ -84,12 +86,43 @@ def _text_columns(mapping: ColumnMapping) -> list[str]:
     return [column for column in (mapping.id, mapping.label, mapping.prediction, mapping.split) if column]
 
 
-def read_file(source: Source, mapping: ColumnMapping) -> tuple[str, pa.Table, ColumnMapping]:
-    """Read a file and detect its columns (before the data rows for delimited text)."""
+def read_file(source: Source, mapping: ColumnMapping, limits: Limits, *,
+              metadata: bool = True) -> tuple[str, pa.Table, ColumnMapping]:
+    """Read a file and detect its columns (before the data rows for delimited text and Parquet).
+
+    The columns are checked against the limits as soon as the header is known; ``metadata=False``
+    leaves out the metadata-column limit (for a summary, before the user has chosen the columns).
+    """
     filename = source_name(source)
-    table = read_table(source, filename=filename, text_columns=lambda header: _text_columns(
-        detect_columns(header, mapping, filename=filename)))
-    return filename, table, detect_columns(table.column_names, mapping, filename=filename)
+
+    def text_columns(header: list[str]) -> list[str]:
+        detected = detect_columns(header, mapping, filename=filename)
+        check_columns(detected, filename, limits, metadata=metadata)
+        return _text_columns(detected)
+
+    table = read_table(source, filename=filename, text_columns=text_columns, limits=limits)
+    columns = detect_columns(table.column_names, mapping, filename=filename)
+    check_columns(columns, filename, limits, metadata=metadata)
+    return filename, table, columns
+
+
+def check_columns(columns: ColumnMapping, filename: str, limits: Limits, *, metadata: bool = True) -> None:
+    """Refuse more probability columns than classes, a class name beyond the label length, or too many metadata columns."""
+    probabilities = columns.probabilities or {}
+    if len(probabilities) > limits.max_classes:
+        raise limit_error(filename, f"the file has {len(probabilities):,} probability columns, one per class "
+                          f"({format_names(list(probabilities.values()), limit=5)})", f"{limits.max_classes:,} classes",
+                          limits, "max_classes")
+    for label, column in probabilities.items():
+        if len(label.strip()) > limits.max_label_length:
+            raise limit_error(filename, f"the probability column {quote(column)} names a class of {len(label.strip()):,} "
+                              "characters", f"{limits.max_label_length:,} characters per label", limits,
+                              "max_label_length", column=column)
+    chosen = columns.metadata or ()
+    if metadata and len(chosen) > limits.max_metadata_columns:
+        raise limit_error(filename, f"the file has {len(chosen):,} metadata columns (columns to slice by: "
+                          f"{format_names(chosen, limit=5)})", f"{limits.max_metadata_columns:,} metadata columns",
+                          limits, "max_metadata_columns")
 
 
 def _hash_index(ids: pa.Array) -> pd.Index:
@@ -110,9 +143,9 @@ def check_unique_ids(f: PredictionFile) -> bool:
     repeated = counts.filter(pc.greater(counts.field("counts"), 1))
     if len(repeated) == 0:
         return False  # two ids share a hash: pair this file by exact text instead
-    examples = [f"{value!r} ({count} times)" for value, count in zip(
-        repeated.field("values").to_pylist()[:5], repeated.field("counts").to_pylist()[:5], strict=True)]
-    raise EvaluationError(f"{f.filename}: column {f.columns.id!r} repeats {count_text(len(repeated), 'id')}, for example "
+    examples = [f"{quote(value)} ({count:,} times)" for value, count in zip(
+        repeated.field("values").slice(0, 5).to_pylist(), repeated.field("counts").slice(0, 5).to_pylist(), strict=True)]
+    raise EvaluationError(f"{f.filename}: column {quote(f.columns.id)} repeats {count_text(len(repeated), 'id')}, for example "
                           f"{', '.join(examples)}; expected each example on one row only",
                           file=f.filename, column=f.columns.id)
 
@@ -160,7 +193,7 @@ def load_prediction_file(source: Source, *, name: str | None = None, options: Lo
 
 def load_file(source: Source, name: str | None, options: LoadOptions) -> PredictionFile:
     """:func:`load_prediction_file` without the check for repeated ids (pairing does it for less)."""
-    return check_read(source, guarded(source, read_file, source, options.mapping), name, options)
+    return check_read(source, guarded(source, read_file, source, options.mapping, options.limits), name, options)
 
 
 def guarded(source: Source, work: Callable[..., _T], *args: object) -> _T:
@@ -169,7 +202,7 @@ def guarded(source: Source, work: Callable[..., _T], *args: object) -> _T:
         return work(*args)
     except pa.ArrowException as error:
         filename = source_name(source)
-        raise EvaluationError(f"{filename}: could not be read ({error}); expected a table with one value per cell",
+        raise EvaluationError(f"{filename}: could not be read ({clip(str(error))}); expected a table with one value per cell",
                               file=filename) from error
 
 
@@ -187,6 +220,7 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
     """Run every check on one file's table that needs no other file."""
     assert columns.label is not None
     table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
+    limits = options.limits
     tolerance = options.probability_tolerance
     with ThreadPoolExecutor(max_workers=1) as helper:
         # The probability columns, the largest part of the checks, are read on another thread
@@ -196,12 +230,12 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
             names = list(columns.probabilities.values()) if columns.probabilities else [str(columns.score)]
             matrix = helper.submit(probability_matrix, table, names, numbers, filename, tolerance)
         ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
-        true_codes, true_labels = read_labels(table, columns.label, numbers, filename, "a true label")
+        true_codes, true_labels = read_labels(table, columns.label, numbers, filename, "a true label", limits)
         predicted_codes: np.ndarray | None = None
         predicted_labels: tuple[str, ...] = ()
         if columns.prediction:
             predicted_codes, predicted_labels = read_labels(table, columns.prediction, numbers, filename,
-                                                            "a predicted label")
+                                                            "a predicted label", limits)
             _refuse_scores_as_predictions(predicted_labels, true_labels, filename, columns.prediction)
         probabilities: np.ndarray | None = None
         score: np.ndarray | None = None
@@ -210,8 +244,8 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
             classes = tuple(normalize_label(c) for c in columns.probabilities)
             if len(set(classes)) != len(classes):
                 raise EvaluationError(f"{filename}: two probability columns name the same class "
-                                      f"({', '.join(columns.probabilities.values())}); expected one column per class",
-                                      file=filename)
+                                      f"({format_names(list(columns.probabilities.values()))}); expected one column per "
+                                      "class", file=filename)
             require_probability_columns(filename, columns, classes, sort_labels({*true_labels, *predicted_labels}))
         if matrix is not None:
             if columns.probabilities:
@@ -222,8 +256,8 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
         raise EvaluationError(
             f"{filename}: expected predictions: a prediction column (one of prediction, pred, y_pred, predicted, "
             "predicted_label, pred_label), per-class probability columns (prob_<class>) or, for two classes, a score "
-            f"column; the columns found are: {', '.join(map(repr, table.column_names))}", file=filename)
-    metadata = table.select(list(dict.fromkeys(c for c in columns.metadata or () if c != columns.timestamp)))
+            f"column; the columns found are: {format_examples(table.column_names, limit=20)}", file=filename)
+    metadata = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
     if columns.timestamp:
         metadata = metadata.append_column(columns.timestamp, timestamp_array(
             table.column(columns.timestamp), numbers, filename, columns.timestamp))
@@ -232,6 +266,28 @@ def _check_table(filename: str, table: pa.Table, columns: ColumnMapping, name: s
         true_codes=true_codes, true_labels=true_labels, predicted_codes=predicted_codes,
         predicted_labels=predicted_labels, probabilities=probabilities, probability_classes=classes, score=score,
         metadata=metadata, warnings=tuple(warnings))
+
+
+def _metadata(table: pa.Table, columns: ColumnMapping, filename: str, *, chosen: bool, warnings: list[str]) -> pa.Table:
+    """The metadata columns; lists and records cannot be sliced by: refused when chosen, else left out with a warning."""
+    names = list(dict.fromkeys(c for c in columns.metadata or () if c != columns.timestamp))
+    nested = [c for c in names if _nested(table.schema.field(c).type)]
+    if nested and chosen:
+        raise EvaluationError(f"{filename}: metadata column {quote(nested[0])} holds lists or records "
+                              f"({clip(str(table.schema.field(nested[0]).type), width=60)}), which cannot be sliced by; "
+                              "expected one plain value (text, number, date) per cell", file=filename, column=nested[0])
+    if nested:
+        warnings.append(f"{filename}: {format_names(nested)} hold{'s' if len(nested) == 1 else ''} lists or records, "
+                        f"which cannot be sliced by, and {'was' if len(nested) == 1 else 'were'} left out of the metadata")
+        names = [c for c in names if c not in nested]
+    return table.select(names)
+
+
+def _nested(kind: pa.DataType) -> bool:
+    """Whether values of a type are lists, records or maps rather than plain values."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(pa.types.is_nested(kind))
 
 
 def require_probability_columns(filename: str, columns: ColumnMapping, present: tuple[str, ...],
@@ -243,8 +299,8 @@ def require_probability_columns(filename: str, columns: ColumnMapping, present: 
         prefix = column[: len(column) - len(written)] if column.endswith(written) else "prob_"
         raise EvaluationError(
             f"{filename}: there are probability columns for {format_examples(list(present))} but none for "
-            f"{format_examples(missing)}; expected one column per class ({', '.join(classes)}), that is also "
-            f"{', '.join(prefix + c for c in missing[:5])}", file=filename)
+            f"{format_examples(missing)}; expected one column per class ({format_names(classes)}), that is also "
+            f"{format_names([prefix + c for c in missing], limit=5)}", file=filename)
 
 
 def _refuse_scores_as_predictions(predicted: tuple[str, ...], true: tuple[str, ...], filename: str, column: str) -> None:
@@ -259,6 +315,6 @@ def _refuse_scores_as_predictions(predicted: tuple[str, ...], true: tuple[str, .
             fractions.append(label)
     if fractions:
         raise EvaluationError(
-            f"{filename}: column {column!r} holds fractions such as {format_examples(fractions, limit=3)}, but it should "
+            f"{filename}: column {quote(column)} holds fractions such as {format_examples(fractions, limit=3)}, but it should "
             "hold predicted class labels; if these are probabilities, name the column 'score' (two classes) or "
             "prob_<class>", file=filename, column=column)

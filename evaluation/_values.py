@@ -7,6 +7,7 @@ what was expected.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,9 +16,11 @@ import pyarrow.compute as pc
 
 from ._columns import label_or_none
 from ._data import ColumnMapping
-from ._errors import EvaluationError, format_examples
+from ._errors import EvaluationError, clip, format_examples, format_names, quote
+from ._limits import Limits, limit_error
 
 __all__ = [
+    "LabelsBeyondLimit",
     "id_hashes",
     "id_text",
     "label_codes",
@@ -34,6 +37,7 @@ _TRAIN_VALUES = ("train", "training")
 _SLACK = 1e-9  # probabilities this far outside [0, 1] are rounding, and clipped
 _MISSING_TEXT = frozenset({"", "nan", "na", "n/a", "null", "none", "#n/a"})
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+_LABEL_BATCH = 4096  # distinct values normalized between two checks of the class limit
 
 
 def _text_type(array: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -41,19 +45,59 @@ def _text_type(array: pa.ChunkedArray) -> pa.ChunkedArray:
     return array.cast(array.type.value_type) if pa.types.is_dictionary(array.type) else array
 
 
-def label_codes(array: pa.ChunkedArray) -> tuple[np.ndarray, tuple[str, ...]]:
+class LabelsBeyondLimit(Exception):
+    """A column holds more distinct labels, or a longer label, than the limits allow (turned into a message by the caller)."""
+
+    def __init__(self, found: str, limit: str, field: str) -> None:
+        super().__init__(found)
+        self.found, self.limit, self.field = found, limit, field
+
+    def error(self, filename: str, column: str, limits: Limits) -> EvaluationError:
+        """The message naming the file and the column."""
+        return limit_error(filename, f"column {quote(column)} holds {self.found}", self.limit, limits, self.field,
+                           column=column)
+
+
+def label_codes(array: pa.ChunkedArray, *, limits: Limits | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
     """Return integer codes (``-1`` where missing) into the column's normalized labels.
 
     Only the distinct values pass through Python, so a million rows with a few classes cost one
-    dictionary encoding.
+    dictionary encoding. With ``limits``, raises :class:`LabelsBeyondLimit` for a label longer than
+    ``max_label_length`` and as soon as more than ``max_classes`` distinct labels are seen.
     """
     encoded = pc.dictionary_encode(_text_type(array).combine_chunks())
-    names = [label_or_none(value) for value in encoded.dictionary.to_pylist()]
-    vocabulary = tuple(sorted({name for name in names if name is not None}))
+    dictionary = encoded.dictionary
+    if limits is not None:
+        _check_label_length(dictionary, limits)
+    names: list[str | None] = []
+    distinct: set[str] = set()
+    for start in range(0, len(dictionary), _LABEL_BATCH):
+        for value in dictionary.slice(start, _LABEL_BATCH).to_pylist():
+            name = label_or_none(value)
+            names.append(name)
+            if name is not None:
+                distinct.add(name)
+        if limits is not None and len(distinct) > limits.max_classes:
+            raise LabelsBeyondLimit(f"more than {limits.max_classes:,} distinct labels (for example "
+                                    f"{format_examples(sorted(distinct)[:5])}, ...)", f"{limits.max_classes:,} classes",
+                                    "max_classes")
+    vocabulary = tuple(sorted(distinct))
     position = {name: i for i, name in enumerate(vocabulary)}
     remap = np.array([position[name] if name is not None else -1 for name in names] + [-1], dtype=np.int64)
     indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     return remap[indices], vocabulary
+
+
+def _check_label_length(values: pa.Array, limits: Limits) -> None:
+    """Refuse a label longer than ``max_label_length`` characters (surrounding spaces aside)."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)) or len(values) == 0:
+        return
+    lengths = pc.utf8_length(pc.utf8_trim_whitespace(values))
+    if (pc.max(lengths).as_py() or 0) > limits.max_label_length:
+        longest = int(pc.index(lengths, pc.max(lengths)).as_py())
+        label = str(values[longest].as_py()).strip()
+        raise LabelsBeyondLimit(f"a label of {len(label):,} characters ({quote(label)})",
+                                f"{limits.max_label_length:,} characters per label", "max_label_length")
 
 
 def id_text(array: pa.ChunkedArray) -> pa.Array:
@@ -84,7 +128,8 @@ def id_text(array: pa.ChunkedArray) -> pa.Array:
 def id_hashes(ids: pa.Array) -> np.ndarray:
     """Return a 64-bit hash of each id's UTF-8 bytes, mixed eight bytes at a time.
 
-    Equal ids have equal hashes, so distinct hashes prove ids distinct; callers confirm matches
+    An id's hash depends on its bytes alone (not on the other ids), so equal ids have equal hashes,
+    in one file or across files, and distinct hashes prove ids distinct; callers confirm matches
     exactly. Pairing a million ids this way costs a fraction of a string hash table.
     """
     n = len(ids)
@@ -97,16 +142,21 @@ def id_hashes(ids: pa.Array) -> np.ndarray:
     padded[: data.shape[0]] = data
     # An unaligned view with a one-byte stride: words[i] is the eight bytes starting at byte i.
     words = np.ndarray(shape=(data.shape[0] + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    padding = data.shape[0]  # words[padding] is eight zero bytes
     hashes = lengths.astype(np.uint64) * _MULTIPLIER
     with np.errstate(over="ignore"):
         for k in range(0, int(lengths.max(initial=0)), 8):
-            word = words[starts + k]
+            # Clipped: an id that ended before byte k may start near the end of the buffer, and its
+            # word is masked to nothing anyway.
+            word = words[np.minimum(starts + k, padding)]
             rest = lengths - k
             if (rest < 8).any():
                 bits = np.clip(rest, 0, 7).astype(np.uint64) * np.uint64(8)
                 word &= np.where(rest >= 8, ~np.uint64(0), (np.uint64(1) << bits) - np.uint64(1))
-            hashes = (hashes ^ word) * _MULTIPLIER
-            hashes ^= hashes >> np.uint64(29)
+            mixed = (hashes ^ word) * _MULTIPLIER
+            mixed ^= mixed >> np.uint64(29)
+            # Ids that have ended keep their hash, which therefore does not depend on the longest id.
+            hashes = mixed if (rest > 0).all() else np.where(rest > 0, mixed, hashes)
     return hashes
 
 
@@ -165,28 +215,30 @@ def training_rows(
     column = columns.split
     if not drop:
         raise EvaluationError(
-            f"{filename}: column {column!r} marks {rows_text(numbers[train])} as training data (train/training). "
+            f"{filename}: column {quote(column)} marks {rows_text(numbers[train])} as training data (train/training). "
             "Evaluating on data the model was trained on overstates its performance; expected held-out rows only. "
             "Remove them, or drop them with drop_train_rows=True (CLI --drop-train-rows).", file=filename, column=column)
     if train.all():
-        raise EvaluationError(f"{filename}: every row of column {column!r} is training data; no held-out rows are left "
+        raise EvaluationError(f"{filename}: every row of column {quote(column)} is training data; no held-out rows are left "
                               "to evaluate", file=filename, column=column)
-    warning = f"{filename}: dropped {int(train.sum()):,} training rows (column {column!r} is train/training)"
+    warning = f"{filename}: dropped {int(train.sum()):,} training rows (column {quote(column)} is train/training)"
     return table.filter(pa.array(~train)), numbers[~train], [warning]
 
 
 def read_labels(
-    table: pa.Table, column: str, numbers: np.ndarray, filename: str, what: str
+    table: pa.Table, column: str, numbers: np.ndarray, filename: str, what: str, limits: Limits
 ) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Codes into the normalized labels of a label or prediction column; refuses missing values."""
+    """Codes into the normalized labels of a label or prediction column; refuses missing values and labels beyond the limits."""
     try:
-        codes, labels = label_codes(table.column(column))
+        codes, labels = label_codes(table.column(column), limits=limits)
+    except LabelsBeyondLimit as beyond:
+        raise beyond.error(filename, column, limits) from None
     except (pa.ArrowException, TypeError) as error:
-        raise EvaluationError(f"{filename}: column {column!r} cannot be read as labels ({error}); expected {what}",
-                              file=filename, column=column) from None
+        raise EvaluationError(f"{filename}: column {quote(column)} cannot be read as labels ({clip(str(error))}); "
+                              f"expected {what}", file=filename, column=column) from None
     missing = codes < 0
     if missing.any():
-        raise EvaluationError(f"{filename}: column {column!r} has missing values in {rows_text(numbers[missing])}; "
+        raise EvaluationError(f"{filename}: column {quote(column)} has missing values in {rows_text(numbers[missing])}; "
                               f"expected {what} on every row", file=filename, column=column)
     return codes, labels
 
@@ -196,11 +248,11 @@ def read_ids(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -
     try:
         ids = id_text(table.column(column))
     except (pa.ArrowException, TypeError) as error:
-        raise EvaluationError(f"{filename}: column {column!r} cannot be read as ids ({error}); expected one text or "
-                              "number per row", file=filename, column=column) from None
+        raise EvaluationError(f"{filename}: column {quote(column)} cannot be read as ids ({clip(str(error))}); expected "
+                              "one text or number per row", file=filename, column=column) from None
     if ids.null_count:
         missing = ids.is_null().to_numpy(zero_copy_only=False)
-        raise EvaluationError(f"{filename}: column {column!r} has missing ids in {rows_text(numbers[missing])}; "
+        raise EvaluationError(f"{filename}: column {quote(column)} has missing ids in {rows_text(numbers[missing])}; "
                               "expected an id on every row", file=filename, column=column)
     return ids
 
@@ -208,7 +260,7 @@ def read_ids(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -
 def rows_text(numbers: np.ndarray) -> str:
     """``3 rows (rows 2, 7, 9; row 1 is the first data row)`` for 1-based data-row numbers."""
     count = int(numbers.shape[0])
-    listed = format_examples(numbers[:5].tolist() + [0] * (count - min(count, 5)))
+    listed = ", ".join(str(number) for number in numbers[:5].tolist()) + (f", ... ({count:,} in all)" if count > 5 else "")
     return f"{count:,} row{'s' if count != 1 else ''} (row{'s' if count != 1 else ''} {listed}; row 1 is the first data row)"
 
 
@@ -241,14 +293,14 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
         if bad.any():
             texts = _text_of(table.column(column), np.flatnonzero(bad))
             comma = " (use a dot as the decimal separator)" if any("," in text for text in texts) else ""
-            raise EvaluationError(f"{filename}: column {column!r} holds text that is not a number in "
+            raise EvaluationError(f"{filename}: column {quote(column)} holds text that is not a number in "
                                   f"{rows_text(numbers[bad])}: {format_examples(texts)}; expected probabilities written "
                                   f"as numbers such as 0.25{comma}", file=filename, column=column)
         sums += values  # NaN in a row where a value is missing: one sum finds both
     if np.isnan(sums).any():
         j = int(np.flatnonzero(np.isnan(matrix).any(axis=0))[0])
         missing = np.isnan(matrix[:, j])
-        raise EvaluationError(f"{filename}: column {columns[j]!r} has missing values in {rows_text(numbers[missing])}; "
+        raise EvaluationError(f"{filename}: column {quote(columns[j])} has missing values in {rows_text(numbers[missing])}; "
                               "expected a probability between 0 and 1 on every row", file=filename, column=columns[j])
     low, high = matrix.min(initial=0.0), matrix.max(initial=0.0)
     if low < -_SLACK or high > 1 + _SLACK:
@@ -258,7 +310,7 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
         examples = [float(v) for v in matrix[outside][:5]]
         raise EvaluationError(
             f"{filename}: probabilities must lie between 0 and 1, but {rows_text(numbers[bad_rows])} hold values such as "
-            f"{format_examples(examples)} (first in column {column!r}); {_range_hint(matrix)}", file=filename, column=column)
+            f"{format_examples(examples)} (first in column {quote(column)}); {_range_hint(matrix)}", file=filename, column=column)
     if low < 0 or high > 1:
         np.clip(matrix, 0.0, 1.0, out=matrix)
         sums = matrix.sum(axis=1)
@@ -267,7 +319,7 @@ def probability_matrix(table: pa.Table, columns: Sequence[str], numbers: np.ndar
         if off.any():
             hint = ("; they look like percentages: divide by 100" if np.allclose(sums[off], 100, atol=100 * tolerance)
                     else "; is a class column missing, or are these independent scores rather than one distribution?")
-            shown = ", ".join(columns[:4]) + (", ..." if len(columns) > 4 else "")
+            shown = format_names(columns, limit=4)
             raise EvaluationError(
                 f"{filename}: the class probabilities ({shown}) must sum to 1 on every row (within {tolerance:g}), but "
                 f"{rows_text(numbers[off])} sum to {format_examples([round(float(s), 6) for s in sums[off][:5]])}{hint}",
@@ -290,18 +342,27 @@ def timestamp_array(array: pa.ChunkedArray, numbers: np.ndarray, filename: str, 
         if np.nanmin(values, initial=np.inf) < 1e8:  # not Unix time (1e8 s is 1973): a duration, say; kept as is
             return array.combine_chunks()
         milliseconds = np.nanmax(values, initial=0) > 1e11  # 1e11 s is the year 5138
-        return pa.array(pd.to_datetime(values, unit="ms" if milliseconds else "s"))
+        parsed = pd.to_datetime(values, unit="ms" if milliseconds else "s", errors="coerce")
+        outside = np.flatnonzero(parsed.isna() & ~np.isnan(values))
+        if outside.shape[0]:
+            raise EvaluationError(
+                f"{filename}: timestamp column {quote(column)} holds numbers beyond any date in {rows_text(numbers[outside])}: "
+                f"{format_examples(values[outside[:5]].tolist())}; expected Unix time in seconds or milliseconds, or dates "
+                "such as 2024-05-31", file=filename, column=column)
+        return pa.array(parsed)
     text = pd.Series(pc.cast(array, pa.string()).to_pylist(), dtype=object)
     bad = np.ones(len(text), dtype=bool)
     for mixed, utc in ((False, False), (True, False), (True, True)):
         try:
-            parsed = pd.to_datetime(text, errors="coerce", format="mixed" if mixed else None, utc=utc)
-        except (ValueError, TypeError):
+            with warnings.catch_warnings():  # pandas's notice that it parses element by element is not the user's concern
+                warnings.simplefilter("ignore", UserWarning)
+                parsed = pd.to_datetime(text, errors="coerce", format="mixed" if mixed else None, utc=utc)
+        except (ValueError, TypeError, OverflowError):
             continue
         bad = (parsed.isna() & text.notna()).to_numpy()
         if not bad.any():
             return pa.array(parsed)
     positions = np.flatnonzero(bad)
-    raise EvaluationError(f"{filename}: timestamp column {column!r} holds text that is not a date or time in "
+    raise EvaluationError(f"{filename}: timestamp column {quote(column)} holds text that is not a date or time in "
                           f"{rows_text(numbers[positions])}: {format_examples(text.iloc[positions[:5]].tolist())}; "
                           "expected dates such as 2024-05-31 or 2024-05-31T14:05:00", file=filename, column=column)

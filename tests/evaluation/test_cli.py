@@ -175,3 +175,89 @@ def test_cli_process_settings_turn_off_huge_pages_and_keep_freed_memory() -> Non
     before, after, blas_threads, released_mb = result.stdout.split()
     assert (before, after, blas_threads) == ("0", "1", "1")
     assert int(released_mb) < 8  # kept for reuse, not unmapped (glibc's default returns all 64 MB)
+
+
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+
+
+def hostile_files(directory: Path) -> dict[str, list[str]]:
+    """The probe's inputs, small: each a list of files (and options) the CLI must refuse with exit 2."""
+    import gzip
+    import json as json_module
+
+    def write(name: str, content: bytes) -> str:
+        (directory / name).write_bytes(content)
+        return str(directory / name)
+
+    rows = "".join(f"{i},{'ab'[i % 2]},a\n" for i in range(3_000))
+    plain = write("plain.csv", ("id,label,prediction\n" + rows).encode())
+    labels = "".join(f"{i},l{i % 5_000},l{(i + 1) % 5_000}\n" for i in range(20_000))
+    deep = b'{"id": 1, "label": "a", "prediction": "a", "x": ' + b"[" * 30_000 + b"]" * 30_000 + b"}\n"
+    wide = ",".join(["id", "label", "prediction", *(f"m{i}" for i in range(100_000))])
+    return {
+        "bomb": [write("bomb.csv.gz", gzip.compress(b"id,label,prediction\n" + b"1,a,a\n" * 2_000_000)), plain,
+                 "--max-bytes", "1M"],
+        "rows": [plain, plain, "--max-rows", "1000"],
+        "classes": [write("labels.csv", ("id,label,prediction\n" + labels).encode()), plain],
+        "damaged gzip": [str(HOSTILE / "gzip_damaged_mid.csv.gz"), plain],
+        "deep json": [write("deep.jsonl", deep), plain],
+        "wide": [write("wide.csv", (wide + "\n" + ",".join(["1", "a", "a"] + ["0"] * 100_000) + "\n").encode()), plain],
+        "field": [write("field.csv", b"id,label,prediction,text\n1,a,a," + b"t" * 5_000 + b"\n"), plain,
+                  "--max-field-bytes", "1K"],
+        "long label": [write("label.csv", f"id,label,prediction\n1,{'x' * 100_000},a\n".encode()), plain],
+        "metadata": [write("meta.csv", b"id,label,prediction,m1,m2,m3\n1,a,a,1,2,3\n"), plain,
+                     "--max-metadata-columns", "2"],
+        "nested label": [write("nested.jsonl", json_module.dumps({"id": 1, "label": [1], "prediction": "a"}).encode()),
+                         plain],
+    }
+
+
+def test_every_hostile_input_exits_2_with_one_line(tmp_path, capsys):
+    for case, arguments in hostile_files(tmp_path).items():
+        assert main(["compare", *arguments, *FAST, "--out", str(tmp_path / "out.json")]) == EXIT_BAD_INPUT, case
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, (case, err)
+        assert len(err) < 1_000 and "Traceback" not in err, case
+
+
+def test_hostile_inputs_through_a_real_process(tmp_path):
+    cases = hostile_files(tmp_path)
+    for case in ("bomb", "damaged gzip", "deep json", "wide"):
+        result = run("compare", *cases[case], *FAST, "--out", str(tmp_path / "out.json"))
+        assert result.returncode == EXIT_BAD_INPUT, (case, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, case
+
+
+def test_limit_messages_name_the_option_that_raises_them(tmp_path, capsys):
+    cases = hostile_files(tmp_path)
+    expected = {"bomb": "--max-bytes", "rows": "--max-rows", "classes": "--max-classes", "field": "--max-field-bytes",
+                "long label": "--max-label-length", "metadata": "--max-metadata-columns", "wide": "--max-metadata-columns"}
+    for case, option in expected.items():
+        main(["compare", *cases[case], *FAST, "--out", str(tmp_path / "out.json")])
+        assert f"(raise it with {option}" in capsys.readouterr().err, case
+
+
+def test_the_probes_crash_inputs_now_compare(tmp_path):
+    # A short id after a long one (IndexError in the id hashes) and CR-only line ends (csv.Error): both read now.
+    ids = run("compare", str(HOSTILE / "long_then_short_id.csv"), str(HOSTILE / "long_then_short_id_candidate.csv"), *FAST)
+    assert ids.returncode == EXIT_OK, ids.stderr
+    assert json.loads(ids.stdout)["n_examples"] == 2
+    assert main(["compare", str(HOSTILE / "cr_only.csv"), str(HOSTILE / "cr_only.csv"), *FAST, "--names", "a", "b",
+                 "--out", str(tmp_path / "out.json")]) == EXIT_OK
+
+
+@pytest.mark.parametrize("text, size", [("500M", 500 << 20), ("4G", 4 << 30), ("123456", 123_456)])
+def test_size_options_take_suffixes(text, size):
+    from evaluation._cli import build_parser
+
+    args = build_parser().parse_args(["compare", "a.csv", "b.csv", "--max-bytes", text, "--max-field-bytes", text])
+    assert args.max_bytes == size and args.max_field_bytes == size
+
+
+@pytest.mark.parametrize("option, value", [("--max-bytes", "lots"), ("--max-rows", "0"), ("--max-classes", "-3"),
+                                           ("--max-rows", "1.5")])
+def test_bad_limit_options_are_usage_errors(option, value, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["compare", BASE, TUNED, option, value])
+    assert info.value.code == EXIT_BAD_INPUT
+    assert option in capsys.readouterr().err

@@ -142,3 +142,12 @@ def test_number_values_write_every_chunk_into_the_given_column() -> None:
     np.testing.assert_array_equal(matrix[:, 0], [1.0, 0.0, np.nan, 3.0, 4.0])
     values, bad = number_values(pa.chunked_array([["0.5", "x"]]), out=matrix[:2, 0])
     assert matrix[0, 0] == 0.5 and np.isnan(matrix[1, 0]) and bad.tolist() == [False, True]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1" * 5_000, "1" * 5_000), ("-000" + "9" * 4_500, "-" + "9" * 4_500), ("+0", "0"), ("-0", "0"),
+    ("1e5000", "1E+5000"), ("1e99999999999", "1e99999999999"), ("1e-400", "0.0"),
+])
+def test_extreme_numbers_are_labels_without_errors(text: str, expected: str) -> None:
+    # Python refuses to print integers of more than 4,300 digits; decimal refuses huge exponents.
+    assert normalize_label(text) == expected

@@ -182,3 +182,33 @@ def test_missing_file_names_the_path(tmp_path) -> None:
 ])
 def test_model_name_drops_known_extensions(filename: str, expected: str) -> None:
     assert model_name(filename) == expected
+
+
+@pytest.mark.parametrize("line_end", [b"\r", b"\r\n", b"\n"])
+def test_every_line_ending_reads_the_same_table(line_end: bytes) -> None:
+    # Regression: CR-only text (old Mac files) failed in the header sniffing with a traceback.
+    for name, delimiter in (("p.csv", b","), ("p.tsv", b"\t")):
+        rows = [b"id", b"label", b"prob"], [b"a", b"cat", b"0.25"], [b"b", b"dog", b"0.5"], [b"c", b"cat", b"1.0"]
+        table = read_table((name, line_end.join(delimiter.join(row) for row in rows) + line_end))
+        assert table.to_pydict() == FRAME.to_dict(orient="list")
+
+
+def test_gzip_damaged_anywhere_is_a_clear_error() -> None:
+    # Regression: a gzip file damaged in the middle raised zlib.error (exit 3 in the CLI).
+    compressed = gzip.compress(encode(pd.concat([FRAME] * 300, ignore_index=True), "csv"))
+    for position in range(10, len(compressed) - 8, max(1, len(compressed) // 40)):
+        damaged = bytearray(compressed)
+        damaged[position] ^= 0xFF
+        with pytest.raises(EvaluationError, match="the gzip data is damaged or truncated"):
+            read_table(("p.csv.gz", bytes(damaged)))
+
+
+def test_a_header_name_longer_than_the_csv_modules_field_limit() -> None:
+    name = "n" * 200_000
+    table = read_table(("wide.csv", f"id,label,{name}\n1,a,b\n".encode()))
+    assert table.column_names == ["id", "label", name]
+
+
+def test_unknown_extension_is_quoted_briefly() -> None:
+    message = str(read_error("preds." + "x" * 100_000, b"id,label\n1,a\n"))
+    assert len(message) < 100_000 + 1_000 and "(100,001 characters)" in message

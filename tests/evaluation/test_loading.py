@@ -507,3 +507,12 @@ def test_positive_label_is_ignored_with_a_warning_for_multiclass() -> None:
     base, candidate = frames()
     data = load(("base.csv", base), ("cand.csv", candidate), positive_label="1")
     assert data.positive_label is None and any("ignored" in warning for warning in data.warnings)
+
+
+def test_numeric_time_beyond_any_date_is_refused_naming_the_rows() -> None:
+    # Found by fuzzing: 1e20 (as Unix milliseconds) raised pandas' OutOfBoundsDatetime.
+    base = pd.DataFrame({"id": ["a", "b", "c"], "label": [0, 1, 0], "prediction": [0, 1, 1],
+                         "timestamp": [1.7e12, 1e20, 1.7e12]})
+    error = error_of(("b.csv", base), ("c.csv", base))
+    assert error.column == "timestamp"
+    assert "b.csv: timestamp column 'timestamp' holds numbers beyond any date in 1 row (row 2;" in str(error)
