@@ -1,4 +1,9 @@
-"""Helpers shared by the figure builders: number formatting, hover text, verdict traces, empty figures.
+"""Helpers shared by the figure builders: user text, number formatting, hover text, verdict traces, empty figures.
+
+Plotly renders a subset of HTML in every text it draws (titles, ticks, legends, hovers, annotations:
+``<a href>``, ``<b>``, ``<br>``, entities) and fills ``%{…}`` in hover templates. Every user-supplied
+string (model names, class labels, slice columns and values) reaches a figure through :func:`label`,
+:func:`hover_label` or :func:`distinct_labels`, which escape it and keep long ones short.
 
 Not part of the public surface; the builders live in :mod:`components.charts`.
 """
@@ -11,24 +16,31 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from evaluation import METRICS, Difference, Estimate
+from evaluation import METRICS, Difference, Estimate, shorten
 
 from .palette import VERDICT_ORDER, verdict_color, verdict_symbol
 
 __all__ = [
+    "HOVER_WIDTH",
+    "LABEL_LIMIT",
     "TEMPLATE",
+    "TITLE_LIMIT",
     "add_zero_line",
     "difference_hover",
+    "distinct_labels",
     "error_arrays",
     "estimate_hover",
     "finish",
     "fmt",
     "fmt_p",
     "fmt_signed",
+    "hover_label",
     "interval_text",
+    "label",
     "message_figure",
     "metric_title",
     "panel_spacing",
+    "plain",
     "range_with_zero",
     "row_height",
     "undefined_marks",
@@ -36,6 +48,16 @@ __all__ = [
 ]
 
 TEMPLATE = "plotly_white"
+LABEL_LIMIT = 40
+"""Characters of a user-supplied name in a tick, a legend entry or a title; the hover has the rest."""
+TITLE_LIMIT = 100
+"""Characters of a whole caller-supplied title (``confusion_matrix_figure(title=...)``)."""
+HOVER_WIDTH = 80
+"""Characters per line of a long name in a hover box."""
+# Plotly decodes numeric entities and &amp; &lt; &gt; (not &quot;); %, $ and " as entities also stop
+# hover templates (%{…}), MathJax ($…$) and attribute quoting.
+_PLOTLY_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&#34;", "$": "&#36;",
+                                 "%": "&#37;"})
 # Verdicts whose rows are drawn in the colour of the verdict; the others are greys.
 _LEGEND_NAMES = {
     "better": "better (significant)",
@@ -49,6 +71,71 @@ _LEGEND_NAMES = {
 def _finite(value: float | None) -> bool:
     """Whether a value is a real, finite number."""
     return value is not None and isinstance(value, (int, float)) and math.isfinite(value)
+
+
+def plain(text: object) -> str:
+    """Text that Plotly shows literally, on one line: its markup characters as entities.
+
+    Examples
+    --------
+    >>> plain('<a href="x">50%</a>')
+    '&lt;a href=&#34;x&#34;&gt;50&#37;&lt;/a&gt;'
+    """
+    whole = str(text)
+    return shorten(whole, max(len(whole), 1)).translate(_PLOTLY_ESCAPES)  # shorten: one line, nothing cut
+
+
+def label(text: object, limit: int = LABEL_LIMIT) -> str:
+    """A user-supplied name for a tick, legend entry or title: escaped, at most ``limit`` characters.
+
+    Longer text ends in "…" (put the whole of it in the hover with :func:`hover_label`).
+
+    Examples
+    --------
+    >>> label("<b>x</b>"), label("a" * 50, 5)
+    ('&lt;b&gt;x&lt;/b&gt;', 'aaaa…')
+    """
+    return plain(shorten(text, limit))
+
+
+def hover_label(text: object, *, limit: int | None = None, width: int = HOVER_WIDTH) -> str:
+    """A user-supplied name for a hover box: all of it (or ``limit`` characters), escaped, wrapped every ``width``.
+
+    Examples
+    --------
+    >>> hover_label("<i>" + "x" * 6, width=4)
+    '&lt;i&gt;x<br>xxxx<br>x'
+    """
+    whole = str(text)
+    line = shorten(whole, limit if limit is not None else max(len(whole), 1))
+    return "<br>".join(plain(line[start:start + width]) for start in range(0, max(len(line), 1), width))
+
+
+def distinct_labels(texts: Sequence[object], *, limit: int = LABEL_LIMIT,
+                    suffixes: Sequence[str] | None = None) -> list[str]:
+    """:func:`label` of each text (plus its suffix), kept distinct for a category axis.
+
+    Two texts that shorten to the same label would share one row (bars and points merge); the later
+    ones get a counter (``"… (2)"``, ``"… (3)"``) within the limit. ``suffixes`` are appended as they
+    are (Plotly markup, e.g. ``" (n=120)"``).
+
+    Examples
+    --------
+    >>> distinct_labels(["a" * 50, "a" * 51], limit=10)
+    ['aaaaaaaaa…', 'aaaaa… (2)']
+    """
+    ends = list(suffixes) if suffixes is not None else [""] * len(texts)
+    seen: set[str] = set()
+    labels = []
+    for text, end in zip(texts, ends, strict=True):
+        candidate, count = label(text, limit) + end, 1
+        while candidate in seen:
+            count += 1
+            mark = f" ({count})"
+            candidate = label(text, max(limit - len(mark), 1)) + mark + end
+        seen.add(candidate)
+        labels.append(candidate)
+    return labels
 
 
 def fmt(value: float | None) -> str:
@@ -89,7 +176,7 @@ def error_arrays(values: Sequence[float], lows: Sequence[float], highs: Sequence
 
 
 def estimate_hover(head: str, estimate: Estimate, *, level: int | None = None, extra: str = "") -> str:
-    """Hover text of one estimate: value, interval, method."""
+    """Hover text of one estimate: value, interval, method (``head`` is markup: escape user text in it)."""
     ci = f"{level}% CI" if level else "CI"
     text = (f"<b>{head}</b><br>value: {fmt(estimate.value)}<br>{ci}: {interval_text(estimate.ci_low, estimate.ci_high)}"
             f"<br>interval: {estimate.method}")
@@ -97,7 +184,10 @@ def estimate_hover(head: str, estimate: Estimate, *, level: int | None = None, e
 
 
 def difference_hover(head: str, diff: Difference, *, level: int | None = None, extra: str = "") -> str:
-    """Hover text of one paired difference: difference, interval, both values, p, adjusted p, test, verdict."""
+    """Hover text of one paired difference: difference, interval, both values, p, adjusted p, test, verdict.
+
+    ``head`` and ``extra`` are Plotly markup: user text in them goes through :func:`hover_label`.
+    """
     ci = f"{level}% CI" if level else "CI"
     text = (f"<b>{head}</b><br>difference: {fmt_signed(diff.difference)}<br>"
             f"{ci}: {interval_text(diff.ci_low, diff.ci_high, signed=True)}<br>"
@@ -108,7 +198,7 @@ def difference_hover(head: str, diff: Difference, *, level: int | None = None, e
 
 
 def message_figure(title: str, message: str) -> go.Figure:
-    """A figure that explains why there is nothing to draw (instead of raising)."""
+    """A figure that explains why there is nothing to draw (instead of raising); both texts are markup."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
                        font={"size": 14}, align="center")

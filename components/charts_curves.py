@@ -10,7 +10,8 @@ from plotly.subplots import make_subplots
 
 from evaluation import ComparisonReport, ThresholdCurve
 
-from .charts_common import finish, fmt, interval_text, message_figure
+from .charts_common import distinct_labels, finish, fmt, hover_label, interval_text, message_figure
+from .charts_common import label as short_label
 from .palette import model_colors
 
 __all__ = ["pr_curve_figure", "reliability_figure", "roc_curve_figure", "threshold_metrics_figure"]
@@ -29,9 +30,10 @@ def _curves(report: ComparisonReport, label: str, title: str, what: str) -> dict
     if not any(model.thresholds for model in report.models.values()):
         return message_figure(title, _NO_SCORES.format(what=what))
     known = sorted({key for model in report.models.values() for key in model.thresholds})
-    note = (f" Binary tasks have curves for the positive class {report.positive_label!r} only."
+    note = (f" Binary tasks have curves for the positive class {short_label(repr(report.positive_label))} only."
             if report.task == "binary" else "")
-    return message_figure(title, f"No {what} for class {label!r}.{note}<br>Classes with curves: {', '.join(known)}.")
+    return message_figure(title, f"No {what} for class {short_label(repr(label))}.{note}<br>Classes with curves: "
+                                 f"{short_label(', '.join(known), 200)}.")
 
 
 def _point_hover(head: str, threshold: float, precision: float, recall: float, f1: float, fpr: float) -> str:
@@ -42,7 +44,8 @@ def _point_hover(head: str, threshold: float, precision: float, recall: float, f
 def _curve_hover(name: str, curve: ThresholdCurve) -> dict:
     """Per-point hover as compact ``customdata`` and one template (curves have hundreds of points)."""
     data = np.column_stack([curve.thresholds, curve.precision, curve.recall, curve.f1, curve.false_positive_rate])
-    template = (f"<b>{name.replace('%', '%%')}</b><br>threshold: %{{customdata[0]:.3f}}<br>precision: "
+    # hover_label writes % as an entity, so a name never reads as a %{…} placeholder.
+    template = (f"<b>{hover_label(name)}</b><br>threshold: %{{customdata[0]:.3f}}<br>precision: "
                 "%{customdata[1]:.3f}<br>recall (TPR): %{customdata[2]:.3f}<br>F1: %{customdata[3]:.3f}<br>"
                 "false-positive rate: %{customdata[4]:.3f}<extra></extra>")
     return {"customdata": data.astype(np.float32), "hovertemplate": template}
@@ -60,11 +63,12 @@ def _nearest(curve: ThresholdCurve, threshold: float) -> int | None:
 def _curve_figure(report: ComparisonReport, label: str, threshold: float | None, *, roc: bool) -> go.Figure:
     """A precision-recall (``roc=False``) or ROC curve per model, operating points and the chosen threshold."""
     what = "ROC curve" if roc else "precision-recall curve"
-    title = f"{'ROC' if roc else 'Precision-recall'} curve, class {label} vs rest"
+    title = f"{'ROC' if roc else 'Precision-recall'} curve, class {short_label(label)} vs rest"
     found = _curves(report, label, title, what)
     if isinstance(found, go.Figure):
         return found
     colors = model_colors(report.models)
+    names = dict(zip(report.models, distinct_labels(list(report.models)), strict=True))
     summary = "roc_auc" if roc else "average_precision"
     fig = go.Figure()
     if roc:
@@ -83,27 +87,28 @@ def _curve_figure(report: ComparisonReport, label: str, threshold: float | None,
         estimate = report.models[name].metrics.get(summary)
         # The headline AUC/AP is this class's only in a binary task (multiclass: a macro average).
         show_summary = estimate is not None and report.task == "binary" and label == report.positive_label
-        legend = name + (f" ({'AUC' if roc else 'AP'} {fmt(estimate.value)})" if show_summary and estimate else "")
+        legend = names[name] + (f" ({'AUC' if roc else 'AP'} {fmt(estimate.value)})" if show_summary and estimate
+                                else "")
         fig.add_trace(go.Scatter(x=np.asarray(x, dtype=float), y=np.asarray(y, dtype=float), mode="lines",
-                                 name=legend, legendgroup=name, line={"color": colors[name], "width": 2},
+                                 name=legend, legendgroup=names[name], line={"color": colors[name], "width": 2},
                                  **_curve_hover(name, curve)))
         points = [p for p in curve.operating_points if p.met and math.isfinite(p.threshold)]
         if points:
             fig.add_trace(go.Scatter(
                 x=[p.false_positive_rate if roc else p.recall for p in points],
                 y=[p.recall if roc else p.precision for p in points], mode="markers",
-                name=f"{name}: operating points", legendgroup=name,
+                name=f"{names[name]}: operating points", legendgroup=names[name],
                 marker={"color": colors[name], "size": 13, "line": {"color": "white", "width": 1},
                         "symbol": ["star" if p.name == "best_f1" else "diamond" for p in points]},
-                hovertext=[_point_hover(f"{name}: {_POINT_NAMES.get(p.name, p.name)}", p.threshold, p.precision,
+                hovertext=[_point_hover(f"{hover_label(name)}: {_POINT_NAMES.get(p.name, p.name)}", p.threshold, p.precision,
                                         p.recall, p.f1, p.false_positive_rate) for p in points], hoverinfo="text"))
         index = None if threshold is None else _nearest(curve, threshold)
         if index is not None:
             fig.add_trace(go.Scatter(
-                x=[x[index]], y=[y[index]], mode="markers", name=f"{name}: at threshold {fmt(threshold)}",
-                legendgroup=name, marker={"color": colors[name], "size": 16, "symbol": "circle-open",
+                x=[x[index]], y=[y[index]], mode="markers", name=f"{names[name]}: at threshold {fmt(threshold)}",
+                legendgroup=names[name], marker={"color": colors[name], "size": 16, "symbol": "circle-open",
                                           "line": {"width": 3}},
-                hovertext=[_point_hover(f"{name} at threshold {fmt(threshold)} (nearest on the curve)",
+                hovertext=[_point_hover(f"{hover_label(name)} at threshold {fmt(threshold)} (nearest on the curve)",
                                         curve.thresholds[index], curve.precision[index], curve.recall[index],
                                         curve.f1[index], curve.false_positive_rate[index])], hoverinfo="text"))
     fig.update_xaxes(range=[-0.02, 1.02], constrain="domain")
@@ -188,17 +193,18 @@ def threshold_metrics_figure(report: ComparisonReport, label: str, *, threshold:
     --------
     >>> # threshold_metrics_figure(report, report.positive_label, threshold=0.5).show()
     """
-    title = f"Precision, recall and F1 versus threshold, class {label} vs rest"
+    title = f"Precision, recall and F1 versus threshold, class {short_label(label)} vs rest"
     found = _curves(report, label, title, "threshold curve")
     if isinstance(found, go.Figure):
         return found
     colors = model_colors(report.models)
+    names = dict(zip(report.models, distinct_labels(list(report.models)), strict=True))
     fig = go.Figure()
     for name, curve in found.items():
         for metric, values in (("precision", curve.precision), ("recall", curve.recall), ("f1", curve.f1)):
             fig.add_trace(go.Scatter(
                 x=np.asarray(curve.thresholds, dtype=float), y=np.asarray(values, dtype=float), mode="lines",
-                legendgroup=name, name=f"{name}: {'F1' if metric == 'f1' else metric}",
+                legendgroup=names[name], name=f"{names[name]}: {'F1' if metric == 'f1' else metric}",
                 line={"color": colors[name], "dash": _METRIC_DASH[metric], "width": 2},
                 hovertemplate="%{y:.3f}"))
     if threshold is not None and math.isfinite(threshold):
@@ -208,7 +214,7 @@ def threshold_metrics_figure(report: ComparisonReport, label: str, *, threshold:
     fig.update_layout(hovermode="x unified")
     fig.update_xaxes(hoverformat=".3f")
     return finish(fig, title=title + "<br><sup>solid: precision · dashed: recall · dotted: F1</sup>",
-                  x_title=f"threshold on the score of class {label} (predict it when score ≥ threshold)",
+                  x_title=f"threshold on the score of class {short_label(label)} (predict it when score ≥ threshold)",
                   y_title="metric value (0 to 1)", height=480, legend="right")
 
 
@@ -236,6 +242,7 @@ def reliability_figure(report: ComparisonReport) -> go.Figure:
     if not calibrated:
         return message_figure(title, _NO_SCORES.format(what="reliability diagram"))
     colors = model_colors(report.models)
+    names = dict(zip(report.models, distinct_labels(list(report.models)), strict=True))
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.72, 0.28], vertical_spacing=0.06)
     fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfect calibration", hoverinfo="skip",
                              line={"color": "#9E9E9E", "dash": "dot", "width": 1}), row=1, col=1)
@@ -245,18 +252,20 @@ def reliability_figure(report: ComparisonReport) -> go.Figure:
         filled = [i for i, count in enumerate(curve.count) if count > 0]
         ece = model.metrics.get("expected_calibration_error")
         ece_text = fmt(curve.ece) + ("" if ece is None else f" {interval_text(ece.ci_low, ece.ci_high)}")
-        hovers = [f"<b>{name}</b><br>confidence bin: ({fmt(curve.lower[i])}, {fmt(curve.upper[i])}]<br>"
+        head = hover_label(name)
+        hovers = [f"<b>{head}</b><br>confidence bin: ({fmt(curve.lower[i])}, {fmt(curve.upper[i])}]<br>"
                   f"mean confidence: {fmt(curve.mean_confidence[i])}<br>accuracy: {fmt(curve.accuracy[i])}<br>"
                   f"examples: {curve.count[i]:,}" for i in filled]
         fig.add_trace(go.Scatter(
             x=[curve.mean_confidence[i] for i in filled], y=[curve.accuracy[i] for i in filled],
-            mode="lines+markers", name=f"{name} (ECE {ece_text})", legendgroup=name,
+            mode="lines+markers", name=f"{names[name]} (ECE {ece_text})", legendgroup=names[name],
             line={"color": colors[name], "width": 2}, marker={"color": colors[name], "size": 8},
             hovertext=hovers, hoverinfo="text"), row=1, col=1)
         centres = [(low + high) / 2 for low, high in zip(curve.lower, curve.upper, strict=True)]
-        fig.add_trace(go.Bar(x=centres, y=list(curve.count), name=f"{name}: examples per bin", legendgroup=name,
+        fig.add_trace(go.Bar(x=centres, y=list(curve.count), name=f"{names[name]}: examples per bin",
+                             legendgroup=names[name],
                              showlegend=False, marker_color=colors[name],
-                             hovertext=[f"<b>{name}</b><br>bin ({fmt(lo)}, {fmt(hi)}]<br>examples: {c:,}"
+                             hovertext=[f"<b>{head}</b><br>bin ({fmt(lo)}, {fmt(hi)}]<br>examples: {c:,}"
                                         for lo, hi, c in zip(curve.lower, curve.upper, curve.count, strict=True)],
                              hoverinfo="text"), row=2, col=1)
     fig.update_layout(barmode="group", bargap=0.1)

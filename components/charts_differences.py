@@ -13,11 +13,14 @@ from evaluation import METRICS, Comparison, Difference
 from .charts_common import (
     add_zero_line,
     difference_hover,
+    distinct_labels,
     error_arrays,
     finish,
     fmt,
     fmt_signed,
+    hover_label,
     interval_text,
+    label,
     message_figure,
     metric_title,
     panel_spacing,
@@ -49,7 +52,12 @@ def _is_loss(metric: str) -> bool:
 
 
 def _undefined(labels: Sequence[str], diffs: Sequence[Difference]) -> list[str]:
-    return [label for label, d in zip(labels, diffs, strict=True) if not math.isfinite(d.difference)]
+    return [row for row, d in zip(labels, diffs, strict=True) if not math.isfinite(d.difference)]
+
+
+def _pair(comparison: Comparison) -> str:
+    """``candidate − baseline`` for a title, each name escaped and shortened."""
+    return f"{label(comparison.candidate)} − {label(comparison.baseline)}"
 
 
 def difference_forest_figure(comparison: Comparison, *, confidence: float,
@@ -79,7 +87,7 @@ def difference_forest_figure(comparison: Comparison, *, confidence: float,
     >>> # difference_forest_figure(report.comparisons[0], confidence=report.settings.confidence).show()
     """
     level = round(confidence * 100)
-    title = f"{comparison.candidate} − {comparison.baseline}: differences with {level}% confidence intervals"
+    title = f"{_pair(comparison)}: differences with {level}% confidence intervals"
     chosen = [m for m in (metrics if metrics is not None else comparison.metrics) if m in comparison.metrics]
     if not chosen:
         return message_figure(title, "No metric to show: none of the requested metrics was compared.")
@@ -91,9 +99,9 @@ def difference_forest_figure(comparison: Comparison, *, confidence: float,
     for row, (rows, axis_title) in enumerate(panels, start=1):
         labels = [metric_title(m) + (" (loss)" if _is_loss(m) else "") for m in rows]
         diffs = [comparison.metrics[m] for m in rows]
-        hovers = [difference_hover(label, d, level=level,
+        hovers = [difference_hover(row_label, d, level=level,
                                    extra="lower is better: negative = improvement" if _is_loss(m) else "")
-                  for label, m, d in zip(labels, rows, diffs, strict=True)]
+                  for row_label, m, d in zip(labels, rows, diffs, strict=True)]
         for trace in verdict_traces(labels, diffs, hovers):
             fig.add_trace(trace, row=row, col=1)
         marks = undefined_marks(_undefined(labels, diffs))
@@ -131,19 +139,20 @@ def per_class_difference_figure(comparison: Comparison, metric: str = "recall", 
     --------
     >>> # per_class_difference_figure(report.comparisons[0], "f1").show()
     """
-    title = f"Per-class {metric}: {comparison.candidate} − {comparison.baseline}, worst first"
-    items = [(label, values[metric]) for label, values in comparison.per_class.items() if metric in values]
+    title = f"Per-class {label(metric)}: {_pair(comparison)}, worst first"
+    items = [(c, values[metric]) for c, values in comparison.per_class.items() if metric in values]
     if not items:
-        return message_figure(title, f"No per-class {metric!r} in this comparison (choose precision, recall or f1).")
+        return message_figure(title, f"No per-class {label(repr(metric))} in this comparison (choose precision, recall "
+                                     "or f1).")
     items.sort(key=lambda item: (not math.isfinite(item[1].difference),
                                  item[1].difference if math.isfinite(item[1].difference) else 0.0))
     total = len(items)
     items = items[:max(max_classes, 1)]
     if len(items) < total:
         title += f" (the {len(items)} largest drops of {total} classes)"
-    labels = [label for label, _ in items]
+    labels = distinct_labels([c for c, _ in items])
     diffs = [d for _, d in items]
-    hovers = [difference_hover(f"class {label} · {metric}", d) for label, d in items]
+    hovers = [difference_hover(f"class {hover_label(c)} · {label(metric)}", d) for c, d in items]
     fig = go.Figure(verdict_traces(labels, diffs, hovers))
     marks = undefined_marks(_undefined(labels, diffs))
     if marks is not None:
@@ -152,7 +161,7 @@ def per_class_difference_figure(comparison: Comparison, metric: str = "recall", 
     fig.update_xaxes(range=range_with_zero([v for d in diffs for v in (d.ci_low, d.ci_high, d.difference)]))
     fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed")
     fig.update_layout(legend_title_text="verdict (p adjusted across classes):", showlegend=True)
-    return finish(fig, title=title, x_title=f"{metric} difference (candidate − baseline)", y_title="class",
+    return finish(fig, title=title, x_title=f"{label(metric)} difference (candidate − baseline)", y_title="class",
                   height=row_height(len(labels), per_row=24))
 
 
@@ -180,29 +189,31 @@ def slice_forest_figure(comparison: Comparison, column: str, metric: str) -> go.
     --------
     >>> # slice_forest_figure(report.comparisons[0], "device", "accuracy").show()
     """
-    name = metric_title(metric)
-    title = f"{name} by {column}: {comparison.candidate} − {comparison.baseline}"
+    name = label(metric_title(metric))
+    title = f"{name} by {label(column)}: {_pair(comparison)}"
     in_column = [entry for entry in comparison.slices if entry.column == column]
     entries = [entry for entry in in_column if metric in entry.metrics]
     if not in_column:
-        return message_figure(title, f"No slices for column {column!r}.")
+        return message_figure(title, f"No slices for column {label(repr(column))}.")
     if not entries:
         available = sorted({m for entry in in_column for m in entry.metrics})
-        return message_figure(title, f"{name} was not computed on slices; available: {', '.join(available)}.")
-    labels = [f"{entry.value} (n={entry.n:,})" for entry in entries]
+        return message_figure(title, f"{name} was not computed on slices; available: {label(', '.join(available), 200)}.")
+    labels = distinct_labels([entry.value for entry in entries], suffixes=[f" (n={entry.n:,})" for entry in entries])
     hovers = []
-    for label, entry in zip(labels, entries, strict=True):
+    baseline, candidate, where = hover_label(comparison.baseline), hover_label(comparison.candidate), hover_label(column)
+    for entry in entries:
         m = entry.metrics[metric]
-        extra = (f"n = {entry.n:,}<br>{comparison.baseline}: {fmt(m.baseline.value)} "
-                 f"{interval_text(m.baseline.ci_low, m.baseline.ci_high)}<br>{comparison.candidate}: "
+        head = f"{where} = {hover_label(entry.value)} (n={entry.n:,})"
+        extra = (f"n = {entry.n:,}<br>{baseline}: {fmt(m.baseline.value)} "
+                 f"{interval_text(m.baseline.ci_low, m.baseline.ci_high)}<br>{candidate}: "
                  f"{fmt(m.candidate.value)} {interval_text(m.candidate.ci_low, m.candidate.ci_high)}")
         if entry.insufficient:
             d = m.difference
-            hovers.append(f"<b>{column} = {label}</b><br>difference: {fmt_signed(d.difference)} "
+            hovers.append(f"<b>{head}</b><br>difference: {fmt_signed(d.difference)} "
                           f"{interval_text(d.ci_low, d.ci_high, signed=True)}<br>{extra}<br>"
                           "<b>too small to test</b> (no p-value, no verdict)")
         else:
-            hovers.append(difference_hover(f"{column} = {label}", m.difference, extra=extra))
+            hovers.append(difference_hover(head, m.difference, extra=extra))
     tested = [i for i, entry in enumerate(entries) if not entry.insufficient]
     small = [i for i, entry in enumerate(entries) if entry.insufficient]
     fig = go.Figure(verdict_traces([labels[i] for i in tested], [entries[i].metrics[metric].difference for i in tested],
@@ -228,7 +239,7 @@ def slice_forest_figure(comparison: Comparison, column: str, metric: str) -> go.
     fig.update_layout(legend_title_text="verdict (p adjusted across slices):", showlegend=True)
     side = "; negative = candidate better" if _is_loss(metric) else ""
     return finish(fig, title=title + "<br><sup>worst first · hollow grey: slice too small to test</sup>",
-                  x_title=f"{name} difference (candidate − baseline){side}", y_title=f"{column} (slice)",
+                  x_title=f"{name} difference (candidate − baseline){side}", y_title=f"{label(column)} (slice)",
                   height=row_height(len(labels), per_row=26))
 
 
@@ -259,32 +270,34 @@ def flips_figure(comparison: Comparison, *, max_classes: int = 40) -> go.Figure:
     --------
     >>> # flips_figure(report.comparisons[0]).show()
     """
-    title = f"Flips by true class: {comparison.candidate} vs {comparison.baseline}"
+    title = f"Flips by true class: {label(comparison.candidate)} vs {label(comparison.baseline)}"
     flips = comparison.flips
     if flips is None or not flips.by_class:
         return message_figure(title, "No flip counts in this comparison.")
-    labels = list(flips.by_class)
-    if len(labels) > max_classes:
-        busiest = sorted(labels, key=lambda label: -(flips.by_class[label].regressions
-                                                     + flips.by_class[label].improvements))[:max(max_classes, 1)]
-        labels = [label for label in labels if label in set(busiest)]
+    classes = list(flips.by_class)
+    if len(classes) > max_classes:
+        busiest = set(sorted(classes, key=lambda c: -(flips.by_class[c].regressions
+                                                      + flips.by_class[c].improvements))[:max(max_classes, 1)])
+        classes = [c for c in classes if c in busiest]
+    labels = distinct_labels(classes)
     title += (f"<br><sup>{flips.regressions:,} regressions (right before, wrong now) · {flips.improvements:,} "
               "improvements (wrong before, right now)"
               + (f" · {len(labels)} of {len(flips.by_class)} classes with most flips" if len(labels) < len(
                   flips.by_class) else "") + "</sup>")
-    regressions = [flips.by_class[label].regressions for label in labels]
-    improvements = [flips.by_class[label].improvements for label in labels]
+    regressions = [flips.by_class[c].regressions for c in classes]
+    improvements = [flips.by_class[c].improvements for c in classes]
+    heads = [hover_label(c) for c in classes]
     fig = go.Figure([
         go.Bar(x=[-r for r in regressions], y=labels, orientation="h", name="regressions",
                marker={"color": VERDICT_COLORS["worse"], "pattern": {"shape": "/"}},
                text=[f"{r:,}" for r in regressions], textposition="outside",
-               hovertext=[f"<b>class {label}</b><br>regressions: {r:,}<br>(right before, wrong now)"
-                          for label, r in zip(labels, regressions, strict=True)], hoverinfo="text"),
+               hovertext=[f"<b>class {head}</b><br>regressions: {r:,}<br>(right before, wrong now)"
+                          for head, r in zip(heads, regressions, strict=True)], hoverinfo="text"),
         go.Bar(x=improvements, y=labels, orientation="h", name="improvements",
                marker={"color": VERDICT_COLORS["better"]},
                text=[f"{i:,}" for i in improvements], textposition="outside",
-               hovertext=[f"<b>class {label}</b><br>improvements: {i:,}<br>(wrong before, right now)"
-                          for label, i in zip(labels, improvements, strict=True)], hoverinfo="text"),
+               hovertext=[f"<b>class {head}</b><br>improvements: {i:,}<br>(wrong before, right now)"
+                          for head, i in zip(heads, improvements, strict=True)], hoverinfo="text"),
     ])
     bound = max([*regressions, *improvements, 1])
     step = _nice_step(bound)

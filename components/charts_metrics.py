@@ -11,10 +11,14 @@ from plotly.subplots import make_subplots
 from evaluation import METRICS, ComparisonReport, ConfusionMatrix
 
 from .charts_common import (
+    TITLE_LIMIT,
+    distinct_labels,
     error_arrays,
     estimate_hover,
     finish,
     fmt,
+    hover_label,
+    label,
     message_figure,
     metric_title,
     panel_spacing,
@@ -32,6 +36,7 @@ __all__ = [
 
 PER_CLASS_METRICS: tuple[str, ...] = ("precision", "recall", "f1")
 _DIVERGING = [[0.0, "#B35806"], [0.5, "#F7F7F7"], [1.0, "#542788"]]  # PuOr ends: colour-blind safe
+_CELL_HOVER_LIMIT = 200  # a heatmap repeats each label in k² hovers: long ones are cut there
 
 
 def _level(report: ComparisonReport) -> int:
@@ -81,6 +86,7 @@ def metric_intervals_figure(report: ComparisonReport, metrics: Sequence[str] | N
     fig = make_subplots(rows=len(panels), cols=1, row_heights=[len(rows) for rows, _ in panels],
                         vertical_spacing=panel_spacing(height) if len(panels) > 1 else 0.0)
     colors = model_colors(report.models)
+    shown = dict(zip(report.models, distinct_labels(list(report.models)), strict=True))
     nan = float("nan")
     for row, (rows, axis_title) in enumerate(panels, start=1):
         labels = [_row_label(report, m) for m in rows]
@@ -89,11 +95,11 @@ def metric_intervals_figure(report: ComparisonReport, metrics: Sequence[str] | N
             values = [e.value if e else nan for e in estimates]
             plus, minus = error_arrays(values, [e.ci_low if e else nan for e in estimates],
                                        [e.ci_high if e else nan for e in estimates])
-            hovers = [estimate_hover(f"{name} · {metric_title(m)}", e, level=_level(report)) if e
-                      else f"<b>{name} · {metric_title(m)}</b><br>not computed"
+            hovers = [estimate_hover(f"{hover_label(name)} · {metric_title(m)}", e, level=_level(report)) if e
+                      else f"<b>{hover_label(name)} · {metric_title(m)}</b><br>not computed"
                       for m, e in zip(rows, estimates, strict=True)]
             fig.add_trace(go.Scatter(
-                x=values, y=labels, mode="markers", name=name, legendgroup=name, showlegend=row == 1,
+                x=values, y=labels, mode="markers", name=shown[name], legendgroup=shown[name], showlegend=row == 1,
                 orientation="h", marker={"color": colors[name], "size": 10},
                 error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
                          "color": colors[name], "thickness": 1.8, "width": 4},
@@ -145,22 +151,24 @@ def per_class_figure(report: ComparisonReport, metric: str = "recall", *, max_cl
     if len(shown) < len(report.classes):
         title += f" — the {len(shown)} most frequent of {len(report.classes)} classes"
     colors = model_colors(report.models)
+    models = dict(zip(report.models, distinct_labels(list(report.models)), strict=True))
+    rows = distinct_labels(shown)
     fig = go.Figure()
     nan = float("nan")
     for name, model in report.models.items():
-        estimates = [model.per_class.get(label, {}).get(metric) for label in shown]
+        estimates = [model.per_class.get(c, {}).get(metric) for c in shown]
         values = [e.value if e else nan for e in estimates]
         plus, minus = error_arrays(values, [e.ci_low if e else nan for e in estimates],
                                    [e.ci_high if e else nan for e in estimates])
-        hovers = [estimate_hover(f"{name} · class {label}", e, level=level, extra=f"support: {support.get(label, 0):,}")
-                  if e else f"<b>{name} · class {label}</b><br>not computed" for label, e in zip(shown, estimates,
-                                                                                                    strict=True)]
-        fig.add_trace(go.Bar(x=values, y=list(shown), orientation="h", name=name, marker_color=colors[name],
+        heads = [f"{hover_label(name)} · class {hover_label(c)}" for c in shown]
+        hovers = [estimate_hover(head, e, level=level, extra=f"support: {support.get(c, 0):,}")
+                  if e else f"<b>{head}</b><br>not computed" for head, c, e in zip(heads, shown, estimates, strict=True)]
+        fig.add_trace(go.Bar(x=values, y=rows, orientation="h", name=models[name], marker_color=colors[name],
                              error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus,
                                       "color": "#333333", "thickness": 1.2, "width": 2},
                              hovertext=hovers, hoverinfo="text"))
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=list(shown), autorange="reversed")
+    fig.update_yaxes(type="category", categoryorder="array", categoryarray=rows, autorange="reversed")
     fig.update_xaxes(range=[0, 1.05])
     return finish(fig, title=title, x_title=f"{metric} (one-vs-rest, 0 to 1)", y_title="class",
                   height=row_height(len(shown), per_row=10 + 9 * len(report.models)))
@@ -184,29 +192,33 @@ def confusion_matrix_figure(matrix: ConfusionMatrix, *, normalized: bool = False
     normalized:
         Colour by each row's share (the diagonal is per-class recall) instead of counts.
     title:
-        Figure title; a descriptive default when empty.
+        Figure title, plain text (shown as it is, cut at 100 characters); a descriptive default when empty.
 
     Returns
     -------
     go.Figure
-        One heatmap trace; cells carry their number when there are at most 20 classes.
+        One heatmap trace; cells carry their number when there are at most 20 classes. Axis labels are
+        the class labels, escaped and shortened (distinct); hovers carry them whole (up to 200 characters).
 
     Examples
     --------
     >>> # confusion_matrix_figure(report.models["base"].confusion_matrix, normalized=True).show()
     """
     labels = list(matrix.labels)
-    title = title or ("Confusion matrix (share of each true class)" if normalized else "Confusion matrix (examples)")
+    title = label(title, TITLE_LIMIT) if title else (
+        "Confusion matrix (share of each true class)" if normalized else "Confusion matrix (examples)")
     if not labels:
         return message_figure(title, "No classes: the confusion matrix is empty.")
     counts = np.asarray(matrix.counts, dtype=float).reshape(len(labels), len(labels))
     shares = np.asarray(matrix.normalized, dtype=float).reshape(len(labels), len(labels))
     z = shares if normalized else counts
+    full = [hover_label(c, limit=_CELL_HOVER_LIMIT) for c in labels]
     hover = [[f"true: <b>{t}</b><br>predicted: <b>{p}</b><br>examples: {int(counts[i, j]):,}<br>"
-              f"share of true {t}: {fmt(shares[i, j])}" for j, p in enumerate(labels)] for i, t in enumerate(labels)]
+              f"share of true {t}: {fmt(shares[i, j])}" for j, p in enumerate(full)] for i, t in enumerate(full)]
     cells = [[fmt(v) if normalized else f"{int(v):,}" for v in row] for row in z]
+    ticks = distinct_labels(labels)
     fig = go.Figure(go.Heatmap(
-        z=z.tolist(), x=labels, y=labels, colorscale="Blues", zmin=0, zmax=1 if normalized else None,
+        z=z.tolist(), x=ticks, y=ticks, colorscale="Blues", zmin=0, zmax=1 if normalized else None,
         text=cells, texttemplate="%{text}" if len(labels) <= 20 else None, hovertext=hover, hoverinfo="text",
         colorbar={"title": {"text": "share of row" if normalized else "examples"}}))
     fig.update_yaxes(type="category", autorange="reversed")
@@ -226,7 +238,7 @@ def confusion_difference_figure(labels: Sequence[str], difference: Sequence[Sequ
     difference:
         ``Comparison.confusion_matrix_difference``: candidate's counts minus the baseline's.
     title:
-        Figure title; a descriptive default when empty.
+        Figure title, plain text (shown as it is, cut at 100 characters); a descriptive default when empty.
 
     Returns
     -------
@@ -240,18 +252,20 @@ def confusion_difference_figure(labels: Sequence[str], difference: Sequence[Sequ
     >>> # confusion_difference_figure(report.classes, c.confusion_matrix_difference).show()
     """
     labels = list(labels)
-    title = title or "Confusion matrix change (candidate − baseline)"
+    title = label(title, TITLE_LIMIT) if title else "Confusion matrix change (candidate − baseline)"
     if not labels:
         return message_figure(title, "No classes: the confusion matrix is empty.")
     z = np.asarray(difference, dtype=float).reshape(len(labels), len(labels))
     bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 0.0
     bound = max(bound, 1.0)
+    full = [hover_label(c, limit=_CELL_HOVER_LIMIT) for c in labels]
     hover = [[f"true: <b>{t}</b><br>predicted: <b>{p}</b><br>change: {z[i, j]:+,.0f} examples<br>"
               + ("(diagonal: positive = more correct)" if i == j else "(off-diagonal: positive = more errors)")
-              for j, p in enumerate(labels)] for i, t in enumerate(labels)]
+              for j, p in enumerate(full)] for i, t in enumerate(full)]
     cells = [[f"{v:+,.0f}" if v else "0" for v in row] for row in z]
+    ticks = distinct_labels(labels)
     fig = go.Figure(go.Heatmap(
-        z=z.tolist(), x=labels, y=labels, colorscale=_DIVERGING, zmid=0, zmin=-bound, zmax=bound,
+        z=z.tolist(), x=ticks, y=ticks, colorscale=_DIVERGING, zmid=0, zmin=-bound, zmax=bound,
         text=cells, texttemplate="%{text}" if len(labels) <= 20 else None, hovertext=hover, hoverinfo="text",
         colorbar={"title": {"text": "candidate − baseline<br>(examples)"}}))
     fig.update_yaxes(type="category", autorange="reversed")

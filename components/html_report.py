@@ -1,7 +1,9 @@
 """Exports of a :class:`evaluation.ComparisonReport`: one offline HTML document, a long CSV, JSON.
 
 The HTML embeds plotly.js once (no network needed to open it) and every figure of
-:mod:`components.charts`, with the same numbers in tables beside them.
+:mod:`components.charts`, with the same numbers in tables beside them. Every user-supplied text is
+escaped: :func:`html.escape` in the document, the figures' own label helpers in the charts, and
+:func:`evaluation.csv_safe` in the CSV (no cell a spreadsheet would run as a formula).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from evaluation import (
     ComparisonReport,
     Difference,
     Estimate,
+    csv_safe,
     format_number,
     report_to_dict,
+    shorten,
     verdict_sentence,
 )
 
@@ -134,6 +138,7 @@ def _build(report: ComparisonReport) -> _Document:
     support = next(iter(report.models.values())).support if report.models else {}
     for comparison in report.comparisons:
         pair = f"{comparison.candidate} − {comparison.baseline}"
+        short_pair = f"{shorten(comparison.candidate)} − {shorten(comparison.baseline)}"  # figure titles are plain
         doc.add(f"<h2>Differences: {escape(pair)}</h2>")
         header = ["metric", "difference", f"{level}% CI", "p", "p adjusted", "test", "verdict"]
         doc.add(_table(header, [_difference_row([metric_title(m)], d) for m, d in comparison.metrics.items()],
@@ -160,13 +165,13 @@ def _build(report: ComparisonReport) -> _Document:
                     f"now) and {flips.improvements:,} improvements (wrong before, right now).</p>")
             doc.figure(charts.flips_figure(comparison))
         doc.figure(charts.confusion_difference_figure(report.classes, comparison.confusion_matrix_difference,
-                                                      title=f"Confusion matrix change ({pair})"))
+                                                      title=f"Confusion matrix change ({short_pair})"))
 
     doc.add("<h2>Per class, per model</h2>")
     doc.figure(charts.per_class_figure(report, "recall"))
     for name, model in report.models.items():
         doc.figure(charts.confusion_matrix_figure(model.confusion_matrix, normalized=True,
-                                                  title=f"Confusion matrix of {name} (share of each true class)"))
+                                                  title=f"Confusion matrix of {shorten(name)} (share of each true class)"))
     _curves(doc, report)
     return doc
 
@@ -250,7 +255,9 @@ def metrics_csv(report: ComparisonReport) -> str:
 
     Model rows (``kind="model"``, ``name`` the model) hold each headline and per-class estimate;
     comparison rows (``kind="comparison"``, ``name`` ``"<candidate> - <baseline>"``) each difference
-    with its tests. ``class`` is empty for headline metrics; undefined numbers are empty cells.
+    with its tests. ``class`` is empty for headline metrics; undefined numbers are empty cells. Text cells
+    pass through :func:`evaluation.csv_safe`: a name starting with ``=``, ``+``, ``-`` or ``@`` is written
+    with a leading ``'``, so a spreadsheet shows it instead of running it.
 
     Examples
     --------
@@ -262,17 +269,18 @@ def metrics_csv(report: ComparisonReport) -> str:
     for name, model in report.models.items():
         items = [("", m, e) for m, e in model.metrics.items()]
         items += [(label, m, e) for label, values in model.per_class.items() for m, e in values.items()]
-        for label, metric, e in items:
-            writer.writerow(["model", name, metric, label, _csv_number(e.value), _csv_number(e.ci_low),
-                             _csv_number(e.ci_high), "", "", "", "", e.method])
+        for label, metric, e in items:  # numbers are written as numbers; every text cell through csv_safe
+            writer.writerow(["model", csv_safe(name), csv_safe(metric), csv_safe(label), _csv_number(e.value),
+                             _csv_number(e.ci_low), _csv_number(e.ci_high), "", "", "", "", csv_safe(e.method)])
     for comparison in report.comparisons:
         name = f"{comparison.candidate} - {comparison.baseline}"
         diffs = [("", m, d) for m, d in comparison.metrics.items()]
         diffs += [(label, m, d) for label, values in comparison.per_class.items() for m, d in values.items()]
         for label, metric, d in diffs:
-            writer.writerow(["comparison", name, metric, label, _csv_number(d.difference), _csv_number(d.ci_low),
-                             _csv_number(d.ci_high), _csv_number(d.p_value), _csv_number(d.p_value_adjusted), d.test,
-                             d.verdict, d.method])
+            writer.writerow(["comparison", csv_safe(name), csv_safe(metric), csv_safe(label), _csv_number(d.difference),
+                             _csv_number(d.ci_low), _csv_number(d.ci_high), _csv_number(d.p_value),
+                             _csv_number(d.p_value_adjusted), csv_safe(d.test), csv_safe(d.verdict),
+                             csv_safe(d.method)])
     return out.getvalue()
 
 

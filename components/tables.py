@@ -1,7 +1,8 @@
 """Tables the dashboard's pages show: metrics, differences, per-class, thresholds, calibration, slices, flips.
 
 Pure functions from the engine's results to pandas frames (and small helpers for the threshold
-page); no Streamlit state, so they are tested directly.
+page); no Streamlit state, so they are tested directly. Frames hold the real text (``st.dataframe`` shows
+cells as plain text); :func:`csv_bytes` neutralises it for a download.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "THRESHOLD_COLUMNS",
     "calibration_table",
     "class_positive_and_scores",
+    "csv_bytes",
     "differences_table",
     "filter_flips",
     "find_operating_points",
@@ -140,6 +142,20 @@ def slices_table(comparison: Comparison, column: str | None, metric: str) -> pd.
                      "p adjusted": _p(m.difference.p_value_adjusted),
                      "verdict": "too small: not tested" if entry.insufficient else m.difference.verdict})
     return pd.DataFrame(rows)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as UTF-8 CSV bytes for a download, without the index, safe to open in a spreadsheet.
+
+    Column names and text cells go through :func:`evaluation.csv_safe_frame` (a leading ``'`` before
+    ``=``, ``+``, ``-``, ``@``…), so ids, labels and metadata from the user's files never run as formulas.
+
+    Examples
+    --------
+    >>> csv_bytes(pd.DataFrame({"id": ["=1+1", "a"], "n": [-1, 2]}))
+    b"id,n\\n'=1+1,-1\\na,2\\n"
+    """
+    return evaluation.csv_safe_frame(frame).to_csv(index=False).encode("utf-8")
 
 
 def filter_flips(table: pd.DataFrame, *, kinds: Sequence[str], classes: Sequence[str] | None = None,

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         ThresholdCurve,
     )
     from ._slices import slice_labels
+    from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
     from ._thresholds import metrics_at_threshold
 
 # Names are imported on first use, so that a command needing only the loader (or starting to read
@@ -83,13 +84,18 @@ _WHERE = {
     "ThresholdCurve": "._results",
     "adjust_p_values": "._multiple",
     "compare": "._compare",
+    "csv_safe": "._text",
+    "csv_safe_frame": "._text",
+    "escape_markdown": "._text",
     "flip_table": "._flips",
     "format_number": "._report",
     "inspect_file": "._loading",
     "load_classification": "._loading",
+    "markdown_cell": "._text",
     "metrics_at_threshold": "._thresholds",
     "report_to_dict": "._report",
     "report_to_markdown": "._report",
+    "shorten": "._text",
     "slice_labels": "._slices",
     "verdict_sentence": "._report",
 }
@@ -127,13 +133,18 @@ __all__ = [
     "ThresholdCurve",
     "adjust_p_values",
     "compare",
+    "csv_safe",
+    "csv_safe_frame",
+    "escape_markdown",
     "flip_table",
     "format_number",
     "inspect_file",
     "load_classification",
+    "markdown_cell",
     "metrics_at_threshold",
     "report_to_dict",
     "report_to_markdown",
+    "shorten",
     "slice_labels",
     "verdict_sentence",
 ]

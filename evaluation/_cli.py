@@ -243,7 +243,9 @@ def _run_compare(args: argparse.Namespace) -> int:
     if args.flips_out:
         flip_table = importlib.import_module("evaluation._flips").flip_table
         tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
-        importlib.import_module("pandas").concat(tables, ignore_index=True).to_csv(args.flips_out, index=False)
+        csv_safe_frame = importlib.import_module("evaluation._text").csv_safe_frame  # no spreadsheet formulas
+        csv_safe_frame(importlib.import_module("pandas").concat(tables, ignore_index=True)).to_csv(args.flips_out,
+                                                                                                   index=False)
     if args.format == "json":
         text = json.dumps(report_to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
     elif args.format == "html":

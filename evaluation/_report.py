@@ -1,4 +1,9 @@
-"""Turning a :class:`ComparisonReport` into JSON-ready dicts, plain-language verdicts and Markdown."""
+"""Turning a :class:`ComparisonReport` into JSON-ready dicts, plain-language verdicts and Markdown.
+
+In the Markdown every user-supplied value (model names, class labels, slice columns and values, and
+the warnings that quote them) is escaped with :func:`escape_markdown`/:func:`markdown_cell`: it reads
+as text, never as a link, an image or a broken table.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Any
 
 from ._metrics import METRICS, PER_CLASS_METRICS
 from ._results import VERDICT_BETTER, VERDICT_WORSE, Comparison, ComparisonReport, Difference
+from ._text import escape_markdown, markdown_cell
 
 __all__ = ["SCHEMA_VERSION", "format_number", "report_to_dict", "report_to_markdown", "verdict_sentence"]
 
@@ -106,8 +112,17 @@ def _describe(name: str, diff: Difference, level: int) -> str:
             f"{diff.test} {_p_clause(diff.p_value_adjusted)})")
 
 
-def verdict_sentence(comparison: Comparison, report: ComparisonReport) -> str:
+def verdict_sentence(comparison: Comparison, report: ComparisonReport, *, markup: bool = False) -> str:
     """A plain-language verdict for one candidate: the primary metric first, then trade-offs.
+
+    Parameters
+    ----------
+    comparison, report:
+        The comparison and the report it belongs to.
+    markup:
+        ``False`` (default): plain text, names and labels as they are, for HTML (escape it there),
+        JSON and terminals. ``True``: Markdown, every model name, class label and metric name escaped
+        with :func:`escape_markdown`, for ``st.success``/``st.warning`` and the Markdown report.
 
     Returns
     -------
@@ -116,25 +131,24 @@ def verdict_sentence(comparison: Comparison, report: ComparisonReport) -> str:
         +0.024 to +0.038, paired bootstrap p = 0.0002); but significantly worse on recall of class
         '3': ..."``.
     """
+    text = escape_markdown if markup else str
     settings = report.settings
     level = round(settings.confidence * 100)
     primary = settings.primary_metric
     diff = comparison.metrics.get(primary)
+    candidate, baseline = text(comparison.candidate), text(comparison.baseline)
     if diff is None:
-        head = f"{comparison.candidate} has no value of {primary} to compare with {comparison.baseline}"
+        head = f"{candidate} has no value of {text(primary)} to compare with {baseline}"
     elif diff.verdict == VERDICT_BETTER:
-        head = f"{comparison.candidate} is significantly better than {comparison.baseline} on " + _describe(
-            primary, diff, level)
+        head = f"{candidate} is significantly better than {baseline} on " + _describe(primary, diff, level)
     elif diff.verdict == VERDICT_WORSE:
-        head = f"{comparison.candidate} is significantly worse than {comparison.baseline} on " + _describe(
-            primary, diff, level)
+        head = f"{candidate} is significantly worse than {baseline} on " + _describe(primary, diff, level)
     else:
-        head = (f"{comparison.candidate} shows no significant difference from {comparison.baseline} on "
-                + _describe(primary, diff, level))
+        head = f"{candidate} shows no significant difference from {baseline} on " + _describe(primary, diff, level)
     against = VERDICT_WORSE if diff is not None and diff.verdict == VERDICT_BETTER else VERDICT_BETTER
     word = "worse" if against == VERDICT_WORSE else "better"
     others = [f"{METRICS[name].title}" for name, d in comparison.metrics.items() if d.verdict == against]
-    per_class = [f"{metric} of class '{label}' ({format_number(values[metric].difference, signed=True)})"
+    per_class = [f"{metric} of class '{text(label)}' ({format_number(values[metric].difference, signed=True)})"
                  for label, values in comparison.per_class.items() for metric in ("recall",)
                  if values[metric].verdict == against]
     tail = []
@@ -146,6 +160,7 @@ def verdict_sentence(comparison: Comparison, report: ComparisonReport) -> str:
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A GFM table; cells are Markdown already (user-supplied values through :func:`markdown_cell`)."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
@@ -156,15 +171,16 @@ def report_to_markdown(report: ComparisonReport) -> str:
     settings = report.settings
     level = round(settings.confidence * 100)
     names = list(report.models)
-    lines = [f"# Model comparison: {', '.join(names[1:])} vs {report.baseline}", ""]
+    md = escape_markdown
+    lines = [f"# Model comparison: {', '.join(md(name) for name in names[1:])} vs {md(report.baseline)}", ""]
     lines.append(f"{report.task.capitalize()} task, {len(report.classes)} classes, {report.n_examples:,} paired "
                  f"examples. {level}% confidence intervals; verdicts at alpha {settings.alpha} after "
                  f"{settings.correction} correction; {settings.resamples:,} bootstrap resamples, seed {settings.seed}.")
     lines += ["", "## Verdict", ""]
-    lines += [f"- {verdict_sentence(comparison, report)}" for comparison in report.comparisons]
+    lines += [f"- {verdict_sentence(comparison, report, markup=True)}" for comparison in report.comparisons]
     lines += _worse_section(report)
     if report.warnings:
-        lines += ["", "## Warnings", ""] + [f"- {warning}" for warning in report.warnings]
+        lines += ["", "## Warnings", ""] + [f"- {md(warning)}" for warning in report.warnings]
     lines += _flips_and_power_section(report)
     lines += ["", "## Metrics", ""]
     rows = []
@@ -177,23 +193,24 @@ def report_to_markdown(report: ComparisonReport) -> str:
                          f"{format_number(estimate.ci_high)}]")
         if any(cell != "n/a" for cell in cells):
             rows.append([info.title + ("" if info.higher_is_better else " (lower is better)")] + cells)
-    lines += _table(["metric"] + names, rows)
+    lines += _table(["metric"] + [markdown_cell(name) for name in names], rows)
     for comparison in report.comparisons:
-        lines += ["", f"## Differences: {comparison.candidate} - {comparison.baseline}", ""]
+        candidate, baseline = md(comparison.candidate), md(comparison.baseline)
+        lines += ["", f"## Differences: {candidate} - {baseline}", ""]
         rows = [[METRICS[metric].title, format_number(d.difference, signed=True),
                  f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]",
                  _format_p(d.p_value), _format_p(d.p_value_adjusted), d.test, d.verdict]
                 for metric, d in comparison.metrics.items()]
         lines += _table(["metric", "difference", f"{level}% CI", "p", "p adjusted", "test", "verdict"], rows)
         test = comparison.accuracy_test
-        lines += ["", f"Discordant examples: {test.baseline_only:,} right only by {comparison.baseline}, "
-                      f"{test.candidate_only:,} right only by {comparison.candidate} (McNemar exact "
+        lines += ["", f"Discordant examples: {test.baseline_only:,} right only by {baseline}, "
+                      f"{test.candidate_only:,} right only by {candidate} (McNemar exact "
                       f"{_p_clause(test.p_value)}, mid-{_p_clause(test.mid_p_value)})."]
-        lines += ["", f"### Per class: {comparison.candidate} - {comparison.baseline}", ""]
+        lines += ["", f"### Per class: {candidate} - {baseline}", ""]
         rows = []
         support = report.models[report.baseline].support
         for label, values in comparison.per_class.items():
-            row = [label, f"{support[label]:,}"]
+            row = [markdown_cell(label), f"{support[label]:,}"]
             for metric in PER_CLASS_METRICS:
                 d = values[metric]
                 mark = " ▲" if d.verdict == VERDICT_BETTER else " ▼" if d.verdict == VERDICT_WORSE else ""
@@ -212,19 +229,21 @@ def _worse_section(report: ComparisonReport) -> list[str]:
     """Classes and slices where a candidate is significantly worse: the trade-offs a headline hides."""
     lines = ["", "## What got significantly worse", ""]
     found = False
+    md = escape_markdown
     for comparison in report.comparisons:
+        candidate = md(comparison.candidate)
         for label, values in comparison.per_class.items():
             for metric, d in values.items():
                 if d.verdict == VERDICT_WORSE:
                     found = True
-                    lines.append(f"- {comparison.candidate}: {metric} of class '{label}' "
+                    lines.append(f"- {candidate}: {metric} of class '{md(label)}' "
                                  f"{format_number(d.baseline_value)} -> {format_number(d.candidate_value)} "
                                  f"({format_number(d.difference, signed=True)}, adjusted {_p_clause(d.p_value_adjusted)})")
         for entry in comparison.slices:
             for metric, m in entry.metrics.items():
                 if m.difference.verdict == VERDICT_WORSE:
                     found = True
-                    lines.append(f"- {comparison.candidate}: {metric} on {entry.column} = {entry.value} (n = {entry.n:,}) "
+                    lines.append(f"- {candidate}: {metric} on {md(entry.column)} = {md(entry.value)} (n = {entry.n:,}) "
                                  f"{format_number(m.baseline.value)} -> {format_number(m.candidate.value)} "
                                  f"({format_number(m.difference.difference, signed=True)}, adjusted "
                                  f"{_p_clause(m.difference.p_value_adjusted)})")
@@ -238,7 +257,8 @@ def _flips_and_power_section(report: ComparisonReport) -> list[str]:
     for comparison in report.comparisons:
         if comparison.flips is not None:
             flips = comparison.flips
-            lines.append(f"- {comparison.candidate} vs {comparison.baseline}: {flips.regressions:,} regressions "
+            lines.append(f"- {escape_markdown(comparison.candidate)} vs {escape_markdown(comparison.baseline)}: "
+                         f"{flips.regressions:,} regressions "
                          f"(right before, wrong now) and {flips.improvements:,} improvements.")
         if comparison.power is not None:
             power = comparison.power
@@ -255,19 +275,21 @@ def _slices_section(report: ComparisonReport, *, limit: int = 15) -> list[str]:
             continue
         primary = report.settings.primary_metric
         metric = primary if primary in comparison.slices[0].metrics else "f1_macro"
-        lines += ["", f"## Slices: {comparison.candidate} - {comparison.baseline} on {METRICS[metric].title}", "",
+        candidate, baseline = escape_markdown(comparison.candidate), escape_markdown(comparison.baseline)
+        lines += ["", f"## Slices: {candidate} - {baseline} on {METRICS[metric].title}", "",
                   "Worst first; slices under the minimum size are marked and not tested."]
         rows = []
         for entry in comparison.slices[:limit]:
             m = entry.metrics[metric]
-            rows.append([entry.column, entry.value, f"{entry.n:,}", format_number(m.baseline.value),
+            rows.append([markdown_cell(entry.column), markdown_cell(entry.value), f"{entry.n:,}",
+                         format_number(m.baseline.value),
                          format_number(m.candidate.value),
                          f"{format_number(m.difference.difference, signed=True)} "
                          f"[{format_number(m.difference.ci_low, signed=True)}, "
                          f"{format_number(m.difference.ci_high, signed=True)}]",
                          _format_p(m.difference.p_value_adjusted), m.difference.verdict])
-        lines += [""] + _table(["column", "value", "n", comparison.baseline, comparison.candidate, "difference",
-                                "p adjusted", "verdict"], rows)
+        lines += [""] + _table(["column", "value", "n", markdown_cell(comparison.baseline),
+                                markdown_cell(comparison.candidate), "difference", "p adjusted", "verdict"], rows)
         if len(comparison.slices) > limit:
             lines.append(f"\n({len(comparison.slices) - limit} more slices in the JSON output.)")
     return lines
@@ -278,7 +300,8 @@ def _thresholds_section(report: ComparisonReport, *, limit: int = 10) -> list[st
     for name, model in report.models.items():
         for label, curve in list(model.thresholds.items())[:limit]:
             for point in curve.operating_points:
-                rows.append([name, label, point.name, format_number(point.threshold), format_number(point.precision),
+                rows.append([markdown_cell(name), markdown_cell(label), point.name,
+                             format_number(point.threshold), format_number(point.precision),
                              format_number(point.recall), format_number(point.f1)])
     if not rows:
         return []
@@ -294,7 +317,7 @@ def _calibration_section(report: ComparisonReport) -> list[str]:
             ece = model.metrics.get("expected_calibration_error")
             interval = "" if ece is None else f" [{format_number(ece.ci_low)}, {format_number(ece.ci_high)}]"
             busiest = max(range(len(curve.count)), key=curve.count.__getitem__)
-            rows.append([name, format_number(curve.ece) + interval,
+            rows.append([markdown_cell(name), format_number(curve.ece) + interval,
                          f"{curve.lower[busiest]:.2f}-{curve.upper[busiest]:.2f}: confidence "
                          f"{format_number(curve.mean_confidence[busiest])}, accuracy "
                          f"{format_number(curve.accuracy[busiest])}"])

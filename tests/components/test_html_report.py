@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+import csv
 import dataclasses
 import html
 import io
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from plotly.offline import get_plotlyjs
 
+import evaluation
 from components.html_report import CSV_COLUMNS, metrics_csv, report_html, report_json
 from evaluation import verdict_sentence
+from tests.helpers import make_data, simulated_probabilities
+
+FORMULA = '=HYPERLINK("http://x.example","click")'
+LINK = '<a href="http://evil.example">x</a>'
 
 
 @pytest.fixture(scope="module")
@@ -131,3 +138,39 @@ def test_report_json_is_strict(nan_report):
     document = json.loads(text)
     assert document["models"]["base"]["metrics"]["cohen_kappa"]["value"] is None
     assert "NaN" not in text
+
+
+@pytest.fixture(scope="module")
+def hostile_report() -> evaluation.ComparisonReport:
+    """Models and classes named by an attacker: spreadsheet formulas and Plotly/HTML links."""
+    rng = np.random.default_rng(5)
+    classes = ("-1", LINK, "@SUM(1+1)")
+    names = (FORMULA, f"+cand {LINK}")
+    y = rng.integers(0, len(classes), 300)
+    scores = {name: simulated_probabilities(rng, y, len(classes), strength)
+              for name, strength in zip(names, (1.0, 1.5), strict=True)}
+    data = make_data(y, {name: s.argmax(axis=1) for name, s in scores.items()}, scores, classes=classes)
+    data = dataclasses.replace(data, metadata=pd.DataFrame({f"<b>{LINK}</b>": rng.choice([LINK, "=1+1"], 300)}))
+    return evaluation.compare(data, settings=evaluation.Settings(resamples=100, slice_resamples=40))
+
+
+def test_metrics_csv_cells_never_run_as_formulas(hostile_report):
+    rows = list(csv.DictReader(io.StringIO(metrics_csv(hostile_report))))
+    names = {row["name"] for row in rows}
+    assert "'" + FORMULA in names and FORMULA not in names
+    assert f"'+cand {LINK} - '=HYPERLINK" not in names  # the comparison name starts with the candidate's
+    assert f"'+cand {LINK} - {FORMULA}" in names
+    assert {row["class"] for row in rows} == {"", "'-1", LINK, "'@SUM(1+1)"}
+    differences = [float(row["value"]) for row in rows if row["kind"] == "comparison" and row["value"]]
+    assert min(differences) < 0  # numbers stay numbers: a negative difference is not quoted
+    assert all(not row[column].startswith(("=", "+", "-", "@")) for row in rows
+               for column in ("kind", "name", "metric", "class", "test", "verdict", "method"))
+
+
+def test_html_report_shows_hostile_names_as_text(hostile_report):
+    document = report_html(hostile_report)
+    assert LINK not in document and "<b><a" not in document
+    assert html.escape(f"+cand {LINK}") in document  # headings and tables: escaped, whole
+    # Figures are JSON in which plotly writes "<" as \\u003c: a live link there would read \\u003ca.
+    assert "\\u003ca " not in document.lower() and "\\u003cb\\u003e\\u003ca" not in document.lower()
+    assert '"&lt;a href=&#34;http:' in document  # the class label as a figure shows it: as text

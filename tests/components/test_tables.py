@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -70,3 +73,14 @@ def test_filter_flips() -> None:
     assert list(tables.filter_flips(table, kinds=["regression", "improvement"], classes=["y"])["id"]) == ["b", "d"]
     assert list(tables.filter_flips(table, kinds=["improvement"], slice_column="c", slice_values=["s1"],
                                    slice_of_row=slices)["id"]) == ["c"]
+
+
+def test_csv_bytes_neutralises_text_cells_and_headers() -> None:
+    # A flip table as evaluation.flip_table builds it, with ids, labels and metadata from an attacker.
+    table = pd.DataFrame({"id": ["=1+1", "r2"], "kind": ["regression", "improvement"], "label": ["-1", "cat"],
+                          "baseline_score": [-0.25, 0.5], "count": [-3, 4], "@region": ["+eu", "us"]})
+    rows = list(csv.reader(io.StringIO(tables.csv_bytes(table).decode("utf-8"))))
+    assert rows == [["id", "kind", "label", "baseline_score", "count", "'@region"],
+                    ["'=1+1", "regression", "'-1", "-0.25", "-3", "'+eu"],
+                    ["r2", "improvement", "cat", "0.5", "4", "us"]]
+    assert table["id"][0] == "=1+1"  # the table the page shows keeps the real text

@@ -112,6 +112,23 @@ def test_flips_out_writes_every_flipped_example(tmp_path, demo_json):
     assert {"id", "label", "baseline_prediction", "candidate_prediction", "scanner"} <= set(flips.columns)
 
 
+def test_flips_out_cells_never_run_as_spreadsheet_formulas(tmp_path):
+    rows = ["id,label,prediction,source"] + [f'{i},{"=cmd|x" if i % 2 else "+cat"},{{}},@{i % 3}' for i in range(40)]
+    files = []
+    for name, flip_every in (("base", 3), ("tuned", 5)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("\n".join(row.format("-dog" if i and i % flip_every == 0 else row.split(",")[1])
+                                  if i else row for i, row in enumerate(rows)) + "\n")
+        files.append(str(path))
+    out = tmp_path / "flips.csv"
+    assert main(["compare", *files, *FAST, "--out", "/dev/null", "--flips-out", str(out)]) == EXIT_OK
+    import csv
+    with out.open(newline="") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert "'-dog" in cells and "'@1" in cells  # a prediction and a slice value that start formulas
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@")]
+
+
 def test_target_operating_points_reach_the_json(capsys):
     main(["compare", BASE, TUNED, *FAST, "--target-precision", "0.95", "--target-recall", "0.9"])
     curve = json.loads(capsys.readouterr().out)["models"]["finetuned"]["thresholds"]["3"]
