@@ -62,13 +62,23 @@ class SliceColumn:
 
 def _quantile_column(values: pd.Series, n_bins: int) -> SliceColumn | None:
     """Quantile bins of a numeric or datetime column, named ``"a to b"``; None if it cannot bin."""
+    infinite = None
+    if not pd.api.types.is_datetime64_any_dtype(values):  # infinities join the outer bins, which then reach them
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        infinite = np.isinf(numbers)
+        if infinite.any():
+            values = pd.Series(np.where(infinite, np.nan, numbers), index=values.index)
     try:
         binned, raw_edges = pd.qcut(values, q=n_bins, duplicates="drop", retbins=True, labels=False)
     except (ValueError, TypeError):
         return None
-    edges = list(pd.to_datetime(raw_edges)) if pd.api.types.is_datetime64_any_dtype(values) else list(raw_edges)
-    names = [f"{_format_edge(edges[i])} to {_format_edge(edges[i + 1])}" for i in range(len(edges) - 1)]
+    edges: list = list(pd.to_datetime(raw_edges)) if pd.api.types.is_datetime64_any_dtype(values) else list(raw_edges)
     codes = np.array(binned, dtype=float)
+    if infinite is not None and infinite.any():
+        negative = infinite & (numbers < 0)
+        codes[negative], codes[infinite & ~negative] = 0, len(edges) - 2
+        edges[0], edges[-1] = (-np.inf if negative.any() else edges[0]), (np.inf if (infinite & ~negative).any() else edges[-1])
+    names = [f"{_format_edge(edges[i])} to {_format_edge(edges[i + 1])}" for i in range(len(edges) - 1)]
     missing = np.isnan(codes)
     if missing.any():
         names.append(MISSING)

@@ -226,3 +226,12 @@ def test_slice_labels_bin_datetimes_and_keep_missing_values_apart():
     assert labels["when"].tolist() == ["2026-01-01 to 2026-02-17"] * 2 + ["2026-02-17 to 2026-04-01"] * 2 + [
         "(missing)"]
     assert labels["size"].tolist() == ["1.5 to 2.5", "1.5 to 2.5", "2.5 to 4", "2.5 to 4", "(missing)"]
+
+
+def test_slice_labels_put_infinities_in_the_outer_bins():
+    values = [float("-inf"), 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, float("inf"), float("nan"), 9.0]
+    labels = slice_labels(pd.DataFrame({"size": values}))["size"]
+    # pandas' quartiles of the finite values 1..9 are 1, 3, 5, 7, 9 (bins (1, 3], (3, 5], (5, 7], (7, 9])
+    assert list(pd.qcut(pd.Series(values[1:9] + [9.0]), 4, retbins=True)[1]) == [1, 3, 5, 7, 9]
+    assert labels.tolist() == ["-inf to 3", "-inf to 3", "-inf to 3", "-inf to 3", "3 to 5", "3 to 5", "5 to 7",
+                               "5 to 7", "7 to inf", "7 to inf", "(missing)", "7 to inf"]
