@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._loading import FileSummary, inspect_file, load_classification
     from ._metrics import METRICS, MetricInfo
     from ._multiple import CORRECTIONS, adjust_p_values
+    from ._parallel import Cancelled, stop_when
     from ._report import SCHEMA_VERSION, format_number, report_to_dict, report_to_markdown, verdict_sentence
     from ._results import (
         CI_METHODS,
@@ -57,6 +58,7 @@ _WHERE = {
     "CORRECTIONS": "._multiple",
     "DASHBOARD_LIMITS": "._limits",
     "CalibrationCurve": "._results",
+    "Cancelled": "._parallel",
     "ClassificationData": "._data",
     "ColumnMapping": "._data",
     "Comparison": "._results",
@@ -97,6 +99,7 @@ _WHERE = {
     "report_to_markdown": "._report",
     "shorten": "._text",
     "slice_labels": "._slices",
+    "stop_when": "._parallel",
     "verdict_sentence": "._report",
 }
 
@@ -108,6 +111,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "AccuracyTest",
     "CalibrationCurve",
+    "Cancelled",
     "ClassificationData",
     "ColumnMapping",
     "Comparison",
@@ -146,6 +150,7 @@ __all__ = [
     "report_to_markdown",
     "shorten",
     "slice_labels",
+    "stop_when",
     "verdict_sentence",
 ]
 

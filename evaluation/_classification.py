@@ -50,7 +50,7 @@ from ._inference import (
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS, PER_CLASS_METRICS
 from ._multiple import adjust_p_values
-from ._parallel import parallel_map
+from ._parallel import carry_stop_check, parallel_map
 from ._probability import (
     brier_per_example,
     log_loss_per_example,
@@ -373,7 +373,8 @@ def probability_parts(
     def run(job: tuple[ModelData, int]) -> _ClassParts:
         return _class_parts(data, _scores(job[0]), job[1], settings)
 
-    loss_tasks = [] if pool is None else [pool.submit(_losses, data, model, positive) for model in models]
+    run = carry_stop_check(run)
+    loss_tasks = [] if pool is None else [pool.submit(carry_stop_check(_losses), data, model, positive) for model in models]
     # Taken in (model, class) order and forgotten: a finished task holds its class's per-example
     # arrays (16 bytes a row) for as long as anything refers to it, and all of them would otherwise
     # stay alive until every model is summed.

@@ -24,7 +24,7 @@ from ._errors import EvaluationError
 from ._flips import flips
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
-from ._parallel import cores, worker_limit
+from ._parallel import carry_stop_check, cores, worker_limit
 from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import (
     CI_METHODS,
@@ -203,9 +203,10 @@ def compare(
     # The parts that count cells and the per-class rankings are independent tasks of one pool,
     # the longest first, so that every core stays busy until the last one ends.
     with ThreadPoolExecutor(max_workers=cores()) as pool:
-        analysing = pool.submit(_alone, _analyses, data, settings, order)
-        pairing = pool.submit(_alone, _pairs, data, settings, order)
-        calibrating = pool.submit(_alone, _calibrations, data, settings, order)
+        alone = carry_stop_check(_alone)  # a dashboard session that ends stops its comparison's tasks
+        analysing = pool.submit(alone, _analyses, data, settings, order)
+        pairing = pool.submit(alone, _pairs, data, settings, order)
+        calibrating = pool.submit(alone, _calibrations, data, settings, order)
         ranked = _ranking_side(data, settings, order, pool)
         paired, calibrated, analysed = pairing.result(), calibrating.result(), analysing.result()
     reports = {name: report if name not in ranked.parts else with_probability_metrics(
