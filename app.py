@@ -8,7 +8,8 @@ import streamlit as st
 
 from components import render, state
 
-st.set_page_config(page_title="Is the fine-tuned model better?", page_icon=":material/compare_arrows:", layout="wide")
+# An emoji icon is drawn in the page itself; a Material icon would be fetched from a font server.
+st.set_page_config(page_title="Is the fine-tuned model better?", page_icon="⚖️", layout="wide")
 state.init_session()
 
 pages = {
@@ -24,5 +25,11 @@ pages = {
     "Reference": [st.Page("pages/methods.py", title="Methods", icon=":material/menu_book:")],
 }
 page = st.navigation(pages)
-render.sidebar("sidebar")  # share and export, on every page (also when a page stops early)
-page.run()
+try:
+    render.sidebar("sidebar")  # share and export, on every page (also when a page stops early)
+except Exception as error:  # a bug: an apology with a reference, never a traceback (st.stop and reruns pass)
+    render.unexpected_error(error)
+try:
+    page.run()
+except Exception as error:
+    render.unexpected_error(error)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+import os
+import re
 import runpy
+import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,14 +20,18 @@ import streamlit as st
 import evaluation
 from evaluation import Comparison, ComparisonReport
 
-from . import html_report, state
+from . import access, html_report, state
+from .share_store import ShareRefused, ShareUnavailable
 
 __all__ = [
-    "candidate_selector", "ensure_entrypoint", "file_section", "mapping_inputs", "page_start", "plot", "settings_inputs",
-    "share_link", "sidebar", "small_table", "table", "view_selectbox",
+    "PUBLIC_URL_VARIABLE", "candidate_selector", "ensure_entrypoint", "file_name", "file_section", "mapping_inputs",
+    "page_start", "plot", "settings_inputs", "share_link", "sidebar", "small_table", "table", "text", "unexpected_error",
+    "view_selectbox",
 ]
 
 DATA_PAGE = "pages/data.py"
+PUBLIC_URL_VARIABLE = "MODEL_COMPARE_PUBLIC_URL"
+_log = logging.getLogger(__name__)
 APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
 
 
@@ -60,9 +68,40 @@ def ensure_entrypoint() -> None:
         state.init_session()
 
 
+def unexpected_error(error: Exception) -> None:
+    """A short apology with a reference for an error that is a bug; the traceback goes to the server's log.
+
+    What the session holds (uploads, the comparison, shared links) is kept: the visitor can go on.
+    """
+    reference = secrets.token_hex(4)
+    _log.error("unexpected error (reference %s)", reference, exc_info=error)
+    st.error(f"Sorry, something went wrong on our side and this part of the page could not be shown (reference "
+             f"{reference}). Your files and settings are kept; try another page, or send the reference to whoever "
+             "runs this dashboard.", icon=":material/report:")
+
+
+def file_name(name: str) -> str:
+    """A download's file name made of safe characters only (model names can hold anything).
+
+    >>> file_name('flips-<a href="x">-vs-base.csv')
+    'flips-_a_href_x_-vs-base.csv'
+    """
+    return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9._-]", "_", name))[:120]
+
+
+def text(value: object) -> str:
+    """User-supplied text (a model name, a label, a file name, a message quoting them) as literal Markdown."""
+    return evaluation.escape_markdown(value)
+
+
 def small_table(frame: pd.DataFrame, *, index: str) -> None:
-    """A short static table (all rows visible, text in the page), rows named by the ``index`` column."""
-    st.table(frame.set_index(index) if index in frame.columns else frame)
+    """A short static table (all rows visible, text in the page), rows named by the ``index`` column.
+
+    ``st.table`` renders Markdown in its cells, so every text cell, name and header is escaped.
+    """
+    frame = frame.set_index(index) if index in frame.columns else frame
+    frame = frame.rename(index=evaluation.markdown_cell, columns=evaluation.markdown_cell)
+    st.table(frame.map(lambda cell: evaluation.markdown_cell(cell) if isinstance(cell, str) else cell))
 
 
 def _notes(key_prefix: str) -> None:
@@ -92,11 +131,11 @@ def page_start(title: str, key_prefix: str) -> state.Results | None:
         with st.spinner("Computing the comparison..."):
             results = state.compute(spec)
     except evaluation.EvaluationError as error:
-        st.error(f"This comparison cannot be computed: {error.message}")
+        st.error(f"This comparison cannot be computed: {text(error.message)}")
         return None
     report = results.report
     st.caption(f"{report.task.capitalize()} task · {len(report.classes)} classes · {report.n_examples:,} paired "
-               f"examples · baseline **{report.baseline}** · {round(report.settings.confidence * 100)}% intervals · "
+               f"examples · baseline **{text(report.baseline)}** · {round(report.settings.confidence * 100)}% intervals · "
                f"alpha {report.settings.alpha} ({report.settings.correction} correction) · "
                f"{report.settings.resamples:,} resamples")
     return results
@@ -107,7 +146,7 @@ def candidate_selector(report: ComparisonReport, key_prefix: str) -> Comparison:
     if len(report.comparisons) == 1:
         return report.comparisons[0]
     names = [comparison.candidate for comparison in report.comparisons]
-    chosen = st.selectbox(f"Candidate compared with {report.baseline}", names, key=f"{key_prefix}_candidate")
+    chosen = st.selectbox(f"Candidate compared with {text(report.baseline)}", names, key=f"{key_prefix}_candidate")
     return report.comparisons[names.index(chosen)]
 
 
@@ -123,7 +162,11 @@ def view_selectbox(label: str, options: Sequence[Any], view_key: str, key_prefix
 
 
 def share_link(token: str) -> str:
-    """``http://HOST:PORT/?c=TOKEN`` for this server, as the browser reaches it."""
+    """The link that opens a share: ``$MODEL_COMPARE_PUBLIC_URL/?c=TOKEN`` when the server's public address
+    is configured (behind a reverse proxy, on a team's network), else this server as the browser reaches it."""
+    public = os.environ.get(PUBLIC_URL_VARIABLE, "").strip().rstrip("/")
+    if public:
+        return f"{public}/?c={token}"
     url = st.context.url  # None without a browser (AppTest): fall back to the Host header, then the config
     if url:
         parts = urlsplit(url)
@@ -140,12 +183,21 @@ def _share(key_prefix: str) -> None:
     """The Share button, the links this session shared and their Delete buttons."""
     session = st.session_state
     mine: dict[str, str] = session.setdefault("my_shares", {})
-    if st.button("Share this comparison", key=f"{key_prefix}_share", icon=":material/share:",
-                 help="Saves the files, the column mapping and the view settings on this server and gives a link."):
-        token, delete_key = state.share_store().save(state.current_spec().files,
-                                                     state.share_payload(state.current_spec(), state.view()))
-        mine[token] = delete_key
-        session["share_new"] = token
+    store = state.share_store()
+    if not store.writable:
+        st.caption(f"Sharing is unavailable on this server: {text(store.unavailable_reason)}."
+                   + (" Existing links still open." if store.readable else ""))
+    elif access.gate("share comparisons", key_prefix) and st.button(
+            "Share this comparison", key=f"{key_prefix}_share", icon=":material/share:",
+            help="Saves the files, the column mapping and the view settings on this server and gives a link."):
+        try:
+            token, delete_key = store.save(state.current_spec().files,
+                                           state.share_payload(state.current_spec(), state.view()))
+        except (ShareRefused, ShareUnavailable) as refusal:
+            st.error(f"Not shared: {text(refusal)}", icon=":material/error:")
+        else:
+            mine[token] = delete_key
+            session["share_new"] = token
     new = session.pop("share_new", None)
     for token in list(mine):
         st.markdown("Link to this comparison:")
@@ -155,7 +207,11 @@ def _share(key_prefix: str) -> None:
                        "the Delete button below uses it in this session):")
             st.code(mine[token], language=None, wrap_lines=True)
         if st.button("Delete this shared link", key=f"{key_prefix}_delete_{token}", icon=":material/delete:"):
-            deleted = state.share_store().delete(token, mine.pop(token))
+            try:
+                deleted = store.delete(token, mine.pop(token))
+            except ShareUnavailable as refusal:
+                st.error(f"Not deleted: {text(refusal)}", icon=":material/error:")
+                return
             st.toast("Shared link deleted." if deleted else "This link was already deleted.")
             st.rerun()
 
@@ -199,24 +255,25 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
         problem = error.message
     with st.container(border=True):
         left, right = st.columns([1, 2])
-        name = left.text_input(f"Model name for **{filename}**", value=default_name,
+        name = left.text_input(f"Model name for **{text(filename)}**", value=default_name,
                                key=f"{key_prefix}_name_{index}_{digest[:12]}")
         if summary is not None:
             mapping = summary.mapping
-            roles = [f"label `{mapping.label}`", f"prediction `{mapping.prediction or 'none'}`", f"id `{mapping.id or 'none'}`"]
+            roles = [f"label **{text(mapping.label)}**", f"prediction **{text(mapping.prediction or 'none')}**",
+                     f"id **{text(mapping.id or 'none')}**"]
             if mapping.probabilities:
                 roles.append(f"{len(mapping.probabilities)} probability columns")
             elif mapping.score:
-                roles.append(f"score `{mapping.score}`")
-            roles += [f"{role} `{getattr(mapping, role)}`" for role in ("split", "timestamp") if getattr(mapping, role)]
+                roles.append(f"score **{text(mapping.score)}**")
+            roles += [f"{role} **{text(getattr(mapping, role))}**" for role in ("split", "timestamp") if getattr(mapping, role)]
             if mapping.metadata:
-                roles.append("metadata " + ", ".join(f"`{c}`" for c in mapping.metadata))
+                roles.append("metadata " + ", ".join(f"**{text(c)}**" for c in mapping.metadata))
             task = "binary" if len(summary.classes) == 2 else "multiclass"
             right.markdown(f"{summary.n_rows:,} rows · {task} ({len(summary.classes)} classes) · detected: "
                            + " · ".join(roles))
         message = state.upload_errors().get(filename) or problem
         if message:
-            st.error(message, icon=":material/error:")
+            st.error(text(message), icon=":material/error:")
     return name.strip() or default_name, summary
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +24,7 @@ import streamlit as st
 import evaluation
 from evaluation import ClassificationData, ColumnMapping, ComparisonReport, LoadOptions, Settings
 
-from .share_store import SharedComparison, ShareStore, default_path
+from .share_store import SharedComparison, ShareStore, ShareUnavailable, default_path
 
 __all__ = [
     "APP_DIR",
@@ -192,8 +192,9 @@ def demo_spec() -> ComparisonSpec:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _load(load_key: str, _spec: ComparisonSpec) -> ClassificationData:
-    """Load and validate the files (keyed on :attr:`ComparisonSpec.load_key`)."""
-    return evaluation.load_classification(list(_spec.files), names=list(_spec.names), options=_spec.options)
+    """Load and validate the files (keyed on :attr:`ComparisonSpec.load_key`), within the dashboard's limits."""
+    options = dataclasses.replace(_spec.options, limits=evaluation.DASHBOARD_LIMITS)
+    return evaluation.load_classification(list(_spec.files), names=list(_spec.names), options=options)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -215,15 +216,33 @@ def compute(spec: ComparisonSpec) -> Results:
     last = session.get("_results")
     if last is not None and last[0] == spec.key:  # the same comparison as the last run: no copy from the cache
         return last[1]
-    results = _compare(spec.key, spec)
+    with evaluation.stop_when(_session_ended()):
+        results = _compare(spec.key, spec)
     session["_results"] = (spec.key, results)
     return results
 
 
+def _session_ended() -> Callable[[], bool]:
+    """A check that is true once this browser session has gone (tab closed, connection lost).
+
+    The engine checks it between pieces of work, so a comparison nobody waits for any more stops
+    instead of holding the server's cores. Without a server (AppTest, scripts) it is never true.
+    """
+    from streamlit.runtime import Runtime, exists
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not exists():
+        return lambda: False
+    runtime, session_id = Runtime.instance(), context.session_id
+    return lambda: not runtime.is_active_session(session_id)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def inspect_upload(filename: str, digest: str, _content: bytes) -> Any:
-    """:func:`evaluation.inspect_file` of one uploaded file, cached on its name and the digest of its bytes."""
-    return evaluation.inspect_file((filename, _content))
+    """:func:`evaluation.inspect_file` of one uploaded file (within the dashboard's limits), cached on its name and
+    the digest of its bytes."""
+    return evaluation.inspect_file((filename, _content), limits=evaluation.DASHBOARD_LIMITS)
 
 
 @st.cache_resource
@@ -243,15 +262,20 @@ def init_session() -> None:
     session = st.session_state
     token = st.query_params.get("c")
     if token and token not in (session.get("shared_token"), session.get("failed_token")):
-        shared = share_store().load(token)
+        unavailable = False
         try:
+            shared = share_store().load(token)
             opened = None if shared is None else spec_from_share(shared)
+        except ShareUnavailable:
+            unavailable, opened = True, None
         except (KeyError, TypeError, ValueError):  # a payload this version cannot read
             opened = None
         if opened is None:
             session["failed_token"] = token
-            session["share_error"] = ("This shared link is unknown or was deleted. Showing the demo comparison "
-                                      "instead; upload your own files on the Data page.")
+            session["share_error"] = (
+                "This shared link cannot be opened right now: the server's share store is unavailable. "
+                if unavailable else "This shared link is unknown, expired or was deleted. ") + (
+                "Showing the demo comparison instead; upload your own files on the Data page.")
         else:
             session["spec"], session["view"] = opened
             session["shared_token"] = token

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import evaluation
-from components import render, state
+from components import access, render, state
 
 render.ensure_entrypoint()
 st.title("Data")
@@ -12,16 +12,18 @@ if state.is_shared_view():
     st.info("**Shared view** (read-only): this comparison was shared with you, so it cannot be changed here.",
             icon=":material/link:")
     st.button("Leave shared view", key="data_leave_shared", on_click=state.leave_shared_view)
-    st.write("Files: " + ", ".join(f"`{filename}` ({name})"
+    st.write("Files: " + ", ".join(f"{render.text(filename)} ({render.text(name)})"
                                    for (filename, _), name in zip(current.files, current.names, strict=True)))
     st.stop()
 
 origin = {"demo": "the bundled demo data", "upload": "your uploaded files", "shared": "a shared link"}[current.origin]
 st.markdown(f"Now showing {origin}: " + ", ".join(
-    f"`{filename}` as **{name}**" + (" (baseline)" if name == current.baseline else "")
+    f"{render.text(filename)} as **{render.text(name)}**" + (" (baseline)" if name == current.baseline else "")
     for (filename, _), name in zip(current.files, current.names, strict=True)) + ".")
 
 st.subheader("Prediction files")
+if not access.gate("upload files", "data"):
+    st.stop()
 st.file_uploader("Two or more prediction files of the same test set: CSV, TSV, Parquet or JSON Lines (optionally .gz). "
                  "Each needs the true label and the model's prediction and/or class probabilities.",
                  type=list(state.UPLOAD_TYPES), accept_multiple_files=True, key="data_uploader",
@@ -50,7 +52,7 @@ baseline = st.selectbox("Baseline (the model every other is compared with)", lis
 settings = render.settings_inputs(current.settings, "data")
 general = state.upload_errors().get("")
 if general:
-    st.error(general, icon=":material/error:")
+    st.error(render.text(general), icon=":material/error:")
 
 if st.button("Compare", type="primary", key="data_compare", icon=":material/play_arrow:",
              disabled=len(files) < 2):

@@ -11,7 +11,7 @@ if results is None:
 data, report = results
 comparison = render.candidate_selector(report, "examples")
 table = evaluation.flip_table(data, comparison.baseline, comparison.candidate)
-st.caption(f"**Regression**: {comparison.baseline} was right and {comparison.candidate} is wrong. "
+st.caption(f"**Regression**: {render.text(comparison.baseline)} was right and {render.text(comparison.candidate)} is wrong. "
            f"**Improvement**: the reverse. {int((table['kind'] == 'regression').sum()):,} regressions, "
            f"{int((table['kind'] == 'improvement').sum()):,} improvements.")
 
@@ -35,6 +35,6 @@ shown = tables.filter_flips(table, kinds=kinds, classes=classes, slice_column=sl
                            slice_of_row=slice_of_row)
 st.write(f"{len(shown):,} of {len(table):,} flipped examples")
 render.table(shown, key="examples_table", height=480)
-st.download_button("Download these examples (CSV)", data=shown.to_csv(index=False).encode(),
-                   file_name=f"flips-{comparison.candidate}-vs-{comparison.baseline}.csv", mime="text/csv",
+st.download_button("Download these examples (CSV)", data=evaluation.csv_safe_frame(shown).to_csv(index=False).encode(),
+                   file_name=render.file_name(f"flips-{comparison.candidate}-vs-{comparison.baseline}.csv"), mime="text/csv",
                    on_click="ignore", key="examples_download", icon=":material/download:")

@@ -13,14 +13,14 @@ primary = report.settings.primary_metric
 
 st.subheader("Verdict")
 for comparison in report.comparisons:
-    sentence = evaluation.verdict_sentence(comparison, report)
+    sentence = evaluation.verdict_sentence(comparison, report, markup=True)
     verdict = comparison.metrics[primary].verdict if primary in comparison.metrics else "undefined"
     trade_off = any(d.verdict == "worse" for d in comparison.metrics.values()) or any(
         values["recall"].verdict == "worse" for values in comparison.per_class.values())
     show = st.error if verdict == "worse" else st.warning if trade_off else st.success if verdict == "better" else st.info
     show(sentence)
 for warning in report.warnings:
-    st.warning(warning)
+    st.warning(render.text(warning))
 
 st.subheader("Headline metrics")
 render.plot(charts.metric_intervals_figure(report), key="overview_intervals")
@@ -33,8 +33,8 @@ render.plot(charts.difference_forest_figure(comparison, confidence=report.settin
             key="overview_forest")
 render.table(tables.differences_table(comparison), key="overview_differences")
 test = comparison.accuracy_test
-st.caption(f"Accuracy: {test.baseline_only:,} examples right only by {comparison.baseline}, "
-           f"{test.candidate_only:,} right only by {comparison.candidate} (McNemar exact p = "
+st.caption(f"Accuracy: {test.baseline_only:,} examples right only by {render.text(comparison.baseline)}, "
+           f"{test.candidate_only:,} right only by {render.text(comparison.candidate)} (McNemar exact p = "
            f"{evaluation.format_number(test.p_value, digits=4)}, "
            f"mid-p = {evaluation.format_number(test.mid_p_value, digits=4)}).")
 

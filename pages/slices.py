@@ -27,7 +27,8 @@ with right:
 
 render.plot(charts.slice_forest_figure(comparison, column, metric), key="slices_forest")
 settings = report.settings
-st.caption(f"Difference {comparison.candidate} minus {comparison.baseline}, worst first. Slices with fewer than "
+st.caption(f"Difference {render.text(comparison.candidate)} minus {render.text(comparison.baseline)}, worst first. "
+           "Slices with fewer than "
            f"{settings.min_slice_size} examples are shown but not tested. P-values adjusted across all tested slices "
            f"({settings.correction}); {settings.slice_resamples:,} bootstrap resamples per slice.")
 render.table(tables.slices_table(comparison, column, metric), key="slices_table")

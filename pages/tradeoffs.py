@@ -14,7 +14,7 @@ if not any(model.thresholds for model in report.models.values()):
 
 if report.task == "binary":
     label = str(report.positive_label)
-    st.caption(f"Scores are the probability of the positive class **{label}**.")
+    st.caption(f"Scores are the probability of the positive class **{render.text(label)}**.")
 else:
     label = str(render.view_selectbox("Class (one-vs-rest: this class against all others)", report.classes,
                                       "class_label", "tradeoffs"))

@@ -36,17 +36,18 @@ def browser_context_args(browser_context_args: dict) -> dict:
     return {**browser_context_args, "viewport": {"width": 1280, "height": 1800}}
 
 
-def _free_port() -> int:
+def free_port(address: str = "127.0.0.1") -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((address, 0))
         return int(sock.getsockname()[1])
 
 
-def _start(port: int, share_db: Path, log: Path) -> subprocess.Popen:
-    """Start the app and wait until its health endpoint answers ``ok``."""
-    environment = os.environ | {"MODEL_COMPARE_SHARE_DB": str(share_db)}
+def _start(port: int, share_db: Path, log: Path, *, address: str = "127.0.0.1",
+           environment: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start the app on ``address:port`` and wait until its health endpoint answers ``ok``."""
+    environment = os.environ | {"MODEL_COMPARE_SHARE_DB": str(share_db)} | (environment or {})
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-               "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+               "--server.address", address, "--server.port", str(port), "--browser.gatherUsageStats", "false",
                "--server.fileWatcherType", "none"]
     with log.open("ab") as output:  # the child keeps its own copy of the descriptor
         process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT)
@@ -54,7 +55,7 @@ def _start(port: int, share_db: Path, log: Path) -> subprocess.Popen:
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+            with urllib.request.urlopen(f"http://{address}:{port}/_stcore/health", timeout=2) as response:
                 if response.read().decode() == "ok":
                     return process
         except OSError:
@@ -65,14 +66,25 @@ def _start(port: int, share_db: Path, log: Path) -> subprocess.Popen:
 
 
 class Server:
-    """A running ``streamlit run app.py`` with its own share database; restartable."""
+    """A running ``streamlit run app.py`` with its own share database; restartable.
 
-    def __init__(self, directory: Path) -> None:
+    ``address`` is where it listens (a second loopback address stands for a team's network) and
+    ``environment`` adds variables such as the public URL or an access token.
+    """
+
+    def __init__(self, directory: Path, *, address: str = "127.0.0.1", environment: dict[str, str] | None = None,
+                 port: int | None = None) -> None:
         self.directory = directory
+        self.address = address
+        self.environment = dict(environment or {})
         self.share_db = directory / "shares" / "shares.sqlite3"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = _start(self.port, self.share_db, directory / "server.log")
+        self.port = port or free_port(address)
+        self.url = f"http://{address}:{self.port}"
+        self.process = self._start()
+
+    def _start(self) -> subprocess.Popen:
+        return _start(self.port, self.share_db, self.directory / "server.log", address=self.address,
+                      environment=self.environment)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -84,7 +96,7 @@ class Server:
 
     def restart(self) -> None:
         self.stop()
-        self.process = _start(self.port, self.share_db, self.directory / "server.log")
+        self.process = self._start()
 
 
 @pytest.fixture(scope="module")

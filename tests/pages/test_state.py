@@ -68,3 +68,32 @@ def test_class_of_probability_column(column: str, label: str) -> None:
 def test_default_model_names() -> None:
     assert state.default_model_name("base.csv") == "base"
     assert state.default_model_name("ft.v2.jsonl.gz") == "ft.v2"
+
+
+def test_the_stop_check_fires_once_the_browser_session_is_gone() -> None:
+    import streamlit.runtime
+    import streamlit.runtime.scriptrunner
+
+    active = {"session-1"}
+
+    class Runtime:
+        @staticmethod
+        def instance() -> Runtime:
+            return Runtime()
+
+        def is_active_session(self, session_id: str) -> bool:
+            return session_id in active
+
+    with pytest.MonkeyPatch.context() as patch:  # undone before the cache fixture's teardown needs the real runtime
+        patch.setattr(streamlit.runtime, "exists", lambda: True)
+        patch.setattr(streamlit.runtime, "Runtime", Runtime)
+        patch.setattr(streamlit.runtime.scriptrunner, "get_script_run_ctx",
+                      lambda: type("Context", (), {"session_id": "session-1"})())
+        ended = state._session_ended()
+    assert ended() is False
+    active.clear()  # the tab was closed: Streamlit's session manager drops the session
+    assert ended() is True
+
+
+def test_without_a_server_the_stop_check_never_fires() -> None:
+    assert state._session_ended()() is False
