@@ -12,7 +12,7 @@ from components import state
 from components.share_store import ShareStore
 from tests.pages.conftest import ROOT
 from tests.pages.test_pages import texts
-from tests.pages.test_upload_and_share import upload
+from tests.pages.test_upload_and_share import unescaped, upload
 
 INJECTED = "![pwn](http://attacker.example/x.png) [phish](http://attacker.example/login)"
 
@@ -138,3 +138,28 @@ def test_a_broken_share_store_gives_a_message_not_a_traceback(tmp_path: Path, mo
     page = texts(at) + "\n".join(caption.value for caption in at.sidebar.caption)
     assert "cannot be opened right now" in page
     assert str(tmp_path) not in page  # no server path in front of a visitor
+
+
+HOSTILE = ROOT / "tests" / "data" / "hostile"
+
+
+@pytest.mark.parametrize("filename", ["long_then_short_id.csv", "cr_only.csv", "gzip_damaged_mid.csv.gz"])
+def test_the_probes_crash_files_upload_without_a_traceback(app: AppTest, demo_files: list[tuple[str, bytes]],
+                                                          filename: str) -> None:
+    upload(app, [demo_files[0], (filename, (HOSTILE / filename).read_bytes())])
+    assert not app.exception, [e.value for e in app.exception]
+    if filename == "gzip_damaged_mid.csv.gz":
+        messages = [unescaped(error.value) for error in app.error]
+        assert any(message.startswith(f"{filename}: the gzip data is damaged") for message in messages), messages
+    app.switch_page("pages/overview.py").run()
+    assert not app.exception and app.title[0].value == "Overview"  # what was shown before is still there
+
+
+def test_the_dashboard_refuses_a_file_beyond_its_own_limits_and_says_so(app: AppTest) -> None:
+    rows = ["id,label,prediction"] + [f"{i},class-{i},class-{i}" for i in range(250)]  # 250 classes > 200
+    content = ("\n".join(rows) + "\n").encode()
+    upload(app, [("many.csv", content), ("many_too.csv", content)])
+    assert not app.exception
+    messages = [unescaped(error.value) for error in app.error]
+    assert any(message.startswith("many.csv: ") and "200 classes (the dashboard's limit" in message
+               for message in messages), messages
