@@ -1,20 +1,21 @@
 """Methods: what each number means and how intervals and tests are computed, with references."""
 
-import re
 from pathlib import Path
 
 import streamlit as st
 
 from components import render
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+METHODS = Path(__file__).resolve().parent.parent / "docs" / "methods.md"
 
 
 @st.cache_data(show_spinner=False)
-def methods_section(text: str) -> str:
-    """The README's "Methods and conventions" section (the one source of these facts), headings demoted."""
-    match = re.search(r"^## Methods and conventions\n(.*?)(?=^## |\Z)", text, flags=re.S | re.M)
-    return match.group(1).strip() if match else ""
+def methods_body(text: str) -> str:
+    """``docs/methods.md`` (the one source of these facts) without its title: the page has its own."""
+    lines = text.strip().splitlines()
+    if lines and lines[0].startswith("# "):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
 
 
 render.ensure_entrypoint()
@@ -23,9 +24,9 @@ st.markdown(
     "Every metric carries a confidence interval; every difference is **candidate minus baseline on the same "
     "examples** (a paired difference) with its own interval and a named test; p-values are adjusted for multiple "
     "comparisons, and a verdict (better / worse) needs the adjusted p-value below alpha. The details below are "
-    "the README's, so the dashboard, the command line and the reports follow the same rules.")
-section = methods_section(README.read_text(encoding="utf-8")) if README.exists() else ""
-if section:
-    st.markdown(section)
+    "the project's `docs/methods.md`, so the dashboard, the command line and the reports follow the same rules.")
+body = methods_body(METHODS.read_text(encoding="utf-8")) if METHODS.exists() else ""
+if body:
+    st.markdown(body)
 else:
-    st.warning("The methods section of README.md could not be found next to the app.")
+    st.warning("docs/methods.md could not be found next to the app.")
