@@ -9,7 +9,8 @@ from types import ModuleType
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import accuracy_score
+from sklearn.datasets import load_diabetes
+from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, root_mean_squared_error
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -17,10 +18,15 @@ SCRIPT = ROOT / "scripts" / "make_demo_data.py"
 PROBS = [f"prob_{k}" for k in range(10)]
 MULTICLASS_COLUMNS = ["id", "label", "prediction", *PROBS, "split", "scanner", "ink"]
 BINARY_COLUMNS = ["id", "label", "prediction", "score", "split", "tumor_size", "clinic"]
+REGRESSION_METADATA = ["sex", "age_band", "bmi_band"]
+REGRESSION_COLUMNS = ["id", "label", "prediction", "split", *REGRESSION_METADATA]
 PAIRS = {
     "multiclass": ("base.csv", "finetuned.csv", MULTICLASS_COLUMNS, ["scanner", "ink"]),
     "binary": ("binary_base.csv", "binary_finetuned.csv", BINARY_COLUMNS, ["tumor_size", "clinic"]),
+    "regression": ("regression_base.csv", "regression_finetuned.csv", REGRESSION_COLUMNS, REGRESSION_METADATA),
 }
+CLASSIFICATION = ["multiclass", "binary"]
+REGRESSION_FILES = ["regression_base.csv", "regression_finetuned.csv"]
 
 
 def _load_script() -> ModuleType:
@@ -76,7 +82,7 @@ def test_binary_scores_are_valid_and_match_predictions(name: str) -> None:
     assert ((frame["score"] >= 0.5) == (frame["prediction"] == "malignant")).all()
 
 
-@pytest.mark.parametrize("task", PAIRS)
+@pytest.mark.parametrize("task", CLASSIFICATION)
 def test_finetuned_is_better_overall(task: str) -> None:
     base_name, finetuned_name, _, _ = PAIRS[task]
     base, finetuned = _read(base_name), _read(finetuned_name)
@@ -95,6 +101,46 @@ def test_finetuned_is_not_better_on_some_scanner() -> None:
     ]
     assert worse_or_equal == ["fax"]
     assert set(base["scanner"]) == {"flatbed", "phone", "fax"}
+
+
+@pytest.mark.parametrize("name", REGRESSION_FILES)
+def test_regression_rows_are_the_diabetes_test_patients(name: str) -> None:
+    frame = _read(name)
+    raw = load_diabetes(scaled=False, as_frame=True)
+    rows = frame["id"].str.removeprefix("patient-").astype(int).to_numpy()
+    assert len(frame) == round(0.4 * len(raw.target))
+    assert (frame["label"].to_numpy() == raw.target.to_numpy()[rows]).all()
+    assert (frame["sex"].to_numpy() == np.where(raw.data["sex"].to_numpy()[rows] == 1, "sex_1", "sex_2")).all()
+    age, bmi = raw.data["age"].to_numpy()[rows], raw.data["bmi"].to_numpy()[rows]
+    assert (frame["age_band"].to_numpy() == np.select([age < 40, age < 55], ["<40", "40-55"], "55+")).all()
+    assert (frame["bmi_band"].to_numpy() == np.select([bmi < 25, bmi < 30], ["<25", "25-30"], "30+")).all()
+    assert set(frame["age_band"]) == {"<40", "40-55", "55+"}
+
+
+@pytest.mark.parametrize("name", REGRESSION_FILES)
+def test_regression_values_are_written_as_documented(name: str) -> None:
+    text = pd.read_csv(DEMO / name, dtype=str)
+    assert text["label"].str.fullmatch(r"\d+").all()  # whole numbers, as in the data: 151, not 151.0
+    assert text["prediction"].str.fullmatch(r"-?\d+\.\d\d").all()  # two decimals
+
+
+def test_regression_finetuned_is_better_overall() -> None:
+    base, finetuned = (_read(name) for name in REGRESSION_FILES)
+    y_true = base["label"]
+    assert mean_absolute_error(y_true, finetuned["prediction"]) < mean_absolute_error(y_true, base["prediction"]) - 1
+    assert root_mean_squared_error(y_true, finetuned["prediction"]) < root_mean_squared_error(y_true, base["prediction"])
+    assert r2_score(y_true, finetuned["prediction"]) > r2_score(y_true, base["prediction"])
+
+
+def test_regression_finetuned_is_worse_for_patients_under_40() -> None:
+    base, finetuned = (_read(name) for name in REGRESSION_FILES)
+
+    def mae(frame: pd.DataFrame, band: str) -> float:
+        rows = frame["age_band"] == band
+        return float(mean_absolute_error(frame.loc[rows, "label"], frame.loc[rows, "prediction"]))
+
+    assert mae(finetuned, "<40") > mae(base, "<40") + 1
+    assert mae(finetuned, "40-55") < mae(base, "40-55")
 
 
 def test_main_reproduces_committed_files(tmp_path: Path) -> None:
