@@ -31,6 +31,7 @@ __all__ = [
     "bca_interval",
     "bootstrap_p_value",
     "bootstrap_statistics",
+    "bootstrap_weights",
     "cell_table",
     "count_keys",
     "draw_counts",
@@ -155,11 +156,34 @@ def bootstrap_statistics(
     dict
         Name -> array with leading dimension ``resamples``.
     """
-    sizes = _chunk_sizes(resamples, table.counts.shape[0])
+    return bootstrap_weights(table.counts, lambda weights: statistic(table.aggregates(weights)),
+                             resamples=resamples, rng=rng)
+
+
+def bootstrap_weights(
+    counts: np.ndarray, statistic: Callable[[np.ndarray], dict[str, np.ndarray]], *, resamples: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Bootstrap distribution of a statistic of the units' resampled weights; the one resampling path.
+
+    ``counts`` holds each unit's multiplicity (a cell's count, or 1 for a row); ``statistic`` maps
+    ``(b, m)`` resampled counts (see :func:`draw_counts`) to a dict of arrays with leading dimension
+    ``b``. Statistics of sums use ``weights @ design`` (:func:`bootstrap_statistics`); others, such as
+    a median, read the weights directly. Chunks of fixed size, each with a generator spawned from
+    ``rng``, run on every core, so the numbers depend on the seed alone.
+
+    Examples
+    --------
+    >>> out = bootstrap_weights(np.ones(4, dtype=np.int64), lambda w: {"n": w.sum(axis=1)}, resamples=3,
+    ...                         rng=np.random.default_rng(0))
+    >>> out["n"].tolist()
+    [4, 4, 4]
+    """
+    sizes = _chunk_sizes(resamples, counts.shape[0])
     chunks = list(zip(rng.spawn(len(sizes)), sizes, strict=True))
 
     def one_chunk(chunk: tuple[np.random.Generator, int]) -> dict[str, np.ndarray]:
-        return statistic(table.aggregates(draw_counts(table.counts, chunk[1], chunk[0])))
+        return statistic(draw_counts(counts, chunk[1], chunk[0]))
 
     parts = parallel_map(one_chunk, chunks)
     return {name: np.concatenate([part[name] for part in parts], axis=0) for name in parts[0]}

@@ -1,0 +1,101 @@
+"""Metrics as registered statistics: per-unit sufficient statistics, summed, then finalised.
+
+A metric is a :class:`Statistic`: its name and direction, the per-unit columns it needs (absolute
+errors, squared errors, counts of cells, ...), and a function that turns those columns' totals into
+the metric, vectorised over any leading axes, so the same call scores the data and every bootstrap
+resample (``totals = weights @ columns``). A statistic that is not a function of sums (a median)
+reads the units' resampled weights instead (:attr:`Statistic.from_weights`).
+
+The registry drives the computation (a task computes every statistic registered for it) and the
+tests (``tests/evaluation/test_statistics.py`` checks every registered statistic for row-order
+invariance, zero difference and p = 1 for identical models, an interval containing its estimate, and
+agreement with its reference implementation). Adding a metric is registering one statistic and its
+reference: see ``docs/adding-a-metric.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["PAIRED_BOOTSTRAP", "PAIRED_T", "STATISTICS", "Statistic", "register", "statistics_of"]
+
+PAIRED_T = "paired t"
+"""Test of a difference of means of per-example values: the t-test on the paired differences."""
+PAIRED_BOOTSTRAP = "paired bootstrap"
+"""Test of any other difference: resample examples, both models together, and read the spread."""
+
+
+@dataclass(frozen=True)
+class Statistic:
+    """One metric of one task, as the engine computes it.
+
+    Attributes
+    ----------
+    name:
+        Key in results and JSON (scikit-learn's name where it has one).
+    title:
+        Human-readable name.
+    task:
+        The task it belongs to (``"regression"``, ...).
+    higher_is_better:
+        Direction of "better".
+    columns:
+        The per-unit sufficient statistics it needs, by the task's column names.
+    finalize:
+        ``(..., len(columns))`` totals -> ``(...)`` metric values.
+    test:
+        How a paired difference is tested: :data:`PAIRED_T` when the metric is the mean of the
+        first column (then its interval is the t interval too), else :data:`PAIRED_BOOTSTRAP`.
+    description:
+        One sentence on what the number means.
+    from_weights:
+        For a statistic that is not a function of sums: ``(weights (b, n), values (n,)) -> (b,)``
+        from the units' resampled weights and the per-unit values of its first column; ``finalize``
+        is then not used for resamples.
+    """
+
+    name: str
+    title: str
+    task: str
+    higher_is_better: bool
+    columns: tuple[str, ...]
+    finalize: Callable[[np.ndarray], np.ndarray]
+    test: str
+    description: str
+    from_weights: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+
+
+STATISTICS: dict[str, dict[str, Statistic]] = {}
+"""Task -> metric name -> :class:`Statistic`, in registration (report) order."""
+
+
+def register(statistic: Statistic) -> Statistic:
+    """Add a statistic to the registry (its name must be new for its task); returns it.
+
+    Raises
+    ------
+    ValueError
+        When the task already has a statistic of that name, or the test is unknown.
+    """
+    task = STATISTICS.setdefault(statistic.task, {})
+    if statistic.name in task:
+        raise ValueError(f"the {statistic.task} task already has a statistic named {statistic.name!r}")
+    if statistic.test not in (PAIRED_T, PAIRED_BOOTSTRAP):
+        raise ValueError(f"unknown test {statistic.test!r}; expected {PAIRED_T!r} or {PAIRED_BOOTSTRAP!r}")
+    task[statistic.name] = statistic
+    return statistic
+
+
+def statistics_of(task: str) -> Mapping[str, Statistic]:
+    """The statistics registered for ``task``, in report order.
+
+    Examples
+    --------
+    >>> import evaluation._regression  # registers the regression task's statistics
+    >>> list(statistics_of("regression"))[:2]
+    ['mean_absolute_error', 'mean_squared_error']
+    """
+    return STATISTICS.get(task, {})
