@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from evaluation import METRICS, Difference, Estimate, shorten
+from evaluation import METRICS, Difference, Estimate, format_p_value, shorten
 
 from .palette import VERDICT_ORDER, verdict_color, verdict_symbol
 
@@ -32,7 +32,6 @@ __all__ = [
     "estimate_hover",
     "finish",
     "fmt",
-    "fmt_p",
     "fmt_signed",
     "hover_label",
     "interval_text",
@@ -148,13 +147,6 @@ def fmt_signed(value: float | None) -> str:
     return f"{value:+.3f}" if _finite(value) else "n/a"
 
 
-def fmt_p(p: float | None) -> str:
-    """A p-value: three decimals, ``"< 0.001"`` below that, ``"n/a"`` when undefined."""
-    if not _finite(p):
-        return "n/a"
-    return "< 0.001" if p < 1e-3 else f"{p:.3f}"  # type: ignore[operator]
-
-
 def interval_text(low: float, high: float, *, signed: bool = False) -> str:
     """``[low, high]`` with three decimals."""
     form = fmt_signed if signed else fmt
@@ -192,7 +184,7 @@ def difference_hover(head: str, diff: Difference, *, level: int | None = None, e
     text = (f"<b>{head}</b><br>difference: {fmt_signed(diff.difference)}<br>"
             f"{ci}: {interval_text(diff.ci_low, diff.ci_high, signed=True)}<br>"
             f"baseline: {fmt(diff.baseline_value)} · candidate: {fmt(diff.candidate_value)}<br>"
-            f"p: {fmt_p(diff.p_value)} · adjusted p: {fmt_p(diff.p_value_adjusted)}<br>"
+            f"p: {format_p_value(diff.p_value)} · adjusted p: {format_p_value(diff.p_value_adjusted)}<br>"
             f"test: {diff.test}<br>verdict: <b>{diff.verdict}</b>")
     return text + (f"<br>{extra}" if extra else "")
 

@@ -4,6 +4,8 @@ The HTML embeds plotly.js once (no network needed to open it) and every figure o
 :mod:`components.charts`, with the same numbers in tables beside them. Every user-supplied text is
 escaped: :func:`html.escape` in the document, the figures' own label helpers in the charts, and
 :func:`evaluation.csv_safe` in the CSV (no cell a spreadsheet would run as a formula).
+
+In the examples, ``report`` is a small binary comparison of ``base`` and ``finetuned`` (``components/conftest.py``).
 """
 
 from __future__ import annotations
@@ -26,13 +28,14 @@ from evaluation import (
     Estimate,
     csv_safe,
     format_number,
+    format_p_value,
     report_to_dict,
     shorten,
     verdict_sentence,
 )
 
 from . import charts
-from .charts_common import fmt_p, metric_title
+from .charts_common import metric_title
 
 __all__ = ["CSV_COLUMNS", "metrics_csv", "report_html", "report_json"]
 
@@ -87,7 +90,7 @@ def _numeric(cell: str) -> bool:
 
 def _difference_row(head: list[str], d: Difference, *, verdict: str | None = None) -> list[str]:
     return [*head, format_number(d.difference, signed=True), _interval(d.ci_low, d.ci_high, signed=True),
-            fmt_p(d.p_value), fmt_p(d.p_value_adjusted), d.test, _verdict_cell(verdict or d.verdict)]
+            format_p_value(d.p_value), format_p_value(d.p_value_adjusted), d.test, _verdict_cell(verdict or d.verdict)]
 
 
 class _Document:
@@ -236,7 +239,9 @@ def report_html(report: ComparisonReport) -> str:
 
     Examples
     --------
-    >>> # Path("report.html").write_text(report_html(report), encoding="utf-8")
+    >>> page = report_html(report)
+    >>> page.startswith("<!DOCTYPE html>"), "<script src=" in page  # one file: plotly.js is inside
+    (True, False)
     """
     doc = _build(report)
     title = escape(f"Model comparison: {', '.join(report.models)}")
@@ -261,7 +266,10 @@ def metrics_csv(report: ComparisonReport) -> str:
 
     Examples
     --------
-    >>> # pd.read_csv(io.StringIO(metrics_csv(report)))
+    >>> import pandas as pd
+    >>> frame = pd.read_csv(io.StringIO(metrics_csv(report)))
+    >>> tuple(frame.columns) == CSV_COLUMNS, frame["kind"].unique().tolist()
+    (True, ['model', 'comparison'])
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -289,6 +297,7 @@ def report_json(report: ComparisonReport) -> str:
 
     Examples
     --------
-    >>> # json.loads(report_json(report))["schema_version"]
+    >>> json.loads(report_json(report))["schema_version"]
+    1
     """
     return json.dumps(report_to_dict(report), allow_nan=False, indent=2)

@@ -32,15 +32,12 @@ __all__ = [
     "DEFAULT_VIEW",
     "DEMO_FILES",
     "PAYLOAD_VERSION",
-    "PROBABILITY_PREFIXES",
     "UPLOAD_TYPES",
     "ComparisonSpec",
     "Results",
     "build_options",
-    "class_of_probability_column",
     "compute",
     "current_spec",
-    "default_model_name",
     "demo_spec",
     "error_location",
     "init_session",
@@ -320,26 +317,12 @@ def view() -> dict[str, Any]:
 
 # --- mapping helpers --------------------------------------------------------------------------
 
-PROBABILITY_PREFIXES = ("prob_", "proba_", "probability_", "p_", "score_")
-
-
-def class_of_probability_column(column: str) -> str:
-    """The class a probability column stands for (``prob_cat`` -> ``cat``).
-
-    >>> class_of_probability_column("prob_3"), class_of_probability_column("dog")
-    ('3', 'dog')
-    """
-    for prefix in PROBABILITY_PREFIXES:
-        if column.lower().startswith(prefix) and len(column) > len(prefix):
-            return column[len(prefix):]
-    return column
-
-
 def build_options(detected: ColumnMapping, chosen: Mapping[str, Any], *, positive_label: str | None) -> LoadOptions:
     """LoadOptions keeping detection wherever the user left the detected choice.
 
     ``chosen`` holds the user's ``id``, ``label``, ``prediction``, ``score`` (column or ``None``),
-    ``probabilities`` (list of columns) and ``metadata`` (list of columns).
+    ``probabilities`` (list of columns) and ``metadata`` (list of columns). Each probability column's
+    class is read from its name as the engine's detection reads it.
     """
     values: dict[str, Any] = {}
     for role in ("id", "label", "prediction", "score"):
@@ -347,7 +330,7 @@ def build_options(detected: ColumnMapping, chosen: Mapping[str, Any], *, positiv
             values[role] = chosen.get(role)
     detected_probabilities = sorted((detected.probabilities or {}).values())
     if sorted(chosen.get("probabilities") or []) != detected_probabilities:
-        values["probabilities"] = {class_of_probability_column(c): c for c in chosen.get("probabilities") or []}
+        values["probabilities"] = {evaluation.class_of_probability_column(c): c for c in chosen.get("probabilities") or []}
     detected_metadata = sorted(detected.metadata or ())
     if sorted(chosen.get("metadata") or []) != detected_metadata:
         values["metadata"] = tuple(chosen.get("metadata") or ())
@@ -364,26 +347,10 @@ def error_location(error: evaluation.EvaluationError, spec: ComparisonSpec) -> s
     return None
 
 
-# --- tables (pure functions of engine results) ----------------------------------------------------
-
-
 # --- uploads --------------------------------------------------------------------------------------
 
-UPLOAD_TYPES = ("csv", "tsv", "tab", "parquet", "pq", "jsonl", "ndjson", "gz")
-_EXTENSIONS = (".gz", ".csv", ".tsv", ".tab", ".parquet", ".pq", ".jsonl", ".ndjson")
-
-
-def default_model_name(filename: str) -> str:
-    """A model's default name: the file name without its extensions.
-
-    >>> default_model_name("ft_v1.csv.gz"), default_model_name("base.parquet")
-    ('ft_v1', 'base')
-    """
-    name = Path(filename).name
-    for extension in _EXTENSIONS:
-        if name.lower().endswith(extension) and len(name) > len(extension):
-            name = name[: -len(extension)]
-    return name
+UPLOAD_TYPES: tuple[str, ...] = (*(extension.lstrip(".") for extension in evaluation.ACCEPTED_EXTENSIONS), "gz")
+"""What the uploader accepts: the engine's file types, each optionally gzipped."""
 
 
 def on_upload_change(widget_key: str) -> None:

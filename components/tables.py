@@ -1,13 +1,13 @@
 """Tables the dashboard's pages show: metrics, differences, per-class, thresholds, calibration, slices, flips.
 
-Pure functions from the engine's results to pandas frames (and small helpers for the threshold
-page); no Streamlit state, so they are tested directly. Frames hold the real text (``st.dataframe`` shows
-cells as plain text); :func:`csv_bytes` neutralises it for a download.
+Pure functions from the engine's results to pandas frames (every number, the threshold page's
+operating points included, is the engine's; only its formatting is here); no Streamlit state, so they
+are tested directly. Frames hold the real text (``st.dataframe`` shows cells as plain text);
+:func:`csv_bytes` neutralises it for a download.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
@@ -20,18 +20,18 @@ from evaluation import ClassificationData, Comparison, ComparisonReport
 __all__ = [
     "THRESHOLD_COLUMNS",
     "calibration_table",
-    "class_positive_and_scores",
     "csv_bytes",
     "differences_table",
     "filter_flips",
-    "find_operating_points",
     "flip_slices",
     "metrics_table",
+    "operating_points_table",
     "per_class_table",
     "slices_table",
     "threshold_table",
 ]
 
+_POINT_NAMES: Mapping[str, str] = MappingProxyType({"best_f1": "best F1"})
 THRESHOLD_COLUMNS: Mapping[str, str] = MappingProxyType({
     "precision": "precision", "recall": "recall", "f1": "F1", "specificity": "specificity",
     "false_positive_rate": "false-positive rate", "accuracy": "accuracy", "predicted_positive_rate": "share flagged",
@@ -40,12 +40,6 @@ THRESHOLD_COLUMNS: Mapping[str, str] = MappingProxyType({
 
 def _interval(low: float, high: float, *, signed: bool = False) -> str:
     return f"[{evaluation.format_number(low, signed=signed)}, {evaluation.format_number(high, signed=signed)}]"
-
-
-def _p(p: float) -> str:
-    if p is None or not math.isfinite(p):
-        return "n/a"
-    return "< 0.0001" if p < 1e-4 else f"{p:.4f}" if p < 0.01 else f"{p:.3f}"
 
 
 def metrics_table(report: ComparisonReport, metrics: Sequence[str] | None = None) -> pd.DataFrame:
@@ -72,7 +66,8 @@ def differences_table(comparison: Comparison) -> pd.DataFrame:
         comparison.candidate: evaluation.format_number(d.candidate_value),
         "difference": evaluation.format_number(d.difference, signed=True),
         "interval": _interval(d.ci_low, d.ci_high, signed=True),
-        "p": _p(d.p_value), "p adjusted": _p(d.p_value_adjusted), "test": d.test, "verdict": d.verdict,
+        "p": evaluation.format_p_value(d.p_value), "p adjusted": evaluation.format_p_value(d.p_value_adjusted),
+        "test": d.test, "verdict": d.verdict,
     } for metric, d in comparison.metrics.items()])
 
 
@@ -87,21 +82,13 @@ def per_class_table(report: ComparisonReport, comparison: Comparison, metric: st
                      comparison.candidate: evaluation.format_number(d.candidate_value),
                      "difference": evaluation.format_number(d.difference, signed=True),
                      "interval": _interval(d.ci_low, d.ci_high, signed=True),
-                     "p adjusted": _p(d.p_value_adjusted), "verdict": d.verdict})
+                     "p adjusted": evaluation.format_p_value(d.p_value_adjusted), "verdict": d.verdict})
     return pd.DataFrame(rows)
-
-
-def class_positive_and_scores(data: ClassificationData, label: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """One-vs-rest truth for ``label`` and each model's probability of it (models without probabilities left out)."""
-    index = data.classes.index(label)
-    positive = data.y_true == index
-    scores = {model.name: model.y_score[:, index] for model in data.models if model.y_score is not None}
-    return positive, scores
 
 
 def threshold_table(data: ClassificationData, label: str, threshold: float) -> pd.DataFrame:
     """Each model's one-vs-rest metrics for ``label`` when predicting it at ``score >= threshold``."""
-    positive, scores = class_positive_and_scores(data, label)
+    positive, scores = evaluation.one_vs_rest(data, label)
     rows = []
     for name, score in scores.items():
         values = evaluation.metrics_at_threshold(positive, score, threshold)
@@ -109,6 +96,21 @@ def threshold_table(data: ClassificationData, label: str, threshold: float) -> p
                                        for column, title in THRESHOLD_COLUMNS.items()}
                     | {"TP": values["true_positives"], "FP": values["false_positives"],
                        "FN": values["false_negatives"], "TN": values["true_negatives"]})
+    return pd.DataFrame(rows)
+
+
+def operating_points_table(data: ClassificationData, label: str, *, target_precision: float,
+                           target_recall: float) -> pd.DataFrame:
+    """Each model's operating points for ``label`` (:func:`evaluation.operating_points`): best F1 and the targets."""
+    positive, scores = evaluation.one_vs_rest(data, label)
+    rows = []
+    for name, score in scores.items():
+        for point in evaluation.operating_points(positive, score, target_precisions=(target_precision,),
+                                                 target_recalls=(target_recall,)):
+            rows.append({"model": name, "point": _POINT_NAMES.get(point.name, point.name.replace(">=", " >= ")),
+                         "threshold": evaluation.format_number(point.threshold, digits=4) if point.met else "not reachable",
+                         "precision": evaluation.format_number(point.precision),
+                         "recall": evaluation.format_number(point.recall), "f1": evaluation.format_number(point.f1)})
     return pd.DataFrame(rows)
 
 
@@ -139,7 +141,7 @@ def slices_table(comparison: Comparison, column: str | None, metric: str) -> pd.
                      comparison.candidate: evaluation.format_number(m.candidate.value),
                      "difference": evaluation.format_number(m.difference.difference, signed=True),
                      "interval": _interval(m.difference.ci_low, m.difference.ci_high, signed=True),
-                     "p adjusted": _p(m.difference.p_value_adjusted),
+                     "p adjusted": evaluation.format_p_value(m.difference.p_value_adjusted),
                      "verdict": "too small: not tested" if entry.insufficient else m.difference.verdict})
     return pd.DataFrame(rows)
 
@@ -180,37 +182,3 @@ def flip_slices(data: ClassificationData, table: pd.DataFrame, column: str) -> n
         return table[column].astype(str).to_numpy() if column in table else np.full(len(table), "", dtype=object)
     position = pd.Index(data.ids.astype(str)).get_indexer(table["id"].astype(str))
     return labels[position]
-
-
-def find_operating_points(positive: np.ndarray, scores: Mapping[str, np.ndarray], *,
-                          target_precision: float | None, target_recall: float | None) -> pd.DataFrame:
-    """Exact operating points of every model: best F1, and the thresholds reaching the targets.
-
-    ``precision>=P`` is the lowest threshold whose precision reaches P (the most recall at that
-    precision); ``recall>=R`` the highest threshold whose recall reaches R; best F1 the highest
-    threshold on ties (the engine's conventions).
-    """
-    rows = []
-    for name, score in scores.items():
-        order = np.argsort(-score, kind="stable")
-        ranked, hits = score[order], positive[order]
-        last = np.r_[np.flatnonzero(np.diff(ranked)), ranked.shape[0] - 1]  # last index of each distinct score
-        tp = np.cumsum(hits)[last].astype(float)
-        fp = (last + 1) - tp
-        total = max(float(positive.sum()), 1.0)
-        precision, recall = tp / (tp + fp), tp / total
-        f1 = np.divide(2 * tp, tp + fp + total, out=np.zeros_like(tp), where=(tp + fp + total) > 0)
-        candidates = [("best F1", int(np.flatnonzero(f1 == f1.max())[0]) if f1.size else None)]
-        if target_precision is not None:
-            reached = np.flatnonzero(precision >= target_precision)
-            candidates.append((f"precision >= {target_precision:g}", int(reached[-1]) if reached.size else None))
-        if target_recall is not None:
-            reached = np.flatnonzero(recall >= target_recall)
-            candidates.append((f"recall >= {target_recall:g}", int(reached[0]) if reached.size else None))
-        for point, i in candidates:
-            rows.append({"model": name, "point": point,
-                         "threshold": "not reachable" if i is None else evaluation.format_number(ranked[last[i]], digits=4),
-                         "precision": "n/a" if i is None else evaluation.format_number(precision[i]),
-                         "recall": "n/a" if i is None else evaluation.format_number(recall[i]),
-                         "f1": "n/a" if i is None else evaluation.format_number(f1[i])})
-    return pd.DataFrame(rows)

@@ -16,16 +16,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._columns import PROBABILITY_PREFIXES, class_of_probability_column
     from ._compare import compare
     from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
     from ._errors import EvaluationError
     from ._flips import flip_table
+    from ._io import ACCEPTED_EXTENSIONS, model_name
     from ._limits import DASHBOARD_LIMITS, Limits
     from ._loading import FileSummary, inspect_file, load_classification
     from ._metrics import METRICS, MetricInfo
     from ._multiple import CORRECTIONS, adjust_p_values
     from ._parallel import Cancelled, stop_when
-    from ._report import SCHEMA_VERSION, format_number, report_to_dict, report_to_markdown, verdict_sentence
+    from ._regression import (
+        RegressionComparison,
+        RegressionData,
+        RegressionReport,
+        compare_regression,
+        inspect_regression_file,
+        load_regression,
+        regression_flip_table,
+    )
+    from ._regression_report import regression_report_to_dict, regression_report_to_markdown, regression_verdict_sentence
+    from ._report import (
+        SCHEMA_VERSION,
+        format_number,
+        format_p_value,
+        report_to_dict,
+        report_to_markdown,
+        verdict_sentence,
+    )
     from ._results import (
         CI_METHODS,
         AccuracyTest,
@@ -47,12 +66,29 @@ if TYPE_CHECKING:
         ThresholdCurve,
     )
     from ._slices import slice_labels
+    from ._statistics import Statistic, statistics_of
+    from ._tasks import TASKS, detect_task
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
-    from ._thresholds import metrics_at_threshold
+    from ._thresholds import metrics_at_threshold, one_vs_rest, operating_points
 
 # Names are imported on first use, so that a command needing only the loader (or starting to read
 # files while the rest imports) does not wait for SciPy.
 _WHERE = {
+    "inspect_regression_file": "._regression",
+    "detect_task": "._tasks",
+    "TASKS": "._tasks",
+    "statistics_of": "._statistics",
+    "Statistic": "._statistics",
+    "regression_verdict_sentence": "._regression_report",
+    "regression_report_to_markdown": "._regression_report",
+    "regression_report_to_dict": "._regression_report",
+    "regression_flip_table": "._regression",
+    "load_regression": "._regression",
+    "compare_regression": "._regression",
+    "RegressionReport": "._regression",
+    "RegressionData": "._regression",
+    "RegressionComparison": "._regression",
+    "ACCEPTED_EXTENSIONS": "._io",
     "AccuracyTest": "._results",
     "CI_METHODS": "._results",
     "CORRECTIONS": "._multiple",
@@ -77,6 +113,7 @@ _WHERE = {
     "ModelData": "._data",
     "ModelReport": "._results",
     "OperatingPoint": "._results",
+    "PROBABILITY_PREFIXES": "._columns",
     "Power": "._results",
     "SCHEMA_VERSION": "._report",
     "Settings": "._results",
@@ -85,16 +122,21 @@ _WHERE = {
     "SliceResult": "._results",
     "ThresholdCurve": "._results",
     "adjust_p_values": "._multiple",
+    "class_of_probability_column": "._columns",
     "compare": "._compare",
     "csv_safe": "._text",
     "csv_safe_frame": "._text",
     "escape_markdown": "._text",
     "flip_table": "._flips",
     "format_number": "._report",
+    "format_p_value": "._report",
     "inspect_file": "._loading",
     "load_classification": "._loading",
     "markdown_cell": "._text",
     "metrics_at_threshold": "._thresholds",
+    "model_name": "._io",
+    "one_vs_rest": "._thresholds",
+    "operating_points": "._thresholds",
     "report_to_dict": "._report",
     "report_to_markdown": "._report",
     "shorten": "._text",
@@ -104,11 +146,14 @@ _WHERE = {
 }
 
 __all__ = [
+    "ACCEPTED_EXTENSIONS",
     "CI_METHODS",
     "CORRECTIONS",
     "DASHBOARD_LIMITS",
     "METRICS",
+    "PROBABILITY_PREFIXES",
     "SCHEMA_VERSION",
+    "TASKS",
     "AccuracyTest",
     "CalibrationCurve",
     "Cancelled",
@@ -130,26 +175,44 @@ __all__ = [
     "ModelReport",
     "OperatingPoint",
     "Power",
+    "RegressionComparison",
+    "RegressionData",
+    "RegressionReport",
     "Settings",
     "SliceFlips",
     "SliceMetric",
     "SliceResult",
+    "Statistic",
     "ThresholdCurve",
     "adjust_p_values",
+    "class_of_probability_column",
     "compare",
+    "compare_regression",
     "csv_safe",
     "csv_safe_frame",
+    "detect_task",
     "escape_markdown",
     "flip_table",
     "format_number",
+    "format_p_value",
     "inspect_file",
+    "inspect_regression_file",
     "load_classification",
+    "load_regression",
     "markdown_cell",
     "metrics_at_threshold",
+    "model_name",
+    "one_vs_rest",
+    "operating_points",
+    "regression_flip_table",
+    "regression_report_to_dict",
+    "regression_report_to_markdown",
+    "regression_verdict_sentence",
     "report_to_dict",
     "report_to_markdown",
     "shorten",
     "slice_labels",
+    "statistics_of",
     "stop_when",
     "verdict_sentence",
 ]

@@ -1,16 +1,36 @@
-"""``python -m evaluation``: see :mod:`evaluation._cli`."""
+"""``python -m evaluation``: see :mod:`evaluation._cli`.
+
+The process-wide settings below are this command's alone: they run only when the module runs as the
+program (never when it is imported, by a test or a dashboard), and each is skipped where the platform
+lacks it (Linux's ``prctl``, glibc's ``mallopt``), so the command works the same elsewhere, only
+without the speed-up.
+"""
 
 import ctypes
 import os
 import sys
 
-# The engine does no dense linear algebra, so OpenBLAS's worker threads would only spin after
-# start-up, taking time from the cores the comparison uses. Set before NumPy loads; a value the
-# caller set is kept.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
 _PR_SET_THP_DISABLE = 41  # Linux's prctl option
+
+
+def _one_blas_thread() -> None:
+    """Keep OpenBLAS to one thread (must run before NumPy loads; a value the caller set is kept).
+
+    The engine does no dense linear algebra, so OpenBLAS's worker threads would only spin after
+    start-up, taking time from the cores the comparison uses.
+    """
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def _c_library() -> ctypes.CDLL | None:
+    """The C library the interpreter runs on, or ``None`` where it cannot be opened by name (Windows)."""
+    if os.name != "posix":
+        return None
+    try:
+        return ctypes.CDLL(None)
+    except (OSError, TypeError):
+        return None
 
 
 def _no_huge_pages() -> None:
@@ -21,11 +41,12 @@ def _no_huge_pages() -> None:
     a common default), the first touch of a huge page can stall while it does. A comparison of a
     million rows touches about a gigabyte; measured with the data of
     ``benchmarks/bench_compare.py``, the stalls cost more system time than the huge pages save
-    (median 3.0 s -> 2.7 s, system time 1.2 s -> 0.6 s).
+    (median 3.0 s -> 2.7 s, system time 1.2 s -> 0.6 s). A kernel without the option refuses the
+    call, which changes nothing.
     """
     if not sys.platform.startswith("linux"):
         return
-    prctl = getattr(ctypes.CDLL(None), "prctl", None)
+    prctl = getattr(_c_library(), "prctl", None)
     if prctl is not None:
         prctl(_PR_SET_THP_DISABLE, 1, 0, 0, 0)
 
@@ -35,10 +56,12 @@ def _reuse_freed_memory() -> None:
 
     A comparison makes and drops many arrays of megabytes; by default most are fresh mappings
     whose every page is zeroed by the kernel on first touch, which at a million rows costs more
-    CPU time than any single step of the comparison. Other C libraries have no ``mallopt`` and
-    keep their defaults.
+    CPU time than any single step of the comparison. Only glibc is told: other C libraries (musl,
+    macOS, Windows) keep their defaults, whatever ``mallopt`` they may have means there.
     """
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
+    if not _glibc():
+        return
+    mallopt = getattr(_c_library(), "mallopt", None)
     if mallopt is None:
         return
     mallopt(_M_MMAP_THRESHOLD, 268435456)  # glibc's ceiling: larger blocks are still mapped on their own
@@ -46,7 +69,17 @@ def _reuse_freed_memory() -> None:
     mallopt(_M_TOP_PAD, 268435456)
 
 
-if __name__ == "__main__":
+def _glibc() -> bool:
+    """Whether the interpreter runs on glibc (it alone answers ``CS_GNU_LIBC_VERSION``)."""
+    try:
+        return bool(os.confstr("CS_GNU_LIBC_VERSION"))
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _run() -> None:
+    """Set up the process, run the command line and exit with its status."""
+    _one_blas_thread()
     _no_huge_pages()
     _reuse_freed_memory()
     from ._cli import main
@@ -57,3 +90,7 @@ if __name__ == "__main__":
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status)
+
+
+if __name__ == "__main__":
+    _run()

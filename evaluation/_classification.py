@@ -51,11 +51,8 @@ from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS, PER_CLASS_METRICS
 from ._multiple import adjust_p_values
 from ._parallel import carry_stop_check, parallel_map
-from ._probability import (
-    brier_per_example,
-    log_loss_per_example,
-    ranked_summary,
-)
+from ._probability import brier_per_example, log_loss_per_example
+from ._ranking import ranked_summary
 from ._resampling import bootstrap_p_value
 from ._results import (
     AccuracyTest,
@@ -82,7 +79,6 @@ __all__ = [
     "with_probability_metrics",
 ]
 
-# Seed streams, so that every random draw is reproducible on its own.
 # Seed streams, one per family of draws (2 and 4, for ECE, are evaluation._calibration's).
 _STREAM_MODEL_COUNTS, _STREAM_PAIR_COUNTS = 1, 3
 

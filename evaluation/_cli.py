@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import json
 import os
 import sys
@@ -25,6 +24,7 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._report import report_to_dict, report_to_markdown
 from ._results import CI_METHODS, VERDICT_WORSE, ComparisonReport, Settings
+from ._settings import settings_iv
 
 __all__ = ["build_parser", "main", "regressions"]
 
@@ -185,19 +185,32 @@ def regressions(report: ComparisonReport, metrics: Sequence[str], *, margin: flo
 
 
 def _html_report(report: ComparisonReport) -> str:
-    """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing)."""
+    """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing).
+
+    The engine's one import from the dashboard's package, inside this function so that only
+    ``--format html`` loads Plotly; ``tests/test_architecture.py`` allows exactly this one.
+    """
     try:
-        html_report = importlib.import_module("components.html_report")
+        from components import html_report
     except ImportError as error:
         raise EvaluationError("--format html needs the dashboard's components package (run from the project "
                               f"folder with the requirements installed): {error}") from error
     return str(html_report.report_html(report))
 
 
-def _import_quietly(module: str) -> None:
-    """Import a module ahead of its use; a failure is left for the importing call to raise and report."""
+def _import_comparison() -> None:
+    """Import the comparison's modules ahead of their use; a failure is left for the importing call to raise and report."""
     with contextlib.suppress(Exception):
-        importlib.import_module(module)
+        from . import _compare  # noqa: F401
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """The comparison's settings from the options, checked (before any file is read)."""
+    return settings_iv(Settings(
+        confidence=args.confidence, alpha=args.alpha, resamples=args.resamples, seed=args.seed,
+        ci_method=args.ci_method, correction=args.correction, primary_metric=args.primary,
+        slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
+        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall)))
 
 
 def _run_compare(args: argparse.Namespace) -> int:
@@ -210,6 +223,7 @@ def _run_compare(args: argparse.Namespace) -> int:
                                   f"{', '.join(METRICS)} (list the metrics after the files)")
     if args.margin is not None and args.margin < 0:
         raise EvaluationError(f"--margin must be zero or positive, got {args.margin}")
+    settings = _settings(args)
     mapping = ColumnMapping(
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
         probabilities=_probability_columns(args.probability_columns), split=args.split_column,
@@ -223,29 +237,28 @@ def _run_compare(args: argparse.Namespace) -> int:
     for path in args.files:
         if not os.path.isfile(path):
             raise EvaluationError(f"{path}: no such file", file=path)
-    # The comparison's modules (SciPy, pandas) load on another thread while the files are read:
-    # Arrow parses without the interpreter lock, so the import fills cores that would otherwise
-    # wait (about 2% of a 1M-row run, interleaved runs on benchmarks/bench_compare.py's data).
-    engine = threading.Thread(target=_import_quietly, args=("evaluation._compare",), daemon=True)
+    # The comparison's modules (SciPy) load on another thread while the files are read: Arrow
+    # parses without the interpreter lock, so the import fills cores that would otherwise wait
+    # (about 2% of a 1M-row run, interleaved runs on benchmarks/bench_compare.py's data). pandas,
+    # which both the reading and the comparison import, is imported here first: a package imported
+    # on two threads at once can be seen half-initialised by one of them ("partially initialized
+    # module 'pandas'", about 1 run in 370; benchmarks/stress_cli_imports.py).
+    import pandas as pd
+
+    engine = threading.Thread(target=_import_comparison, daemon=True)
     engine.start()
     data = load_classification(args.files, names=args.names, options=options)
     engine.join()
-    for target in [*args.target_precision, *args.target_recall]:
-        if not 0 < target <= 1:
-            raise EvaluationError(f"--target-precision/--target-recall take values in (0, 1], got {target}")
-    settings = Settings(confidence=args.confidence, alpha=args.alpha, resamples=args.resamples, seed=args.seed,
-                        ci_method=args.ci_method, correction=args.correction, primary_metric=args.primary,
-                        slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
-                        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall))
     # Imported here, not at the top, so that --help and bad arguments answer without SciPy.
-    compare = importlib.import_module("evaluation._compare").compare
+    from ._compare import compare
+
     report = compare(data, settings=settings, baseline=args.baseline)
     if args.flips_out:
-        flip_table = importlib.import_module("evaluation._flips").flip_table
+        from ._flips import flip_table
+        from ._text import csv_safe_frame
+
         tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
-        csv_safe_frame = importlib.import_module("evaluation._text").csv_safe_frame  # no spreadsheet formulas
-        csv_safe_frame(importlib.import_module("pandas").concat(tables, ignore_index=True)).to_csv(args.flips_out,
-                                                                                                   index=False)
+        csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)  # no spreadsheet formulas
     if args.format == "json":
         text = json.dumps(report_to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
     elif args.format == "html":

@@ -21,6 +21,7 @@ from ._errors import EvaluationError, format_examples, quote
 __all__ = [
     "ALIASES",
     "PROBABILITY_PREFIXES",
+    "class_of_probability_column",
     "detect_columns",
     "label_or_none",
     "normalize_label",
@@ -76,11 +77,35 @@ def _find(columns: Sequence[str], role: str, taken: set[str]) -> str | None:
     return None
 
 
+def _class_after(prefix: str, column: str) -> str | None:
+    """The class a column names after ``prefix`` (``prob_cat`` -> ``cat``), or ``None`` without that prefix."""
+    name = column.strip()
+    if _key(column).startswith(prefix) and len(name) > len(prefix):
+        return name[len(prefix):]
+    return None
+
+
+def class_of_probability_column(column: str) -> str:
+    """Return the class a per-class probability column stands for: its name after a :data:`PROBABILITY_PREFIXES` prefix.
+
+    The rule column detection uses; a name without such a prefix is its own class.
+
+    Examples
+    --------
+    >>> class_of_probability_column("prob_3"), class_of_probability_column(" Proba_cat "), class_of_probability_column("dog")
+    ('3', 'cat', 'dog')
+    """
+    for prefix in PROBABILITY_PREFIXES:
+        if (label := _class_after(prefix, column)) is not None:
+            return label
+    return column.strip()
+
+
 def _probability_columns(columns: Sequence[str], taken: set[str]) -> dict[str, str]:
     """Class (as written) -> column, for the first prefix family present."""
     for prefix in PROBABILITY_PREFIXES:
-        found = {column.strip()[len(prefix):]: column for column in columns
-                 if column not in taken and _key(column).startswith(prefix) and len(column.strip()) > len(prefix)}
+        found = {label: column for column in columns
+                 if column not in taken and (label := _class_after(prefix, column)) is not None}
         if len(found) >= (2 if prefix in _AMBIGUOUS_PREFIXES else 1):
             return found
     return {}

@@ -22,12 +22,9 @@ from ._classification import (
 from ._data import ClassificationData
 from ._errors import EvaluationError
 from ._flips import flips
-from ._metrics import METRICS
-from ._multiple import CORRECTIONS
-from ._parallel import carry_stop_check, cores, worker_limit
+from ._parallel import carry_stop_check, comparison_slot, cores, worker_limit
 from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import (
-    CI_METHODS,
     Comparison,
     ComparisonReport,
     Difference,
@@ -38,9 +35,10 @@ from ._results import (
     Settings,
     SliceResult,
 )
+from ._settings import settings_iv
 from ._slices import slice_columns, slice_results
 
-__all__ = ["CI_METHODS", "compare"]
+__all__ = ["compare"]
 
 _T = TypeVar("_T")
 
@@ -81,23 +79,8 @@ class _Ranked:
 
 
 def _compare_iv(data: ClassificationData, settings: Settings, baseline: str | None) -> str:
-    """Check the settings and return the baseline's name."""
-    if not 0 < settings.confidence < 1:
-        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {settings.confidence}")
-    if not 0 < settings.alpha < 1:
-        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {settings.alpha}")
-    if settings.resamples < 1:
-        raise EvaluationError(f"resamples must be a positive number (10000 by default), got {settings.resamples}")
-    if settings.ci_method not in CI_METHODS:
-        raise EvaluationError(f"unknown interval method {settings.ci_method!r}; expected one of {', '.join(CI_METHODS)}")
-    if settings.correction not in CORRECTIONS:
-        raise EvaluationError(f"unknown correction {settings.correction!r}; expected one of {', '.join(CORRECTIONS)}")
-    if settings.primary_metric not in METRICS:
-        raise EvaluationError(f"unknown primary metric {settings.primary_metric!r}; expected one of {', '.join(METRICS)}")
-    if settings.slice_resamples < 1 or settings.min_slice_size < 1 or settings.max_flip_ids < 0:
-        raise EvaluationError("slice_resamples and min_slice_size must be positive and max_flip_ids not negative")
-    if settings.ece_bins < 1:
-        raise EvaluationError(f"ece_bins must be a positive number, got {settings.ece_bins}")
+    """Check the settings (:func:`~evaluation._settings.settings_iv`) and the baseline; return the baseline's name."""
+    settings_iv(settings)
     names = data.model_names
     if len(names) < 2:
         raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
@@ -201,8 +184,9 @@ def compare(
     order = [baseline_name] + [name for name in data.model_names if name != baseline_name]
 
     # The parts that count cells and the per-class rankings are independent tasks of one pool,
-    # the longest first, so that every core stays busy until the last one ends.
-    with ThreadPoolExecutor(max_workers=cores()) as pool:
+    # the longest first, so that every core stays busy until the last one ends. Comparisons running
+    # at once (the dashboard's sessions) take turns for the cores.
+    with comparison_slot(), ThreadPoolExecutor(max_workers=cores()) as pool:
         alone = carry_stop_check(_alone)  # a dashboard session that ends stops its comparison's tasks
         analysing = pool.submit(alone, _analyses, data, settings, order)
         pairing = pool.submit(alone, _pairs, data, settings, order)

@@ -1,4 +1,10 @@
-"""Running independent pieces of numpy work on every core."""
+"""Running independent pieces of numpy work on every core the process may use.
+
+Every comparison runs its work on a pool of :func:`cores` threads. Several comparisons at once (the
+dashboard's sessions) take turns through :func:`comparison_slot`: at most
+:data:`MAX_CONCURRENT_COMPARISONS` compute together, so the threads stay a small multiple of the cores
+however many callers there are.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,29 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import TypeVar
 
-__all__ = ["Cancelled", "carry_stop_check", "check_stop", "cores", "parallel_map", "stop_when", "worker_limit"]
+__all__ = [
+    "MAX_CONCURRENT_COMPARISONS",
+    "Cancelled",
+    "carry_stop_check",
+    "check_stop",
+    "comparison_slot",
+    "cores",
+    "parallel_map",
+    "stop_when",
+    "worker_limit",
+]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
 
+MAX_CONCURRENT_COMPARISONS = 2
+"""Comparisons of one process that compute at once; others wait their turn (see :func:`comparison_slot`)."""
+
 _limits = threading.local()
 _stops = threading.local()
+# Process-wide on purpose: the cores are shared by every caller of this process.
+_comparison_slots = threading.BoundedSemaphore(MAX_CONCURRENT_COMPARISONS)
+_STOP_CHECK_SECONDS = 0.05  # how often a waiting comparison checks whether its reader has gone
 
 
 class Cancelled(Exception):
@@ -67,8 +89,37 @@ def carry_stop_check(function: Callable[..., _R]) -> Callable[..., _R]:
 
 
 def cores() -> int:
-    """Cores this process may use."""
-    return os.cpu_count() or 1
+    """Cores this process may use: its CPU affinity where the platform has one (Linux), else the machine's.
+
+    A container or ``taskset`` may give the process fewer cores than the machine has; a pool sized
+    by the machine would put several threads on each.
+    """
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+@contextmanager
+def comparison_slot() -> Iterator[None]:
+    """Hold one of the process's :data:`MAX_CONCURRENT_COMPARISONS` slots for the block, waiting for one if need be.
+
+    Each comparison's pool has a thread per core, so more comparisons at once would only share the
+    same cores among more threads. While it waits, the caller's stop check (:func:`stop_when`) is
+    checked, so a dashboard session that ends stops waiting too.
+
+    Examples
+    --------
+    >>> with comparison_slot():
+    ...     parallel_map(abs, [-1, -2])
+    [1, 2]
+    """
+    while not _comparison_slots.acquire(timeout=_STOP_CHECK_SECONDS):
+        check_stop()
+    try:
+        yield
+    finally:
+        _comparison_slots.release()
 
 
 @contextmanager

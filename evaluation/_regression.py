@@ -24,6 +24,8 @@ from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
 from ._inference import make_difference, make_estimate, rng_for, t_interval, t_test_p_value, verdict
 from ._io import Source, model_name
+from ._limits import Limits
+from ._loading import FileSummary
 from ._multiple import CORRECTIONS, adjust_p_values
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded, read_file
@@ -43,6 +45,7 @@ __all__ = [
     "RegressionModelReport",
     "RegressionReport",
     "compare_regression",
+    "inspect_regression_file",
     "load_regression",
     "regression_flip_table",
 ]
@@ -165,8 +168,9 @@ def _numbers(table: pa.Table, column: str, numbers: np.ndarray, filename: str, w
     return values
 
 
-def _read_one(source: Source, name: str | None, options: LoadOptions) -> tuple[PredictionFile, np.ndarray, np.ndarray]:
-    """Read one file: the shape pairing needs, its true values and its predictions."""
+def _read_one(source: Source, name: str | None,
+              options: LoadOptions) -> tuple[PredictionFile, np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Read one file: the shape pairing needs, its true values, its predictions and its column names."""
     filename, table, columns = guarded(source, read_file, source, options.mapping, options.limits)
     if columns.label is None:
         raise EvaluationError(f"{filename}: no column holds the true values; expected one named label, y_true, target, "
@@ -183,7 +187,7 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> tuple[P
                            ids=ids, true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
                            predicted_labels=(), probabilities=None, probability_classes=(), score=None,
                            metadata=metadata, warnings=tuple(warnings))
-    return shell, y_true, y_pred
+    return shell, y_true, y_pred, tuple(table.column_names)
 
 
 def load_regression(
@@ -221,7 +225,7 @@ def load_regression(
     if names is not None and len(names) != len(sources):
         raise EvaluationError(f"{len(names)} model names for {len(sources)} files; expected one name per file")
     read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
-    files = [shell for shell, _, _ in read]
+    files = [shell for shell, _, _, _ in read]
     model_names = [f.name for f in files]
     if len(set(model_names)) != len(model_names):
         raise EvaluationError(f"two files have the same model name ({', '.join(model_names)}); give distinct names "
@@ -230,7 +234,7 @@ def load_regression(
         if f.ids is not None:
             check_unique_ids(f)
     ids, takes, warnings = pair_files(files, options.shared_ids_only)
-    aligned = [(y, p) if take is None else (y[take], p[take]) for (_, y, p), take in zip(read, takes, strict=True)]
+    aligned = [(y, p) if take is None else (y[take], p[take]) for (_, y, p, _), take in zip(read, takes, strict=True)]
     y_true = aligned[0][0]
     for f, (y, _) in zip(files[1:], aligned[1:], strict=True):
         differ = ~np.isclose(y, y_true, rtol=1e-9, atol=1e-12)
@@ -250,6 +254,25 @@ def load_regression(
     all_warnings = [w for f in files for w in f.warnings] + list(warnings)
     return RegressionData(ids=np.asarray(ids, dtype=object), y_true=y_true, models=models,
                           metadata=metadata.reset_index(drop=True), warnings=tuple(all_warnings))
+
+
+def inspect_regression_file(source: Source, *, mapping: ColumnMapping | None = None,
+                            limits: Limits | None = None) -> FileSummary:
+    """What a regression file holds and which columns were detected, before anything is computed.
+
+    The same summary as :func:`evaluation.inspect_file`, with no classes; the true values and
+    predictions are checked to be numbers, so a problem shows beside the file at once.
+
+    Examples
+    --------
+    >>> s = inspect_regression_file(("m.csv", b"id,y_true,y_pred\\n1,2.5,2\\n"))
+    >>> s.n_rows, s.mapping.label, s.mapping.prediction
+    (1, 'y_true', 'y_pred')
+    """
+    options = LoadOptions(mapping=mapping or ColumnMapping(), limits=limits or Limits())
+    shell, _, _, columns = _read_one(source, None, options)
+    return FileSummary(filename=shell.filename, n_rows=shell.n_rows, columns=columns,
+                       mapping=shell.columns, classes=())
 
 
 # --- results --------------------------------------------------------------------------------------

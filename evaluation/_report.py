@@ -15,7 +15,7 @@ from ._metrics import METRICS, PER_CLASS_METRICS
 from ._results import VERDICT_BETTER, VERDICT_WORSE, Comparison, ComparisonReport, Difference
 from ._text import escape_markdown, markdown_cell
 
-__all__ = ["SCHEMA_VERSION", "format_number", "report_to_dict", "report_to_markdown", "verdict_sentence"]
+__all__ = ["SCHEMA_VERSION", "format_number", "format_p_value", "report_to_dict", "report_to_markdown", "verdict_sentence"]
 
 SCHEMA_VERSION = 1
 
@@ -41,7 +41,16 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
     Examples
     --------
     >>> import json
-    >>> # json.dumps(report_to_dict(report), allow_nan=False) never fails: NaN becomes null.
+    >>> from evaluation import Settings, compare, load_classification
+    >>> base = ("base.csv", b"id,label,prediction\\n1,a,a\\n2,b,a\\n3,a,b\\n4,b,b\\n")
+    >>> tuned = ("tuned.csv", b"id,label,prediction\\n1,a,a\\n2,b,b\\n3,a,b\\n4,b,b\\n")
+    >>> document = report_to_dict(compare(load_classification([base, tuned]), settings=Settings(resamples=100)))
+    >>> document["schema_version"], document["baseline"], list(document["models"])
+    (1, 'base', ['base', 'tuned'])
+    >>> document["comparisons"][0]["metrics"]["accuracy"]["difference"]
+    0.25
+    >>> json.loads(json.dumps(document, allow_nan=False)) == document  # strict JSON: NaN is written as null
+    True
     """
     models = {}
     for name, model in report.models.items():
@@ -93,8 +102,16 @@ def format_number(value: float, *, signed: bool = False, digits: int = 3) -> str
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
-def _format_p(p: float) -> str:
-    """A p-value for reading: three decimals, four below 0.01, ``< 0.0001`` below that."""
+def format_p_value(p: float | None) -> str:
+    """A p-value for reading: three decimals, four below 0.01, ``< 0.0001`` below that, "n/a" when undefined.
+
+    The one format of p-values in every face: the dashboard's tables and charts, the reports.
+
+    Examples
+    --------
+    >>> [format_p_value(p) for p in (0.04321, 0.004321, 0.00004321, float("nan"))]
+    ['0.043', '0.0043', '< 0.0001', 'n/a']
+    """
     if p is None or not math.isfinite(p):
         return "n/a"
     return "< 0.0001" if p < 1e-4 else f"{p:.4f}" if p < 0.01 else f"{p:.3f}"
@@ -102,7 +119,7 @@ def _format_p(p: float) -> str:
 
 def _p_clause(p: float) -> str:
     """``p = 0.012`` or ``p < 0.0001`` for a sentence."""
-    text = _format_p(p)
+    text = format_p_value(p)
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
@@ -199,7 +216,7 @@ def report_to_markdown(report: ComparisonReport) -> str:
         lines += ["", f"## Differences: {candidate} - {baseline}", ""]
         rows = [[METRICS[metric].title, format_number(d.difference, signed=True),
                  f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]",
-                 _format_p(d.p_value), _format_p(d.p_value_adjusted), d.test, d.verdict]
+                 format_p_value(d.p_value), format_p_value(d.p_value_adjusted), d.test, d.verdict]
                 for metric, d in comparison.metrics.items()]
         lines += _table(["metric", "difference", f"{level}% CI", "p", "p adjusted", "test", "verdict"], rows)
         test = comparison.accuracy_test
@@ -287,7 +304,7 @@ def _slices_section(report: ComparisonReport, *, limit: int = 15) -> list[str]:
                          f"{format_number(m.difference.difference, signed=True)} "
                          f"[{format_number(m.difference.ci_low, signed=True)}, "
                          f"{format_number(m.difference.ci_high, signed=True)}]",
-                         _format_p(m.difference.p_value_adjusted), m.difference.verdict])
+                         format_p_value(m.difference.p_value_adjusted), m.difference.verdict])
         lines += [""] + _table(["column", "value", "n", markdown_cell(comparison.baseline),
                                 markdown_cell(comparison.candidate), "difference", "p adjusted", "verdict"], rows)
         if len(comparison.slices) > limit:

@@ -6,89 +6,26 @@ predicted ``c`` when that score is ``>= threshold``. Binary tasks use the positi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ._results import CalibrationCurve, OperatingPoint, ThresholdCurve
+from ._ranking import FullCurve, full_curve
+from ._results import OperatingPoint, ThresholdCurve
+
+if TYPE_CHECKING:
+    from ._data import ClassificationData
 
 __all__ = [
     "MAX_CURVE_POINTS",
-    "FullCurve",
-    "calibration_curve",
-    "full_curve",
     "metrics_at_threshold",
+    "one_vs_rest",
+    "operating_points",
     "threshold_curve",
 ]
 
 MAX_CURVE_POINTS = 300
-
-
-@dataclass(frozen=True)
-class FullCurve:
-    """Counts at every distinct threshold, highest threshold first.
-
-    Attributes
-    ----------
-    thresholds:
-        Distinct scores, decreasing.
-    true_positives, false_positives:
-        Examples with score ``>= threshold`` that are / are not of the class.
-    positives, negatives:
-        Totals.
-    """
-
-    thresholds: np.ndarray
-    true_positives: np.ndarray
-    false_positives: np.ndarray
-    positives: int
-    negatives: int
-
-    @property
-    def precision(self) -> np.ndarray:
-        """Precision at each threshold (always defined: at least one example is predicted)."""
-        return self.true_positives / (self.true_positives + self.false_positives)
-
-    @property
-    def recall(self) -> np.ndarray:
-        """Recall (true-positive rate) at each threshold; 0 without positives."""
-        return self.true_positives / self.positives if self.positives else np.zeros_like(self.thresholds)
-
-    @property
-    def false_positive_rate(self) -> np.ndarray:
-        """False-positive rate at each threshold; 0 without negatives."""
-        return self.false_positives / self.negatives if self.negatives else np.zeros_like(self.thresholds)
-
-    @property
-    def f1(self) -> np.ndarray:
-        """F1 at each threshold (0 where precision and recall are both 0)."""
-        denominator = self.true_positives * 2 + (self.false_positives + (self.positives - self.true_positives))
-        return np.divide(2.0 * self.true_positives, denominator, out=np.zeros(self.thresholds.shape),
-                         where=denominator > 0)
-
-
-def full_curve(positive: np.ndarray, score: np.ndarray, *, order: np.ndarray | None = None) -> FullCurve:
-    """Cumulative counts at every distinct threshold (the points of scikit-learn's curves).
-
-    ``precision``/``recall`` equal ``sklearn.metrics.precision_recall_curve`` and
-    ``false_positive_rate``/``recall`` equal ``roc_curve(drop_intermediate=False)`` at the same
-    thresholds. ``order`` may pass ``np.argsort(score)`` to share one sort.
-
-    Examples
-    --------
-    >>> curve = full_curve(np.array([True, False, True]), np.array([0.9, 0.5, 0.5]))
-    >>> curve.thresholds.tolist(), curve.precision.tolist()
-    ([0.9, 0.5], [1.0, 0.6666666666666666])
-    """
-    order = np.argsort(-score) if order is None else order[::-1]
-    sorted_score = score[order]
-    last_of_run = np.append(np.flatnonzero(sorted_score[1:] != sorted_score[:-1]), score.shape[0] - 1)
-    true_positives = np.cumsum(positive[order], dtype=np.int64)[last_of_run]
-    false_positives = last_of_run + 1 - true_positives
-    positives = int(positive.sum())
-    return FullCurve(sorted_score[last_of_run], true_positives, false_positives, positives,
-                     int(score.shape[0]) - positives)
 
 
 def metrics_at_threshold(positive: np.ndarray, score: np.ndarray, threshold: float) -> dict[str, float]:
@@ -129,6 +66,25 @@ def metrics_at_threshold(positive: np.ndarray, score: np.ndarray, threshold: flo
     }
 
 
+def one_vs_rest(data: ClassificationData, label: str) -> tuple[np.ndarray, Mapping[str, np.ndarray]]:
+    """Return which examples are of class ``label`` and each model's probability of it.
+
+    Models without probabilities are left out; a binary task's curves use its positive class.
+
+    Examples
+    --------
+    >>> from evaluation import load_classification
+    >>> data = load_classification([("m.csv", b"label,prob_a,prob_b\\na,0.8,0.2\\nb,0.3,0.7\\n"),
+    ...                             ("n.csv", b"label,prediction\\na,a\\nb,a\\n")])
+    >>> positive, scores = one_vs_rest(data, "b")
+    >>> positive.tolist(), {name: score.tolist() for name, score in scores.items()}
+    ([False, True], {'m': [0.2, 0.7]})
+    """
+    index = data.classes.index(label)
+    return data.y_true == index, {model.name: model.y_score[:, index] for model in data.models
+                                  if model.y_score is not None}
+
+
 def _point(name: str, curve: FullCurve, i: int | None) -> OperatingPoint:
     """The operating point at curve index ``i`` (None: the target cannot be met)."""
     if i is None:
@@ -148,20 +104,9 @@ def _thin(n_points: int, keep: Sequence[int], limit: int) -> np.ndarray:
     return np.unique(np.concatenate([spread, np.asarray(keep, dtype=np.int64)]))
 
 
-def threshold_curve(
-    label: str, positive: np.ndarray, score: np.ndarray, *,
-    target_precisions: Sequence[float] = (), target_recalls: Sequence[float] = (),
-    max_points: int = MAX_CURVE_POINTS, order: np.ndarray | None = None, curve: FullCurve | None = None,
-) -> ThresholdCurve:
-    """The thinned curves and operating points of one class.
-
-    Operating points: ``best_f1`` (the threshold of highest F1; the highest such threshold on ties);
-    ``precision>=p`` (the lowest threshold whose precision is at least p: the most recall at that
-    precision); ``recall>=r`` (the highest threshold whose recall is at least r: the most precision
-    at that recall). ``curve`` passes counts already computed from the same scores.
-    """
-    if curve is None:
-        curve = full_curve(positive, score, order=order)
+def _operating_points(curve: FullCurve, target_precisions: Sequence[float],
+                      target_recalls: Sequence[float]) -> tuple[list[OperatingPoint], int]:
+    """The operating points of one curve (see :func:`operating_points`) and the index of best F1."""
     best = int(np.argmax(curve.f1))
     points = [_point("best_f1", curve, best)]
     if target_precisions:
@@ -174,6 +119,59 @@ def threshold_curve(
         for target in target_recalls:
             reached = np.flatnonzero(recall >= target)
             points.append(_point(f"recall>={target:g}", curve, int(reached[0]) if reached.size else None))
+    return points, best
+
+
+def operating_points(
+    positive: np.ndarray, score: np.ndarray, *, target_precisions: Sequence[float] = (),
+    target_recalls: Sequence[float] = (),
+) -> tuple[OperatingPoint, ...]:
+    """Exact operating points of one score: best F1, and the thresholds reaching target precisions and recalls.
+
+    ``best_f1`` is the threshold of highest F1 (the highest such threshold on ties);
+    ``precision>=p`` the lowest threshold whose precision is at least p (the most recall at that
+    precision); ``recall>=r`` the highest threshold whose recall is at least r (the most precision at
+    that recall). A target no threshold reaches gives a point with ``met=False`` and NaN values.
+    The points of the report's curves (``--target-precision``/``--target-recall``) are these.
+
+    Parameters
+    ----------
+    positive:
+        Whether each example is of the class.
+    score:
+        Each example's score of the class; predicted when ``score >= threshold``.
+    target_precisions, target_recalls:
+        Targets in (0, 1].
+
+    Returns
+    -------
+    tuple of OperatingPoint
+        Best F1 first, then one point per target precision, then one per target recall.
+
+    Examples
+    --------
+    >>> points = operating_points(np.array([True, False, True, False]), np.array([0.9, 0.8, 0.6, 0.2]),
+    ...                           target_precisions=(1.0,), target_recalls=(1.0,))
+    >>> [(p.name, p.threshold, p.precision, p.recall) for p in points]
+    [('best_f1', 0.6, 0.6666666666666666, 1.0), ('precision>=1', 0.9, 1.0, 0.5), ('recall>=1', 0.6, 0.6666666666666666, 1.0)]
+    """
+    points, _ = _operating_points(full_curve(positive, score), target_precisions, target_recalls)
+    return tuple(points)
+
+
+def threshold_curve(
+    label: str, positive: np.ndarray, score: np.ndarray, *,
+    target_precisions: Sequence[float] = (), target_recalls: Sequence[float] = (),
+    max_points: int = MAX_CURVE_POINTS, order: np.ndarray | None = None, curve: FullCurve | None = None,
+) -> ThresholdCurve:
+    """The thinned curves and operating points of one class.
+
+    The operating points are :func:`operating_points`'. ``curve`` passes counts already computed from
+    the same scores.
+    """
+    if curve is None:
+        curve = full_curve(positive, score, order=order)
+    points, best = _operating_points(curve, target_precisions, target_recalls)
     keep = _thin(curve.thresholds.shape[0], [0, best, curve.thresholds.shape[0] - 1], max_points)
     thin = FullCurve(curve.thresholds[keep], curve.true_positives[keep], curve.false_positives[keep], curve.positives,
                      curve.negatives)
@@ -186,32 +184,3 @@ def threshold_curve(
         false_positive_rate=tuple(thin.false_positive_rate.tolist()),
         operating_points=tuple(points),
     )
-
-
-def calibration_curve(
-    confidence: np.ndarray, correct: np.ndarray, *, n_bins: int, bins: np.ndarray | None = None
-) -> CalibrationCurve:
-    """Reliability-diagram bins of the top-label confidence, ``(b/M, (b+1)/M]``, and the ECE.
-
-    ``bins`` may pass each example's bin (``evaluation._probability.calibration_bin``) when known.
-
-    Examples
-    --------
-    >>> curve = calibration_curve(np.array([0.9, 0.8, 0.3]), np.array([True, False, True]), n_bins=2)
-    >>> curve.count, curve.accuracy
-    ((1, 2), (1.0, 0.5))
-    """
-    if bins is None:
-        bins = np.searchsorted(np.arange(1, n_bins) / n_bins, confidence, side="left")
-    count = np.bincount(bins, minlength=n_bins)
-    confidence_sum = np.bincount(bins, weights=confidence, minlength=n_bins)
-    correct_sum = np.bincount(bins, weights=correct.astype(float), minlength=n_bins)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_confidence = confidence_sum / count
-        accuracy = correct_sum / count
-    ece = float(np.abs(correct_sum - confidence_sum).sum() / confidence.shape[0])
-    edges = np.arange(n_bins + 1) / n_bins
-    return CalibrationCurve(
-        lower=tuple(edges[:-1].tolist()), upper=tuple(edges[1:].tolist()), count=tuple(int(c) for c in count),
-        mean_confidence=tuple(float(v) for v in mean_confidence), accuracy=tuple(float(v) for v in accuracy),
-        ece=ece)

@@ -36,7 +36,7 @@ if files:
     reuse = files == list(current.files)
     digests = state.upload_digests()
     sections = [render.file_section(i, filename, content, digest,
-                                    current.names[i] if reuse else state.default_model_name(filename), "data")
+                                    current.names[i] if reuse else evaluation.model_name(filename), "data")
                 for i, ((filename, content), digest) in enumerate(zip(files, digests, strict=True))]
     names = tuple(name for name, _ in sections)
     summary = next((summary for _, summary in sections if summary is not None), None)

@@ -41,10 +41,9 @@ at_threshold()
 
 st.subheader("Suggested operating points")
 left, right = st.columns(2)
-target_precision = left.number_input("Target precision", 0.0, 1.0, 0.9, 0.01, key="tradeoffs_target_precision")
-target_recall = right.number_input("Target recall", 0.0, 1.0, 0.9, 0.01, key="tradeoffs_target_recall")
-positive, scores = tables.class_positive_and_scores(data, label)
-render.small_table(tables.find_operating_points(positive, scores, target_precision=target_precision,
-                                              target_recall=target_recall), index="model")
+target_precision = left.number_input("Target precision", 0.01, 1.0, 0.9, 0.01, key="tradeoffs_target_precision")
+target_recall = right.number_input("Target recall", 0.01, 1.0, 0.9, 0.01, key="tradeoffs_target_recall")
+render.small_table(tables.operating_points_table(data, label, target_precision=target_precision,
+                                                target_recall=target_recall), index="model")
 st.caption("Best F1: the threshold with the highest F1. Precision >= P: the lowest threshold reaching P (the most "
            "recall at that precision). Recall >= R: the highest threshold still reaching R.")

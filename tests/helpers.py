@@ -77,3 +77,24 @@ def assert_close_documents(left: object, right: object, *, rel: float = 1e-9, pa
         assert math.isclose(left, right, rel_tol=rel, abs_tol=1e-12), (path, left, right)
     else:
         assert left == right, (path, left, right)
+
+
+def dirichlet_probabilities(seed: int, n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Labels and probabilities that lean towards the true class."""
+    rng = np.random.default_rng(seed)
+    y_true = rng.integers(0, k, n)
+    concentration = np.ones((n, k))
+    concentration[np.arange(n), y_true] += 2.0
+    weights = rng.gamma(concentration)
+    return y_true, weights / weights.sum(axis=1, keepdims=True)
+
+
+# True-class probabilities of exactly 0 and exactly 1 are clipped to [eps, 1 - eps] as in scikit-learn.
+EXTREME_SCORES = np.array([
+    [1.0, 0.0, 0.0],
+    [0.0, 1.0, 0.0],
+    [0.0, 0.0, 1.0],
+    [0.5, 0.5, 0.0],
+    [0.2, 0.3, 0.5],
+])
+EXTREME_TRUE = np.array([0, 2, 1, 2, 2])  # certain and right, certain and wrong (twice), zero on truth, ordinary

@@ -41,28 +41,50 @@ def test_threshold_table_matches_scikit_learn() -> None:
         assert float(row.F1) == pytest.approx(f1_score(positive, predicted), abs=5e-4)
 
 
-def test_operating_points_match_scikit_learn_curves() -> None:
+def _sklearn_operating_points(positive: np.ndarray, score: np.ndarray, *, precision_target: float,
+                              recall_target: float) -> dict[str, float]:
+    """Best-F1, precision>=P and recall>=R thresholds read off scikit-learn's precision-recall curve."""
+    precision, recall, thresholds = precision_recall_curve(positive, score)
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
+    return {"best F1": thresholds[np.flatnonzero(f1 == f1.max()).max()],  # the highest threshold on ties
+            f"precision >= {precision_target:g}": thresholds[precision >= precision_target].min(),
+            f"recall >= {recall_target:g}": thresholds[recall >= recall_target].max()}
+
+
+def test_operating_points_table_matches_scikit_learn_curves() -> None:
     data = _data(seed=3)
-    positive, scores = tables.class_positive_and_scores(data, "2")
-    table = tables.find_operating_points(positive, scores, target_precision=0.8, target_recall=0.9)
-    for name, score in scores.items():
-        precision, recall, thresholds = precision_recall_curve(positive, score)
-        precision, recall = precision[:-1], recall[:-1]
-        f1 = np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0)
-        best = thresholds[np.flatnonzero(f1 == f1.max()).max()]  # the highest threshold on ties
-        at_precision = thresholds[precision >= 0.8].min()
-        at_recall = thresholds[recall >= 0.9].max()
-        rows = table[table["model"] == name].set_index("point")["threshold"].astype(float)
-        assert rows["best F1"] == pytest.approx(best, abs=5e-5)
-        assert rows["precision >= 0.8"] == pytest.approx(at_precision, abs=5e-5)
-        assert rows["recall >= 0.9"] == pytest.approx(at_recall, abs=5e-5)
+    table = tables.operating_points_table(data, "2", target_precision=0.8, target_recall=0.9)
+    positive = data.y_true == 2
+    assert list(table["model"].unique()) == [model.name for model in data.models]
+    for model in data.models:
+        expected = _sklearn_operating_points(positive, model.y_score[:, 2], precision_target=0.8, recall_target=0.9)
+        rows = table[table["model"] == model.name].set_index("point")["threshold"].astype(float)
+        assert rows.to_dict() == pytest.approx(expected, abs=5e-5)
+
+
+def test_the_page_shows_the_engines_operating_points() -> None:
+    # The Trade-offs page and the report (--target-precision/--target-recall) give the same points.
+    data = _data(seed=4)
+    report = evaluation.compare(data, settings=evaluation.Settings(resamples=50, target_precisions=(0.7,),
+                                                                    target_recalls=(0.85,)))
+    table = tables.operating_points_table(data, "1", target_precision=0.7, target_recall=0.85)
+    for name, model in report.models.items():
+        shown = table[table["model"] == name]["threshold"].tolist()
+        assert shown == [evaluation.format_number(point.threshold, digits=4)
+                         for point in model.thresholds["1"].operating_points]
 
 
 def test_an_unreachable_target_is_said_so() -> None:
-    positive = np.array([True, False, True, False])
-    table = tables.find_operating_points(positive, {"m": np.array([0.1, 0.9, 0.2, 0.8])}, target_precision=0.99,
-                                        target_recall=None)
-    assert table.set_index("point").loc["precision >= 0.99", "threshold"] == "not reachable"
+    scores = np.array([[0.9, 0.1], [0.1, 0.9], [0.8, 0.2], [0.2, 0.8]])
+    model = evaluation.ModelData("m", "m.csv", scores.argmax(axis=1), scores, ColumnMapping())
+    data = evaluation.ClassificationData("binary", ("0", "1"), "1", np.arange(4).astype(str), np.array([1, 0, 1, 0]),
+                                         (model,), pd.DataFrame(index=range(4)))
+    table = tables.operating_points_table(data, "1", target_precision=0.99, target_recall=1.0)
+    rows = table.set_index("point")
+    assert rows.loc["precision >= 0.99", "threshold"] == "not reachable"
+    assert rows.loc["precision >= 0.99", "precision"] == "n/a"
+    assert rows.loc["recall >= 1", "threshold"] == "0.1000"
 
 
 def test_filter_flips() -> None:

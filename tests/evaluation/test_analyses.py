@@ -11,10 +11,12 @@ from sklearn import metrics as skm
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 
-from evaluation import Settings, compare, flip_table, metrics_at_threshold, slice_labels
+from evaluation import Settings, compare, flip_table, metrics_at_threshold, operating_points, slice_labels
+from evaluation._calibration import calibration_curve
 from evaluation._power import minimum_detectable_difference
+from evaluation._ranking import full_curve
 from evaluation._results import VERDICT_INSUFFICIENT, VERDICT_WORSE
-from evaluation._thresholds import calibration_curve, full_curve, threshold_curve
+from evaluation._thresholds import threshold_curve
 
 from ..helpers import make_data, two_models
 
@@ -235,3 +237,26 @@ def test_slice_labels_put_infinities_in_the_outer_bins():
     assert list(pd.qcut(pd.Series(values[1:9] + [9.0]), 4, retbins=True)[1]) == [1, 3, 5, 7, 9]
     assert labels.tolist() == ["-inf to 3", "-inf to 3", "-inf to 3", "-inf to 3", "3 to 5", "3 to 5", "5 to 7",
                                "5 to 7", "7 to inf", "7 to inf", "(missing)", "7 to inf"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_operating_points_match_scikit_learn_precision_recall_curve(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.random(500) < 0.35
+    score = np.round(np.clip(rng.normal(0.35 + 0.3 * y, 0.2), 0, 1), 2)  # ties, as in most prediction files
+    precision, recall, thresholds = skm.precision_recall_curve(y, score)
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros_like(precision), where=precision + recall > 0)
+    best, by_precision, by_recall = operating_points(y, score, target_precisions=(0.75,), target_recalls=(0.8,))
+    at_best = np.flatnonzero(f1 == f1.max()).max()  # the highest threshold on ties
+    assert (best.threshold, best.precision, best.recall, best.f1) == pytest.approx(
+        (thresholds[at_best], precision[at_best], recall[at_best], f1[at_best]))
+    lowest = np.flatnonzero(precision >= 0.75).min()  # the most recall at that precision
+    assert (by_precision.threshold, by_precision.precision, by_precision.recall) == pytest.approx(
+        (thresholds[lowest], precision[lowest], recall[lowest]))
+    highest = np.flatnonzero(recall >= 0.8).max()  # the most precision at that recall
+    assert (by_recall.threshold, by_recall.precision, by_recall.recall) == pytest.approx(
+        (thresholds[highest], precision[highest], recall[highest]))
+    assert by_recall.false_positive_rate == pytest.approx(np.mean(score[~y] >= by_recall.threshold))
+    curve = threshold_curve("pos", y, score, target_precisions=(0.75,), target_recalls=(0.8,))
+    assert curve.operating_points == (best, by_precision, by_recall)  # the report's points are these

@@ -33,7 +33,7 @@ def demo_json() -> dict:
 
 def test_json_report_on_the_demo_files(demo_json):
     assert demo_json["task"] == "multiclass"
-    assert demo_json["n_examples"] == 899
+    assert demo_json["n_examples"] == len(pd.read_csv(BASE))
     assert demo_json["classes"] == [str(i) for i in range(10)]
     assert demo_json["baseline"] == "base"
     assert list(demo_json["models"]) == ["base", "finetuned"]
@@ -177,9 +177,10 @@ def test_cli_process_settings_turn_off_huge_pages_and_keep_freed_memory() -> Non
     # huge pages are off, and a freed block below the raised mmap threshold stays in the heap.
     code = (
         "import ctypes, os, evaluation.__main__ as m\n"
+        "assert 'OPENBLAS_NUM_THREADS' not in os.environ  # importing the module changes nothing\n"
         "libc = ctypes.CDLL(None)\n"
         "before = libc.prctl(42, 0, 0, 0, 0)\n"
-        "m._no_huge_pages(); m._reuse_freed_memory()\n"
+        "m._one_blas_thread(); m._no_huge_pages(); m._reuse_freed_memory()\n"
         "libc.malloc.restype = ctypes.c_void_p; libc.free.argtypes = [ctypes.c_void_p]\n"
         "block = libc.malloc(64 << 20); ctypes.memset(block, 1, 64 << 20)\n"
         "rss = lambda: int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')\n"
@@ -193,6 +194,57 @@ def test_cli_process_settings_turn_off_huge_pages_and_keep_freed_memory() -> Non
     assert (before, after, blas_threads) == ("0", "1", "1")
     assert int(released_mb) < 8  # kept for reuse, not unmapped (glibc's default returns all 64 MB)
 
+
+
+@pytest.mark.parametrize("platform, os_name", [("darwin", "posix"), ("win32", "nt"), ("linux", "posix")])
+def test_process_settings_are_skipped_where_the_platform_lacks_them(monkeypatch, platform, os_name) -> None:
+    import ctypes
+
+    import evaluation.__main__ as entry
+
+    def no_library(name: object) -> None:
+        raise OSError(f"cannot open {name!r}")
+
+    monkeypatch.setattr(entry.sys, "platform", platform)
+    monkeypatch.setattr(entry.os, "name", os_name)
+    monkeypatch.setattr(ctypes, "CDLL", no_library)  # Windows, or a C library that cannot be opened by name
+    monkeypatch.setattr(entry.os, "confstr", lambda name: None)  # musl, macOS: not glibc
+    entry._no_huge_pages()
+    entry._reuse_freed_memory()
+    assert entry._c_library() is None and not entry._glibc()
+
+
+def test_pandas_is_imported_before_the_command_starts_a_thread() -> None:
+    # Importing one package on two threads at once can leave one of them a half-initialised module
+    # (a crash in about 1 run of 370; benchmarks/stress_cli_imports.py). The command imports pandas
+    # first, on its only thread; SciPy then loads on a second thread while the files are read.
+    code = (
+        "import sys, threading\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'pandas':\n"
+        "            print(threading.current_thread().name, threading.active_count())\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "from evaluation._cli import main\n"
+        f"sys.exit(main(['compare', {BASE!r}, {TUNED!r}, *{FAST!r}, '--out', {os.devnull!r}]))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == EXIT_OK, result.stderr
+    assert result.stdout.split() == ["MainThread", "1"]
+
+
+@pytest.mark.parametrize("option", ["--target-precision", "--target-recall"])
+def test_a_bad_setting_is_refused_before_any_file_is_read(option, tmp_path, capsys) -> None:
+    missing = str(tmp_path / "missing.csv")
+    assert main(["compare", BASE, missing, option, "1.5"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert f"a target {option.rsplit('-', 1)[1]} must lie in (0, 1]" in err  # not "missing.csv: no such file"
+    assert "missing.csv" not in err
+
+
+def test_a_negative_seed_is_a_usage_error_not_a_bug(capsys) -> None:
+    assert main(["compare", BASE, TUNED, *FAST, "--seed", "-1"]) == EXIT_BAD_INPUT
+    assert "seed must be a whole number, zero or more" in capsys.readouterr().err
 
 HOSTILE = ROOT / "tests" / "data" / "hostile"
 

@@ -1,4 +1,4 @@
-"""Tests of ``evaluation._delong``: DeLong's AUC variance, interval and paired test.
+"""Tests of the DeLong reference (``tests/evaluation/reference_delong.py``): AUC variance, interval and paired test.
 
 References come from outside the code under test:
 
@@ -32,7 +32,8 @@ from sklearn.metrics import average_precision_score, brier_score_loss, log_loss,
 
 from evaluation import ClassificationData, ColumnMapping, ModelData, Settings
 from evaluation._classification import probability_parts
-from evaluation._delong import (
+
+from .reference_delong import (
     DeLongResult,
     auc_influence,
     delong_interval,

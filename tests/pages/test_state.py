@@ -6,6 +6,7 @@ import dataclasses
 
 import pytest
 
+import evaluation
 from components import state
 from evaluation import ColumnMapping, LoadOptions, Settings
 
@@ -60,14 +61,31 @@ def test_build_options_keeps_detection_unless_changed() -> None:
     assert options.positive_label == "1"
 
 
-@pytest.mark.parametrize(("column", "label"), [("prob_cat", "cat"), ("proba_1", "1"), ("p_x", "x"), ("dog", "dog")])
-def test_class_of_probability_column(column: str, label: str) -> None:
-    assert state.class_of_probability_column(column) == label
+@pytest.mark.parametrize("columns", [
+    ["prob_cat", "prob_dog"], [" Prob_Cat ", "PROB_dog"], ["p_1", "p_2"], ["proba_x", "proba_y"],
+    ["probability_a", "probability_b"], ["score_pos", "score_neg"],
+])
+def test_mapped_probability_columns_stand_for_the_classes_detection_finds(columns: list[str]) -> None:
+    # Unticking one probability column turns detection into an explicit mapping; its classes must be
+    # the ones the engine itself reads from the names.
+    header = ",".join(["label", *columns])
+    detected = evaluation.inspect_file(("m.csv", f"{header}\na,0.5,0.5\n".encode())).mapping
+    assert detected.probabilities is not None and sorted(detected.probabilities.values()) == sorted(columns)
+    chosen = {"id": None, "label": "label", "prediction": None, "score": None, "probabilities": columns[:1],
+              "metadata": []}
+    options = state.build_options(detected, chosen, positive_label=None)
+    assert options.mapping.probabilities == {label: column for label, column in detected.probabilities.items()
+                                             if column == columns[0]}
 
 
-def test_default_model_names() -> None:
-    assert state.default_model_name("base.csv") == "base"
-    assert state.default_model_name("ft.v2.jsonl.gz") == "ft.v2"
+def test_the_uploader_takes_exactly_the_files_the_engine_reads() -> None:
+    from evaluation._io import table_format
+
+    for kind in state.UPLOAD_TYPES:  # every type offered is read (a .gz by what it holds)
+        table_format(f"preds.{kind}" if kind != "gz" else "preds.csv.gz")
+    offered = {f".{kind}" for kind in state.UPLOAD_TYPES}
+    assert set(evaluation.ACCEPTED_EXTENSIONS) <= offered and offered - set(evaluation.ACCEPTED_EXTENSIONS) == {".gz"}
+    assert "txt" in state.UPLOAD_TYPES and "tab" not in state.UPLOAD_TYPES
 
 
 def test_the_stop_check_fires_once_the_browser_session_is_gone() -> None:

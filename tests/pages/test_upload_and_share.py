@@ -164,3 +164,16 @@ def test_share_shows_link_and_key_once_and_delete_removes_it(app: AppTest, share
     assert not app.exception
     assert ShareStore(share_db).load(token) is None
     assert not [code.value for code in app.code]
+
+
+def test_an_uploaded_file_is_named_as_the_command_line_names_it(app: AppTest,
+                                                                 demo_files: list[tuple[str, bytes]]) -> None:
+    import evaluation
+
+    files = [(name.replace(".csv", ".txt"), content) for name, content in demo_files]
+    upload(app, files)
+    assert [box.value for box in app.text_input] == [evaluation.model_name(name) for name, _ in files] == [
+        "base", "finetuned"]
+    assert list(app.file_uploader(key="data_uploader").proto.type) == [*evaluation.ACCEPTED_EXTENSIONS, ".gz"]
+    app.button(key="data_compare").click().run()
+    assert not app.exception and app.title[0].value == "Overview"

@@ -1,4 +1,9 @@
-"""DeLong's variance of the ROC AUC, fast, as one influence value per example.
+"""Reference implementation for the tests: DeLong's variance of the ROC AUC, its interval and paired test.
+
+A standalone, documented implementation checked against pROC in ``test_delong.py``; the engine's own
+ROC AUC and influences (:func:`evaluation._ranking.ranked_summary`, which shares one ranking with
+average precision and the curves) are checked against it in ``test_ranking.py``. It was the engine's
+``evaluation._delong`` until the engine stopped using it.
 
 DeLong, DeLong & Clarke-Pearson (1988) write the variance of the empirical AUC through the
 *structural components* ``V10_i`` (for positive i, the fraction of negatives ranked below it, ties

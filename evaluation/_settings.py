@@ -1,0 +1,85 @@
+"""Checking a comparison's settings, in one place, before any file is read.
+
+The command line calls :func:`settings_iv` before it loads the files and :func:`evaluation.compare`
+calls it first, so a setting out of range is refused the same way in every face, and never after
+minutes of reading. It imports no SciPy: ``--help`` and bad arguments answer quickly.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from ._errors import EvaluationError
+from ._metrics import METRICS
+from ._multiple import CORRECTIONS
+from ._results import CI_METHODS, Settings
+
+__all__ = ["settings_iv"]
+
+
+def _whole(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (not a bool), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+def _targets_iv(kind: str, targets: tuple[float, ...]) -> None:
+    """Each target precision or recall lies in (0, 1]."""
+    for target in targets:
+        if not 0 < target <= 1:  # NaN fails too
+            raise EvaluationError(f"a target {kind} must lie in (0, 1] (for example 0.9), got {target}")
+
+
+def settings_iv(settings: Settings) -> Settings:
+    """Check every setting of a comparison and return them unchanged (SciPy's ``_<name>_iv`` convention).
+
+    Parameters
+    ----------
+    settings:
+        The settings to check.
+
+    Returns
+    -------
+    Settings
+        ``settings`` itself, now trusted.
+
+    Raises
+    ------
+    EvaluationError
+        Naming the first setting out of range and what was expected.
+
+    Examples
+    --------
+    >>> settings_iv(Settings(target_precisions=(0.9,))).target_precisions
+    (0.9,)
+    >>> settings_iv(Settings(target_precisions=(1.5,)))
+    Traceback (most recent call last):
+    ...
+    evaluation._errors.EvaluationError: a target precision must lie in (0, 1] (for example 0.9), got 1.5
+    """
+    if not 0 < settings.confidence < 1:
+        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {settings.confidence}")
+    if not 0 < settings.alpha < 1:
+        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {settings.alpha}")
+    if settings.resamples < 1:
+        raise EvaluationError(f"resamples must be a positive number (10000 by default), got {settings.resamples}")
+    seed = _whole(settings.seed)
+    if seed is None or seed < 0:
+        raise EvaluationError(f"seed must be a whole number, zero or more (0 by default), got {settings.seed}")
+    if settings.ci_method not in CI_METHODS:
+        raise EvaluationError(f"unknown interval method {settings.ci_method!r}; expected one of {', '.join(CI_METHODS)}")
+    if settings.correction not in CORRECTIONS:
+        raise EvaluationError(f"unknown correction {settings.correction!r}; expected one of {', '.join(CORRECTIONS)}")
+    if settings.primary_metric not in METRICS:
+        raise EvaluationError(f"unknown primary metric {settings.primary_metric!r}; expected one of {', '.join(METRICS)}")
+    if settings.slice_resamples < 1 or settings.min_slice_size < 1 or settings.max_flip_ids < 0:
+        raise EvaluationError("slice_resamples and min_slice_size must be positive and max_flip_ids not negative")
+    if settings.ece_bins < 1:
+        raise EvaluationError(f"ece_bins must be a positive number, got {settings.ece_bins}")
+    _targets_iv("precision", settings.target_precisions)
+    _targets_iv("recall", settings.target_recalls)
+    return settings
