@@ -26,9 +26,11 @@ from evaluation import (
     ComparisonReport,
     Difference,
     Estimate,
+    RegressionReport,
     csv_safe,
     format_number,
     format_p_value,
+    regression_report_to_dict,
     report_to_dict,
     shorten,
     verdict_sentence,
@@ -221,7 +223,7 @@ def _curves(doc: _Document, report: ComparisonReport) -> None:
         doc.figure(charts.reliability_figure(report))
 
 
-def report_html(report: ComparisonReport) -> str:
+def report_html(report: ComparisonReport | RegressionReport) -> str:
     """One self-contained HTML document of the whole comparison, readable offline.
 
     plotly.js is embedded once in the head; every figure follows as a ``div`` with its data.
@@ -243,6 +245,10 @@ def report_html(report: ComparisonReport) -> str:
     >>> page.startswith("<!DOCTYPE html>"), "<script src=" in page  # one file: plotly.js is inside
     (True, False)
     """
+    if isinstance(report, RegressionReport):  # the regression task's own layout
+        from .html_report_regression import regression_report_html
+
+        return regression_report_html(report)
     doc = _build(report)
     title = escape(f"Model comparison: {', '.join(report.models)}")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
@@ -255,7 +261,7 @@ def _csv_number(value: float) -> str:
     return repr(float(value)) if value is not None and math.isfinite(value) else ""
 
 
-def metrics_csv(report: ComparisonReport) -> str:
+def metrics_csv(report: ComparisonReport | RegressionReport) -> str:
     """Every estimate and difference in long format, one row each (see :data:`CSV_COLUMNS`).
 
     Model rows (``kind="model"``, ``name`` the model) hold each headline and per-class estimate;
@@ -271,6 +277,10 @@ def metrics_csv(report: ComparisonReport) -> str:
     >>> tuple(frame.columns) == CSV_COLUMNS, frame["kind"].unique().tolist()
     (True, ['model', 'comparison'])
     """
+    if isinstance(report, RegressionReport):  # the regression task's own layout
+        from .html_report_regression import regression_metrics_csv
+
+        return regression_metrics_csv(report)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -292,7 +302,7 @@ def metrics_csv(report: ComparisonReport) -> str:
     return out.getvalue()
 
 
-def report_json(report: ComparisonReport) -> str:
+def report_json(report: ComparisonReport | RegressionReport) -> str:
     """The report as JSON (:func:`evaluation.report_to_dict`); NaN becomes ``null``, never ``NaN``.
 
     Examples
@@ -300,4 +310,6 @@ def report_json(report: ComparisonReport) -> str:
     >>> json.loads(report_json(report))["schema_version"]
     1
     """
+    if isinstance(report, RegressionReport):
+        return json.dumps(regression_report_to_dict(report), allow_nan=False, indent=2)
     return json.dumps(report_to_dict(report), allow_nan=False, indent=2)

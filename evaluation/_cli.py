@@ -15,6 +15,7 @@ import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
@@ -24,7 +25,12 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._report import report_to_dict, report_to_markdown
 from ._results import CI_METHODS, VERDICT_WORSE, ComparisonReport, Settings
-from ._settings import settings_iv
+from ._settings import metric_names, settings_iv
+from ._statistics import statistics_of
+from ._tasks import TASKS, detect_task
+
+if TYPE_CHECKING:
+    from ._regression import RegressionReport
 
 __all__ = ["build_parser", "main", "regressions"]
 
@@ -100,6 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare one or more candidates with a baseline. Files: CSV, TSV, Parquet or JSON Lines "
                     "(optionally .gz), one per model, paired by example id.")
     cmd.add_argument("files", nargs="+", metavar="FILE", help="baseline file first, then one or more candidates")
+    cmd.add_argument("--task", choices=TASKS, default=None,
+                     help="classification or regression (default: detected; non-integer true values mean regression)")
     names = cmd.add_argument_group("models")
     names.add_argument("--names", nargs="+", metavar="NAME", help="model names, in file order (default: file names)")
     names.add_argument("--baseline", metavar="NAME", help="the baseline model's name (default: the first file)")
@@ -129,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                             help="bootstrap interval (default percentile)")
     statistics.add_argument("--correction", choices=CORRECTIONS, default="holm",
                             help="multiple-comparison correction (default holm)")
-    statistics.add_argument("--primary", choices=list(METRICS), default="f1_macro", metavar="METRIC",
-                            help="headline metric (default f1_macro)")
+    statistics.add_argument("--primary", choices=[*METRICS, *metric_names("regression")], default=None, metavar="METRIC",
+                            help="headline metric (default f1_macro; regression: mean_absolute_error)")
     analyses = cmd.add_argument_group("analyses")
     analyses.add_argument("--target-precision", nargs="+", type=float, default=[], metavar="P",
                           help="find the threshold reaching this precision on every curve")
@@ -157,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def regressions(report: ComparisonReport, metrics: Sequence[str], *, margin: float | None) -> list[str]:
+def regressions(report: ComparisonReport | RegressionReport, metrics: Sequence[str], *, margin: float | None) -> list[str]:
     """Describe every (candidate, metric) that fails the gate; empty when all pass.
 
     Without a margin a candidate fails when its verdict on the metric is "worse". With a margin it
@@ -170,7 +178,8 @@ def regressions(report: ComparisonReport, metrics: Sequence[str], *, margin: flo
             diff = comparison.metrics.get(metric)
             if diff is None:
                 continue
-            higher = METRICS[metric].higher_is_better
+            higher = (statistics_of("regression")[metric].higher_is_better if report.task == "regression"
+                      else METRICS[metric].higher_is_better)
             if margin is None:
                 failed = diff.verdict == VERDICT_WORSE
                 reason = f"significantly worse (difference {diff.difference:+.4f}, p adjusted {diff.p_value_adjusted:.4g})"
@@ -184,7 +193,7 @@ def regressions(report: ComparisonReport, metrics: Sequence[str], *, margin: flo
     return failures
 
 
-def _html_report(report: ComparisonReport) -> str:
+def _html_report(report: ComparisonReport | RegressionReport) -> str:
     """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing).
 
     The engine's one import from the dashboard's package, inside this function so that only
@@ -204,30 +213,33 @@ def _import_comparison() -> None:
         from . import _compare  # noqa: F401
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """The comparison's settings from the options, checked (before any file is read)."""
+def _settings(args: argparse.Namespace, task: str) -> Settings:
+    """The comparison's settings from the options, checked (before the files are read)."""
+    primary = args.primary or ("mean_absolute_error" if task == "regression" else "f1_macro")
     return settings_iv(Settings(
         confidence=args.confidence, alpha=args.alpha, resamples=args.resamples, seed=args.seed,
-        ci_method=args.ci_method, correction=args.correction, primary_metric=args.primary,
+        ci_method=args.ci_method, correction=args.correction, primary_metric=primary,
         slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
-        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall)))
+        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall)), task=task)
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    gate = None
-    if args.fail_on_regression is not None:
-        gate = list(args.fail_on_regression) or [args.primary]
-        unknown = [m for m in gate if m not in METRICS]
-        if unknown:
-            raise EvaluationError(f"--fail-on-regression: unknown metric(s) {', '.join(unknown)}; expected some of "
-                                  f"{', '.join(METRICS)} (list the metrics after the files)")
-    if args.margin is not None and args.margin < 0:
-        raise EvaluationError(f"--margin must be zero or positive, got {args.margin}")
-    settings = _settings(args)
     mapping = ColumnMapping(
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
         probabilities=_probability_columns(args.probability_columns), split=args.split_column,
         timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
+    task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
+    settings = _settings(args, task)
+    gate = None
+    if args.fail_on_regression is not None:
+        gate = list(args.fail_on_regression) or [settings.primary_metric]
+        names = metric_names(task)
+        unknown = [m for m in gate if m not in names]
+        if unknown:
+            raise EvaluationError(f"--fail-on-regression: unknown metric(s) {', '.join(unknown)} for {task}; expected "
+                                  f"some of {', '.join(names)} (list the metrics after the files)")
+    if args.margin is not None and args.margin < 0:
+        raise EvaluationError(f"--margin must be zero or positive, got {args.margin}")
     options = LoadOptions(
         mapping=mapping, positive_label=args.positive_label, threshold=args.threshold,
         labels=tuple(args.labels) if args.labels else None, shared_ids_only=args.shared_ids_only,
@@ -245,6 +257,8 @@ def _run_compare(args: argparse.Namespace) -> int:
     # module 'pandas'", about 1 run in 370; benchmarks/stress_cli_imports.py).
     import pandas as pd
 
+    if task == "regression":
+        return _finish_regression(args, options, settings, gate)
     engine = threading.Thread(target=_import_comparison, daemon=True)
     engine.start()
     data = load_classification(args.files, names=args.names, options=options)
@@ -265,6 +279,12 @@ def _run_compare(args: argparse.Namespace) -> int:
         text = _html_report(report)
     else:
         text = report_to_markdown(report)
+    return _write_and_gate(args, text, report, gate)
+
+
+def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonReport | RegressionReport,
+                    gate: list[str] | None) -> int:
+    """Write the report and apply the CI gate."""
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
@@ -276,6 +296,29 @@ def _run_compare(args: argparse.Namespace) -> int:
         if failures:
             return EXIT_REGRESSION
     return EXIT_OK
+
+
+def _finish_regression(args: argparse.Namespace, options: LoadOptions, settings: Settings, gate: list[str] | None) -> int:
+    """Load, compare and report regression models (``--task regression`` or detected)."""
+    import pandas as pd
+
+    from ._regression import compare_regression, load_regression, regression_flip_table
+    from ._regression_report import regression_report_to_dict, regression_report_to_markdown
+    from ._text import csv_safe_frame
+
+    data = load_regression(args.files, names=args.names, options=options)
+    report = compare_regression(data, settings=settings, baseline=args.baseline)
+    if args.flips_out:
+        tables = [regression_flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate)
+                  for c in report.comparisons]
+        csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)
+    if args.format == "json":
+        text = json.dumps(regression_report_to_dict(report), allow_nan=False) + "\n"
+    elif args.format == "html":
+        text = _html_report(report)
+    else:
+        text = regression_report_to_markdown(report)
+    return _write_and_gate(args, text, report, gate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

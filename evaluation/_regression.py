@@ -26,11 +26,12 @@ from ._inference import make_difference, make_estimate, rng_for, t_interval, t_t
 from ._io import Source, model_name
 from ._limits import Limits
 from ._loading import FileSummary
-from ._multiple import CORRECTIONS, adjust_p_values
+from ._multiple import adjust_p_values
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded, read_file
 from ._resampling import bootstrap_p_value, bootstrap_weights, percentile_interval
-from ._results import CI_METHODS, VERDICT_INSUFFICIENT, Difference, Estimate, Power, Settings, SliceMetric, SliceResult
+from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Power, Settings, SliceMetric, SliceResult
+from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import PAIRED_BOOTSTRAP, PAIRED_T, Statistic, register, statistics_of
 from ._values import number_values, read_ids, rows_text, training_rows
@@ -51,6 +52,8 @@ __all__ = [
 ]
 
 TASK = "regression"
+DEFAULT_PRIMARY = "mean_absolute_error"
+"""The regression task's primary metric unless another is chosen."""
 TRUE_VALUE_SLICE = "true value (quartile)"
 """The slice column that cuts examples by quartile of the true value."""
 _COLUMNS = ("abs_error", "squared_error", "y", "y_squared", "one")
@@ -514,19 +517,9 @@ def _power(base: np.ndarray, cand: np.ndarray, settings: Settings, power: float 
 
 def _settings_iv(settings: Settings) -> Settings:
     """Check the settings; the classification default primary metric becomes the mean absolute error."""
-    metrics = statistics_of(TASK)
     if settings.primary_metric == Settings().primary_metric:
-        settings = replace(settings, primary_metric="mean_absolute_error")
-    if settings.primary_metric not in metrics:
-        raise EvaluationError(f"unknown primary metric {settings.primary_metric!r} for regression; expected one of "
-                              f"{', '.join(metrics)}")
-    if not 0 < settings.confidence < 1 or not 0 < settings.alpha < 1:
-        raise EvaluationError("confidence and alpha must be between 0 and 1 (for example 0.95 and 0.05)")
-    if settings.resamples < 1 or settings.slice_resamples < 1 or settings.min_slice_size < 1:
-        raise EvaluationError("resamples, slice_resamples and min_slice_size must be positive numbers")
-    if settings.correction not in CORRECTIONS or settings.ci_method not in CI_METHODS:
-        raise EvaluationError(f"unknown correction {settings.correction!r} or interval method {settings.ci_method!r}")
-    return settings
+        settings = replace(settings, primary_metric=DEFAULT_PRIMARY)
+    return settings_iv(settings, task=TASK)
 
 
 def compare_regression(

@@ -14,7 +14,7 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._results import CI_METHODS, Settings
 
-__all__ = ["settings_iv"]
+__all__ = ["metric_names", "settings_iv"]
 
 
 def _whole(value: object) -> int | None:
@@ -34,13 +34,28 @@ def _targets_iv(kind: str, targets: tuple[float, ...]) -> None:
             raise EvaluationError(f"a target {kind} must lie in (0, 1] (for example 0.9), got {target}")
 
 
-def settings_iv(settings: Settings) -> Settings:
+def metric_names(task: str) -> tuple[str, ...]:
+    """The metrics a task reports (``"binary"`` and ``"multiclass"`` are classification).
+
+    >>> metric_names("regression")[:2]
+    ('mean_absolute_error', 'mean_squared_error')
+    """
+    if task == "regression":
+        from ._statistics import statistics_of
+
+        return tuple(statistics_of("regression"))
+    return tuple(METRICS)
+
+
+def settings_iv(settings: Settings, *, task: str = "classification") -> Settings:
     """Check every setting of a comparison and return them unchanged (SciPy's ``_<name>_iv`` convention).
 
     Parameters
     ----------
     settings:
         The settings to check.
+    task:
+        ``"classification"`` or ``"regression"``: the primary metric must be one of its metrics.
 
     Returns
     -------
@@ -74,8 +89,10 @@ def settings_iv(settings: Settings) -> Settings:
         raise EvaluationError(f"unknown interval method {settings.ci_method!r}; expected one of {', '.join(CI_METHODS)}")
     if settings.correction not in CORRECTIONS:
         raise EvaluationError(f"unknown correction {settings.correction!r}; expected one of {', '.join(CORRECTIONS)}")
-    if settings.primary_metric not in METRICS:
-        raise EvaluationError(f"unknown primary metric {settings.primary_metric!r}; expected one of {', '.join(METRICS)}")
+    names = metric_names(task)
+    if settings.primary_metric not in names:
+        raise EvaluationError(f"unknown primary metric {settings.primary_metric!r} for {task}; expected one of "
+                              f"{', '.join(names)}")
     if settings.slice_resamples < 1 or settings.min_slice_size < 1 or settings.max_flip_ids < 0:
         raise EvaluationError("slice_resamples and min_slice_size must be positive and max_flip_ids not negative")
     if settings.ece_bins < 1:

@@ -80,7 +80,7 @@ def _head_values(source: Source, mapping: ColumnMapping) -> pa.ChunkedArray | No
             delimiter="\t" if kind == "tsv" or (kind == "txt" and b"\t" in head.split(b"\n", 1)[0]) else ","))
         columns = detect_columns(table.column_names, mapping, filename=name)
         return None if columns.label is None else table.column(columns.label)
-    except (pa.ArrowException, ValueError, OSError, EvaluationError):
+    except (pa.ArrowException, ValueError, OSError, RecursionError, EvaluationError):
         return None  # loading reads the whole file and names any problem
 
 

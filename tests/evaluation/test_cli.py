@@ -330,3 +330,57 @@ def test_bad_limit_options_are_usage_errors(option, value, capsys):
         main(["compare", BASE, TUNED, option, value])
     assert info.value.code == EXIT_BAD_INPUT
     assert option in capsys.readouterr().err
+
+
+REGRESSION_BASE = str(ROOT / "data" / "demo" / "regression_base.csv")
+REGRESSION_TUNED = str(ROOT / "data" / "demo" / "regression_finetuned.csv")
+
+
+def test_regression_from_real_files_equals_scikit_learn_and_scipy(capsys):
+    assert main(["compare", REGRESSION_BASE, REGRESSION_TUNED, "--task", "regression", *FAST]) == EXIT_OK
+    document = json.loads(capsys.readouterr().out)
+    assert (document["schema_version"], document["task"]) == (2, "regression")
+    base = pd.read_csv(REGRESSION_BASE).set_index("id")
+    tuned = pd.read_csv(REGRESSION_TUNED).set_index("id").loc[base.index]
+    references = {"mean_absolute_error": skm.mean_absolute_error, "mean_squared_error": skm.mean_squared_error,
+                  "root_mean_squared_error": skm.root_mean_squared_error, "r2": skm.r2_score,
+                  "median_absolute_error": skm.median_absolute_error}
+    for name, frame in (("regression_base", base), ("regression_finetuned", tuned)):
+        metrics = document["models"][name]["metrics"]
+        for metric, reference in references.items():
+            assert metrics[metric]["value"] == pytest.approx(reference(frame["label"], frame["prediction"]), rel=1e-12)
+    from scipy import stats
+
+    differences = document["comparisons"][0]["metrics"]
+    for metric, power in (("mean_absolute_error", 1), ("mean_squared_error", 2)):
+        expected = stats.ttest_rel((tuned["label"] - tuned["prediction"]).abs() ** power,
+                                   (base["label"] - base["prediction"]).abs() ** power)
+        assert differences[metric]["test"] == "paired t"
+        assert differences[metric]["p_value"] == pytest.approx(expected.pvalue, rel=1e-9)
+    for metric in ("root_mean_squared_error", "r2", "median_absolute_error"):
+        assert differences[metric]["test"] == "paired bootstrap"
+    assert {s["column"] for s in document["comparisons"][0]["slices"]} == {"sex", "age_band", "bmi_band",
+                                                                           "true value (quartile)"}
+
+
+def test_the_task_is_detected_from_non_integer_true_values(tmp_path, capsys):
+    rows = ["id,label,prediction"] + [f"{i},{i * 1.5 + 0.25},{i * 1.5}" for i in range(40)]
+    paths = []
+    for name in ("a.csv", "b.csv"):
+        path = tmp_path / name
+        path.write_text("\n".join(rows) + "\n")
+        paths.append(str(path))
+    assert main(["compare", *paths, *FAST]) == EXIT_OK
+    assert json.loads(capsys.readouterr().out)["task"] == "regression"
+    assert main(["compare", REGRESSION_BASE, REGRESSION_TUNED, *FAST, "--out", "/dev/null"]) == EXIT_OK  # integers
+    assert main(["compare", REGRESSION_BASE, REGRESSION_TUNED, "--task", "regression", "--primary", "f1_macro"]) == 2
+
+
+def test_the_regression_gate_and_flips(tmp_path, capsys):
+    flips = tmp_path / "flips.csv"
+    code = main(["compare", REGRESSION_TUNED, REGRESSION_BASE, "--task", "regression", *FAST, "--out", "/dev/null",
+                 "--flips-out", str(flips), "--fail-on-regression", "mean_absolute_error", "--margin", "1"])
+    assert code == 1  # the base is not shown non-inferior to the fine-tune within 1 point of MAE
+    assert "not non-inferior within margin 1" in capsys.readouterr().err
+    table = pd.read_csv(flips)
+    assert table["change"].is_monotonic_decreasing and set(table["kind"]) <= {"worse", "better", "unchanged"}

@@ -1,0 +1,125 @@
+"""Exports of a :class:`evaluation.RegressionReport`: one offline HTML document and a long CSV.
+
+The same conventions as :mod:`components.html_report`: plotly.js embedded once, every figure beside
+the numbers in tables, user text escaped (:func:`html.escape`, the charts' label helpers,
+:func:`evaluation.csv_safe`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from html import escape
+
+from plotly.offline import get_plotlyjs
+
+from evaluation import RegressionReport, csv_safe, format_number, regression_verdict_sentence, statistics_of
+
+from . import charts, charts_regression
+from .html_report import CSV_COLUMNS
+
+__all__ = ["regression_metrics_csv", "regression_report_html"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+th{background:#f4f4f4}.warning{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em;margin:.4em 0}
+"""
+_MAX_SLICE_ROWS = 30
+
+
+def _title(metric: str) -> str:
+    return statistics_of("regression")[metric].title
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _p(p: float) -> str:
+    return format_number(p, digits=4)
+
+
+def regression_report_html(report: RegressionReport) -> str:
+    """One self-contained HTML document of a regression comparison, readable offline."""
+    settings = report.settings
+    level = round(settings.confidence * 100)
+    parts = [f"<h1>Model comparison (regression): {escape(', '.join(report.models))}</h1>",
+             f"<p>{report.n_examples:,} paired examples · baseline {escape(report.baseline)} · {level}% intervals · alpha "
+             f"{settings.alpha} ({escape(settings.correction)} correction) · {settings.resamples:,} resamples</p>",
+             "<h2>Verdict</h2><ul>" + "".join(f"<li>{escape(regression_verdict_sentence(c, report))}</li>"
+                                              for c in report.comparisons) + "</ul>"]
+    parts += [f'<div class="warning">{escape(w)}</div>' for w in report.warnings]
+    figures = [charts_regression.regression_metrics_figure(report)]
+    metrics = list(statistics_of("regression"))
+    parts.append("<h2>Metrics</h2>" + _table(["model", *[_title(m) for m in metrics]], [
+        [name] + [f"{format_number(e.value)} [{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
+                  for e in (model.metrics[m] for m in metrics)] for name, model in report.models.items()]))
+    parts.append("FIGURE")
+    for comparison in report.comparisons:
+        parts.append(f"<h2>{escape(comparison.candidate)} minus {escape(comparison.baseline)}</h2>")
+        parts.append(_table(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p", "p adjusted",
+                             "verdict"], [
+            [_title(m), format_number(d.baseline_value), format_number(d.candidate_value),
+             format_number(d.difference, signed=True),
+             f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]", d.test, _p(d.p_value),
+             _p(d.p_value_adjusted), d.verdict] for m, d in comparison.metrics.items()]))
+        figures.append(charts_regression.regression_difference_figure(comparison, confidence=settings.confidence))
+        parts.append("FIGURE")
+        primary = settings.primary_metric
+        rows = [[s.column, s.value, f"{s.n:,}", format_number(s.metrics[primary].baseline.value),
+                 format_number(s.metrics[primary].candidate.value),
+                 format_number(s.metrics[primary].difference.difference, signed=True),
+                 _p(s.metrics[primary].difference.p_value_adjusted), s.metrics[primary].difference.verdict]
+                for s in comparison.slices[:_MAX_SLICE_ROWS]]
+        if rows:
+            parts.append(f"<h3>Slices ({escape(_title(primary))}, worst first)</h3>" + _table(
+                ["column", "value", "n", "baseline", "candidate", "difference", "p adjusted", "verdict"], rows))
+            for column in list(dict.fromkeys(s.column for s in comparison.slices))[:6]:
+                figures.append(charts.slice_forest_figure(comparison, column, primary))  # type: ignore[arg-type]
+                parts.append("FIGURE")
+        if comparison.flips is not None:
+            f = comparison.flips
+            parts.append(f"<p>Absolute error larger for {f.worse:,} examples, smaller for {f.better:,}, unchanged for "
+                         f"{f.unchanged:,}.</p>")
+    body, index = [], 0
+    for part in parts:
+        if part == "FIGURE":
+            fig = figures[index]
+            index += 1
+            body.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{index}",
+                                    default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False}))
+        else:
+            body.append(part)
+    title = escape(f"Model comparison: {', '.join(report.models)}")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title}</title>"
+            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
+            + "\n".join(body) + "\n</body></html>\n")
+
+
+def _number(value: float) -> str:
+    return repr(float(value)) if value is not None and math.isfinite(value) else ""
+
+
+def regression_metrics_csv(report: RegressionReport) -> str:
+    """Every estimate and difference in the long format of :data:`components.html_report.CSV_COLUMNS`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for name, model in report.models.items():
+        for metric, e in model.metrics.items():
+            writer.writerow(["model", csv_safe(name), metric, "", _number(e.value), _number(e.ci_low), _number(e.ci_high),
+                             "", "", "", "", e.method])
+    for comparison in report.comparisons:
+        pair = csv_safe(f"{comparison.candidate} - {comparison.baseline}")
+        for metric, d in comparison.metrics.items():
+            writer.writerow(["comparison", pair, metric, "", _number(d.difference), _number(d.ci_low), _number(d.ci_high),
+                             _number(d.p_value), _number(d.p_value_adjusted), d.test, d.verdict, d.method])
+    return out.getvalue()
