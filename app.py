@@ -12,19 +12,33 @@ from components import render, state
 st.set_page_config(page_title="Is the fine-tuned model better?", page_icon="⚖️", layout="wide")
 state.init_session()
 
-pages = {
-    "Input": [st.Page("pages/data.py", title="Data", icon=":material/upload_file:")],
-    "Results": [
+# The pages that apply to the comparison shown: a regression has no classes, curves or calibration, and its
+# Overview and Examples are its own (at the same addresses).
+if state.current_spec().resolved_task == "regression":
+    results = [
+        st.Page("pages/regression_overview.py", title="Overview", icon=":material/dashboard:", default=True,
+                url_path="overview"),
+        st.Page("pages/residuals.py", title="Residuals", icon=":material/scatter_plot:"),
+        st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
+        st.Page("pages/regression_examples.py", title="Examples", icon=":material/list_alt:", url_path="examples"),
+    ]
+else:
+    results = [
         st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/per_class.py", title="Per class", icon=":material/category:"),
         st.Page("pages/tradeoffs.py", title="Trade-offs", icon=":material/tune:"),
         st.Page("pages/calibration.py", title="Calibration", icon=":material/straighten:"),
         st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
         st.Page("pages/examples.py", title="Examples", icon=":material/list_alt:"),
-    ],
+    ]
+pages = {
+    "Input": [st.Page("pages/data.py", title="Data", icon=":material/upload_file:")],
+    "Results": results,
     "Reference": [st.Page("pages/methods.py", title="Methods", icon=":material/menu_book:")],
 }
 page = st.navigation(pages)
+if st.session_state.pop("go_to_overview", False):  # set by the Data page's Compare button
+    st.switch_page(results[0])
 try:
     render.sidebar("sidebar")  # share and export, on every page (also when a page stops early)
 except Exception as error:  # a bug: an apology with a reference, never a traceback (st.stop and reruns pass)

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from evaluation import METRICS, Difference, Estimate, format_p_value, shorten
+from evaluation import Difference, Estimate, format_p_value, shorten
+from evaluation import metric_title as evaluation_metric_title
 
 from .palette import VERDICT_ORDER, verdict_color, verdict_symbol
 
@@ -155,7 +156,7 @@ def interval_text(low: float, high: float, *, signed: bool = False) -> str:
 
 def metric_title(name: str) -> str:
     """The metric's human-readable title (its key when unknown)."""
-    return METRICS[name].title if name in METRICS else name
+    return evaluation_metric_title(name)
 
 
 def error_arrays(values: Sequence[float], lows: Sequence[float], highs: Sequence[float]) -> tuple[list, list]:

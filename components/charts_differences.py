@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from evaluation import METRICS, Comparison, Difference
+from evaluation import Comparison, Difference, RegressionComparison, higher_is_better
 
 from .charts_common import (
     add_zero_line,
@@ -51,14 +51,14 @@ def _dedupe_legend(fig: go.Figure) -> None:
 
 
 def _is_loss(metric: str) -> bool:
-    return metric in METRICS and not METRICS[metric].higher_is_better
+    return not higher_is_better(metric)
 
 
 def _undefined(labels: Sequence[str], diffs: Sequence[Difference]) -> list[str]:
     return [row for row, d in zip(labels, diffs, strict=True) if not math.isfinite(d.difference)]
 
 
-def _pair(comparison: Comparison) -> str:
+def _pair(comparison: Comparison | RegressionComparison) -> str:
     """``candidate − baseline`` for a title, each name escaped and shortened."""
     return f"{label(comparison.candidate)} − {label(comparison.baseline)}"
 
@@ -170,7 +170,7 @@ def per_class_difference_figure(comparison: Comparison, metric: str = "recall", 
                   height=row_height(len(labels), per_row=24))
 
 
-def slice_forest_figure(comparison: Comparison, column: str, metric: str) -> go.Figure:
+def slice_forest_figure(comparison: Comparison | RegressionComparison, column: str, metric: str) -> go.Figure:
     """Per-slice differences of one metric for one metadata column, in the comparison's order (worst first).
 
     Slices too small to test are drawn as hollow grey circles named "too small", never in a verdict colour.

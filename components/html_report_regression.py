@@ -82,7 +82,7 @@ def regression_report_html(report: RegressionReport) -> str:
             parts.append(f"<h3>Slices ({escape(_title(primary))}, worst first)</h3>" + _table(
                 ["column", "value", "n", "baseline", "candidate", "difference", "p adjusted", "verdict"], rows))
             for column in list(dict.fromkeys(s.column for s in comparison.slices))[:6]:
-                figures.append(charts.slice_forest_figure(comparison, column, primary))  # type: ignore[arg-type]
+                figures.append(charts.slice_forest_figure(comparison, column, primary))
                 parts.append("FIGURE")
         if comparison.flips is not None:
             f = comparison.flips

@@ -10,7 +10,7 @@ import runpy
 import secrets
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 import pandas as pd
@@ -18,15 +18,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import evaluation
-from evaluation import Comparison, ComparisonReport
+from evaluation import Comparison, ComparisonReport, RegressionComparison, RegressionReport
 
 from . import access, html_report, state
 from .share_store import ShareRefused, ShareUnavailable
 
 __all__ = [
-    "PUBLIC_URL_VARIABLE", "candidate_selector", "ensure_entrypoint", "file_name", "file_section", "mapping_inputs",
-    "page_start", "plot", "settings_inputs", "share_link", "sidebar", "small_table", "table", "text", "unexpected_error",
-    "view_selectbox",
+    "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
+    "mapping_inputs", "page_start", "plot", "regression_page_start", "settings_inputs", "share_link", "sidebar",
+    "small_table", "table", "text", "unexpected_error", "view_selectbox",
 ]
 
 DATA_PAGE = "pages/data.py"
@@ -115,13 +115,14 @@ def _notes(key_prefix: str) -> None:
                 "You can explore it; uploads and settings cannot change it.", icon=":material/link:")
         st.button("Leave shared view", key=f"{key_prefix}_leave_shared", on_click=state.leave_shared_view)
     elif spec.origin == "demo":
-        st.info("**Demo data**: a handwritten-digit classifier, `base` vs `finetuned` (data/demo). "
-                "To compare your own models, upload two or more prediction files on the Data page.",
-                icon=":material/science:")
+        what = ("a model of diabetes progression one year on (regression), `base` vs `finetuned`"
+                if spec.task == "regression" else "a handwritten-digit classifier, `base` vs `finetuned`")
+        st.info(f"**Demo data**: {what} (data/demo). To compare your own models, upload two or more prediction "
+                "files on the Data page, or open the other demo there.", icon=":material/science:")
         st.page_link(DATA_PAGE, label="Upload your own prediction files", icon=":material/upload_file:")
 
 
-def page_start(title: str, key_prefix: str) -> state.Results | None:
+def any_page_start(title: str, key_prefix: str) -> state.Results | state.RegressionResults | None:
     """Title, notes and the current comparison's results (computed with a spinner), or ``None`` on failure."""
     ensure_entrypoint()
     st.title(title)
@@ -134,14 +135,42 @@ def page_start(title: str, key_prefix: str) -> state.Results | None:
         st.error(f"This comparison cannot be computed: {text(error.message)}")
         return None
     report = results.report
-    st.caption(f"{report.task.capitalize()} task · {len(report.classes)} classes · {report.n_examples:,} paired "
-               f"examples · baseline **{text(report.baseline)}** · {round(report.settings.confidence * 100)}% intervals · "
-               f"alpha {report.settings.alpha} ({report.settings.correction} correction) · "
-               f"{report.settings.resamples:,} resamples")
+    kind = ("Regression task" if isinstance(report, RegressionReport)
+            else f"{report.task.capitalize()} task · {len(report.classes)} classes")
+    st.caption(f"{kind} · {report.n_examples:,} paired examples · baseline **{text(report.baseline)}** · "
+               f"{round(report.settings.confidence * 100)}% intervals · alpha {report.settings.alpha} "
+               f"({report.settings.correction} correction) · {report.settings.resamples:,} resamples")
     return results
 
 
-def candidate_selector(report: ComparisonReport, key_prefix: str) -> Comparison:
+def page_start(title: str, key_prefix: str) -> state.Results | None:
+    """:func:`any_page_start` for a page that shows classification only (a regression comparison gets a note)."""
+    results = any_page_start(title, key_prefix)
+    if isinstance(results, state.RegressionResults):
+        st.info("This page is for classification; the comparison shown is a regression. See the Overview and "
+                "Residuals pages.", icon=":material/info:")
+        return None
+    return results
+
+
+def regression_page_start(title: str, key_prefix: str) -> state.RegressionResults | None:
+    """:func:`any_page_start` for a page that shows regression only (a classification comparison gets a note)."""
+    results = any_page_start(title, key_prefix)
+    if isinstance(results, state.Results):
+        st.info("This page is for regression; the comparison shown is a classification.", icon=":material/info:")
+        return None
+    return results
+
+
+@overload
+def candidate_selector(report: ComparisonReport, key_prefix: str) -> Comparison: ...
+
+
+@overload
+def candidate_selector(report: RegressionReport, key_prefix: str) -> RegressionComparison: ...
+
+
+def candidate_selector(report: ComparisonReport | RegressionReport, key_prefix: str) -> Comparison | RegressionComparison:
     """The comparison to show: the only candidate, or the one chosen when there are several."""
     if len(report.comparisons) == 1:
         return report.comparisons[0]
@@ -243,14 +272,15 @@ AUTO = "(automatic)"
 
 
 def file_section(index: int, filename: str, content: bytes, digest: str, default_name: str,
-                 key_prefix: str) -> tuple[str, Any]:
+                 key_prefix: str, *, task: str | None = None) -> tuple[str, Any]:
     """One uploaded file: its model name, what was detected in it, and any error about it.
 
-    Returns ``(model name, FileSummary or None when the file cannot be read)``.
+    ``task`` is the chosen task (``None``: detected from the file). Returns ``(model name, FileSummary or
+    None when the file cannot be read)``.
     """
     summary, problem = None, None
     try:
-        summary = state.inspect_upload(filename, digest, content)
+        summary = state.inspect_upload(filename, digest, content, task)
     except evaluation.EvaluationError as error:
         problem = error.message
     with st.container(border=True):
@@ -268,9 +298,9 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
             roles += [f"{role} **{text(getattr(mapping, role))}**" for role in ("split", "timestamp") if getattr(mapping, role)]
             if mapping.metadata:
                 roles.append("metadata " + ", ".join(f"**{text(c)}**" for c in mapping.metadata))
-            task = "binary" if len(summary.classes) == 2 else "multiclass"
-            right.markdown(f"{summary.n_rows:,} rows · {task} ({len(summary.classes)} classes) · detected: "
-                           + " · ".join(roles))
+            kind = ("regression" if not summary.classes else
+                    f"{'binary' if len(summary.classes) == 2 else 'multiclass'} ({len(summary.classes)} classes)")
+            right.markdown(f"{summary.n_rows:,} rows · {kind} · detected: " + " · ".join(roles))
         message = state.upload_errors().get(filename) or problem
         if message:
             st.error(text(message), icon=":material/error:")
@@ -320,8 +350,8 @@ def mapping_inputs(summary: Any, current: evaluation.LoadOptions | None, key_pre
     return dataclasses.replace(options, shared_ids_only=shared_only, drop_train_rows=drop_train)
 
 
-def settings_inputs(current: evaluation.Settings, key_prefix: str) -> evaluation.Settings:
-    """Confidence, alpha, resamples, correction and primary metric, starting from ``current``."""
+def settings_inputs(current: evaluation.Settings, key_prefix: str, *, task: str = "classification") -> evaluation.Settings:
+    """Confidence, alpha, resamples, correction and primary metric (among ``task``'s), starting from ``current``."""
     with st.expander("Statistical settings", expanded=False):
         first, second, third = st.columns(3)
         levels = [0.8, 0.9, 0.95, 0.99]
@@ -337,10 +367,12 @@ def settings_inputs(current: evaluation.Settings, key_prefix: str) -> evaluation
         corrections = list(evaluation.CORRECTIONS)
         correction = first.selectbox("Multiple-comparison correction", corrections, key=f"{key_prefix}_correction",
                                      index=corrections.index(current.correction) if current.correction in corrections else 0)
-        metrics = list(evaluation.METRICS)
-        primary = second.selectbox("Primary metric (the verdict's headline)", metrics, key=f"{key_prefix}_primary",
-                                   index=metrics.index(current.primary_metric),
-                                   format_func=lambda m: evaluation.METRICS[m].title)
+        metrics = list(evaluation.statistics_of("regression") if task == "regression" else evaluation.METRICS)
+        default = "mean_absolute_error" if task == "regression" else "f1_macro"
+        primary = second.selectbox("Primary metric (the verdict's headline)", metrics, key=f"{key_prefix}_primary_{task}",
+                                   index=metrics.index(current.primary_metric if current.primary_metric in metrics
+                                                       else default),
+                                   format_func=evaluation.metric_title)
         seed = third.number_input("Seed", 0, 2**31 - 1, int(current.seed), key=f"{key_prefix}_seed")
         slice_counts = [500, 1_000, 2_000, 5_000]
         slice_resamples = first.selectbox(

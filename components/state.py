@@ -22,7 +22,15 @@ from typing import Any, NamedTuple
 import streamlit as st
 
 import evaluation
-from evaluation import ClassificationData, ColumnMapping, ComparisonReport, LoadOptions, Settings
+from evaluation import (
+    ClassificationData,
+    ColumnMapping,
+    ComparisonReport,
+    LoadOptions,
+    RegressionData,
+    RegressionReport,
+    Settings,
+)
 
 from .share_store import SharedComparison, ShareStore, ShareUnavailable, default_path
 
@@ -32,8 +40,10 @@ __all__ = [
     "DEFAULT_VIEW",
     "DEMO_FILES",
     "PAYLOAD_VERSION",
+    "REGRESSION_DEMO_FILES",
     "UPLOAD_TYPES",
     "ComparisonSpec",
+    "RegressionResults",
     "Results",
     "build_options",
     "compute",
@@ -45,6 +55,7 @@ __all__ = [
     "is_shared_view",
     "leave_shared_view",
     "on_upload_change",
+    "open_demo",
     "options_from_dict",
     "options_to_dict",
     "set_current_spec",
@@ -62,6 +73,8 @@ __all__ = [
 
 APP_DIR = Path(__file__).resolve().parent.parent
 DEMO_FILES = (APP_DIR / "data" / "demo" / "base.csv", APP_DIR / "data" / "demo" / "finetuned.csv")
+REGRESSION_DEMO_FILES = (APP_DIR / "data" / "demo" / "regression_base.csv",
+                         APP_DIR / "data" / "demo" / "regression_finetuned.csv")
 # Fewer resamples than the CLI's 10,000 so that a comparison shows within seconds (the bootstrap draws cell
 # counts, so its cost does not grow with the rows); the Data page raises them for final numbers. Slices keep
 # 1,000: a bootstrap p-value is at least 2/(B + 1), and after Holm's correction over 20 slices that floor must
@@ -89,6 +102,9 @@ class ComparisonSpec:
         Engine settings (confidence, alpha, resamples, correction, ...).
     origin:
         ``"demo"``, ``"upload"`` or ``"shared"``.
+    task:
+        ``"classification"``, ``"regression"``, or ``None`` to detect it from the first file
+        (:func:`evaluation.detect_task`); :attr:`resolved_task` is the one used.
     """
 
     files: tuple[tuple[str, bytes], ...]
@@ -97,14 +113,21 @@ class ComparisonSpec:
     options: LoadOptions = field(default_factory=LoadOptions)
     settings: Settings = DASHBOARD_SETTINGS
     origin: str = "upload"
+    task: str | None = None
+
+    @cached_property
+    def resolved_task(self) -> str:
+        """The task the numbers are computed for: the chosen one, else the detected one."""
+        return self.task or evaluation.detect_task(list(self.files), mapping=self.options.mapping)
 
     @cached_property
     def load_key(self) -> str:
-        """Digest of what loading depends on: the files' bytes and names, the model names, the options."""
+        """Digest of what loading depends on: the files' bytes and names, the model names, the options, the task."""
         digest = hashlib.sha256()
         for filename, content in self.files:
             digest.update(filename.encode() + b"\0" + hashlib.sha256(content).digest())
-        digest.update(json.dumps([list(self.names), options_to_dict(self.options)], sort_keys=True).encode())
+        digest.update(json.dumps([list(self.names), options_to_dict(self.options), self.resolved_task],
+                                 sort_keys=True).encode())
         return digest.hexdigest()
 
     @cached_property
@@ -115,10 +138,17 @@ class ComparisonSpec:
 
 
 class Results(NamedTuple):
-    """The loaded data and the engine's report of one comparison."""
+    """The loaded data and the engine's report of one classification comparison."""
 
     data: ClassificationData
     report: ComparisonReport
+
+
+class RegressionResults(NamedTuple):
+    """The loaded data and the engine's report of one regression comparison."""
+
+    data: RegressionData
+    report: RegressionReport
 
 
 # --- conversions to and from JSON (sharing, cache keys) -------------------------------------------
@@ -165,7 +195,7 @@ def settings_from_dict(document: Mapping[str, Any]) -> Settings:
 def share_payload(spec: ComparisonSpec, view: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON document stored with a share's files."""
     return {"version": PAYLOAD_VERSION, "names": list(spec.names), "baseline": spec.baseline,
-            "options": options_to_dict(spec.options), "settings": settings_to_dict(spec.settings),
+            "options": options_to_dict(spec.options), "settings": settings_to_dict(spec.settings), "task": spec.task,
             "view": {key: view.get(key) for key in DEFAULT_VIEW}}
 
 
@@ -174,13 +204,17 @@ def spec_from_share(shared: SharedComparison) -> tuple[ComparisonSpec, dict[str,
     payload = shared.payload
     spec = ComparisonSpec(files=shared.files, names=tuple(payload["names"]), baseline=payload["baseline"],
                           options=options_from_dict(payload.get("options", {})),
-                          settings=settings_from_dict(payload.get("settings", {})), origin="shared")
+                          settings=settings_from_dict(payload.get("settings", {})), origin="shared",
+                          task=payload.get("task") if payload.get("task") in evaluation.TASKS else None)
     view = dict(DEFAULT_VIEW) | {key: value for key, value in payload.get("view", {}).items() if key in DEFAULT_VIEW}
     return spec, view
 
 
-def demo_spec() -> ComparisonSpec:
-    """The bundled demo: digits, base vs fine-tuned."""
+def demo_spec(task: str = "classification") -> ComparisonSpec:
+    """A bundled demo: digits (classification, the default) or diabetes progression (regression)."""
+    if task == "regression":
+        return ComparisonSpec(files=tuple((path.name, path.read_bytes()) for path in REGRESSION_DEMO_FILES),
+                              names=("base", "finetuned"), baseline="base", origin="demo", task="regression")
     return ComparisonSpec(files=tuple((path.name, path.read_bytes()) for path in DEMO_FILES),
                           names=("base", "finetuned"), baseline="base", origin="demo")
 
@@ -188,20 +222,27 @@ def demo_spec() -> ComparisonSpec:
 # --- computation (cached by content) ------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _load(load_key: str, _spec: ComparisonSpec) -> ClassificationData:
+def _load(load_key: str, _spec: ComparisonSpec) -> ClassificationData | RegressionData:
     """Load and validate the files (keyed on :attr:`ComparisonSpec.load_key`), within the dashboard's limits."""
     options = dataclasses.replace(_spec.options, limits=evaluation.DASHBOARD_LIMITS)
+    if _spec.resolved_task == "regression":
+        return evaluation.load_regression(list(_spec.files), names=list(_spec.names), options=options)
     return evaluation.load_classification(list(_spec.files), names=list(_spec.names), options=options)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _compare(key: str, _spec: ComparisonSpec) -> Results:
+def _compare(key: str, _spec: ComparisonSpec) -> Results | RegressionResults:
     """Load (cached) and compare (keyed on :attr:`ComparisonSpec.key`)."""
     data = _load(_spec.load_key, _spec)
+    if isinstance(data, RegressionData):
+        settings = _spec.settings
+        if settings.primary_metric not in evaluation.statistics_of("regression"):  # a classification choice: the default
+            settings = dataclasses.replace(settings, primary_metric="mean_absolute_error")
+        return RegressionResults(data, evaluation.compare_regression(data, settings=settings, baseline=_spec.baseline))
     return Results(data, evaluation.compare(data, settings=_spec.settings, baseline=_spec.baseline))
 
 
-def compute(spec: ComparisonSpec) -> Results:
+def compute(spec: ComparisonSpec) -> Results | RegressionResults:
     """The comparison's results, computed once per distinct content.
 
     Raises
@@ -236,9 +277,11 @@ def _session_ended() -> Callable[[], bool]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def inspect_upload(filename: str, digest: str, _content: bytes) -> Any:
-    """:func:`evaluation.inspect_file` of one uploaded file (within the dashboard's limits), cached on its name and
-    the digest of its bytes."""
+def inspect_upload(filename: str, digest: str, _content: bytes, task: str | None = None) -> Any:
+    """What one uploaded file holds (within the dashboard's limits), cached on its name, the digest of its bytes
+    and the task (``None``: detected from the file)."""
+    if (task or evaluation.detect_task([(filename, _content)])) == "regression":
+        return evaluation.inspect_regression_file((filename, _content), limits=evaluation.DASHBOARD_LIMITS)
     return evaluation.inspect_file((filename, _content), limits=evaluation.DASHBOARD_LIMITS)
 
 
@@ -284,6 +327,15 @@ def init_session() -> None:
     shared_token = session.get("shared_token")
     if shared_token and st.query_params.get("c") != shared_token:
         st.query_params["c"] = shared_token  # keep the address bar shareable while browsing pages
+
+
+def open_demo(task: str) -> None:
+    """Show a bundled demo (a callback of the Data page's demo buttons)."""
+    session = st.session_state
+    session["spec"] = demo_spec(task)
+    session["view"] = dict(DEFAULT_VIEW)
+    session.pop("data_task", None)  # the task choice follows the comparison shown
+    upload_errors().clear()
 
 
 def leave_shared_view() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 import evaluation
-from evaluation import ClassificationData, Comparison, ComparisonReport
+from evaluation import ClassificationData, Comparison, ComparisonReport, RegressionComparison, RegressionReport
 
 __all__ = [
     "THRESHOLD_COLUMNS",
@@ -27,6 +27,7 @@ __all__ = [
     "metrics_table",
     "operating_points_table",
     "per_class_table",
+    "regression_metrics_table",
     "slices_table",
     "threshold_table",
 ]
@@ -58,10 +59,10 @@ def metrics_table(report: ComparisonReport, metrics: Sequence[str] | None = None
     return pd.DataFrame(rows)
 
 
-def differences_table(comparison: Comparison) -> pd.DataFrame:
+def differences_table(comparison: Comparison | RegressionComparison) -> pd.DataFrame:
     """Paired differences of one candidate: difference, interval, p-values, test, verdict."""
     return pd.DataFrame([{
-        "metric": evaluation.METRICS[metric].title if metric in evaluation.METRICS else metric,
+        "metric": evaluation.metric_title(metric),
         comparison.baseline: evaluation.format_number(d.baseline_value),
         comparison.candidate: evaluation.format_number(d.candidate_value),
         "difference": evaluation.format_number(d.difference, signed=True),
@@ -129,7 +130,7 @@ def calibration_table(report: ComparisonReport) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def slices_table(comparison: Comparison, column: str | None, metric: str) -> pd.DataFrame:
+def slices_table(comparison: Comparison | RegressionComparison, column: str | None, metric: str) -> pd.DataFrame:
     """Slices of one column (all columns when ``None``) on ``metric``, worst first as the engine ranks them."""
     rows = []
     for entry in comparison.slices:
@@ -182,3 +183,14 @@ def flip_slices(data: ClassificationData, table: pd.DataFrame, column: str) -> n
         return table[column].astype(str).to_numpy() if column in table else np.full(len(table), "", dtype=object)
     position = pd.Index(data.ids.astype(str)).get_indexer(table["id"].astype(str))
     return labels[position]
+
+
+def regression_metrics_table(report: RegressionReport) -> pd.DataFrame:
+    """Regression metrics: one row per metric, one column per model, ``value [low, high]``."""
+    rows = []
+    for metric, statistic in evaluation.statistics_of("regression").items():
+        cells = {name: f"{evaluation.format_number(model.metrics[metric].value)} "
+                       f"{_interval(model.metrics[metric].ci_low, model.metrics[metric].ci_high)}"
+                 for name, model in report.models.items()}
+        rows.append({"metric": statistic.title + ("" if statistic.higher_is_better else " (lower is better)")} | cells)
+    return pd.DataFrame(rows)

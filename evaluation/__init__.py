@@ -66,7 +66,7 @@ if TYPE_CHECKING:
         ThresholdCurve,
     )
     from ._slices import slice_labels
-    from ._statistics import Statistic, statistics_of
+    from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
     from ._tasks import TASKS, detect_task
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
     from ._thresholds import metrics_at_threshold, one_vs_rest, operating_points
@@ -74,6 +74,8 @@ if TYPE_CHECKING:
 # Names are imported on first use, so that a command needing only the loader (or starting to read
 # files while the rest imports) does not wait for SciPy.
 _WHERE = {
+    "metric_title": "._statistics",
+    "higher_is_better": "._statistics",
     "inspect_regression_file": "._regression",
     "detect_task": "._tasks",
     "TASKS": "._tasks",
@@ -195,11 +197,13 @@ __all__ = [
     "flip_table",
     "format_number",
     "format_p_value",
+    "higher_is_better",
     "inspect_file",
     "inspect_regression_file",
     "load_classification",
     "load_regression",
     "markdown_cell",
+    "metric_title",
     "metrics_at_threshold",
     "model_name",
     "one_vs_rest",

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PAIRED_BOOTSTRAP", "PAIRED_T", "STATISTICS", "Statistic", "register", "statistics_of"]
+__all__ = ["PAIRED_BOOTSTRAP", "PAIRED_T", "STATISTICS", "Statistic", "higher_is_better", "metric_title", "register",
+           "statistics_of"]
 
 PAIRED_T = "paired t"
 """Test of a difference of means of per-example values: the t-test on the paired differences."""
@@ -100,3 +101,33 @@ def statistics_of(task: str) -> Mapping[str, Statistic]:
     if task not in STATISTICS and task == "regression":
         from . import _regression  # noqa: F401  (registers the regression task's statistics on import)
     return STATISTICS.get(task, {})
+
+
+def _lookup(name: str) -> tuple[str, bool] | None:
+    """A metric's title and direction, whichever task reports it (classification's first)."""
+    from ._metrics import METRICS
+
+    if name in METRICS:
+        return METRICS[name].title, METRICS[name].higher_is_better
+    statistic = statistics_of("regression").get(name)
+    return None if statistic is None else (statistic.title, statistic.higher_is_better)
+
+
+def metric_title(name: str) -> str:
+    """A metric's human-readable title, for any task (its key when unknown).
+
+    >>> metric_title("f1_macro"), metric_title("r2"), metric_title("something")
+    ('F1 (macro)', 'R²', 'something')
+    """
+    found = _lookup(name)
+    return name if found is None else found[0]
+
+
+def higher_is_better(name: str) -> bool:
+    """Whether a larger value of the metric is better (``True`` for unknown names).
+
+    >>> higher_is_better("accuracy"), higher_is_better("mean_absolute_error")
+    (True, False)
+    """
+    found = _lookup(name)
+    return True if found is None else found[1]

@@ -21,6 +21,12 @@ st.markdown(f"Now showing {origin}: " + ", ".join(
     f"{render.text(filename)} as **{render.text(name)}**" + (" (baseline)" if name == current.baseline else "")
     for (filename, _), name in zip(current.files, current.names, strict=True)) + ".")
 
+left, right = st.columns(2)
+left.button("Open the classification demo (digits)", key="data_demo_classification", icon=":material/science:",
+            on_click=state.open_demo, args=("classification",))
+right.button("Open the regression demo (diabetes)", key="data_demo_regression", icon=":material/science:",
+             on_click=state.open_demo, args=("regression",))
+
 st.subheader("Prediction files")
 if not access.gate("upload files", "data"):
     st.stop()
@@ -35,21 +41,30 @@ if files:
         st.warning("Upload at least two files: the baseline and one or more fine-tuned versions.")
     reuse = files == list(current.files)
     digests = state.upload_digests()
+    chosen_task = st.session_state.get("data_task")
     sections = [render.file_section(i, filename, content, digest,
-                                    current.names[i] if reuse else evaluation.model_name(filename), "data")
+                                    current.names[i] if reuse else evaluation.model_name(filename), "data",
+                                    task=chosen_task)
                 for i, ((filename, content), digest) in enumerate(zip(files, digests, strict=True))]
     names = tuple(name for name, _ in sections)
     summary = next((summary for _, summary in sections if summary is not None), None)
     options = render.mapping_inputs(summary, current.options if reuse else None,
                                     f"data_{state.uploads_signature(files, digests)}") if summary else current.options
+    detected = evaluation.detect_task(files[:1], mapping=options.mapping)
 else:
     st.caption("No files uploaded yet: the settings below apply to the comparison shown now.")
     files, names, options = list(current.files), current.names, current.options
+    detected = evaluation.detect_task(files[:1], mapping=options.mapping)
 
 st.subheader("Comparison")
+tasks = [None, *evaluation.TASKS]
+task = st.selectbox("Task", tasks, key="data_task", index=tasks.index(current.task) if current.task in tasks else 0,
+                    format_func=lambda t: f"automatic (detected: {detected})" if t is None else t,
+                    help="Detected from the first file: true values that are numbers, not all whole, mean regression. "
+                         "Whole-number targets (counts, scores) need regression chosen here.")
 baseline = st.selectbox("Baseline (the model every other is compared with)", list(names), key="data_baseline",
                         index=list(names).index(current.baseline) if current.baseline in names else 0)
-settings = render.settings_inputs(current.settings, "data")
+settings = render.settings_inputs(current.settings, "data", task=task or detected)
 general = state.upload_errors().get("")
 if general:
     st.error(render.text(general), icon=":material/error:")
@@ -58,7 +73,7 @@ if st.button("Compare", type="primary", key="data_compare", icon=":material/play
              disabled=len(files) < 2):
     origin = "upload" if state.uploads() else current.origin
     spec = state.ComparisonSpec(files=tuple(files), names=names, baseline=baseline, options=options,
-                                settings=settings, origin=origin)
+                                settings=settings, origin=origin, task=task)
     with st.status("Reading the files and computing intervals and tests...", expanded=False) as status:
         try:
             state.compute(spec)
@@ -72,4 +87,5 @@ if st.button("Compare", type="primary", key="data_compare", icon=":material/play
             state.set_current_spec(spec)
     if state.upload_errors():
         st.rerun()
-    st.switch_page("pages/overview.py")
+    st.session_state["go_to_overview"] = True  # the next run builds the navigation for the new comparison's task
+    st.rerun()

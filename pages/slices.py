@@ -5,7 +5,7 @@ import streamlit as st
 import evaluation
 from components import charts, render, tables
 
-results = render.page_start("Slices", "slices")
+results = render.any_page_start("Slices", "slices")
 if results is None:
     st.stop()
 report = results.report
@@ -23,7 +23,7 @@ with right:
     metrics = list(comparison.slices[0].metrics)
     primary = report.settings.primary_metric
     metric = st.selectbox("Metric", metrics, index=metrics.index(primary) if primary in metrics else 0,
-                          key="slices_metric", format_func=lambda m: evaluation.METRICS[m].title)
+                          key="slices_metric", format_func=evaluation.metric_title)
 
 render.plot(charts.slice_forest_figure(comparison, column, metric), key="slices_forest")
 settings = report.settings
