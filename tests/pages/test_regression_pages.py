@@ -14,6 +14,7 @@ from tests.pages.conftest import DEMO, ROOT
 from tests.pages.test_pages import charts, texts
 from tests.pages.test_upload_and_share import unescaped, upload
 
+
 @pytest.fixture
 def regression(app: AppTest) -> AppTest:
     """The app showing the regression demo (opened from the Data page)."""
