@@ -36,6 +36,7 @@ from ._counts import (
 )
 from ._data import ClassificationData, ModelData
 from ._inference import (
+    decide,
     jackknife_std_error,
     make_difference,
     make_estimate,
@@ -45,11 +46,9 @@ from ._inference import (
     rng_for,
     t_interval,
     t_test_p_value,
-    verdict,
 )
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS, PER_CLASS_METRICS
-from ._multiple import adjust_p_values
 from ._parallel import carry_stop_check, parallel_map
 from ._probability import brier_per_example, log_loss_per_example
 from ._ranking import ranked_summary
@@ -283,12 +282,11 @@ def _per_class_differences(
     out: dict[str, dict[str, Difference]] = {label: {} for label in data.classes}
     for name in PER_CLASS_METRICS:
         key = PER_CLASS_PREFIX + name
-        adjusted = adjust_p_values(p_values[key], method=settings.correction)
-        for i, label in enumerate(data.classes):
-            raw = make_difference(name, point[key][i], low[key][i], high[key][i], p_values[key][i], "paired bootstrap",
-                              method, baseline.per_class[label][name].value, candidate.per_class[label][name].value)
-            out[label][name] = replace(raw, p_value_adjusted=float(adjusted[i]), verdict=verdict(
-                raw.difference, float(adjusted[i]), alpha=settings.alpha, higher_is_better=True))
+        family = [make_difference(name, point[key][i], low[key][i], high[key][i], p_values[key][i], "paired bootstrap",
+                                  method, baseline.per_class[label][name].value, candidate.per_class[label][name].value)
+                  for i, label in enumerate(data.classes)]
+        for label, decided in zip(data.classes, decide(family, settings, higher_is_better=True), strict=True):
+            out[label][name] = decided
     return out
 
 
@@ -330,20 +328,16 @@ def probability_differences(
 
 
 def apply_corrections(comparisons: list[Comparison], settings: Settings) -> list[Comparison]:
-    """Adjust each headline metric's p-values across candidates and set the verdicts."""
-    adjusted_by_metric: dict[str, np.ndarray] = {}
+    """Adjust each headline metric's p-values across candidates (one family per metric) and set the verdicts."""
+    decided: list[dict[str, Difference]] = [{} for _ in comparisons]
     for name in METRICS:
-        raw = np.array([c.metrics[name].p_value if name in c.metrics else np.nan for c in comparisons])
-        adjusted_by_metric[name] = adjust_p_values(raw, method=settings.correction)
-    out = []
-    for i, comparison in enumerate(comparisons):
-        metrics = {}
-        for name, diff in comparison.metrics.items():
-            adjusted = float(adjusted_by_metric[name][i])
-            metrics[name] = replace(diff, p_value_adjusted=adjusted, verdict=verdict(
-                diff.difference, adjusted, alpha=settings.alpha, higher_is_better=METRICS[name].higher_is_better))
-        out.append(replace(comparison, metrics=metrics))
-    return out
+        having = [i for i, c in enumerate(comparisons) if name in c.metrics]
+        family = decide([comparisons[i].metrics[name] for i in having], settings,
+                        higher_is_better=METRICS[name].higher_is_better)
+        for i, difference in zip(having, family, strict=True):
+            decided[i][name] = difference
+    return [replace(comparison, metrics={name: decided[i][name] for name in comparison.metrics})
+            for i, comparison in enumerate(comparisons)]
 
 
 def _scores(model: ModelData) -> np.ndarray:

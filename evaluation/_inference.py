@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
+from ._multiple import adjust_p_values
 from ._resampling import (
     CellTable,
     Statistic,
@@ -15,10 +18,20 @@ from ._resampling import (
     jackknife_statistics,
     percentile_interval,
 )
-from ._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_UNDEFINED, VERDICT_WORSE, Difference, Estimate, Settings
+from ._results import (
+    VERDICT_BETTER,
+    VERDICT_NONE,
+    VERDICT_UNDEFINED,
+    VERDICT_WORSE,
+    Difference,
+    Estimate,
+    Settings,
+    Verdict,
+)
 
 __all__ = [
     "contain",
+    "decide",
     "jackknife_std_error",
     "make_difference",
     "make_estimate",
@@ -35,19 +48,49 @@ Scalar = float | np.floating[Any] | np.ndarray
 """A number, or a 0-d array holding one (what indexing resampled statistics gives)."""
 
 
-def verdict(difference: float, p_value: float, *, alpha: float, higher_is_better: bool) -> str:
+def verdict(difference: float, p_value: float, *, alpha: float, higher_is_better: bool) -> Verdict:
     """``"better"``, ``"worse"`` or ``"no significant difference"`` for a candidate-minus-baseline value.
 
     Examples
     --------
     >>> verdict(-0.02, 0.01, alpha=0.05, higher_is_better=False)
-    'better'
+    <Verdict.BETTER: 'better'>
     """
     if not np.isfinite(p_value) or not np.isfinite(difference):
         return VERDICT_UNDEFINED
     if p_value >= alpha or difference == 0:
         return VERDICT_NONE
     return VERDICT_BETTER if (difference > 0) == higher_is_better else VERDICT_WORSE
+
+
+def decide(family: Sequence[Difference], settings: Settings, *, higher_is_better: bool | Sequence[bool]) -> list[Difference]:
+    """Adjust a family of p-values (:attr:`Settings.correction`) and decide every verdict: the one place that does.
+
+    Parameters
+    ----------
+    family:
+        The differences tested together (a metric across candidates, a metric across classes or slices).
+    settings:
+        The correction and alpha.
+    higher_is_better:
+        The metric's direction, one for the family or one per difference.
+
+    Returns
+    -------
+    list of Difference
+        Each with ``p_value_adjusted`` and ``verdict`` set; undefined p-values stay out of the family.
+
+    Examples
+    --------
+    >>> d = Difference(0.1, 0.0, 0.2, 0.02, 0.02, "paired t", Verdict.UNDEFINED, "t interval", 0.5, 0.6)
+    >>> [(x.p_value_adjusted, x.verdict) for x in decide([d, d], Settings(), higher_is_better=True)]
+    [(0.04, <Verdict.BETTER: 'better'>), (0.04, <Verdict.BETTER: 'better'>)]
+    """
+    directions = [higher_is_better] * len(family) if isinstance(higher_is_better, bool) else list(higher_is_better)
+    adjusted = adjust_p_values(np.array([d.p_value for d in family], dtype=float), method=settings.correction)
+    return [replace(d, p_value_adjusted=float(p), verdict=verdict(d.difference, float(p), alpha=settings.alpha,
+                                                                  higher_is_better=higher))
+            for d, p, higher in zip(family, adjusted, directions, strict=True)]
 
 
 def rng_for(settings: Settings, stream: int, index: int) -> np.random.Generator:

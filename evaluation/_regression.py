@@ -22,11 +22,10 @@ from scipy.special import ndtri
 
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
-from ._inference import make_difference, make_estimate, rng_for, t_interval, t_test_p_value, verdict
+from ._inference import decide, make_difference, make_estimate, rng_for, t_interval, t_test_p_value
 from ._io import Source, model_name
 from ._limits import Limits
 from ._loading import FileSummary
-from ._multiple import adjust_p_values
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded, read_file
 from ._resampling import bootstrap_p_value, bootstrap_weights, percentile_interval
@@ -422,23 +421,14 @@ def _differences(base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.
     return out
 
 
-def _with_verdicts(differences: Mapping[str, Difference], adjusted: Mapping[str, float],
-                   settings: Settings) -> dict[str, Difference]:
-    metrics = statistics_of(TASK)
-    return {name: replace(d, p_value_adjusted=float(adjusted[name]),
-                          verdict=verdict(d.difference, adjusted[name], alpha=settings.alpha,
-                                          higher_is_better=metrics[name].higher_is_better))
-            for name, d in differences.items()}
-
-
-def _adjusted(raw: Mapping[str, Mapping[str, Difference]], settings: Settings) -> dict[str, dict[str, float]]:
-    """Each metric's p-values adjusted across the candidates (as classification's headline metrics are)."""
+def _decided(raw: Mapping[str, Mapping[str, Difference]], settings: Settings) -> dict[str, dict[str, Difference]]:
+    """Each metric's differences decided across the candidates (one family per metric, as in classification)."""
     candidates = list(raw)
-    out: dict[str, dict[str, float]] = {name: {} for name in candidates}
-    for metric in statistics_of(TASK):
-        values = adjust_p_values(np.array([raw[c][metric].p_value for c in candidates]), method=settings.correction)
-        for candidate, value in zip(candidates, values.tolist(), strict=True):
-            out[candidate][metric] = float(value)
+    out: dict[str, dict[str, Difference]] = {name: {} for name in candidates}
+    for name, statistic in statistics_of(TASK).items():
+        family = decide([raw[c][name] for c in candidates], settings, higher_is_better=statistic.higher_is_better)
+        for candidate, difference in zip(candidates, family, strict=True):
+            out[candidate][name] = difference
     return out
 
 
@@ -453,7 +443,7 @@ def _slice_columns(data: RegressionData) -> dict[str, tuple[np.ndarray, tuple[st
 
 def _slices(data: RegressionData, base: np.ndarray, cand: np.ndarray, index: int, settings: Settings,
             metrics: Sequence[Statistic]) -> tuple[SliceResult, ...]:
-    """Per-slice estimates and differences; p-values adjusted across every tested slice and metric."""
+    """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices."""
     results: list[tuple[str, str, int, bool, dict[str, SliceMetric]]] = []
     stream = 0
     for column, (codes, values) in _slice_columns(data).items():
@@ -471,11 +461,13 @@ def _slices(data: RegressionData, base: np.ndarray, cand: np.ndarray, index: int
             differences = _differences(b, c, reps[0], reps[1], metrics, settings)
             results.append((column, value, n, small, {
                 name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
-    tested = [(i, name) for i, (_, _, _, small, entries) in enumerate(results) if not small for name in entries]
-    adjusted = adjust_p_values(np.array([results[i][4][name].difference.p_value for i, name in tested]),
-                               method=settings.correction) if tested else np.zeros(0)
-    lookup = {key: float(p) for key, p in zip(tested, adjusted.tolist(), strict=True)}
     registry = statistics_of(TASK)
+    tested = [i for i, (_, _, _, small, _) in enumerate(results) if not small]
+    lookup: dict[tuple[int, str], Difference] = {}
+    for name, statistic in registry.items():  # one family per metric across the tested slices, as in classification
+        family = decide([results[i][4][name].difference for i in tested], settings,
+                        higher_is_better=statistic.higher_is_better)
+        lookup.update({(i, name): difference for i, difference in zip(tested, family, strict=True)})
     out = []
     for i, (column, value, n, small, entries) in enumerate(results):
         final = {}
@@ -484,9 +476,7 @@ def _slices(data: RegressionData, base: np.ndarray, cand: np.ndarray, index: int
             if small:
                 d = replace(d, p_value=float("nan"), p_value_adjusted=float("nan"), verdict=VERDICT_INSUFFICIENT)
             else:
-                p = lookup[(i, name)]
-                d = replace(d, p_value_adjusted=p, verdict=verdict(d.difference, p, alpha=settings.alpha,
-                                                                    higher_is_better=registry[name].higher_is_better))
+                d = lookup[(i, name)]
             final[name] = replace(entry, difference=d)
         out.append(SliceResult(column=column, value=value, n=n, insufficient=small, metrics=final))
     primary = settings.primary_metric
@@ -549,7 +539,7 @@ def compare_regression(
     ...           RegressionModel("b", "b.csv", y + 0.5 * rng.normal(size=200), ColumnMapping()))
     >>> data = RegressionData(np.arange(200).astype(str).astype(object), y, models, pd.DataFrame(index=range(200)))
     >>> report = compare_regression(data, settings=Settings(resamples=200))
-    >>> report.comparisons[0].metrics["mean_absolute_error"].verdict
+    >>> str(report.comparisons[0].metrics["mean_absolute_error"].verdict)
     'better'
     """
     settings = _settings_iv(settings or Settings())
@@ -573,12 +563,12 @@ def compare_regression(
         for name in order}
     raw = {name: _differences(designs[chosen], designs[name], replicates[chosen], replicates[name], metrics, settings)
            for name in order[1:]}
-    adjusted = _adjusted(raw, settings)
+    decided = _decided(raw, settings)
     comparisons = []
     for index, name in enumerate(order[1:], start=1):
         base, cand = designs[chosen], designs[name]
         comparisons.append(RegressionComparison(
-            candidate=name, baseline=chosen, metrics=_with_verdicts(raw[name], adjusted[name], settings),
+            candidate=name, baseline=chosen, metrics=decided[name],
             slices=_slices(data, base, cand, index, settings, metrics), flips=_error_changes(data, base, cand, settings),
             power=_power(base, cand, settings)))
     warnings = list(data.warnings)

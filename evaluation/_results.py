@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 __all__ = [
     "CI_METHODS",
@@ -34,13 +35,27 @@ __all__ = [
     "SliceMetric",
     "SliceResult",
     "ThresholdCurve",
+    "Verdict",
 ]
 
-VERDICT_BETTER = "better"
-VERDICT_WORSE = "worse"
-VERDICT_NONE = "no significant difference"
-VERDICT_UNDEFINED = "undefined"
-VERDICT_INSUFFICIENT = "insufficient data"
+class Verdict(StrEnum):
+    """What a paired difference says, judged on its adjusted p-value and the metric's direction.
+
+    Members are strings (``Verdict.WORSE == "worse"``), so JSON and comparisons with text keep working.
+    """
+
+    BETTER = "better"
+    WORSE = "worse"
+    NONE = "no significant difference"
+    UNDEFINED = "undefined"  # the test could not be computed
+    INSUFFICIENT = "insufficient data"  # too few examples to test (a small slice)
+
+
+VERDICT_BETTER = Verdict.BETTER
+VERDICT_WORSE = Verdict.WORSE
+VERDICT_NONE = Verdict.NONE
+VERDICT_UNDEFINED = Verdict.UNDEFINED
+VERDICT_INSUFFICIENT = Verdict.INSUFFICIENT
 
 
 @dataclass(frozen=True)

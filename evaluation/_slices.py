@@ -16,10 +16,9 @@ import pandas as pd
 
 from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_discordant, pair_statistic, pair_tables_by_group
 from ._data import ClassificationData
-from ._inference import make_difference, make_estimate, resampled_intervals, rng_for, verdict
+from ._inference import decide, make_difference, make_estimate, resampled_intervals, rng_for
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS
-from ._multiple import adjust_p_values
 from ._parallel import parallel_map
 from ._resampling import CellTable, bootstrap_p_value
 from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
@@ -220,16 +219,11 @@ def slice_results(
 def _adjust_and_rank(results: list[SliceResult], metrics: tuple[str, ...], settings: Settings) -> tuple[SliceResult, ...]:
     """Adjust p-values across tested slices (one family per metric), set verdicts, sort worst first."""
     tested = [i for i, result in enumerate(results) if not result.insufficient]
-    adjusted = {name: adjust_p_values(np.array([results[i].metrics[name].difference.p_value for i in tested]),
-                                      method=settings.correction) for name in metrics}
+    decided = {name: decide([results[i].metrics[name].difference for i in tested], settings,
+                            higher_is_better=METRICS[name].higher_is_better) for name in metrics}
     updated = list(results)
     for position, i in enumerate(tested):
-        entry = {}
-        for name, metric in results[i].metrics.items():
-            p = float(adjusted[name][position])
-            entry[name] = replace(metric, difference=replace(metric.difference, p_value_adjusted=p, verdict=verdict(
-                metric.difference.difference, p, alpha=settings.alpha,
-                higher_is_better=METRICS[name].higher_is_better)))
+        entry = {name: replace(metric, difference=decided[name][position]) for name, metric in results[i].metrics.items()}
         updated[i] = replace(results[i], metrics=entry)
     for i, result in enumerate(updated):
         if result.insufficient:
