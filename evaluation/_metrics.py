@@ -14,7 +14,7 @@ over every class of the label set; balanced accuracy averages recall over the cl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -182,3 +182,43 @@ def confusion_metrics(tp: np.ndarray, predicted: np.ndarray, actual: np.ndarray)
         "matthews_corrcoef": _ratio(cov_true_pred, mcc_denominator),
         "cohen_kappa": kappa,
     }
+
+
+def _count_metric(name: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The finalize of a count metric: totals ``(..., 3k)`` of the blocks (true positives, predicted, actual)."""
+    def finalize(totals: np.ndarray) -> np.ndarray:
+        tp, predicted, actual = np.split(np.asarray(totals, dtype=float), 3, axis=-1)
+        return confusion_metrics(tp, predicted, actual)[name]
+
+    return finalize
+
+
+def _register_classification() -> None:
+    """Each classification metric as a registered statistic (the engine computes the count metrics together, with
+    :func:`confusion_metrics` over the cells; the registry drives the test suite and the metric lookups)."""
+    from ._statistics import DELONG, JACKKNIFE_Z, MCNEMAR, PAIRED_BOOTSTRAP, PAIRED_T, Statistic, register
+
+    own: dict[str, tuple[tuple[str, ...], str]] = {
+        "roc_auc": (("scores",), DELONG), "average_precision": (("scores",), JACKKNIFE_Z),
+        "log_loss": (("log_loss", "one"), PAIRED_T), "brier_score": (("squared_error", "one"), PAIRED_T),
+        "expected_calibration_error": (("confidence_bins",), PAIRED_BOOTSTRAP)}
+    for info in _INFO:
+        columns: tuple[str, ...]
+        finalize: Callable[[np.ndarray], np.ndarray] | None
+        if info.name in CONFUSION_METRICS:
+            columns, finalize = ("true_positives", "predicted", "actual"), _count_metric(info.name)
+            test = MCNEMAR if info.name == "accuracy" else PAIRED_BOOTSTRAP
+        else:
+            (columns, test), finalize = own[info.name], None
+            if test == PAIRED_T:  # a mean of per-example losses
+                finalize = _mean_of_first
+        register(Statistic(info.name, info.title, "classification", info.higher_is_better, columns, finalize, test,
+                           info.description))
+
+
+def _mean_of_first(totals: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return totals[..., 0] / totals[..., 1]
+
+
+_register_classification()

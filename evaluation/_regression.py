@@ -97,7 +97,7 @@ REGRESSION_METRICS: tuple[Statistic, ...] = (
     register(Statistic("r2", "R²", TASK, True, ("squared_error", "y", "y_squared", "one"), _r2, PAIRED_BOOTSTRAP,
                        "Share of the true values' variance the predictions explain (1 is perfect, 0 is the mean).")),
     register(Statistic("median_absolute_error", "Median absolute error", TASK, False, ("abs_error",),
-                       lambda totals: np.full(totals.shape[:-1], np.nan), PAIRED_BOOTSTRAP,
+                       None, PAIRED_BOOTSTRAP,
                        "Median of |true - predicted|; not moved by a few large errors.", from_weights=_weighted_median)),
 )
 """The regression task's statistics, under scikit-learn's names, in report order."""
@@ -359,6 +359,7 @@ def _values(statistic: Statistic, totals: np.ndarray, weights: np.ndarray | None
     if statistic.from_weights is not None:
         assert weights is not None
         return statistic.from_weights(weights, design[:, _select(statistic)[0]])
+    assert statistic.finalize is not None  # every regression statistic is of sums or of weights
     return statistic.finalize(totals[..., _select(statistic)])
 
 
@@ -366,6 +367,7 @@ def _point(statistic: Statistic, design: np.ndarray) -> float:
     """The statistic on the data (the median exactly as ``np.median``)."""
     if statistic.from_weights is not None:
         return float(np.median(design[:, _select(statistic)[0]]))
+    assert statistic.finalize is not None
     return float(statistic.finalize(design.sum(axis=0)[_select(statistic)]))
 
 

@@ -20,13 +20,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PAIRED_BOOTSTRAP", "PAIRED_T", "STATISTICS", "Statistic", "higher_is_better", "metric_title", "register",
-           "statistics_of"]
+__all__ = ["DELONG", "JACKKNIFE_Z", "MCNEMAR", "PAIRED_BOOTSTRAP", "PAIRED_T", "STATISTICS", "TESTS", "Statistic",
+           "higher_is_better", "metric_title", "register", "statistics_of"]
 
 PAIRED_T = "paired t"
 """Test of a difference of means of per-example values: the t-test on the paired differences."""
 PAIRED_BOOTSTRAP = "paired bootstrap"
 """Test of any other difference: resample examples, both models together, and read the spread."""
+MCNEMAR = "McNemar exact"
+"""Classification accuracy: the exact conditional test on the examples only one model got right."""
+DELONG = "DeLong"
+"""ROC AUC: DeLong's test of two correlated AUCs, from their per-example placement values."""
+JACKKNIFE_Z = "jackknife z"
+"""Average precision: a z-test with the jackknife's standard error of the paired difference."""
+TESTS: tuple[str, ...] = (PAIRED_T, PAIRED_BOOTSTRAP, MCNEMAR, DELONG, JACKKNIFE_Z)
+"""Every test a statistic may name."""
 
 
 @dataclass(frozen=True)
@@ -44,12 +52,16 @@ class Statistic:
     higher_is_better:
         Direction of "better".
     columns:
-        The per-unit sufficient statistics it needs, by the task's column names.
+        The per-unit sufficient statistics it needs, by the task's column names (a classification
+        column is a block of one value per class).
     finalize:
-        ``(..., len(columns))`` totals -> ``(...)`` metric values.
+        ``(..., total width of columns)`` totals -> ``(...)`` metric values; ``None`` for a statistic
+        of ranks or of bins, which its task computes in its own module (ROC AUC and average precision
+        in ``_ranking.py``, the expected calibration error in ``_calibration.py``).
     test:
-        How a paired difference is tested: :data:`PAIRED_T` when the metric is the mean of the
-        first column (then its interval is the t interval too), else :data:`PAIRED_BOOTSTRAP`.
+        How a paired difference is tested (one of :data:`TESTS`): :data:`PAIRED_T` when the metric is
+        the mean of the first column (then its interval is the t interval too), :data:`PAIRED_BOOTSTRAP`
+        by default, or a test of its own (McNemar for accuracy, DeLong for ROC AUC).
     description:
         One sentence on what the number means.
     from_weights:
@@ -63,7 +75,7 @@ class Statistic:
     task: str
     higher_is_better: bool
     columns: tuple[str, ...]
-    finalize: Callable[[np.ndarray], np.ndarray]
+    finalize: Callable[[np.ndarray], np.ndarray] | None
     test: str
     description: str
     from_weights: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
@@ -84,8 +96,8 @@ def register(statistic: Statistic) -> Statistic:
     task = STATISTICS.setdefault(statistic.task, {})
     if statistic.name in task:
         raise ValueError(f"the {statistic.task} task already has a statistic named {statistic.name!r}")
-    if statistic.test not in (PAIRED_T, PAIRED_BOOTSTRAP):
-        raise ValueError(f"unknown test {statistic.test!r}; expected {PAIRED_T!r} or {PAIRED_BOOTSTRAP!r}")
+    if statistic.test not in TESTS:
+        raise ValueError(f"unknown test {statistic.test!r}; expected one of {', '.join(TESTS)}")
     task[statistic.name] = statistic
     return statistic
 
@@ -100,6 +112,8 @@ def statistics_of(task: str) -> Mapping[str, Statistic]:
     """
     if task not in STATISTICS and task == "regression":
         from . import _regression  # noqa: F401  (registers the regression task's statistics on import)
+    if task not in STATISTICS and task == "classification":
+        from . import _metrics  # noqa: F401  (registers the classification task's statistics on import)
     return STATISTICS.get(task, {})
 
 

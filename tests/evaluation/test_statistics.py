@@ -1,36 +1,80 @@
-"""Every registered statistic, checked the same way (as scikit-learn's test_common checks its metrics).
+"""Every registered statistic of every task, checked the same way (as scikit-learn's test_common checks its metrics).
 
-For each statistic of the registry: row order does not change it; identical models give a zero
-difference with p = 1; its interval contains its estimate; and it equals its reference
-implementation. A statistic registered without a reference here fails the suite, so adding a metric
-means registering it and naming its reference (docs/adding-a-metric.md).
+For each statistic of the registry: it equals its reference implementation; row order does not
+change it; identical models give a zero difference with p = 1; its interval contains its estimate;
+and a statistic of sums equals its reference when its ``finalize`` is applied to summed per-example
+columns. A statistic registered without a reference here fails the suite, so adding a metric means
+registering it and naming its reference (docs/adding-a-metric.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
-import evaluation._regression  # noqa: F401  (registers the regression statistics)
-from evaluation import Settings
+from evaluation import ClassificationData, Settings, compare, statistics_of
 from evaluation._data import ColumnMapping
 from evaluation._regression import RegressionData, RegressionModel, compare_regression
-from evaluation._statistics import STATISTICS, Statistic
+from evaluation._statistics import Statistic
+from tests.helpers import make_data, simulated_probabilities
 
-REFERENCES: dict[tuple[str, str], Callable[[np.ndarray, np.ndarray], float]] = {
-    ("regression", "mean_absolute_error"): skm.mean_absolute_error,
-    ("regression", "mean_squared_error"): skm.mean_squared_error,
-    ("regression", "root_mean_squared_error"): skm.root_mean_squared_error,
-    ("regression", "r2"): skm.r2_score,
-    ("regression", "median_absolute_error"): skm.median_absolute_error,
+K = 3
+LABELS = list(range(K))
+
+
+def _onehot(y: np.ndarray) -> np.ndarray:
+    return np.eye(K)[y]
+
+
+def _expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 15) -> float:
+    """Top-label ECE with equal-width bins (lower, upper], written out directly."""
+    confidence, correct = p.max(axis=1), (p.argmax(axis=1) == y)
+    which = np.clip(np.ceil(confidence * bins).astype(int) - 1, 0, bins - 1)
+    return float(sum(abs(correct[which == b].mean() - confidence[which == b].mean()) * (which == b).sum()
+                     for b in range(bins) if (which == b).any()) / y.shape[0])
+
+
+def _macro(function: Callable[..., float]) -> Callable[[np.ndarray, np.ndarray, np.ndarray], float]:
+    return lambda y, pred, p: function(y, pred, labels=LABELS, average="macro", zero_division=0)
+
+
+def _weighted(function: Callable[..., float]) -> Callable[[np.ndarray, np.ndarray, np.ndarray], float]:
+    return lambda y, pred, p: function(y, pred, labels=LABELS, average="weighted", zero_division=0)
+
+
+CLASSIFICATION: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
+    "accuracy": lambda y, pred, p: skm.accuracy_score(y, pred),
+    "balanced_accuracy": lambda y, pred, p: skm.balanced_accuracy_score(y, pred),
+    "precision_macro": _macro(skm.precision_score),
+    "recall_macro": _macro(skm.recall_score),
+    "f1_macro": _macro(skm.f1_score),
+    "precision_weighted": _weighted(skm.precision_score),
+    "recall_weighted": _weighted(skm.recall_score),
+    "f1_weighted": _weighted(skm.f1_score),
+    "f1_micro": lambda y, pred, p: skm.f1_score(y, pred, labels=LABELS, average="micro"),
+    "matthews_corrcoef": lambda y, pred, p: skm.matthews_corrcoef(y, pred),
+    "cohen_kappa": lambda y, pred, p: skm.cohen_kappa_score(y, pred, labels=LABELS),
+    "roc_auc": lambda y, pred, p: skm.roc_auc_score(y, p, multi_class="ovr", average="macro", labels=LABELS),
+    "average_precision": lambda y, pred, p: skm.average_precision_score(_onehot(y), p, average="macro"),
+    "log_loss": lambda y, pred, p: skm.log_loss(y, p, labels=LABELS),
+    "brier_score": lambda y, pred, p: float(np.mean(np.sum((p - _onehot(y)) ** 2, axis=1))),
+    "expected_calibration_error": lambda y, pred, p: _expected_calibration_error(y, p),
+}
+REGRESSION: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {
+    "mean_absolute_error": skm.mean_absolute_error,
+    "mean_squared_error": skm.mean_squared_error,
+    "root_mean_squared_error": skm.root_mean_squared_error,
+    "r2": skm.r2_score,
+    "median_absolute_error": skm.median_absolute_error,
 }
 """The established implementation each registered statistic must equal."""
 
-REGISTERED = [statistic for task in STATISTICS.values() for statistic in task.values()]
+REGISTERED = [s for task in ("classification", "regression") for s in statistics_of(task).values()]
 SETTINGS = Settings(resamples=400, slice_resamples=100)
 
 
@@ -38,61 +82,106 @@ def ids(statistic: Statistic) -> str:
     return f"{statistic.task}:{statistic.name}"
 
 
-def regression_data(n: int = 120, seed: int = 0, *, same: bool = False) -> RegressionData:
+# --- data of each task --------------------------------------------------------------------------
+
+def classification_data(n: int = 150, seed: int = 0, *, same: bool = False,
+                        order: np.ndarray | None = None) -> ClassificationData:
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, K, n)
+    base = simulated_probabilities(rng, y, K, 1.0)
+    cand = base.copy() if same else simulated_probabilities(rng, y, K, 1.5)
+    index = np.arange(n) if order is None else order
+    return make_data(y[index], {"base": base.argmax(axis=1)[index], "cand": cand.argmax(axis=1)[index]},
+                     {"base": base[index], "cand": cand[index]}, ids=np.array([f"r{i}" for i in index]))
+
+
+def regression_data(n: int = 120, seed: int = 0, *, same: bool = False, order: np.ndarray | None = None) -> RegressionData:
     rng = np.random.default_rng(seed)
     y = rng.gamma(2.0, 10.0, size=n)
     base = y + rng.normal(0, 4, size=n)
     cand = base.copy() if same else y + rng.normal(0, 3, size=n)
-    models = (RegressionModel("base", "base.csv", base, ColumnMapping()),
-              RegressionModel("cand", "cand.csv", cand, ColumnMapping()))
-    return RegressionData(np.arange(n).astype(str).astype(object), y, models, pd.DataFrame(index=range(n)))
+    index = np.arange(n) if order is None else order
+    models = (RegressionModel("base", "base.csv", base[index], ColumnMapping()),
+              RegressionModel("cand", "cand.csv", cand[index], ColumnMapping()))
+    return RegressionData(np.array([f"r{i}" for i in index], dtype=object), y[index], models,
+                          pd.DataFrame(index=range(n)))
 
 
-def reorder(data: RegressionData, order: np.ndarray) -> RegressionData:
-    models = tuple(RegressionModel(m.name, m.source, m.y_pred[order], m.columns) for m in data.models)
-    return RegressionData(data.ids[order], data.y_true[order], models, data.metadata.iloc[order].reset_index(drop=True))
+@cache
+def _report(task: str, n: int, seed: int, same: bool, shuffled: bool):
+    order = np.random.default_rng(99).permutation(n) if shuffled else None
+    if task == "regression":
+        return compare_regression(regression_data(n, seed, same=same, order=order), settings=SETTINGS)
+    return compare(classification_data(n, seed, same=same, order=order), settings=SETTINGS)
 
+
+def report_of(statistic: Statistic, *, n: int | None = None, seed: int = 0, same: bool = False, shuffled: bool = False):
+    return _report(statistic.task, n or (120 if statistic.task == "regression" else 150), seed, same, shuffled)
+
+
+def reference_value(statistic: Statistic, model: str) -> float:
+    if statistic.task == "regression":
+        data = regression_data()
+        return REGRESSION[statistic.name](data.y_true, data.model(model).y_pred)
+    data = classification_data()
+    chosen = data.model(model)
+    return CLASSIFICATION[statistic.name](data.y_true, chosen.y_pred, chosen.y_score)
+
+
+# --- the suite ----------------------------------------------------------------------------------
 
 def test_every_registered_statistic_has_a_reference() -> None:
-    assert {(s.task, s.name) for s in REGISTERED} == set(REFERENCES)
+    assert {(s.task, s.name) for s in REGISTERED} == (
+        {("classification", name) for name in CLASSIFICATION} | {("regression", name) for name in REGRESSION})
 
 
 @pytest.mark.parametrize("statistic", REGISTERED, ids=ids)
 def test_equals_its_reference(statistic: Statistic) -> None:
-    data = regression_data()
-    report = compare_regression(data, settings=SETTINGS)
-    for model in data.models:
-        expected = REFERENCES[(statistic.task, statistic.name)](data.y_true, model.y_pred)
-        assert report.models[model.name].metrics[statistic.name].value == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    report = report_of(statistic)
+    for model in ("base", "cand"):
+        assert report.models[model].metrics[statistic.name].value == pytest.approx(
+            reference_value(statistic, model), rel=1e-10, abs=1e-12)
 
 
 @pytest.mark.parametrize("statistic", REGISTERED, ids=ids)
 def test_row_order_changes_nothing(statistic: Statistic) -> None:
-    data = regression_data()
-    order = np.random.default_rng(1).permutation(data.n_examples)
-    first = compare_regression(data, settings=SETTINGS)
-    second = compare_regression(reorder(data, order), settings=SETTINGS)
+    first, second = report_of(statistic), report_of(statistic, shuffled=True)
     for name in first.models:
         assert second.models[name].metrics[statistic.name].value == pytest.approx(
-            first.models[name].metrics[statistic.name].value, rel=1e-12)
+            first.models[name].metrics[statistic.name].value, rel=1e-10, abs=1e-12)
     a, b = first.comparisons[0].metrics[statistic.name], second.comparisons[0].metrics[statistic.name]
     assert b.difference == pytest.approx(a.difference, rel=1e-9, abs=1e-12)
-    if statistic.test == "paired t":  # exact; bootstrap p-values depend on which rows the draws pick
+    if statistic.test in ("paired t", "McNemar exact", "DeLong"):  # exact tests; resampled ones draw other rows
         assert b.p_value == pytest.approx(a.p_value, rel=1e-9)
 
 
 @pytest.mark.parametrize("statistic", REGISTERED, ids=ids)
 def test_identical_models_differ_by_zero_with_p_one(statistic: Statistic) -> None:
-    report = compare_regression(regression_data(same=True), settings=SETTINGS)
-    d = report.comparisons[0].metrics[statistic.name]
-    assert (d.difference, d.ci_low, d.ci_high, d.p_value, d.verdict) == (0.0, 0.0, 0.0, 1.0, "no significant difference")
+    d = report_of(statistic, same=True).comparisons[0].metrics[statistic.name]
+    assert (d.difference, d.ci_low, d.ci_high) == (0.0, 0.0, 0.0)
+    assert d.p_value == 1.0 and d.verdict == "no significant difference"
 
 
 @pytest.mark.parametrize("statistic", REGISTERED, ids=ids)
 def test_every_interval_contains_its_estimate(statistic: Statistic) -> None:
-    report = compare_regression(regression_data(n=40, seed=3), settings=SETTINGS)
+    report = report_of(statistic, n=60, seed=3)
     for model in report.models.values():
         estimate = model.metrics[statistic.name]
         assert estimate.ci_low <= estimate.value <= estimate.ci_high
     d = report.comparisons[0].metrics[statistic.name]
     assert d.ci_low <= d.difference <= d.ci_high
+
+
+COUNT_STATISTICS = [s for s in statistics_of("classification").values() if s.columns == ("true_positives", "predicted",
+                                                                                          "actual")]
+
+
+@pytest.mark.parametrize("statistic", COUNT_STATISTICS, ids=ids)
+def test_a_count_statistic_finalizes_summed_per_example_blocks(statistic: Statistic) -> None:
+    data = classification_data()
+    for model in data.models:
+        truth, predicted = _onehot(data.y_true), _onehot(model.y_pred)
+        per_example = np.hstack([truth * predicted, predicted, truth])  # the three blocks of one value per class
+        assert statistic.finalize is not None
+        value = float(statistic.finalize(per_example.sum(axis=0)))
+        assert value == pytest.approx(reference_value(statistic, model.name), rel=1e-12)
