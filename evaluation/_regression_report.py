@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._regression import TASK, RegressionComparison, RegressionReport
-from ._report import _clean, format_number
+from ._report import SCHEMA_VERSION, _clean, format_number
 from ._results import VERDICT_BETTER, VERDICT_WORSE
 from ._statistics import statistics_of
 from ._text import escape_markdown, markdown_cell
@@ -18,7 +18,7 @@ from ._text import escape_markdown, markdown_cell
 __all__ = ["REGRESSION_SCHEMA_VERSION", "regression_report_to_dict", "regression_report_to_markdown",
            "regression_verdict_sentence"]
 
-REGRESSION_SCHEMA_VERSION = 2
+REGRESSION_SCHEMA_VERSION = SCHEMA_VERSION
 
 
 def regression_report_to_dict(report: RegressionReport) -> dict[str, Any]:

@@ -17,7 +17,10 @@ from ._text import escape_markdown, markdown_cell
 
 __all__ = ["SCHEMA_VERSION", "format_number", "format_p_value", "report_to_dict", "report_to_markdown", "verdict_sentence"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version of the JSON of every task. Version 2 (from version 1): ``task`` names the task (``"classification"``
+or ``"regression"``) and ``kind`` says ``"binary"`` or ``"multiclass"`` for classification; every other
+classification field keeps its name and meaning (``docs/json.md``)."""
 
 
 def _clean(value: Any) -> Any:
@@ -46,7 +49,7 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
     >>> tuned = ("tuned.csv", b"id,label,prediction\\n1,a,a\\n2,b,b\\n3,a,b\\n4,b,b\\n")
     >>> document = report_to_dict(compare(load_classification([base, tuned]), settings=Settings(resamples=100)))
     >>> document["schema_version"], document["baseline"], list(document["models"])
-    (1, 'base', ['base', 'tuned'])
+    (2, 'base', ['base', 'tuned'])
     >>> document["comparisons"][0]["metrics"]["accuracy"]["difference"]
     0.25
     >>> json.loads(json.dumps(document, allow_nan=False)) == document  # strict JSON: NaN is written as null
@@ -77,7 +80,8 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
         comparisons.append(entry)
     return _clean({
         "schema_version": SCHEMA_VERSION,
-        "task": report.task,
+        "task": "classification",
+        "kind": report.task,  # binary or multiclass
         "n_examples": report.n_examples,
         "classes": list(report.classes),
         "positive_label": report.positive_label,

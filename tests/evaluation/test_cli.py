@@ -32,7 +32,7 @@ def demo_json() -> dict:
 
 
 def test_json_report_on_the_demo_files(demo_json):
-    assert demo_json["task"] == "multiclass"
+    assert (demo_json["schema_version"], demo_json["task"], demo_json["kind"]) == (2, "classification", "multiclass")
     assert demo_json["n_examples"] == len(pd.read_csv(BASE))
     assert demo_json["classes"] == [str(i) for i in range(10)]
     assert demo_json["baseline"] == "base"
