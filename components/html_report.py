@@ -308,7 +308,7 @@ def report_json(report: ComparisonReport | RegressionReport) -> str:
     Examples
     --------
     >>> json.loads(report_json(report))["schema_version"]
-    1
+    2
     """
     if isinstance(report, RegressionReport):
         return json.dumps(regression_report_to_dict(report), allow_nan=False, indent=2)

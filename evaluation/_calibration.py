@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 
 from ._data import ClassificationData, ModelData
-from ._inference import make_difference, make_estimate, resampled_intervals, rng_for
+from ._inference import bootstrap_std_error, make_difference, make_estimate, resampled_intervals, rng_for
 from ._resampling import CellTable, Statistic, bootstrap_p_value, cell_table
 from ._results import CalibrationCurve, Difference, Estimate, Settings
 
@@ -219,9 +219,11 @@ def calibration(data: ClassificationData, model: ModelData, settings: Settings) 
 def ece_estimate(index: int, settings: Settings, pieces: Calibration) -> Estimate:
     """ECE with its basic-bootstrap interval (``index``: the model's place, which seeds its draws)."""
     table = ece_single_table(pieces.confidence, pieces.correct, n_bins=settings.ece_bins, bins=pieces.bins)
-    _, low, high, _, method = resampled_intervals(table, ece_single_statistic(settings.ece_bins), settings,
-                                                  rng_for(settings, _STREAM_MODEL_ECE, index), basic=True)
-    return make_estimate(pieces.curve.ece, max(0.0, float(low[ECE])), high[ECE], method)
+    _, low, high, replicates, method = resampled_intervals(table, ece_single_statistic(settings.ece_bins), settings,
+                                                           rng_for(settings, _STREAM_MODEL_ECE, index), basic=True)
+    # The basic interval's reflected replicates (2 * estimate - replicate) have the same spread.
+    return make_estimate(pieces.curve.ece, max(0.0, float(low[ECE])), high[ECE], method,
+                         std_error=bootstrap_std_error(replicates[ECE], n_examples=table.n))
 
 
 def ece_difference(baseline: Estimate, candidate: Estimate, index: int, settings: Settings,
@@ -233,4 +235,5 @@ def ece_difference(baseline: Estimate, candidate: Estimate, index: int, settings
         table, ece_pair_statistic(settings.ece_bins), settings, rng_for(settings, _STREAM_PAIR_ECE, index), basic=True)
     return make_difference(ECE, candidate.value - baseline.value, low[ECE], high[ECE],
                            bootstrap_p_value(point[ECE], replicates[ECE]), "paired bootstrap", method,
-                           baseline.value, candidate.value)
+                           baseline.value, candidate.value,
+                           std_error=bootstrap_std_error(replicates[ECE], n_examples=table.n))

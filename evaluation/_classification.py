@@ -36,10 +36,12 @@ from ._counts import (
 )
 from ._data import ClassificationData, ModelData
 from ._inference import (
+    bootstrap_std_error,
     decide,
     jackknife_std_error,
     make_difference,
     make_estimate,
+    mean_std_error,
     normal_interval,
     normal_p_value,
     resampled_intervals,
@@ -176,12 +178,15 @@ def model_report(
     """
     k = len(data.classes)
     table = single_model_table(data.y_true, model.y_pred, k)
-    point, low, high, _, method = resampled_intervals(
+    point, low, high, replicates, method = resampled_intervals(
         table, single_model_statistic(k), settings, rng_for(settings, _STREAM_MODEL_COUNTS, index))
-    metrics = {name: make_estimate(point[name], low[name], high[name], method) for name in METRICS if name in point}
+    std_error = {name: bootstrap_std_error(values, n_examples=table.n) for name, values in replicates.items()}
+    metrics = {name: make_estimate(point[name], low[name], high[name], method, std_error=std_error[name])
+               for name in METRICS if name in point}
     per_class = {
         label: {name: make_estimate(point[PER_CLASS_PREFIX + name][i], low[PER_CLASS_PREFIX + name][i],
-                                high[PER_CLASS_PREFIX + name][i], method) for name in PER_CLASS_METRICS}
+                                    high[PER_CLASS_PREFIX + name][i], method,
+                                    std_error=std_error[PER_CLASS_PREFIX + name][i]) for name in PER_CLASS_METRICS}
         for i, label in enumerate(data.classes)
     }
     support = np.bincount(data.y_true, minlength=k)
@@ -216,14 +221,15 @@ def probability_estimates(settings: Settings, parts: ProbabilityParts) -> dict[s
     out: dict[str, Estimate] = {}
     std_error = float(np.sqrt(np.sum(parts.auc_influence**2)))
     out["roc_auc"] = make_estimate(parts.auc, *normal_interval(parts.auc, std_error, settings.confidence, (0, 1)),
-                               "DeLong")
+                                   "DeLong", std_error=std_error)
     ap_se = jackknife_std_error(parts.average_precision_loo)
     out["average_precision"] = make_estimate(
         parts.average_precision,
-        *normal_interval(parts.average_precision, ap_se, settings.confidence, (0, 1)), "jackknife normal")
+        *normal_interval(parts.average_precision, ap_se, settings.confidence, (0, 1)), "jackknife normal",
+        std_error=ap_se)
     for name, values in (("log_loss", parts.log_loss), ("brier_score", parts.brier)):
         mean, low, high = t_interval(values, settings.confidence)
-        out[name] = make_estimate(mean, max(low, 0.0), high, "t interval")
+        out[name] = make_estimate(mean, max(low, 0.0), high, "t interval", std_error=mean_std_error(values))
     return out
 
 
@@ -244,6 +250,9 @@ def compare_pair(
     point, low, high, replicates, method = resampled_intervals(
         table, pair_statistic(k), settings, rng_for(settings, _STREAM_PAIR_COUNTS, index))
     p_values = {name: bootstrap_p_value(point[name], values) for name, values in replicates.items()}
+    # McNemar's test has no interval of its own: the accuracy's interval, and so its standard error,
+    # is the paired bootstrap's, like every other metric's.
+    std_errors = {name: bootstrap_std_error(values, n_examples=table.n) for name, values in replicates.items()}
     mcnemar = mcnemar_exact(*pair_discordant(table, k))
     metrics: dict[str, Difference] = {}
     for name in METRICS:
@@ -251,8 +260,10 @@ def compare_pair(
             continue
         test, p = ("McNemar exact", mcnemar.p_value) if name == "accuracy" else ("paired bootstrap", p_values[name])
         metrics[name] = make_difference(name, point[name], low[name], high[name], p, test, method,
-                                    baseline.metrics[name].value, candidate.metrics[name].value)
-    per_class = _per_class_differences(data, baseline, candidate, point, low, high, p_values, method, settings)
+                                        baseline.metrics[name].value, candidate.metrics[name].value,
+                                        std_error=std_errors[name])
+    per_class = _per_class_differences(data, baseline, candidate, point, low, high, p_values, std_errors, method,
+                                       settings)
     base_counts = np.array(baseline.confusion_matrix.counts)
     cand_counts = np.array(candidate.confusion_matrix.counts)
     return Comparison(
@@ -276,14 +287,15 @@ def with_probability_differences(comparison: Comparison, differences: Mapping[st
 def _per_class_differences(
     data: ClassificationData, baseline: ModelReport, candidate: ModelReport,
     point: Mapping[str, np.ndarray], low: Mapping[str, np.ndarray], high: Mapping[str, np.ndarray],
-    p_values: Mapping[str, np.ndarray], method: str, settings: Settings,
+    p_values: Mapping[str, np.ndarray], std_errors: Mapping[str, np.ndarray], method: str, settings: Settings,
 ) -> dict[str, dict[str, Difference]]:
     """Per-class differences with p-values adjusted across classes, one family per metric."""
     out: dict[str, dict[str, Difference]] = {label: {} for label in data.classes}
     for name in PER_CLASS_METRICS:
         key = PER_CLASS_PREFIX + name
         family = [make_difference(name, point[key][i], low[key][i], high[key][i], p_values[key][i], "paired bootstrap",
-                                  method, baseline.per_class[label][name].value, candidate.per_class[label][name].value)
+                                  method, baseline.per_class[label][name].value, candidate.per_class[label][name].value,
+                                  std_error=std_errors[key][i])
                   for i, label in enumerate(data.classes)]
         for label, decided in zip(data.classes, decide(family, settings, higher_is_better=True), strict=True):
             out[label][name] = decided
@@ -308,7 +320,7 @@ def probability_differences(
         else:
             p = 1.0 if difference == 0 else 0.0
         low, high = normal_interval(difference, std_error, settings.confidence, (-1, 1))
-        return make_difference(name, difference, low, high, p, test, method, *values(name))
+        return make_difference(name, difference, low, high, p, test, method, *values(name), std_error=std_error)
 
     out["roc_auc"] = z_test("roc_auc", cand.auc - base.auc,
                             float(np.sqrt(np.sum((cand.auc_influence - base.auc_influence) ** 2))), "DeLong", "DeLong")
@@ -323,7 +335,8 @@ def probability_differences(
             p = 1.0 if mean == 0 else 0.0
         else:
             p = t_test_p_value(diff)
-        out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name))
+        out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name),
+                                    std_error=mean_std_error(diff))
     return out
 
 

@@ -1,7 +1,8 @@
-"""Shared inference helpers: seeds, bootstrap intervals, normal and t intervals, verdicts."""
+"""Shared inference helpers: seeds, bootstrap intervals, normal and t intervals, standard errors, verdicts."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -30,11 +31,13 @@ from ._results import (
 )
 
 __all__ = [
+    "bootstrap_std_error",
     "contain",
     "decide",
     "jackknife_std_error",
     "make_difference",
     "make_estimate",
+    "mean_std_error",
     "normal_interval",
     "normal_p_value",
     "resampled_intervals",
@@ -135,10 +138,43 @@ def contain(value: float, low: float, high: float) -> tuple[float, float]:
     return float(min(low, value)) if np.isfinite(low) else low, float(max(high, value)) if np.isfinite(high) else high
 
 
-def make_estimate(value: Scalar, low: Scalar, high: Scalar, method: str) -> Estimate:
+def _defined_std_error(value: float, std_error: Scalar) -> float:
+    """The standard error of a defined value; NaN for an undefined (NaN) value, like its interval."""
+    return float(std_error) if np.isfinite(value) else float("nan")
+
+
+def make_estimate(value: Scalar, low: Scalar, high: Scalar, method: str, *, std_error: Scalar) -> Estimate:
     """An :class:`Estimate` whose interval is extended to contain its value."""
     low, high = contain(float(value), float(low), float(high))
-    return Estimate(value=float(value), ci_low=low, ci_high=high, method=method)
+    return Estimate(value=float(value), ci_low=low, ci_high=high, method=method,
+                    std_error=_defined_std_error(float(value), std_error))
+
+
+def bootstrap_std_error(replicates: np.ndarray, *, n_examples: int) -> np.ndarray:
+    """Standard deviation (``ddof=1``) of bootstrap replicates along axis 0, the interval's standard error.
+
+    Resamples where the statistic is undefined (NaN) are left out, as the intervals leave them out.
+    NaN with fewer than two examples or fewer than two defined replicates.
+
+    Examples
+    --------
+    >>> float(bootstrap_std_error(np.array([1.0, 2.0, 3.0, np.nan]), n_examples=10))
+    1.0
+    """
+    replicates = np.asarray(replicates, dtype=float)
+    defined = np.isfinite(replicates).sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # fewer than two defined replicates: NaN, set below
+        spread = np.nanstd(replicates, axis=0, ddof=1)
+    return np.where((defined >= 2) & (n_examples >= 2), spread, np.nan)
+
+
+def mean_std_error(values: np.ndarray) -> float:
+    """Standard error ``s / sqrt(n)`` of the mean of per-example values (``scipy.stats.sem``); NaN below two."""
+    n = values.shape[0]
+    if n < 2:
+        return float("nan")
+    return float(values.std(ddof=1) / np.sqrt(n))
 
 
 def normal_interval(value: float, std_error: float, confidence: float, bounds: tuple[float, float]) -> tuple[float, float]:
@@ -177,7 +213,7 @@ def jackknife_std_error(leave_one_out: np.ndarray) -> float:
 
 def make_difference(
     name: str, difference: Scalar, low: Scalar, high: Scalar, p_value: Scalar, test: str, method: str,
-    baseline_value: Scalar, candidate_value: Scalar,
+    baseline_value: Scalar, candidate_value: Scalar, *, std_error: Scalar,
 ) -> Difference:
     """A :class:`Difference` whose adjusted p-value and verdict are filled in later."""
     low, high = contain(float(difference), float(low), float(high))
@@ -185,4 +221,5 @@ def make_difference(
         difference=float(difference), ci_low=low, ci_high=high, p_value=float(p_value),
         p_value_adjusted=float(p_value), test=test, verdict=VERDICT_UNDEFINED, method=method,
         baseline_value=float(baseline_value), candidate_value=float(candidate_value),
+        std_error=_defined_std_error(float(difference), std_error),
     )

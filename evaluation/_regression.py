@@ -22,7 +22,16 @@ from scipy.special import ndtri
 
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
-from ._inference import decide, make_difference, make_estimate, rng_for, t_interval, t_test_p_value
+from ._inference import (
+    bootstrap_std_error,
+    decide,
+    make_difference,
+    make_estimate,
+    mean_std_error,
+    rng_for,
+    t_interval,
+    t_test_p_value,
+)
 from ._io import Source, model_name
 from ._limits import Limits
 from ._loading import FileSummary
@@ -33,6 +42,7 @@ from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Power, Setting
 from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import PAIRED_BOOTSTRAP, PAIRED_T, Statistic, register, statistics_of
+from ._units import numpy_units
 from ._values import number_values, read_ids, rows_text, training_rows
 
 __all__ = [
@@ -373,17 +383,24 @@ def _point(statistic: Statistic, design: np.ndarray) -> float:
 
 def _bootstrap(designs: Sequence[np.ndarray], metrics: Sequence[Statistic], resamples: int,
                rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
-    """Resampled values of every metric for each design (the same examples drawn for all: paired)."""
+    """Resampled values of every metric for each design (the same examples drawn for all: paired).
+
+    The models' per-example statistics side by side form one unit table (:func:`numpy_units`: cells when
+    they repeat, else one unit per example), so every model is resampled with the same weights.
+    """
+    width = len(_COLUMNS)
+    units = numpy_units(np.hstack(list(designs)))
+
     def statistic(weights: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
-        for index, design in enumerate(designs):
-            totals = weights @ design
+        for index in range(len(designs)):
+            design = units.design[:, index * width:(index + 1) * width]
+            totals = weights @ design  # one product per model: identical models give identical totals, bit for bit
             for metric in metrics:
                 out[f"{index}:{metric.name}"] = _values(metric, totals, weights, design)
         return out
 
-    units = np.ones(designs[0].shape[0], dtype=np.int64)  # every example is a unit of its own
-    replicates = bootstrap_weights(units, statistic, resamples=resamples, rng=rng)
+    replicates = bootstrap_weights(units.counts, statistic, resamples=resamples, rng=rng)
     return [{metric.name: replicates[f"{index}:{metric.name}"] for metric in metrics} for index in range(len(designs))]
 
 
@@ -394,11 +411,14 @@ def _estimates(design: np.ndarray, replicates: Mapping[str, np.ndarray], metrics
     for metric in metrics:
         value = _point(metric, design)
         if metric.test == PAIRED_T:
-            _, low, high = t_interval(design[:, _select(metric)[0]], settings.confidence)
-            out[metric.name] = make_estimate(value, low, high, "t interval")
+            values = design[:, _select(metric)[0]]
+            _, low, high = t_interval(values, settings.confidence)
+            out[metric.name] = make_estimate(value, low, high, "t interval", std_error=mean_std_error(values))
         else:
             bounds = percentile_interval(replicates[metric.name], confidence=settings.confidence)
-            out[metric.name] = make_estimate(value, bounds[0], bounds[1], "bootstrap percentile")
+            out[metric.name] = make_estimate(value, bounds[0], bounds[1], "bootstrap percentile",
+                                             std_error=bootstrap_std_error(replicates[metric.name],
+                                                                           n_examples=design.shape[0]))
     return out
 
 
@@ -413,13 +433,15 @@ def _differences(base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.
             diff = cand[:, column] - base[:, column]
             mean, low, high = t_interval(diff, settings.confidence)
             p = t_test_p_value(diff) if diff.shape[0] > 1 and np.std(diff) > 0 else (1.0 if mean == 0 else float("nan"))
-            out[metric.name] = make_difference(metric.name, c - b, low, high, p, PAIRED_T, "t interval", b, c)
+            out[metric.name] = make_difference(metric.name, c - b, low, high, p, PAIRED_T, "t interval", b, c,
+                                               std_error=mean_std_error(diff))
         else:
             replicates = cand_reps[metric.name] - base_reps[metric.name]
             bounds = percentile_interval(replicates, confidence=settings.confidence)
             p = float(bootstrap_p_value(np.asarray(c - b), replicates))
             out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_BOOTSTRAP,
-                                               "bootstrap percentile", b, c)
+                                               "bootstrap percentile", b, c,
+                                               std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]))
     return out
 
 

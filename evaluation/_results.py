@@ -71,12 +71,18 @@ class Estimate:
     method:
         How the interval was computed (``"bootstrap percentile"``, ``"bootstrap BCa"``,
         ``"DeLong"``, ``"t interval"``, ``"jackknife normal"``).
+    std_error:
+        The standard error of :attr:`value`, on the scale of the metric, by the same method as the
+        interval: the standard deviation of the bootstrap replicates, ``s / sqrt(n)`` of the
+        per-example values for a t interval, DeLong's or the jackknife's standard error. NaN (``null``
+        in JSON) when undefined: fewer than two examples, or no spread to measure.
     """
 
     value: float
     ci_low: float
     ci_high: float
     method: str
+    std_error: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,10 @@ class Difference:
         How the interval was computed.
     baseline_value, candidate_value:
         The two values compared.
+    std_error:
+        The standard error of :attr:`difference`, on the scale of the metric, by the same method as
+        the interval (for the accuracy, whose test is McNemar's, the paired bootstrap's). NaN
+        (``null`` in JSON) when undefined.
     """
 
     difference: float
@@ -116,6 +126,7 @@ class Difference:
     method: str
     baseline_value: float
     candidate_value: float
+    std_error: float = float("nan")
 
 
 @dataclass(frozen=True)

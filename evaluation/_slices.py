@@ -16,7 +16,7 @@ import pandas as pd
 
 from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_discordant, pair_statistic, pair_tables_by_group
 from ._data import ClassificationData
-from ._inference import decide, make_difference, make_estimate, resampled_intervals, rng_for
+from ._inference import bootstrap_std_error, decide, make_difference, make_estimate, resampled_intervals, rng_for
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS
 from ._parallel import parallel_map
@@ -195,6 +195,7 @@ def slice_results(
         point, low, high, replicates, method = resampled_intervals(
             table, statistic, slice_settings, rng_for(settings, _STREAM_SLICES + index, stream))
         insufficient = n < settings.min_slice_size
+        std_error = {name: bootstrap_std_error(values, n_examples=n) for name, values in replicates.items()}
         entry = {}
         for name in metrics:
             if insufficient:
@@ -205,10 +206,10 @@ def slice_results(
                 p_value, test = float(bootstrap_p_value(point[name], replicates[name])), "paired bootstrap"
             b, c = BASELINE_PREFIX + name, CANDIDATE_PREFIX + name
             entry[name] = SliceMetric(
-                baseline=make_estimate(point[b], low[b], high[b], method),
-                candidate=make_estimate(point[c], low[c], high[c], method),
+                baseline=make_estimate(point[b], low[b], high[b], method, std_error=std_error[b]),
+                candidate=make_estimate(point[c], low[c], high[c], method, std_error=std_error[c]),
                 difference=make_difference(name, point[name], low[name], high[name], p_value, test, method,
-                                           point[b], point[c]),
+                                           point[b], point[c], std_error=std_error[name]),
             )
         return SliceResult(column=column, value=value, n=n, insufficient=insufficient, metrics=entry)
 
