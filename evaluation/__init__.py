@@ -67,13 +67,15 @@ if TYPE_CHECKING:
     )
     from ._slices import slice_labels
     from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
-    from ._tasks import TASKS, detect_task
+    from ._tasks import TASKS, Task, detect_task, task_named
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
     from ._thresholds import metrics_at_threshold, one_vs_rest, operating_points
 
 # Names are imported on first use, so that a command needing only the loader (or starting to read
 # files while the rest imports) does not wait for SciPy.
 _WHERE = {
+    "task_named": "._tasks",
+    "Task": "._tasks",
     "metric_title": "._statistics",
     "higher_is_better": "._statistics",
     "inspect_regression_file": "._regression",
@@ -185,6 +187,7 @@ __all__ = [
     "SliceMetric",
     "SliceResult",
     "Statistic",
+    "Task",
     "ThresholdCurve",
     "adjust_p_values",
     "class_of_probability_column",
@@ -218,6 +221,7 @@ __all__ = [
     "slice_labels",
     "statistics_of",
     "stop_when",
+    "task_named",
     "verdict_sentence",
 ]
 

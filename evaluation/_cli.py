@@ -13,21 +13,20 @@ import os
 import sys
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import _loading  # noqa: F401  (the loader is imported here, on the main thread, never beside the engine's import)
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
 from ._limits import Limits, format_size, parse_size
-from ._loading import load_classification
 from ._metrics import METRICS
 from ._multiple import CORRECTIONS
-from ._report import report_to_dict, report_to_markdown
 from ._results import CI_METHODS, VERDICT_WORSE, ComparisonReport, Settings
 from ._settings import metric_names, settings_iv
 from ._statistics import statistics_of
-from ._tasks import TASKS, detect_task
+from ._tasks import TASKS, detect_task, task_named
 
 if TYPE_CHECKING:
     from ._regression import RegressionReport
@@ -207,10 +206,10 @@ def _html_report(report: ComparisonReport | RegressionReport) -> str:
     return str(html_report.report_html(report))
 
 
-def _import_comparison() -> None:
+def _import_comparison(prepare: Callable[[], None]) -> None:
     """Import the comparison's modules ahead of their use; a failure is left for the importing call to raise and report."""
     with contextlib.suppress(Exception):
-        from . import _compare  # noqa: F401
+        prepare()
 
 
 def _settings(args: argparse.Namespace, task: str) -> Settings:
@@ -257,28 +256,24 @@ def _run_compare(args: argparse.Namespace) -> int:
     # module 'pandas'", about 1 run in 370; benchmarks/stress_cli_imports.py).
     import pandas as pd
 
-    if task == "regression":
-        return _finish_regression(args, options, settings, gate)
-    engine = threading.Thread(target=_import_comparison, daemon=True)
+    chosen = task_named(task)  # what the task loads, computes and writes; the rest of the command is the same
+    engine = threading.Thread(target=_import_comparison, args=(chosen.prepare,), daemon=True)
     engine.start()
-    data = load_classification(args.files, names=args.names, options=options)
+    data = chosen.load(args.files, names=args.names, options=options)
     engine.join()
-    # Imported here, not at the top, so that --help and bad arguments answer without SciPy.
-    from ._compare import compare
-
-    report = compare(data, settings=settings, baseline=args.baseline)
+    report = chosen.compare(data, settings=settings, baseline=args.baseline)
     if args.flips_out:
-        from ._flips import flip_table
         from ._text import csv_safe_frame
 
-        tables = [flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate) for c in report.comparisons]
+        tables = [chosen.flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate)
+                  for c in report.comparisons]
         csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)  # no spreadsheet formulas
     if args.format == "json":
-        text = json.dumps(report_to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
+        text = json.dumps(chosen.to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
     elif args.format == "html":
         text = _html_report(report)
     else:
-        text = report_to_markdown(report)
+        text = chosen.to_markdown(report)
     return _write_and_gate(args, text, report, gate)
 
 
@@ -296,29 +291,6 @@ def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonRepor
         if failures:
             return EXIT_REGRESSION
     return EXIT_OK
-
-
-def _finish_regression(args: argparse.Namespace, options: LoadOptions, settings: Settings, gate: list[str] | None) -> int:
-    """Load, compare and report regression models (``--task regression`` or detected)."""
-    import pandas as pd
-
-    from ._regression import compare_regression, load_regression, regression_flip_table
-    from ._regression_report import regression_report_to_dict, regression_report_to_markdown
-    from ._text import csv_safe_frame
-
-    data = load_regression(args.files, names=args.names, options=options)
-    report = compare_regression(data, settings=settings, baseline=args.baseline)
-    if args.flips_out:
-        tables = [regression_flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate)
-                  for c in report.comparisons]
-        csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)
-    if args.format == "json":
-        text = json.dumps(regression_report_to_dict(report), allow_nan=False) + "\n"
-    elif args.format == "html":
-        text = _html_report(report)
-    else:
-        text = regression_report_to_markdown(report)
-    return _write_and_gate(args, text, report, gate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,7 +13,9 @@ import io
 import json
 import os
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -25,10 +27,120 @@ from ._errors import EvaluationError
 from ._io import Source, source_name, table_format
 from ._values import number_values
 
-__all__ = ["TASKS", "detect_task"]
+__all__ = ["TASKS", "Task", "detect_task", "task_named"]
 
 TASKS: tuple[str, ...] = ("classification", "regression")
 _HEAD = 1 << 16
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a task is to the faces: what its input needs, what it computes, how it reads and writes.
+
+    The functions import their task's modules when first called, so naming a task costs nothing.
+    A new task (generation) is one more entry here, its statistics registered in
+    :mod:`evaluation._statistics`, and its own modules; the CLI and the inference layer stay as they are.
+
+    Attributes
+    ----------
+    name:
+        ``"classification"``, ``"regression"``.
+    requires:
+        The column roles every file must have.
+    breakdowns:
+        The task's own breakdowns besides metadata slices.
+    default_primary:
+        The headline metric unless another is chosen.
+    prepare:
+        Imports the task's computing modules (SciPy with them): the CLI runs it on another thread while
+        the files are read.
+    load, compare, to_dict, to_markdown, flip_table:
+        ``load(sources, names=, options=)``, ``compare(data, settings=, baseline=)``, the report as
+        JSON-ready dicts and as Markdown, and every example of a pair with what changed.
+    """
+
+    name: str
+    requires: tuple[str, ...]
+    breakdowns: tuple[str, ...]
+    default_primary: str
+    prepare: Callable[[], None]
+    load: Callable[..., Any]
+    compare: Callable[..., Any]
+    to_dict: Callable[[Any], dict[str, Any]]
+    to_markdown: Callable[[Any], str]
+    flip_table: Callable[[Any, str, str], Any]
+
+
+def _classification() -> Task:
+    def load(*args: Any, **kwargs: Any) -> Any:
+        from ._loading import load_classification
+        return load_classification(*args, **kwargs)
+
+    def compare(*args: Any, **kwargs: Any) -> Any:
+        from ._compare import compare as run
+        return run(*args, **kwargs)
+
+    def to_dict(report: Any) -> dict[str, Any]:
+        from ._report import report_to_dict
+        return report_to_dict(report)
+
+    def to_markdown(report: Any) -> str:
+        from ._report import report_to_markdown
+        return report_to_markdown(report)
+
+    def flip_table(data: Any, baseline: str, candidate: str) -> Any:
+        from ._flips import flip_table as table
+        return table(data, baseline, candidate)
+
+    def prepare() -> None:
+        from . import _compare  # noqa: F401
+
+    return Task("classification", ("label", "prediction or probabilities"), ("class",), "f1_macro", prepare,
+                load, compare, to_dict, to_markdown, flip_table)
+
+
+def _regression() -> Task:
+    def load(*args: Any, **kwargs: Any) -> Any:
+        from ._regression import load_regression
+        return load_regression(*args, **kwargs)
+
+    def compare(*args: Any, **kwargs: Any) -> Any:
+        from ._regression import compare_regression
+        return compare_regression(*args, **kwargs)
+
+    def to_dict(report: Any) -> dict[str, Any]:
+        from ._regression_report import regression_report_to_dict
+        return regression_report_to_dict(report)
+
+    def to_markdown(report: Any) -> str:
+        from ._regression_report import regression_report_to_markdown
+        return regression_report_to_markdown(report)
+
+    def flip_table(data: Any, baseline: str, candidate: str) -> Any:
+        from ._regression import regression_flip_table
+        return regression_flip_table(data, baseline, candidate)
+
+    def prepare() -> None:
+        from . import _regression  # noqa: F401
+
+    return Task("regression", ("label (the true value)", "prediction"), ("true value (quartile)",),
+                "mean_absolute_error", prepare, load, compare, to_dict, to_markdown, flip_table)
+
+
+_MAKERS: dict[str, Callable[[], Task]] = {"classification": _classification, "regression": _regression}
+
+
+def task_named(name: str) -> Task:
+    """The :class:`Task` called ``name`` (one of :data:`TASKS`).
+
+    Examples
+    --------
+    >>> task_named("regression").default_primary
+    'mean_absolute_error'
+    """
+    if name not in _MAKERS:
+        raise EvaluationError(f"unknown task {name!r}; expected one of {', '.join(TASKS)}")
+    return _MAKERS[name]()
 
 
 def _raw_head(source: Source) -> bytes:

@@ -32,3 +32,32 @@ def test_json_lines_are_read_too() -> None:
 @given(st.binary(max_size=2_000), st.sampled_from(["a.csv", "a.tsv", "a.jsonl", "a.parquet", "a.csv.gz", "a.txt"]))
 def test_any_bytes_give_a_task_not_an_exception(content: bytes, name: str) -> None:
     assert detect_task([(name, content)]) in ("classification", "regression")
+
+
+@pytest.mark.parametrize(("name", "files"), [
+    ("classification", ["base.csv", "finetuned.csv"]),
+    ("regression", ["regression_base.csv", "regression_finetuned.csv"]),
+])
+def test_each_task_loads_compares_and_writes_through_one_interface(name: str, files: list[str]) -> None:
+    from pathlib import Path
+
+    from evaluation import Settings, task_named
+
+    demo = Path(__file__).resolve().parents[2] / "data" / "demo"
+    task = task_named(name)
+    task.prepare()
+    data = task.load([demo / f for f in files])
+    report = task.compare(data, settings=Settings(resamples=200, slice_resamples=100))
+    document = task.to_dict(report)
+    assert (document["schema_version"], document["task"]) == (2, name)
+    assert report.settings.primary_metric == task.default_primary
+    assert task.to_markdown(report).startswith("# Model comparison")
+    table = task.flip_table(data, report.baseline, report.comparisons[0].candidate)
+    assert len(table) > 0 and "id" in table.columns
+
+
+def test_an_unknown_task_is_a_clear_error() -> None:
+    from evaluation import EvaluationError, task_named
+
+    with pytest.raises(EvaluationError, match="unknown task 'generation'; expected one of classification, regression"):
+        task_named("generation")
