@@ -26,7 +26,7 @@ from .share_store import ShareRefused, ShareUnavailable
 __all__ = [
     "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
     "mapping_inputs", "page_start", "plot", "regression_page_start", "settings_inputs", "share_link", "sidebar",
-    "small_table", "table", "text", "unexpected_error", "view_selectbox",
+    "small_table", "table", "text", "unexpected_error", "verdict_box", "view_selectbox",
 ]
 
 DATA_PAGE = "pages/data.py"
@@ -78,6 +78,14 @@ def unexpected_error(error: Exception) -> None:
     st.error(f"Sorry, something went wrong on our side and this part of the page could not be shown (reference "
              f"{reference}). Your files and settings are kept; try another page, or send the reference to whoever "
              "runs this dashboard.", icon=":material/report:")
+
+
+def verdict_box(sentence: str, *, primary: str, regressed: bool) -> None:
+    """A candidate's verdict (Markdown) in the colour of what it says: red when the primary metric is worse,
+    amber when anything else regressed, green when better, blue otherwise."""
+    show = (st.error if primary == "worse" else st.warning if regressed else st.success if primary == "better"
+            else st.info)
+    show(sentence)
 
 
 def file_name(name: str) -> str:

@@ -163,7 +163,7 @@ class ClassificationData:
 
     @property
     def model_names(self) -> tuple[str, ...]:
-        """Model names in the order given."""
+        """Model names in the order given (every task's data has this and :attr:`n_examples`)."""
         return tuple(model.name for model in self.models)
 
     def model(self, name: str) -> ModelData:

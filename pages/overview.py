@@ -17,8 +17,7 @@ for comparison in report.comparisons:
     verdict = comparison.metrics[primary].verdict if primary in comparison.metrics else "undefined"
     trade_off = any(d.verdict == "worse" for d in comparison.metrics.values()) or any(
         values["recall"].verdict == "worse" for values in comparison.per_class.values())
-    show = st.error if verdict == "worse" else st.warning if trade_off else st.success if verdict == "better" else st.info
-    show(sentence)
+    render.verdict_box(sentence, primary=verdict, regressed=trade_off)
 for warning in report.warnings:
     st.warning(render.text(warning))
 

@@ -17,8 +17,7 @@ for comparison in report.comparisons:
     verdict = comparison.metrics[primary].verdict
     regressed = any(d.verdict == "worse" for d in comparison.metrics.values()) or any(
         not s.insufficient and s.metrics[primary].difference.verdict == "worse" for s in comparison.slices)
-    show = st.error if verdict == "worse" else st.warning if regressed else st.success if verdict == "better" else st.info
-    show(sentence)
+    render.verdict_box(sentence, primary=verdict, regressed=regressed)
 for warning in report.warnings:
     st.warning(render.text(warning))
 
