@@ -383,13 +383,14 @@ def _point(statistic: Statistic, design: np.ndarray) -> float:
 
 def _bootstrap(designs: Sequence[np.ndarray], metrics: Sequence[Statistic], resamples: int,
                rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
-    """Resampled values of every metric for each design (the same examples drawn for all: paired).
+    """Resampled values of every bootstrapped metric for each design (the same examples drawn for all: paired).
 
     The models' per-example statistics side by side form one unit table (:func:`numpy_units`: cells when
     they repeat, else one unit per example), so every model is resampled with the same weights.
     """
     width = len(_COLUMNS)
     units = numpy_units(np.hstack(list(designs)))
+    metrics = [metric for metric in metrics if metric.test != PAIRED_T]  # those have t intervals, not replicates
 
     def statistic(weights: np.ndarray) -> dict[str, np.ndarray]:
         out = {}
