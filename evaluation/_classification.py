@@ -7,11 +7,16 @@ metric                            interval                    test of a differen
 ================================  ==========================  =================================
 confusion-matrix metrics          bootstrap on cell counts    paired bootstrap (accuracy:
                                   (percentile or BCa)         McNemar exact)
-roc_auc                           DeLong                      DeLong
+roc_auc                           DeLong, logit scale, t      DeLong t (Satterthwaite df)
 average_precision                 jackknife normal            jackknife z
 log_loss, brier_score             t interval                  paired t
-expected_calibration_error        basic bootstrap on cells    paired bootstrap
+expected_calibration_error        see ``_calibration.py``     paired permutation
 ================================  ==========================  =================================
+
+Confusion-matrix differences other than accuracy are tested by the paired permutation test on the
+same cells (:func:`evaluation._resampling.swap_statistics`), which holds its level at any size.
+No verdict is given where the data cannot support one: fewer than two examples, per-example loss
+differences with no spread, or a class with fewer than :data:`MIN_RANK_CLASS` examples in the ROC AUC.
 
 ECE is computed in :mod:`evaluation._calibration`, beside the confusion-count metrics; this module
 holds the rest. :func:`evaluation._compare.compare` runs the parts as tasks of one pool and merges them.
@@ -25,20 +30,25 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.special import stdtr, stdtrit
 
 from ._counts import (
     PER_CLASS_PREFIX,
     pair_discordant,
     pair_statistic,
+    pair_swap,
     pair_table,
     single_model_statistic,
     single_model_table,
 )
 from ._data import ClassificationData, ModelData
 from ._inference import (
+    FEWER_THAN_TWO,
+    NO_SPREAD,
     bootstrap_std_error,
     decide,
     jackknife_std_error,
+    logit_interval,
     make_difference,
     make_estimate,
     mean_std_error,
@@ -46,6 +56,7 @@ from ._inference import (
     normal_p_value,
     resampled_intervals,
     rng_for,
+    satterthwaite_df,
     t_interval,
     t_test_p_value,
 )
@@ -54,7 +65,7 @@ from ._metrics import METRICS, PER_CLASS_METRICS
 from ._parallel import carry_stop_check, parallel_map
 from ._probability import brier_per_example, log_loss_per_example
 from ._ranking import ranked_summary
-from ._resampling import bootstrap_p_value
+from ._resampling import permutation_p_value, swap_statistics
 from ._results import (
     AccuracyTest,
     CalibrationCurve,
@@ -66,9 +77,11 @@ from ._results import (
     Settings,
     ThresholdCurve,
 )
+from ._statistics import DELONG, PAIRED_PERMUTATION
 from ._thresholds import threshold_curve
 
 __all__ = [
+    "MIN_RANK_CLASS",
     "ProbabilityParts",
     "apply_corrections",
     "compare_pair",
@@ -81,7 +94,15 @@ __all__ = [
 ]
 
 # Seed streams, one per family of draws (2 and 4, for ECE, are evaluation._calibration's).
-_STREAM_MODEL_COUNTS, _STREAM_PAIR_COUNTS = 1, 3
+_STREAM_MODEL_COUNTS, _STREAM_PAIR_COUNTS, _STREAM_PAIR_SWAP = 1, 3, 5
+
+MIN_RANK_CLASS = 3
+"""Examples of every class that ROC AUC's interval and test need.
+
+DeLong's variance estimates each class's component from that class's examples: with one example it
+is zero, and even with DeLong's t (:func:`evaluation._inference.satterthwaite_df`) two positives
+among 200 gave a false "significant" in 10% of exact-null simulations; three or more hold the
+level (``docs/simulation.md``)."""
 
 
 @dataclass(frozen=True)
@@ -95,6 +116,8 @@ class ProbabilityParts:
     average_precision: float
     average_precision_loo: np.ndarray
     curves: dict[int, ThresholdCurve]
+    groups: np.ndarray
+    labels: tuple[str, ...]
 
 
 def _scored_classes(data: ClassificationData) -> list[int]:
@@ -129,7 +152,7 @@ def _losses(data: ClassificationData, model: ModelData, positive: int | None) ->
             brier_per_example(data.y_true, model.y_score, positive=positive))
 
 
-def _probability_parts(n: int, per_class: Iterable[tuple[int, _ClassParts]],
+def _probability_parts(data: ClassificationData, per_class: Iterable[tuple[int, _ClassParts]],
                        losses: tuple[np.ndarray, np.ndarray]) -> ProbabilityParts:
     """Combine one model's per-class pieces, summed as they arrive, with its per-example losses.
 
@@ -138,7 +161,7 @@ def _probability_parts(n: int, per_class: Iterable[tuple[int, _ClassParts]],
     ROC AUC leaves out a class that every example belongs to.
     """
     aucs, ap_values, curves = [], [], {}
-    psi, loo = np.zeros(n), np.zeros(n)
+    psi, loo = np.zeros(data.n_examples), np.zeros(data.n_examples)
     for klass, (curve, (auc_class, psi_class), (ap_class, loo_class)) in per_class:
         curves[klass] = curve
         if np.isfinite(auc_class):
@@ -154,6 +177,8 @@ def _probability_parts(n: int, per_class: Iterable[tuple[int, _ClassParts]],
         average_precision=float(np.mean(ap_values)),
         average_precision_loo=loo / len(ap_values),
         curves=curves,
+        groups=data.y_true,
+        labels=data.classes,
     )
 
 
@@ -180,6 +205,8 @@ def model_report(
     table = single_model_table(data.y_true, model.y_pred, k)
     point, low, high, replicates, method = resampled_intervals(
         table, single_model_statistic(k), settings, rng_for(settings, _STREAM_MODEL_COUNTS, index))
+    if table.n < 2:  # one example: the resamples all repeat it, which measures nothing
+        low = high = {name: np.full_like(values, np.nan, dtype=float) for name, values in point.items()}
     std_error = {name: bootstrap_std_error(values, n_examples=table.n) for name, values in replicates.items()}
     metrics = {name: make_estimate(point[name], low[name], high[name], method, std_error=std_error[name])
                for name in METRICS if name in point}
@@ -216,13 +243,36 @@ def with_probability_metrics(
     )
 
 
+def _auc_reason(parts: ProbabilityParts) -> str:
+    """Why ROC AUC's interval and test are undefined on these examples ("" when they are defined)."""
+    sizes = np.bincount(parts.groups, minlength=len(parts.labels))
+    present = np.flatnonzero(sizes)
+    if present.shape[0] < 2:
+        return ""  # the AUC itself is undefined, and says so
+    smallest = int(present[np.argmin(sizes[present])])
+    if sizes[smallest] >= MIN_RANK_CLASS:
+        return ""
+    count = int(sizes[smallest])
+    return (f"class {parts.labels[smallest]!r} has {count} example{'s' if count != 1 else ''}: ROC AUC's interval and "
+            f"test need at least {MIN_RANK_CLASS} of every class")
+
+
 def probability_estimates(settings: Settings, parts: ProbabilityParts) -> dict[str, Estimate]:
-    """Intervals of the ranking and loss metrics of one model (ECE: :mod:`evaluation._calibration`)."""
+    """Intervals of the ranking and loss metrics of one model (ECE: :mod:`evaluation._calibration`).
+
+    ROC AUC's interval is DeLong's standard error on the logit scale with a t quantile
+    (:func:`evaluation._inference.logit_interval`, :func:`evaluation._inference.satterthwaite_df`):
+    it stays inside [0, 1], and it is longer below, where an AUC near 1 has its longer tail.
+    """
     out: dict[str, Estimate] = {}
     std_error = float(np.sqrt(np.sum(parts.auc_influence**2)))
-    out["roc_auc"] = make_estimate(parts.auc, *normal_interval(parts.auc, std_error, settings.confidence, (0, 1)),
-                                   "DeLong", std_error=std_error)
-    ap_se = jackknife_std_error(parts.average_precision_loo)
+    if _auc_reason(parts) or not np.isfinite(parts.auc):
+        out["roc_auc"] = make_estimate(parts.auc, np.nan, np.nan, "DeLong logit", std_error=np.nan)
+    else:
+        df = satterthwaite_df(parts.auc_influence, parts.groups)
+        out["roc_auc"] = make_estimate(parts.auc, *logit_interval(parts.auc, std_error, settings.confidence, df),
+                                       "DeLong logit", std_error=std_error)
+    ap_se = jackknife_std_error(parts.average_precision_loo) if parts.groups.shape[0] > 1 else float("nan")
     out["average_precision"] = make_estimate(
         parts.average_precision,
         *normal_interval(parts.average_precision, ap_se, settings.confidence, (0, 1)), "jackknife normal",
@@ -249,7 +299,10 @@ def compare_pair(
     table = pair_table(data.y_true, base_model.y_pred, cand_model.y_pred, k)
     point, low, high, replicates, method = resampled_intervals(
         table, pair_statistic(k), settings, rng_for(settings, _STREAM_PAIR_COUNTS, index))
-    p_values = {name: bootstrap_p_value(point[name], values) for name, values in replicates.items()}
+    exchanged = swap_statistics(table, pair_statistic(k), pair_swap(k), resamples=settings.resamples,
+                                rng=rng_for(settings, _STREAM_PAIR_SWAP, index))
+    p_values = {name: permutation_p_value(point[name], values) for name, values in exchanged.items()}
+    reason = FEWER_THAN_TWO if table.n < 2 else ""
     # McNemar's test has no interval of its own: the accuracy's interval, and so its standard error,
     # is the paired bootstrap's, like every other metric's.
     std_errors = {name: bootstrap_std_error(values, n_examples=table.n) for name, values in replicates.items()}
@@ -258,12 +311,12 @@ def compare_pair(
     for name in METRICS:
         if name not in point:
             continue
-        test, p = ("McNemar exact", mcnemar.p_value) if name == "accuracy" else ("paired bootstrap", p_values[name])
+        test, p = ("McNemar exact", mcnemar.p_value) if name == "accuracy" else (PAIRED_PERMUTATION, p_values[name])
         metrics[name] = make_difference(name, point[name], low[name], high[name], p, test, method,
                                         baseline.metrics[name].value, candidate.metrics[name].value,
-                                        std_error=std_errors[name])
+                                        std_error=std_errors[name], reason=reason)
     per_class = _per_class_differences(data, baseline, candidate, point, low, high, p_values, std_errors, method,
-                                       settings)
+                                       settings, reason)
     base_counts = np.array(baseline.confusion_matrix.counts)
     cand_counts = np.array(candidate.confusion_matrix.counts)
     return Comparison(
@@ -288,14 +341,15 @@ def _per_class_differences(
     data: ClassificationData, baseline: ModelReport, candidate: ModelReport,
     point: Mapping[str, np.ndarray], low: Mapping[str, np.ndarray], high: Mapping[str, np.ndarray],
     p_values: Mapping[str, np.ndarray], std_errors: Mapping[str, np.ndarray], method: str, settings: Settings,
+    reason: str,
 ) -> dict[str, dict[str, Difference]]:
     """Per-class differences with p-values adjusted across classes, one family per metric."""
     out: dict[str, dict[str, Difference]] = {label: {} for label in data.classes}
     for name in PER_CLASS_METRICS:
         key = PER_CLASS_PREFIX + name
-        family = [make_difference(name, point[key][i], low[key][i], high[key][i], p_values[key][i], "paired bootstrap",
+        family = [make_difference(name, point[key][i], low[key][i], high[key][i], p_values[key][i], PAIRED_PERMUTATION,
                                   method, baseline.per_class[label][name].value, candidate.per_class[label][name].value,
-                                  std_error=std_errors[key][i])
+                                  std_error=std_errors[key][i], reason=reason)
                   for i, label in enumerate(data.classes)]
         for label, decided in zip(data.classes, decide(family, settings, higher_is_better=True), strict=True):
             out[label][name] = decided
@@ -308,36 +362,52 @@ def probability_differences(
 ) -> dict[str, Difference]:
     """Paired differences of the ranking and loss metrics, given both models' :func:`probability_estimates`."""
     out: dict[str, Difference] = {}
+    n = base.groups.shape[0]
+    too_few = FEWER_THAN_TWO if n < 2 else ""
 
     def values(name: str) -> tuple[float, float]:
         return baseline[name].value, candidate[name].value
 
-    def z_test(name: str, difference: float, std_error: float, test: str, method: str) -> Difference:
-        if not np.isfinite(difference):
-            p = float("nan")  # undefined, e.g. a class absent from the labels
-        elif std_error > 0:
-            p = normal_p_value(difference / std_error)
-        else:
-            p = 1.0 if difference == 0 else 0.0
-        low, high = normal_interval(difference, std_error, settings.confidence, (-1, 1))
-        return make_difference(name, difference, low, high, p, test, method, *values(name), std_error=std_error)
-
-    out["roc_auc"] = z_test("roc_auc", cand.auc - base.auc,
-                            float(np.sqrt(np.sum((cand.auc_influence - base.auc_influence) ** 2))), "DeLong", "DeLong")
-    out["average_precision"] = z_test(
-        "average_precision", cand.average_precision - base.average_precision,
-        jackknife_std_error(cand.average_precision_loo - base.average_precision_loo), "jackknife z",
-        "jackknife normal")
+    out["roc_auc"] = _auc_difference(settings, base, cand, values("roc_auc"), too_few or _auc_reason(base))
+    difference = cand.average_precision - base.average_precision
+    std_error = jackknife_std_error(cand.average_precision_loo - base.average_precision_loo) if n > 1 else np.nan
+    if std_error > 0:
+        p = normal_p_value(difference / std_error)
+    else:
+        p = 1.0 if difference == 0 else float("nan")
+    out["average_precision"] = make_difference(
+        "average_precision", difference, *normal_interval(difference, std_error, settings.confidence, (-1, 1)), p,
+        "jackknife z", "jackknife normal", *values("average_precision"), std_error=std_error,
+        reason=too_few or ("" if std_error > 0 or difference == 0 else "the jackknife finds no spread"))
     for name, b, c in (("log_loss", base.log_loss, cand.log_loss), ("brier_score", base.brier, cand.brier)):
         diff = c - b
         mean, low, high = t_interval(diff, settings.confidence)
-        if np.all(diff == diff[0]):
-            p = 1.0 if mean == 0 else 0.0
-        else:
-            p = t_test_p_value(diff)
+        constant = n > 0 and bool(np.all(diff == diff[0]))
+        p = (1.0 if mean == 0 else float("nan")) if constant else t_test_p_value(diff) if n > 1 else float("nan")
         out[name] = make_difference(name, mean, low, high, p, "paired t", "t interval", *values(name),
-                                    std_error=mean_std_error(diff))
+                                    std_error=mean_std_error(diff),
+                                    reason=too_few or (NO_SPREAD if constant and mean != 0 else ""))
     return out
+
+
+def _auc_difference(settings: Settings, base: ProbabilityParts, cand: ProbabilityParts, values: tuple[float, float],
+                    reason: str) -> Difference:
+    """ROC AUC's paired difference: DeLong's standard error with a t reference (Satterthwaite's df)."""
+    difference = cand.auc - base.auc
+    influence = cand.auc_influence - base.auc_influence
+    std_error = float(np.sqrt(np.sum(influence**2)))
+    if not reason and std_error > 0:
+        df = satterthwaite_df(influence, base.groups)
+        p = float(2.0 * stdtr(df, -abs(difference) / std_error))
+        half = stdtrit(df, 0.5 + settings.confidence / 2.0) * std_error
+        low, high = max(-1.0, difference - half), min(1.0, difference + half)
+    elif not reason and difference == 0:
+        p, low, high = 1.0, 0.0, 0.0  # the same ranking of every pair: identical AUCs, certainly
+    else:
+        p, low, high = np.nan, np.nan, np.nan
+        reason = reason or "DeLong's variance is zero: no spread to test the difference with"
+    return make_difference("roc_auc", difference, low, high, p, DELONG, "DeLong t", *values, std_error=std_error,
+                           reason=reason)
 
 
 def apply_corrections(comparisons: list[Comparison], settings: Settings) -> list[Comparison]:
@@ -391,5 +461,5 @@ def probability_parts(
     for m, model in enumerate(models):  # a model's pieces are summed while the pool still ranks later classes
         per_class = ((klass, next_parts()) for klass in classes)
         losses = _losses(data, model, positive) if pool is None else loss_tasks[m].result()
-        out[model.name] = _probability_parts(data.n_examples, per_class, losses)
+        out[model.name] = _probability_parts(data, per_class, losses)
     return out

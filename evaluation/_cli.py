@@ -185,8 +185,9 @@ def regressions(report: ComparisonReport | RegressionReport, metrics: Sequence[s
             else:
                 bound = diff.ci_low if higher else -diff.ci_high
                 failed = not bound > -margin
-                reason = (f"not non-inferior within margin {margin} (interval [{diff.ci_low:+.4f}, "
-                          f"{diff.ci_high:+.4f}])")
+                reason = (f"not shown non-inferior within margin {margin}: no interval ({diff.reason})"
+                          if diff.reason else f"not non-inferior within margin {margin} (interval "
+                          f"[{diff.ci_low:+.4f}, {diff.ci_high:+.4f}])")
             if failed:
                 failures.append(f"{comparison.candidate} vs {comparison.baseline}: {metric} {reason}")
     return failures

@@ -20,6 +20,7 @@ __all__ = [
     "PER_CLASS_PREFIX",
     "pair_discordant",
     "pair_statistic",
+    "pair_swap",
     "pair_table",
     "pair_tables_by_group",
     "single_model_statistic",
@@ -85,6 +86,21 @@ def pair_table(y_true: np.ndarray, baseline: np.ndarray, candidate: np.ndarray, 
     """Cells (true, baseline, candidate); aggregates ``[actual, predicted_b, tp_b, predicted_c, tp_c]``."""
     keys = (y_true.astype(np.int64) * k + baseline) * k + candidate
     return cell_table(keys, lambda occupied: _pair_design(occupied, k), key_space=k**3)
+
+
+def pair_swap(k: int) -> np.ndarray:
+    """Column permutation of a :func:`pair_table`'s aggregates that exchanges the two models.
+
+    ``[actual, predicted_b, tp_b, predicted_c, tp_c]`` becomes ``[actual, predicted_c, tp_c, predicted_b,
+    tp_b]`` (see :func:`evaluation._resampling.swap_statistics`).
+
+    Examples
+    --------
+    >>> pair_swap(1).tolist()
+    [0, 3, 4, 1, 2]
+    """
+    blocks = np.arange(5 * k).reshape(5, k)
+    return blocks[[0, 3, 4, 1, 2]].reshape(-1)
 
 
 def pair_tables_by_group(

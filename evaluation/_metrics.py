@@ -196,18 +196,18 @@ def _count_metric(name: str) -> Callable[[np.ndarray], np.ndarray]:
 def _register_classification() -> None:
     """Each classification metric as a registered statistic (the engine computes the count metrics together, with
     :func:`confusion_metrics` over the cells; the registry drives the test suite and the metric lookups)."""
-    from ._statistics import DELONG, JACKKNIFE_Z, MCNEMAR, PAIRED_BOOTSTRAP, PAIRED_T, Statistic, register
+    from ._statistics import DELONG, JACKKNIFE_Z, MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register
 
     own: dict[str, tuple[tuple[str, ...], str]] = {
         "roc_auc": (("scores",), DELONG), "average_precision": (("scores",), JACKKNIFE_Z),
         "log_loss": (("log_loss", "one"), PAIRED_T), "brier_score": (("squared_error", "one"), PAIRED_T),
-        "expected_calibration_error": (("confidence_bins",), PAIRED_BOOTSTRAP)}
+        "expected_calibration_error": (("confidence_bins",), PAIRED_PERMUTATION)}
     for info in _INFO:
         columns: tuple[str, ...]
         finalize: Callable[[np.ndarray], np.ndarray] | None
         if info.name in CONFUSION_METRICS:
             columns, finalize = ("true_positives", "predicted", "actual"), _count_metric(info.name)
-            test = MCNEMAR if info.name == "accuracy" else PAIRED_BOOTSTRAP
+            test = MCNEMAR if info.name == "accuracy" else PAIRED_PERMUTATION
         else:
             (columns, test), finalize = own[info.name], None
             if test == PAIRED_T:  # a mean of per-example losses

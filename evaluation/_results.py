@@ -114,6 +114,9 @@ class Difference:
         The standard error of :attr:`difference`, on the scale of the metric, by the same method as
         the interval (for the accuracy, whose test is McNemar's, the paired bootstrap's). NaN
         (``null`` in JSON) when undefined.
+    reason:
+        Why there is no verdict, when the data cannot support one (``"fewer than two examples"``, a
+        class too small for a rank statistic, ...); empty otherwise.
     """
 
     difference: float
@@ -127,6 +130,7 @@ class Difference:
     baseline_value: float
     candidate_value: float
     std_error: float = float("nan")
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 Categorical columns slice by value (the most frequent values, the rest pooled as "other"); numeric
 and datetime columns by quantile bins. Each slice gets both models' metrics and their paired
-difference from one cell-count bootstrap, and the p-values of every tested slice are adjusted
-together, one family per metric, so that a slice is called worse only when the evidence survives the
-number of slices looked at.
+difference from one cell-count bootstrap; the difference is tested by McNemar's exact test
+(accuracy) or the paired permutation test (the others), both exact at a slice's size, and the
+p-values of every tested slice are adjusted together, one family per metric, so that a slice is
+called worse only when the evidence survives the number of slices looked at.
 """
 
 from __future__ import annotations
@@ -14,14 +15,23 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_discordant, pair_statistic, pair_tables_by_group
+from ._counts import BASELINE_PREFIX, CANDIDATE_PREFIX, pair_discordant, pair_statistic, pair_swap, pair_tables_by_group
 from ._data import ClassificationData
-from ._inference import bootstrap_std_error, decide, make_difference, make_estimate, resampled_intervals, rng_for
+from ._inference import (
+    FEWER_THAN_TWO,
+    bootstrap_std_error,
+    decide,
+    make_difference,
+    make_estimate,
+    resampled_intervals,
+    rng_for,
+)
 from ._mcnemar import mcnemar_exact
 from ._metrics import METRICS
 from ._parallel import parallel_map
-from ._resampling import CellTable, bootstrap_p_value
+from ._resampling import CellTable, permutation_p_value, swap_statistics
 from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
+from ._statistics import PAIRED_PERMUTATION
 
 __all__ = ["SLICE_METRICS", "SliceColumn", "slice_columns", "slice_labels", "slice_results"]
 
@@ -29,6 +39,7 @@ SLICE_METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "f1_macro")
 MISSING = "(missing)"
 OTHER = "(other)"
 _STREAM_SLICES = 10
+_STREAM_SLICE_SWAPS = 1_000_000  # plus the candidate's index: far from the bootstrap's streams
 
 
 def _format_edge(value: object) -> str:
@@ -195,21 +206,29 @@ def slice_results(
         point, low, high, replicates, method = resampled_intervals(
             table, statistic, slice_settings, rng_for(settings, _STREAM_SLICES + index, stream))
         insufficient = n < settings.min_slice_size
+        if n < 2:  # one example: every resample repeats it, which measures nothing
+            low = high = {name: np.full_like(values, np.nan, dtype=float) for name, values in point.items()}
+        exchanged = {} if insufficient or n < 2 else swap_statistics(
+            table, statistic, pair_swap(k), resamples=settings.slice_resamples,
+            rng=rng_for(settings, _STREAM_SLICE_SWAPS + index, stream))
         std_error = {name: bootstrap_std_error(values, n_examples=n) for name, values in replicates.items()}
         entry = {}
         for name in metrics:
             if insufficient:
                 p_value, test = float("nan"), "not tested (slice too small)"
+            elif n < 2:
+                p_value, test = float("nan"), PAIRED_PERMUTATION
             elif name == "accuracy":
                 p_value, test = mcnemar_exact(*pair_discordant(table, k)).p_value, "McNemar exact"
             else:
-                p_value, test = float(bootstrap_p_value(point[name], replicates[name])), "paired bootstrap"
+                p_value, test = float(permutation_p_value(point[name], exchanged[name])), PAIRED_PERMUTATION
             b, c = BASELINE_PREFIX + name, CANDIDATE_PREFIX + name
             entry[name] = SliceMetric(
                 baseline=make_estimate(point[b], low[b], high[b], method, std_error=std_error[b]),
                 candidate=make_estimate(point[c], low[c], high[c], method, std_error=std_error[c]),
                 difference=make_difference(name, point[name], low[name], high[name], p_value, test, method,
-                                           point[b], point[c], std_error=std_error[name]),
+                                           point[b], point[c], std_error=std_error[name],
+                                           reason=FEWER_THAN_TWO if n < 2 else ""),
             )
         return SliceResult(column=column, value=value, n=n, insufficient=insufficient, metrics=entry)
 

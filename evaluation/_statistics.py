@@ -20,20 +20,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DELONG", "JACKKNIFE_Z", "MCNEMAR", "PAIRED_BOOTSTRAP", "PAIRED_T", "STATISTICS", "TESTS", "Statistic",
-           "higher_is_better", "metric_title", "register", "statistics_of"]
+__all__ = ["DELONG", "JACKKNIFE_Z", "MCNEMAR", "PAIRED_BOOTSTRAP", "PAIRED_PERMUTATION", "PAIRED_T", "STATISTICS",
+           "TESTS", "Statistic", "higher_is_better", "metric_title", "register", "statistics_of"]
 
 PAIRED_T = "paired t"
 """Test of a difference of means of per-example values: the t-test on the paired differences."""
 PAIRED_BOOTSTRAP = "paired bootstrap"
-"""Test of any other difference: resample examples, both models together, and read the spread."""
+"""Test of a difference by resampling examples, both models together, and reading the spread."""
+PAIRED_PERMUTATION = "paired permutation"
+"""Test of a difference by exchanging the two models' outputs on random examples: exact at any size."""
 MCNEMAR = "McNemar exact"
 """Classification accuracy: the exact conditional test on the examples only one model got right."""
-DELONG = "DeLong"
-"""ROC AUC: DeLong's test of two correlated AUCs, from their per-example placement values."""
+DELONG = "DeLong t"
+"""ROC AUC: DeLong's test of two correlated AUCs, from their per-example placement values, with a
+t reference distribution whose degrees of freedom account for small classes (Welch-Satterthwaite)."""
 JACKKNIFE_Z = "jackknife z"
 """Average precision: a z-test with the jackknife's standard error of the paired difference."""
-TESTS: tuple[str, ...] = (PAIRED_T, PAIRED_BOOTSTRAP, MCNEMAR, DELONG, JACKKNIFE_Z)
+TESTS: tuple[str, ...] = (PAIRED_T, PAIRED_BOOTSTRAP, PAIRED_PERMUTATION, MCNEMAR, DELONG, JACKKNIFE_Z)
 """Every test a statistic may name."""
 
 

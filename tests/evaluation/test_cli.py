@@ -49,7 +49,7 @@ def test_json_report_on_the_demo_files(demo_json):
                 - skm.f1_score(base["label"], base["prediction"], average="macro"))
     assert difference["difference"] == pytest.approx(expected)
     assert comparison["metrics"]["accuracy"]["test"] == "McNemar exact"
-    assert comparison["metrics"]["roc_auc"]["test"] == "DeLong"
+    assert comparison["metrics"]["roc_auc"]["test"] == "DeLong t"
 
 
 def test_the_demo_story_shows_in_the_analyses(demo_json):
@@ -94,6 +94,30 @@ def test_gate_with_a_margin_is_a_non_inferiority_test():
     args = ["compare", TUNED, BASE, *FAST, "--out", "/dev/null", "--fail-on-regression", "accuracy"]
     assert main([*args, "--margin", "0.2"]) == EXIT_OK  # the whole interval lies above -0.2
     assert main([*args, "--margin", "0.001"]) == EXIT_REGRESSION
+
+
+@pytest.mark.parametrize("rows", [1, 2])
+def test_gate_never_fails_on_one_or_two_examples(tmp_path, capsys, rows):
+    """One example once failed the gate on macro F1, log loss and ECE (exit 1); two on macro F1."""
+    header = "id,label,prediction,prob_a,prob_b\n"
+    base_rows = ["1,a,b,0.2,0.8", "2,b,b,0.3,0.7"][:rows]
+    tuned_rows = ["1,a,a,0.9,0.1", "2,b,b,0.4,0.6"][:rows]
+    paths = []
+    for name, lines in (("base", base_rows), ("tuned", tuned_rows)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text(header + "\n".join(lines) + "\n")
+        paths.append(str(path))
+    gate = ["f1_macro", "log_loss", "brier_score", "expected_calibration_error", "balanced_accuracy"]
+    out = tmp_path / "report.json"
+    assert main(["compare", paths[1], paths[0], *FAST, "--out", str(out), "--fail-on-regression", *gate]) == EXIT_OK
+    metrics = json.loads(out.read_text())["comparisons"][0]["metrics"]
+    assert all(metrics[name]["verdict"] != "worse" for name in gate)
+    assert metrics["f1_macro"]["difference"] < 0  # the candidate is worse on the data, but that proves nothing
+    if rows == 1:
+        assert metrics["f1_macro"]["reason"].startswith("fewer than two examples")
+        assert main(["compare", paths[1], paths[0], *FAST, "--out", "/dev/null", "--fail-on-regression", "f1_macro",
+                     "--margin", "0.1"]) == EXIT_REGRESSION  # non-inferiority cannot be shown without an interval
+        assert "no interval (fewer than two examples" in capsys.readouterr().err
 
 
 def test_gate_exit_code_through_a_real_process():

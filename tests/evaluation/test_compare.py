@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -304,16 +305,21 @@ def test_a_regression_on_one_of_many_classes_survives_the_correction():
 # --- the engine end to end against pROC's published aSAH results ------------------------------------
 
 def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
-    """Files in, report out: the paired ROC AUC test and interval equal pROC's ``roc.test`` and ``ci.auc``.
+    """Files in, report out: DeLong's standard errors equal pROC's; the test and intervals use them with t.
 
     pROC's test suite gives wfns vs s100b: Z = 2.20898359144091, p = 0.0271757822291882, 95% CI of
     the difference 0.0104061769564846 to 0.174214419249478; ``ci.auc`` of s100b: 0.6301 to 0.8326
     (see tests/data/reference/README.md). The markers become scores in [0, 1] by a division, which
-    keeps their order and so every rank statistic.
+    keeps their order and so every rank statistic. The engine refers DeLong's statistic to a t
+    distribution with Welch-Satterthwaite degrees of freedom (from the reference implementation's
+    influences per class, here) and puts a single AUC's interval on the logit scale; both are
+    written out below from pROC's standard errors and ``scipy.stats.t``.
     """
     import pandas as pd
 
     from evaluation import LoadOptions, load_classification
+
+    from .reference_delong import auc_influence
 
     asah = pd.read_csv(REFERENCE / "asah.csv", comment="#")
     paths = []
@@ -325,10 +331,118 @@ def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
     data = load_classification(paths, options=LoadOptions(positive_label="Poor"))
     report = compare(data, settings=Settings(resamples=200))
     difference = report.comparisons[0].metrics["roc_auc"]
-    assert (difference.test, difference.method) == ("DeLong", "DeLong")
+    assert (difference.test, difference.method) == ("DeLong t", "DeLong t")
     assert round(report.models["s100b"].metrics["roc_auc"].value, 4) == 0.7314  # pROC: AUC of roc1 (s100b)
     assert round(report.models["wfns"].metrics["roc_auc"].value, 4) == 0.8237
-    assert difference.p_value == pytest.approx(0.0271757822291882, rel=1e-9)
-    assert (difference.ci_low, difference.ci_high) == pytest.approx((0.0104061769564846, 0.174214419249478), rel=1e-9)
+    se = (0.174214419249478 - 0.0104061769564846) / (2 * stats.norm.ppf(0.975))  # pROC's, from its interval
+    assert 2 * stats.norm.sf(difference.difference / se) == pytest.approx(0.0271757822291882, rel=1e-9)  # pROC's z
+    positive = (asah["outcome"] == "Poor").to_numpy()
+    psi = auc_influence(positive, asah["wfns"])[1] - auc_influence(positive, asah["s100b"])[1]
+    shares = np.array([np.sum(psi[positive] ** 2), np.sum(psi[~positive] ** 2)])
+    sizes = np.array([positive.sum(), (~positive).sum()])
+    df = shares.sum() ** 2 / np.sum(shares**2 / (sizes - 1))
+    assert 40 < df < 150
+    assert difference.p_value == pytest.approx(2 * stats.t.sf(difference.difference / se, df), rel=1e-9)
+    half = stats.t.ppf(0.975, df) * se
+    assert (difference.ci_low, difference.ci_high) == pytest.approx(
+        (difference.difference - half, difference.difference + half), rel=1e-9)
     s100b = report.models["s100b"].metrics["roc_auc"]
-    assert (round(s100b.value, 4), round(s100b.ci_low, 4), round(s100b.ci_high, 4)) == (0.7314, 0.6301, 0.8326)
+    single_se = math.sqrt(0.00266868245717244)  # pROC's var(roc) of s100b
+    psi_single = auc_influence(positive, asah["s100b"])[1]
+    shares = np.array([np.sum(psi_single[positive] ** 2), np.sum(psi_single[~positive] ** 2)])
+    df_single = shares.sum() ** 2 / np.sum(shares**2 / (sizes - 1))
+    logit, half = math.log(s100b.value / (1 - s100b.value)), stats.t.ppf(0.975, df_single) * single_se / (
+        s100b.value * (1 - s100b.value))
+    assert (s100b.ci_low, s100b.ci_high) == pytest.approx(
+        (1 / (1 + math.exp(-(logit - half))), 1 / (1 + math.exp(-(logit + half)))), rel=1e-9)
+    assert s100b.ci_low < 0.6301 and s100b.ci_high < 0.8326  # pROC's symmetric 0.6301-0.8326, moved away from 1
+
+
+# --- no verdict where the data cannot support one -----------------------------------------------------
+
+def _verdicts(report) -> dict[str, str]:
+    return {name: difference.verdict for name, difference in report.comparisons[0].metrics.items()}
+
+
+def test_one_example_gives_no_verdict_with_the_reason() -> None:
+    """One example: every difference undefined, with the reason, where a spread of 0 once read as p = 0."""
+    y = np.array([0])
+    base = np.array([[0.2, 0.8]])
+    cand = np.array([[0.9, 0.1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # "All-NaN slice encountered" once reached the user
+        report = compare(make_data(y, {"base": np.array([1]), "cand": np.array([0])}, {"base": base, "cand": cand},
+                                   classes=("a", "b")), settings=Settings(resamples=200))
+    comparison = report.comparisons[0]
+    assert comparison.metrics["f1_macro"].difference > 0  # the candidate got the one example right
+    for name, difference in comparison.metrics.items():
+        assert difference.verdict in {"undefined", VERDICT_NONE}, name
+        assert difference.verdict != VERDICT_WORSE and difference.verdict != VERDICT_BETTER
+    for name in ("f1_macro", "log_loss", "brier_score", "balanced_accuracy"):
+        assert comparison.metrics[name].verdict == "undefined"
+        assert comparison.metrics[name].reason.startswith("fewer than two examples")
+        assert math.isnan(comparison.metrics[name].ci_low) and math.isnan(comparison.metrics[name].p_value)
+    assert report_to_dict(report)["comparisons"][0]["metrics"]["f1_macro"]["reason"].startswith("fewer than two")
+    assert math.isnan(report.models["cand"].metrics["f1_macro"].ci_low)
+
+
+def test_two_examples_never_give_a_significant_difference() -> None:
+    """Two examples once gave macro F1 "worse" at p = 6e-5; the exact tests give p >= 0.5 (McNemar says so too)."""
+    y = np.array([0, 1])
+    report = compare(make_data(y, {"base": np.array([0, 1]), "cand": np.array([1, 1])}),
+                     settings=Settings(resamples=2_000))
+    comparison = report.comparisons[0]
+    assert comparison.metrics["f1_macro"].difference < 0
+    assert set(_verdicts(report).values()) == {VERDICT_NONE}
+    assert comparison.metrics["f1_macro"].p_value >= 0.5
+    assert comparison.metrics["accuracy"].p_value == pytest.approx(mcnemar([[1, 1], [0, 0]], exact=True).pvalue)
+
+
+def test_one_positive_gives_no_roc_auc_verdict() -> None:
+    """One positive among 60: DeLong's variance of that class is zero; the AUC difference is reported, not tested."""
+    rng = np.random.default_rng(0)
+    y = np.zeros(60, dtype=int)
+    y[0] = 1
+    base = rng.random(60)
+    cand = base.copy()
+    cand[0] = 0.0  # ranked below every negative by the candidate: AUC falls from about 0.5 to 0
+    scores = {"base": np.column_stack([1 - base, base]), "cand": np.column_stack([1 - cand, cand])}
+    report = compare(make_data(y, {"base": (base > 0.5).astype(int), "cand": (cand > 0.5).astype(int)}, scores),
+                     settings=Settings(resamples=200))
+    auc = report.comparisons[0].metrics["roc_auc"]
+    assert auc.difference == pytest.approx(skm.roc_auc_score(y, cand) - skm.roc_auc_score(y, base))
+    assert auc.verdict == "undefined" and "class '1' has 1 example" in auc.reason
+    assert math.isnan(report.models["base"].metrics["roc_auc"].ci_low)
+
+
+def test_two_positives_give_no_roc_auc_verdict_but_three_are_tested() -> None:
+    rng = np.random.default_rng(1)
+    for positives, tested in ((2, False), (3, True)):
+        y = np.zeros(200, dtype=int)
+        y[:positives] = 1
+        base, cand = rng.random(200), rng.random(200)
+        scores = {"base": np.column_stack([1 - base, base]), "cand": np.column_stack([1 - cand, cand])}
+        report = compare(make_data(y, {"base": (base > 0.5).astype(int), "cand": (cand > 0.5).astype(int)}, scores),
+                         settings=Settings(resamples=200))
+        auc = report.comparisons[0].metrics["roc_auc"]
+        assert (auc.verdict != "undefined") == tested and bool(auc.reason) != tested
+
+
+def test_a_one_example_slice_is_never_significant_even_when_tested() -> None:
+    """``min_slice_size=1`` tests every slice; a one-example slice once came out "worse" at p < 0.0001."""
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 3, 300)
+    base = np.where(rng.random(300) < 0.8, y, (y + 1) % 3)
+    cand = base.copy()
+    cand[0] = (y[0] + 1) % 3
+    base[0] = y[0]  # the lone example of slice "solo": right before, wrong after
+    data = make_data(y, {"base": base, "cand": cand})
+    data = type(data)(**{**data.__dict__, "metadata": pd.DataFrame({"group": ["solo"] + ["rest"] * 299})})
+    report = compare(data, settings=Settings(resamples=200, slice_resamples=500, min_slice_size=1))
+    solo = next(s for s in report.comparisons[0].slices if s.value == "solo")
+    assert solo.n == 1 and not solo.insufficient
+    for name, metric in solo.metrics.items():
+        assert metric.difference.verdict == "undefined", name
+        assert metric.difference.reason.startswith("fewer than two examples")

@@ -160,7 +160,7 @@ def test_delong_std_errors_equal_proc_on_asah(tmp_path) -> None:
     report = compare(data, settings=Settings(resamples=200))
     for marker, variance in (("s100b", 0.00266868245717244), ("wfns", 0.00146991470882363)):
         estimate = report.models[marker].metrics["roc_auc"]
-        assert estimate.method == "DeLong"
+        assert estimate.method == "DeLong logit"
         assert estimate.std_error == pytest.approx(math.sqrt(variance), rel=1e-9)
     difference = report.comparisons[0].metrics["roc_auc"]
     assert difference.std_error == pytest.approx((0.174214419249478 - 0.0104061769564846) / (2 * Z_95), rel=1e-9)
