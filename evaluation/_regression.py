@@ -23,6 +23,8 @@ from scipy.special import ndtri
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
 from ._inference import (
+    FEWER_THAN_TWO,
+    NO_SPREAD,
     bootstrap_std_error,
     decide,
     make_difference,
@@ -427,22 +429,27 @@ def _differences(base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.
                  cand_reps: Mapping[str, np.ndarray], metrics: Sequence[Statistic], settings: Settings) -> dict[str, Difference]:
     """Each metric's paired difference (candidate minus baseline) with its interval and named test."""
     out = {}
+    too_few = FEWER_THAN_TWO if base.shape[0] < 2 else ""
     for metric in metrics:
         b, c = _point(metric, base), _point(metric, cand)
         if metric.test == PAIRED_T:
             column = _select(metric)[0]
             diff = cand[:, column] - base[:, column]
             mean, low, high = t_interval(diff, settings.confidence)
-            p = t_test_p_value(diff) if diff.shape[0] > 1 and np.std(diff) > 0 else (1.0 if mean == 0 else float("nan"))
+            spread = diff.shape[0] > 1 and np.std(diff) > 0
+            p = t_test_p_value(diff) if spread else (1.0 if mean == 0 else float("nan"))
             out[metric.name] = make_difference(metric.name, c - b, low, high, p, PAIRED_T, "t interval", b, c,
-                                               std_error=mean_std_error(diff))
+                                               std_error=mean_std_error(diff),
+                                               reason=too_few or ("" if spread or mean == 0 else NO_SPREAD))
         else:
             replicates = cand_reps[metric.name] - base_reps[metric.name]
             bounds = percentile_interval(replicates, confidence=settings.confidence)
             p = float(bootstrap_p_value(np.asarray(c - b), replicates))
+            undefined = "" if np.isfinite(p) or not np.isfinite(c - b) else "the resamples have no spread"
             out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_BOOTSTRAP,
                                                "bootstrap percentile", b, c,
-                                               std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]))
+                                               std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]),
+                                               reason=too_few or undefined)
     return out
 
 

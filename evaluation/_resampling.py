@@ -282,7 +282,8 @@ def bootstrap_p_value(estimate: np.ndarray, replicates: np.ndarray) -> np.ndarra
     bootstrap replicates along axis 0 (NaN replicates, where the metric is undefined, left out). A
     continuous p-value keeps its resolution however many classes or slices are corrected for,
     which a p-value counted from B resamples (at best ``1/B``) does not. Identical models (every
-    ``d* = 0`` and ``d = 0``) get 1; a nonzero difference with no spread gets 0.
+    ``d* = 0`` and ``d = 0``) get 1; a nonzero difference with no spread (one example, where every
+    resample repeats it) is undefined: NaN, not 0, since nothing measured its uncertainty.
 
     Examples
     --------
@@ -297,7 +298,7 @@ def bootstrap_p_value(estimate: np.ndarray, replicates: np.ndarray) -> np.ndarra
         spread = np.nanstd(replicates, axis=0) if replicates.size else np.full(estimate.shape, np.nan)
         z = np.abs(estimate) / spread
     p = 2.0 * ndtr(-z)
-    p = np.where(spread > 0, p, np.where(estimate == 0, 1.0, 0.0))
+    p = np.where(spread > 0, p, np.where(estimate == 0, 1.0, np.nan))
     return np.where(np.isfinite(estimate) & np.isfinite(spread), p, np.nan)
 
 

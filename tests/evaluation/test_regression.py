@@ -129,3 +129,30 @@ def test_loading_pairs_by_id_and_names_bad_cells() -> None:
         load_regression([("good.csv", good), ("gap.csv", b"id,label,prediction\n1,2.5,2\n2,3,3\n3,,1\n")])
     with pytest.raises(EvaluationError, match=r"other\.csv: the true values differ from good\.csv's for 1 examples"):
         load_regression([("good.csv", good), ("other.csv", b"id,label,prediction\n1,2.5,2\n2,4,3\n3,1,1\n")])
+
+
+def _tiny(y: list[float], base: list[float], cand: list[float]):
+    from evaluation._data import ColumnMapping
+    from evaluation._regression import RegressionData, RegressionModel
+
+    models = (RegressionModel("base", "base.csv", np.array(base), ColumnMapping()),
+              RegressionModel("cand", "cand.csv", np.array(cand), ColumnMapping()))
+    return RegressionData(np.array([f"r{i}" for i in range(len(y))], dtype=object), np.array(y), models,
+                          pd.DataFrame(index=range(len(y))))
+
+
+def test_one_example_gives_no_regression_verdict_with_the_reason() -> None:
+    report = compare_regression(_tiny([1.0], [1.5], [3.0]), settings=Settings(resamples=200))
+    for name, difference in report.comparisons[0].metrics.items():
+        assert difference.verdict == "undefined", name
+        assert difference.reason.startswith("fewer than two examples"), name
+        assert np.isnan(difference.p_value) and np.isnan(difference.ci_low)
+
+
+def test_constant_nonzero_error_differences_give_no_t_test() -> None:
+    """Every absolute error grows by exactly 1: the t statistic is undefined (not infinitely significant)."""
+    report = compare_regression(_tiny([0.0, 10.0, 20.0], [1.0, 11.0, 21.0], [2.0, 12.0, 22.0]),
+                                settings=Settings(resamples=200))
+    mae = report.comparisons[0].metrics["mean_absolute_error"]
+    assert mae.difference == pytest.approx(1.0)
+    assert mae.verdict == "undefined" and "no spread" in mae.reason

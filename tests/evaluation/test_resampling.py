@@ -308,8 +308,9 @@ def test_bootstrap_p_value_of_identical_models_is_one() -> None:
     assert float(bootstrap_p_value(np.array(0.0), np.zeros(500))) == 1.0
 
 
-def test_bootstrap_p_value_of_a_difference_without_spread_is_zero() -> None:
-    assert float(bootstrap_p_value(np.array(0.02), np.full(500, 0.02))) == 0.0
+def test_bootstrap_p_value_of_a_difference_without_spread_is_undefined() -> None:
+    """No spread (one example: every resample repeats it) measures nothing; it once read as p = 0, "worse"."""
+    assert np.isnan(bootstrap_p_value(np.array(0.02), np.full(500, 0.02)))
 
 
 def test_bootstrap_p_value_of_a_zero_difference_with_symmetric_replicates_is_one() -> None:
