@@ -10,13 +10,14 @@ Not part of the public surface; the builders live in :mod:`components.charts`.
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
 
-from evaluation import Difference, Estimate, format_p_value, shorten
+from evaluation import Difference, Estimate, format_p_value, shorten, verdict_label
 from evaluation import metric_title as evaluation_metric_title
 
 from .palette import VERDICT_ORDER, verdict_color, verdict_symbol
@@ -186,7 +187,7 @@ def difference_hover(head: str, diff: Difference, *, level: int | None = None, e
             f"{ci}: {interval_text(diff.ci_low, diff.ci_high, signed=True)}<br>"
             f"baseline: {fmt(diff.baseline_value)} · candidate: {fmt(diff.candidate_value)}<br>"
             f"p: {format_p_value(diff.p_value)} · adjusted p: {format_p_value(diff.p_value_adjusted)}<br>"
-            f"test: {diff.test}<br>verdict: <b>{diff.verdict}</b>")
+            f"test: {diff.test}<br>verdict: <b>{html.escape(verdict_label(diff))}</b>")
     return text + (f"<br>{extra}" if extra else "")
 
 

@@ -33,6 +33,7 @@ from evaluation import (
     regression_report_to_dict,
     report_to_dict,
     shorten,
+    verdict_label,
     verdict_sentence,
 )
 
@@ -92,7 +93,7 @@ def _numeric(cell: str) -> bool:
 
 def _difference_row(head: list[str], d: Difference, *, verdict: str | None = None) -> list[str]:
     return [*head, format_number(d.difference, signed=True), _interval(d.ci_low, d.ci_high, signed=True),
-            format_p_value(d.p_value), format_p_value(d.p_value_adjusted), d.test, _verdict_cell(verdict or d.verdict)]
+            format_p_value(d.p_value), format_p_value(d.p_value_adjusted), d.test, _verdict_cell(verdict or verdict_label(d))]
 
 
 class _Document:
@@ -159,7 +160,7 @@ def _build(report: ComparisonReport) -> _Document:
                 + [f"{format_number(values[m].difference, signed=True)} "
                    f"{_interval(values[m].ci_low, values[m].ci_high, signed=True)}" for m in ("precision", "recall",
                                                                                              "f1")]
-                + [_verdict_cell(values["recall"].verdict)] for label, values in comparison.per_class.items()]
+                + [_verdict_cell(verdict_label(values["recall"]))] for label, values in comparison.per_class.items()]
         doc.add(_table(["class", "support", "precision diff [CI]", "recall diff [CI]", "F1 diff [CI]",
                         "recall verdict (adjusted)"], rows, raw=(5,)))
         doc.figure(charts.per_class_difference_figure(comparison, "recall"))
@@ -193,7 +194,7 @@ def _slices(doc: _Document, comparison: Comparison, report: ComparisonReport, le
     rows = []
     for entry in comparison.slices[:_MAX_SLICE_ROWS]:
         m = entry.metrics[metric]
-        verdict = "too small (not tested)" if entry.insufficient else m.difference.verdict
+        verdict = "too small (not tested)" if entry.insufficient else verdict_label(m.difference)
         rows.append(_difference_row([entry.column, entry.value, f"{entry.n:,}", format_number(m.baseline.value),
                                      format_number(m.candidate.value)], m.difference, verdict=verdict))
     doc.add(_table(["column", "value", "n", comparison.baseline, comparison.candidate, "difference", f"{level}% CI",
@@ -297,7 +298,7 @@ def metrics_csv(report: ComparisonReport | RegressionReport) -> str:
         for label, metric, d in diffs:
             writer.writerow(["comparison", csv_safe(name), csv_safe(metric), csv_safe(label), _csv_number(d.difference),
                              _csv_number(d.ci_low), _csv_number(d.ci_high), _csv_number(d.p_value),
-                             _csv_number(d.p_value_adjusted), csv_safe(d.test), csv_safe(d.verdict),
+                             _csv_number(d.p_value_adjusted), csv_safe(d.test), csv_safe(verdict_label(d)),
                              csv_safe(d.method)])
     return out.getvalue()
 

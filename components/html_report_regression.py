@@ -15,7 +15,14 @@ from html import escape
 
 from plotly.offline import get_plotlyjs
 
-from evaluation import RegressionReport, csv_safe, format_number, regression_verdict_sentence, statistics_of
+from evaluation import (
+    RegressionReport,
+    csv_safe,
+    format_number,
+    regression_verdict_sentence,
+    statistics_of,
+    verdict_label,
+)
 
 from . import charts, charts_regression
 from .html_report import CSV_COLUMNS
@@ -69,14 +76,14 @@ def regression_report_html(report: RegressionReport) -> str:
             [_title(m), format_number(d.baseline_value), format_number(d.candidate_value),
              format_number(d.difference, signed=True),
              f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]", d.test, _p(d.p_value),
-             _p(d.p_value_adjusted), d.verdict] for m, d in comparison.metrics.items()]))
+             _p(d.p_value_adjusted), verdict_label(d)] for m, d in comparison.metrics.items()]))
         figures.append(charts_regression.regression_difference_figure(comparison, confidence=settings.confidence))
         parts.append("FIGURE")
         primary = settings.primary_metric
         rows = [[s.column, s.value, f"{s.n:,}", format_number(s.metrics[primary].baseline.value),
                  format_number(s.metrics[primary].candidate.value),
                  format_number(s.metrics[primary].difference.difference, signed=True),
-                 _p(s.metrics[primary].difference.p_value_adjusted), s.metrics[primary].difference.verdict]
+                 _p(s.metrics[primary].difference.p_value_adjusted), verdict_label(s.metrics[primary].difference)]
                 for s in comparison.slices[:_MAX_SLICE_ROWS]]
         if rows:
             parts.append(f"<h3>Slices ({escape(_title(primary))}, worst first)</h3>" + _table(
@@ -121,5 +128,5 @@ def regression_metrics_csv(report: RegressionReport) -> str:
         pair = csv_safe(f"{comparison.candidate} - {comparison.baseline}")
         for metric, d in comparison.metrics.items():
             writer.writerow(["comparison", pair, metric, "", _number(d.difference), _number(d.ci_low), _number(d.ci_high),
-                             _number(d.p_value), _number(d.p_value_adjusted), d.test, d.verdict, d.method])
+                             _number(d.p_value), _number(d.p_value_adjusted), d.test, verdict_label(d), d.method])
     return out.getvalue()

@@ -68,7 +68,7 @@ def differences_table(comparison: Comparison | RegressionComparison) -> pd.DataF
         "difference": evaluation.format_number(d.difference, signed=True),
         "interval": _interval(d.ci_low, d.ci_high, signed=True),
         "p": evaluation.format_p_value(d.p_value), "p adjusted": evaluation.format_p_value(d.p_value_adjusted),
-        "test": d.test, "verdict": d.verdict,
+        "test": d.test, "verdict": evaluation.verdict_label(d),
     } for metric, d in comparison.metrics.items()])
 
 
@@ -83,7 +83,7 @@ def per_class_table(report: ComparisonReport, comparison: Comparison, metric: st
                      comparison.candidate: evaluation.format_number(d.candidate_value),
                      "difference": evaluation.format_number(d.difference, signed=True),
                      "interval": _interval(d.ci_low, d.ci_high, signed=True),
-                     "p adjusted": evaluation.format_p_value(d.p_value_adjusted), "verdict": d.verdict})
+                     "p adjusted": evaluation.format_p_value(d.p_value_adjusted), "verdict": evaluation.verdict_label(d)})
     return pd.DataFrame(rows)
 
 
@@ -143,7 +143,7 @@ def slices_table(comparison: Comparison | RegressionComparison, column: str | No
                      "difference": evaluation.format_number(m.difference.difference, signed=True),
                      "interval": _interval(m.difference.ci_low, m.difference.ci_high, signed=True),
                      "p adjusted": evaluation.format_p_value(m.difference.p_value_adjusted),
-                     "verdict": "too small: not tested" if entry.insufficient else m.difference.verdict})
+                     "verdict": "too small: not tested" if entry.insufficient else evaluation.verdict_label(m.difference)})
     return pd.DataFrame(rows)
 
 

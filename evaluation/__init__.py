@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         format_p_value,
         report_to_dict,
         report_to_markdown,
+        verdict_label,
         verdict_sentence,
     )
     from ._results import (
@@ -146,6 +147,7 @@ _WHERE = {
     "shorten": "._text",
     "slice_labels": "._slices",
     "stop_when": "._parallel",
+    "verdict_label": "._report",
     "verdict_sentence": "._report",
 }
 
@@ -222,6 +224,7 @@ __all__ = [
     "statistics_of",
     "stop_when",
     "task_named",
+    "verdict_label",
     "verdict_sentence",
 ]
 

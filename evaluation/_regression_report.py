@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._regression import TASK, RegressionComparison, RegressionReport
-from ._report import SCHEMA_VERSION, _clean, format_number
+from ._report import SCHEMA_VERSION, _clean, format_number, verdict_label
 from ._results import VERDICT_BETTER, VERDICT_WORSE
 from ._statistics import statistics_of
 from ._text import escape_markdown, markdown_cell
@@ -49,6 +49,8 @@ def regression_verdict_sentence(comparison: RegressionComparison, report: Regres
     level = round(report.settings.confidence * 100)
     head = (f"{text(comparison.candidate)} is significantly {d.verdict} than {text(comparison.baseline)}"
             if d.verdict in (VERDICT_BETTER, VERDICT_WORSE) else
+            f"{text(comparison.candidate)} cannot be compared with {text(comparison.baseline)} ({text(d.reason)})"
+            if d.reason else
             f"{text(comparison.candidate)} shows no significant difference from {text(comparison.baseline)}")
     sentence = (f"{head} on {_title(primary)}: {format_number(d.difference, signed=True)} ({level}% CI "
                 f"{format_number(d.ci_low, signed=True)} to {format_number(d.ci_high, signed=True)}, {d.test} "
@@ -94,7 +96,7 @@ def regression_report_to_markdown(report: RegressionReport) -> str:
             lines.append(_row([_title(name), format_number(d.baseline_value), format_number(d.candidate_value),
                                format_number(d.difference, signed=True),
                                f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]",
-                               d.test, format_number(d.p_value_adjusted, digits=4), d.verdict]))
+                               d.test, format_number(d.p_value_adjusted, digits=4), markdown_cell(verdict_label(d))]))
         if comparison.flips is not None:
             f = comparison.flips
             lines += ["", f"Absolute error larger for {f.worse:,} examples, smaller for {f.better:,}, unchanged for "
@@ -110,7 +112,8 @@ def regression_report_to_markdown(report: RegressionReport) -> str:
                 lines.append(_row([markdown_cell(s.column), markdown_cell(s.value), f"{s.n:,}",
                                    format_number(m.baseline.value), format_number(m.candidate.value),
                                    format_number(m.difference.difference, signed=True),
-                                   format_number(m.difference.p_value_adjusted, digits=4), m.difference.verdict]))
+                                   format_number(m.difference.p_value_adjusted, digits=4),
+                                   markdown_cell(verdict_label(m.difference))]))
     if report.warnings:
         lines += ["", "## Warnings", ""] + [f"- {escape_markdown(w)}" for w in report.warnings]
     return "\n".join(lines) + "\n"

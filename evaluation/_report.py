@@ -15,7 +15,8 @@ from ._metrics import METRICS, PER_CLASS_METRICS
 from ._results import VERDICT_BETTER, VERDICT_WORSE, Comparison, ComparisonReport, Difference
 from ._text import escape_markdown, markdown_cell
 
-__all__ = ["SCHEMA_VERSION", "format_number", "format_p_value", "report_to_dict", "report_to_markdown", "verdict_sentence"]
+__all__ = ["SCHEMA_VERSION", "format_number", "format_p_value", "report_to_dict", "report_to_markdown", "verdict_label",
+           "verdict_sentence"]
 
 SCHEMA_VERSION = 2
 """Version of the JSON of every task. Version 2 (from version 1): ``task`` names the task (``"classification"``
@@ -127,6 +128,20 @@ def _p_clause(p: float) -> str:
     return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
+def verdict_label(difference: Difference) -> str:
+    """The verdict as every table shows it: the verdict, or ``"no verdict: "`` and why the data cannot support one.
+
+    Examples
+    --------
+    >>> from evaluation._results import Verdict
+    >>> d = Difference(0.5, float("nan"), float("nan"), float("nan"), float("nan"), "paired t", Verdict.UNDEFINED,
+    ...                "t interval", 0.0, 0.5, reason="fewer than two examples")
+    >>> verdict_label(d)
+    'no verdict: fewer than two examples'
+    """
+    return f"no verdict: {difference.reason}" if difference.reason else str(difference.verdict)
+
+
 def _describe(name: str, diff: Difference, level: int) -> str:
     return (f"{METRICS[name].title if name in METRICS else name}: {format_number(diff.difference, signed=True)} "
             f"({level}% CI {format_number(diff.ci_low, signed=True)} to {format_number(diff.ci_high, signed=True)}, "
@@ -164,6 +179,10 @@ def verdict_sentence(comparison: Comparison, report: ComparisonReport, *, markup
         head = f"{candidate} is significantly better than {baseline} on " + _describe(primary, diff, level)
     elif diff.verdict == VERDICT_WORSE:
         head = f"{candidate} is significantly worse than {baseline} on " + _describe(primary, diff, level)
+    elif diff.reason:
+        title = METRICS[primary].title if primary in METRICS else primary
+        head = (f"{candidate} cannot be compared with {baseline} on {title} "
+                f"({format_number(diff.difference, signed=True)}): {text(diff.reason)}")
     else:
         head = f"{candidate} shows no significant difference from {baseline} on " + _describe(primary, diff, level)
     against = VERDICT_WORSE if diff is not None and diff.verdict == VERDICT_BETTER else VERDICT_BETTER
@@ -220,7 +239,7 @@ def report_to_markdown(report: ComparisonReport) -> str:
         lines += ["", f"## Differences: {candidate} - {baseline}", ""]
         rows = [[METRICS[metric].title, format_number(d.difference, signed=True),
                  f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]",
-                 format_p_value(d.p_value), format_p_value(d.p_value_adjusted), d.test, d.verdict]
+                 format_p_value(d.p_value), format_p_value(d.p_value_adjusted), d.test, markdown_cell(verdict_label(d))]
                 for metric, d in comparison.metrics.items()]
         lines += _table(["metric", "difference", f"{level}% CI", "p", "p adjusted", "test", "verdict"], rows)
         test = comparison.accuracy_test
@@ -308,7 +327,7 @@ def _slices_section(report: ComparisonReport, *, limit: int = 15) -> list[str]:
                          f"{format_number(m.difference.difference, signed=True)} "
                          f"[{format_number(m.difference.ci_low, signed=True)}, "
                          f"{format_number(m.difference.ci_high, signed=True)}]",
-                         format_p_value(m.difference.p_value_adjusted), m.difference.verdict])
+                         format_p_value(m.difference.p_value_adjusted), markdown_cell(verdict_label(m.difference))])
         lines += [""] + _table(["column", "value", "n", markdown_cell(comparison.baseline),
                                 markdown_cell(comparison.candidate), "difference", "p adjusted", "verdict"], rows)
         if len(comparison.slices) > limit:

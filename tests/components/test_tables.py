@@ -106,3 +106,25 @@ def test_csv_bytes_neutralises_text_cells_and_headers() -> None:
                     ["'=1+1", "regression", "'-1", "-0.25", "-3", "'+eu"],
                     ["r2", "improvement", "cat", "0.5", "4", "us"]]
     assert table["id"][0] == "=1+1"  # the table the page shows keeps the real text
+
+
+def test_a_difference_without_a_verdict_shows_why() -> None:
+    """One positive: ROC AUC is not tested, and every table and hover says why instead of "undefined"."""
+    from components import charts_common
+
+    rng = np.random.default_rng(0)
+    y = np.zeros(60, dtype=np.int64)
+    y[0] = 1
+    models = []
+    for name in ("base", "tuned"):
+        p = rng.random(60)
+        models.append(evaluation.ModelData(name, f"{name}.csv", (p > 0.5).astype(np.int64), np.column_stack([1 - p, p]),
+                                           ColumnMapping()))
+    data = evaluation.ClassificationData("binary", ("no", "yes"), "yes", np.arange(60).astype(str), y, tuple(models),
+                                         pd.DataFrame(index=range(60)))
+    comparison = evaluation.compare(data, settings=evaluation.Settings(resamples=200)).comparisons[0]
+    row = tables.differences_table(comparison).set_index("metric").loc[evaluation.METRICS["roc_auc"].title]
+    assert row["verdict"] == ("no verdict: class 'yes' has 1 example: ROC AUC's interval and test need at least 3 "
+                              "of every class")
+    assert "no verdict: class &#x27;yes&#x27; has 1 example" in charts_common.difference_hover(
+        "ROC AUC", comparison.metrics["roc_auc"])
