@@ -6,8 +6,9 @@ pairs the files by id. :func:`compare_regression` computes every statistic regis
 ``"regression"`` task (scikit-learn's metrics, see :data:`REGRESSION_METRICS`) with its interval, and
 each candidate's paired differences with their tests: the paired t-test on per-example absolute
 errors (mean absolute error) and squared errors (mean squared error), which is
-``scipy.stats.ttest_rel``; the paired bootstrap for the others. Slices by metadata and by quartile of
-the true value, and the examples whose error grew, complete a comparison.
+``scipy.stats.ttest_rel``; the paired permutation test for the others (their intervals: the paired
+bootstrap). Slices by metadata and by quartile of the true value, and the examples whose error grew,
+complete a comparison.
 """
 
 from __future__ import annotations
@@ -39,11 +40,11 @@ from ._limits import Limits
 from ._loading import FileSummary
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded, read_file
-from ._resampling import bootstrap_p_value, bootstrap_weights, percentile_interval
+from ._resampling import bootstrap_weights, percentile_interval, permutation_p_value, swap_weights
 from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Power, Settings, SliceMetric, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
-from ._statistics import PAIRED_BOOTSTRAP, PAIRED_T, Statistic, register, statistics_of
+from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
 from ._units import numpy_units
 from ._values import number_values, read_ids, rows_text, training_rows
 
@@ -104,12 +105,12 @@ REGRESSION_METRICS: tuple[Statistic, ...] = (
     register(Statistic("mean_squared_error", "Mean squared error", TASK, False, ("squared_error", "one"), _ratio,
                        PAIRED_T, "Mean of (true - predicted)^2; large errors weigh more.")),
     register(Statistic("root_mean_squared_error", "Root mean squared error", TASK, False, ("squared_error", "one"),
-                       lambda totals: np.sqrt(_ratio(totals)), PAIRED_BOOTSTRAP,
+                       lambda totals: np.sqrt(_ratio(totals)), PAIRED_PERMUTATION,
                        "Square root of the mean squared error, in the target's units.")),
-    register(Statistic("r2", "R²", TASK, True, ("squared_error", "y", "y_squared", "one"), _r2, PAIRED_BOOTSTRAP,
+    register(Statistic("r2", "R²", TASK, True, ("squared_error", "y", "y_squared", "one"), _r2, PAIRED_PERMUTATION,
                        "Share of the true values' variance the predictions explain (1 is perfect, 0 is the mean).")),
     register(Statistic("median_absolute_error", "Median absolute error", TASK, False, ("abs_error",),
-                       None, PAIRED_BOOTSTRAP,
+                       None, PAIRED_PERMUTATION,
                        "Median of |true - predicted|; not moved by a few large errors.", from_weights=_weighted_median)),
 )
 """The regression task's statistics, under scikit-learn's names, in report order."""
@@ -407,6 +408,31 @@ def _bootstrap(designs: Sequence[np.ndarray], metrics: Sequence[Statistic], resa
     return [{metric.name: replicates[f"{index}:{metric.name}"] for metric in metrics} for index in range(len(designs))]
 
 
+def _exchanges(base: np.ndarray, cand: np.ndarray, metrics: Sequence[Statistic], resamples: int,
+               rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Candidate-minus-baseline values of every resampled metric when the two models' predictions are
+    exchanged on random examples (the paired permutation test; see :func:`evaluation._resampling.swap_weights`).
+
+    The two models' per-example statistics are stacked, ``[baseline rows; candidate rows]`` of each
+    unit: exchanging ``e`` of a unit's ``c`` examples weighs its baseline row ``c - e`` and its
+    candidate row ``e`` in the baseline's resample, and the reverse in the candidate's, so sums and
+    medians alike read the weights.
+    """
+    units = numpy_units(np.hstack([base, cand]))
+    width = len(_COLUMNS)
+    stacked = np.vstack([units.design[:, :width], units.design[:, width:]])
+    metrics = [metric for metric in metrics if metric.test != PAIRED_T]
+
+    def statistic(exchanged: np.ndarray) -> dict[str, np.ndarray]:
+        kept = units.counts - exchanged
+        as_baseline, as_candidate = np.hstack([kept, exchanged]), np.hstack([exchanged, kept])
+        totals_baseline, totals_candidate = as_baseline @ stacked, as_candidate @ stacked
+        return {metric.name: _values(metric, totals_candidate, as_candidate, stacked)
+                - _values(metric, totals_baseline, as_baseline, stacked) for metric in metrics}
+
+    return swap_weights(units.counts, statistic, resamples=resamples, rng=rng)
+
+
 def _estimates(design: np.ndarray, replicates: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
                settings: Settings) -> dict[str, Estimate]:
     """Each metric with its interval: the t interval for a mean of per-example values, else the bootstrap's."""
@@ -426,8 +452,12 @@ def _estimates(design: np.ndarray, replicates: Mapping[str, np.ndarray], metrics
 
 
 def _differences(base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.ndarray],
-                 cand_reps: Mapping[str, np.ndarray], metrics: Sequence[Statistic], settings: Settings) -> dict[str, Difference]:
-    """Each metric's paired difference (candidate minus baseline) with its interval and named test."""
+                 cand_reps: Mapping[str, np.ndarray], exchanged: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
+                 settings: Settings) -> dict[str, Difference]:
+    """Each metric's paired difference (candidate minus baseline) with its interval and named test.
+
+    ``exchanged``: each resampled metric's differences under random exchanges (:func:`_exchanges`).
+    """
     out = {}
     too_few = FEWER_THAN_TWO if base.shape[0] < 2 else ""
     for metric in metrics:
@@ -444,12 +474,11 @@ def _differences(base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.
         else:
             replicates = cand_reps[metric.name] - base_reps[metric.name]
             bounds = percentile_interval(replicates, confidence=settings.confidence)
-            p = float(bootstrap_p_value(np.asarray(c - b), replicates))
-            undefined = "" if np.isfinite(p) or not np.isfinite(c - b) else "the resamples have no spread"
-            out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_BOOTSTRAP,
+            p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
+            out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION,
                                                "bootstrap percentile", b, c,
                                                std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]),
-                                               reason=too_few or undefined)
+                                               reason=too_few)
     return out
 
 
@@ -488,9 +517,11 @@ def _slices(data: RegressionData, base: np.ndarray, cand: np.ndarray, index: int
             small = n < max(settings.min_slice_size, 2)
             b, c = base[rows], cand[rows]
             reps = _bootstrap([b, c], metrics, settings.slice_resamples, rng_for(settings, 40 + index, stream))
+            exchanged = ({metric.name: np.full(1, np.nan) for metric in metrics} if small else
+                         _exchanges(b, c, metrics, settings.slice_resamples, rng_for(settings, 1_040 + index, stream)))
             estimates_b = _estimates(b, reps[0], metrics, settings)
             estimates_c = _estimates(c, reps[1], metrics, settings)
-            differences = _differences(b, c, reps[0], reps[1], metrics, settings)
+            differences = _differences(b, c, reps[0], reps[1], exchanged, metrics, settings)
             results.append((column, value, n, small, {
                 name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
     registry = statistics_of(TASK)
@@ -593,8 +624,10 @@ def compare_regression(
         residual_quantiles={f"q{round(q * 100):02d}": float(v) for q, v in
                             zip(quantiles, np.quantile(data.model(name).y_pred - data.y_true, quantiles), strict=True)})
         for name in order}
-    raw = {name: _differences(designs[chosen], designs[name], replicates[chosen], replicates[name], metrics, settings)
-           for name in order[1:]}
+    raw = {name: _differences(designs[chosen], designs[name], replicates[chosen], replicates[name],
+                              _exchanges(designs[chosen], designs[name], metrics, settings.resamples,
+                                         rng_for(settings, 31, index)), metrics, settings)
+           for index, name in enumerate(order[1:], start=1)}
     decided = _decided(raw, settings)
     comparisons = []
     for index, name in enumerate(order[1:], start=1):

@@ -39,6 +39,7 @@ __all__ = [
     "percentile_interval",
     "permutation_p_value",
     "swap_statistics",
+    "swap_weights",
 ]
 
 Statistic = Callable[[np.ndarray], dict[str, np.ndarray]]
@@ -340,14 +341,34 @@ def swap_statistics(
     # models gave the same output do not change, and are not drawn.
     change = sparse.csr_matrix(table.design[:, swap] - table.design)
     moved = np.flatnonzero(change.getnnz(axis=1))
-    change, counts = change[moved], table.counts[moved]
+    change = change[moved]
     observed = table.aggregates(table.counts.astype(float))
+    return swap_weights(table.counts[moved], lambda exchanged: statistic(observed + np.asarray((change.T @ exchanged.T).T)),
+                        resamples=resamples, rng=rng)
+
+
+def swap_weights(
+    counts: np.ndarray, statistic: Callable[[np.ndarray], dict[str, np.ndarray]], *, resamples: int,
+    rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """Random exchanges of the two models' outputs: per unit, how many of its ``counts`` examples swap.
+
+    ``statistic`` maps ``(b, m)`` exchanged counts, each ``Binomial(count, 1/2)``, to a dict of arrays
+    with leading dimension ``b``; the one path of the paired permutation test, as
+    :func:`bootstrap_weights` is the bootstrap's (fixed chunks on every core, numbers from the seed alone).
+
+    Examples
+    --------
+    >>> out = swap_weights(np.array([2, 0]), lambda e: {"max": e.max(axis=1)}, resamples=50,
+    ...                    rng=np.random.default_rng(0))
+    >>> set(out["max"].tolist()) <= {0, 1, 2}
+    True
+    """
     sizes = _chunk_sizes(resamples, counts.shape[0])
     chunks = list(zip(rng.spawn(len(sizes)), sizes, strict=True))
 
     def one_chunk(chunk: tuple[np.random.Generator, int]) -> dict[str, np.ndarray]:
-        exchanged = chunk[0].binomial(counts, 0.5, size=(chunk[1], counts.shape[0]))
-        return statistic(observed + np.asarray((change.T @ exchanged.T).T))
+        return statistic(chunk[0].binomial(counts, 0.5, size=(chunk[1], counts.shape[0])))
 
     parts = parallel_map(one_chunk, chunks)
     return {name: np.concatenate([part[name] for part in parts], axis=0) for name in parts[0]}

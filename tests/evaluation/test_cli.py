@@ -382,7 +382,7 @@ def test_regression_from_real_files_equals_scikit_learn_and_scipy(capsys):
         assert differences[metric]["test"] == "paired t"
         assert differences[metric]["p_value"] == pytest.approx(expected.pvalue, rel=1e-9)
     for metric in ("root_mean_squared_error", "r2", "median_absolute_error"):
-        assert differences[metric]["test"] == "paired bootstrap"
+        assert differences[metric]["test"] == "paired permutation"
     assert {s["column"] for s in document["comparisons"][0]["slices"]} == {"sex", "age_band", "bmi_band",
                                                                            "true value (quartile)"}
 
