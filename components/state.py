@@ -77,8 +77,8 @@ REGRESSION_DEMO_FILES = (APP_DIR / "data" / "demo" / "regression_base.csv",
                          APP_DIR / "data" / "demo" / "regression_finetuned.csv")
 # Fewer resamples than the CLI's 10,000 so that a comparison shows within seconds (the bootstrap draws cell
 # counts, so its cost does not grow with the rows); the Data page raises them for final numbers. Slices keep
-# 1,000: a bootstrap p-value is at least 2/(B + 1), and after Holm's correction over 20 slices that floor must
-# stay below alpha for a slice to be able to show a significant change.
+# 1,000 exchanges: a permutation p-value counts to 1/(B + 1) (a normal tail below it), and after Holm's
+# correction over 20 slices that must stay below alpha for a slice to be able to show a significant change.
 DASHBOARD_SETTINGS = Settings(resamples=2_000, slice_resamples=1_000, target_precisions=(0.9,), target_recalls=(0.9,))
 DEFAULT_VIEW: Mapping[str, Any] = MappingProxyType({"threshold": 0.5, "class_label": None, "slice_column": None})
 PAYLOAD_VERSION = 1

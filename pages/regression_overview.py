@@ -32,8 +32,8 @@ render.plot(charts_regression.regression_difference_figure(comparison, confidenc
             key="overview_regression_differences")
 render.table(tables.differences_table(comparison), key="overview_regression_differences_table")
 st.caption("Mean absolute and mean squared error: paired t-test on per-example errors (t interval). Root mean squared "
-           "error, R² and median absolute error: paired bootstrap (percentile interval). p-values adjusted across "
-           f"candidates ({report.settings.correction}).")
+           "error, R² and median absolute error: paired permutation test (paired bootstrap percentile interval). "
+           f"p-values adjusted across candidates ({report.settings.correction}).")
 
 st.subheader("Errors and power")
 columns = st.columns(4)

@@ -29,8 +29,9 @@ render.plot(charts.slice_forest_figure(comparison, column, metric), key="slices_
 settings = report.settings
 st.caption(f"Difference {render.text(comparison.candidate)} minus {render.text(comparison.baseline)}, worst first. "
            "Slices with fewer than "
-           f"{settings.min_slice_size} examples are shown but not tested. P-values adjusted across all tested slices "
-           f"({settings.correction}); {settings.slice_resamples:,} bootstrap resamples per slice.")
+           f"{settings.min_slice_size} examples are shown but not tested. Tests: McNemar's exact test (accuracy) and the "
+           f"paired permutation test, exact at any slice size; p-values adjusted across all tested slices "
+           f"({settings.correction}); {settings.slice_resamples:,} resamples and exchanges per slice.")
 render.table(tables.slices_table(comparison, column, metric), key="slices_table")
 with st.expander("Every slice of every column"):
     render.table(tables.slices_table(comparison, None, metric), key="slices_all")
