@@ -66,7 +66,8 @@ def test_every_page_renders_the_demo(app: AppTest, page: str, expected: str) -> 
 def test_per_class_metric_choice_and_normalised_confusion(app: AppTest) -> None:
     app.switch_page("pages/per_class.py").run()
     table = next(frame.value for frame in app.dataframe if "class" in frame.value.columns)
-    assert table.loc[table["class"] == "0", "verdict"].item() == "worse"  # recall of digit 0 drops (README)
+    digit_0 = table.loc[table["class"] == "0"].iloc[0]  # recall of digit 0 drops by 0.09: p 0.008, 0.08 after Holm
+    assert (digit_0["difference"], digit_0["verdict"]) == ("-0.090", "no significant difference")
     app.button_group(key="per_class_metric").set_value("f1").run()
     assert "per-class f1" in app.get("plotly_chart")[0].proto.spec.lower()
     app.toggle[0].set_value(True).run()
