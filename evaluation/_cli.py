@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     statistics = cmd.add_argument_group("statistics")
     statistics.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
     statistics.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    statistics.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples (default 10000)")
+    statistics.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples and permutation exchanges (default 10000)")
     statistics.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     statistics.add_argument("--ci-method", choices=CI_METHODS, default="percentile",
                             help="bootstrap interval (default percentile)")
@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyses.add_argument("--min-slice-size", type=int, default=30,
                           help="smaller slices are shown but not tested (default 30)")
     analyses.add_argument("--slice-resamples", type=int, default=1000,
-                          help="bootstrap resamples per slice (default 1000)")
+                          help="bootstrap resamples and permutation exchanges per slice (default 1000)")
     analyses.add_argument("--flips-out", metavar="FILE",
                           help="write every flipped example (id, kind, label, predictions, metadata) as CSV")
     output = cmd.add_argument_group("output")

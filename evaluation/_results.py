@@ -435,7 +435,7 @@ class Settings:
     alpha:
         Significance level of the verdicts.
     resamples:
-        Bootstrap resamples.
+        Bootstrap resamples, and random exchanges of the paired permutation tests.
     seed:
         Seed of every random draw; the same seed gives the same numbers.
     ci_method:
@@ -447,7 +447,8 @@ class Settings:
     primary_metric:
         The metric the verdict headline and ``--fail-on-regression`` use by default.
     slice_resamples:
-        Bootstrap resamples for each slice (fewer than the headline's: there are many slices).
+        Bootstrap resamples and permutation exchanges for each slice (fewer than the headline's: there
+        are many slices).
     min_slice_size:
         Slices with fewer examples are marked insufficient: shown, not tested, not ranked.
     target_precisions, target_recalls:
