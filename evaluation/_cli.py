@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     statistics = cmd.add_argument_group("statistics")
     statistics.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
     statistics.add_argument("--alpha", type=float, default=0.05, help="significance level (default 0.05)")
-    statistics.add_argument("--resamples", type=int, default=10_000, help="bootstrap resamples and permutation exchanges (default 10000)")
+    statistics.add_argument("--resamples", type=int, default=10_000,
+                            help="bootstrap resamples and permutation exchanges (default 10000)")
     statistics.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
     statistics.add_argument("--ci-method", choices=CI_METHODS, default="percentile",
                             help="bootstrap interval (default percentile)")

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtr, ndtri, stdtr, stdtrit
+from scipy.special import ndtri, stdtr, stdtrit
 
 from ._multiple import adjust_p_values
 from ._resampling import (
@@ -36,13 +36,10 @@ __all__ = [
     "bootstrap_std_error",
     "contain",
     "decide",
-    "jackknife_std_error",
     "logit_interval",
     "make_difference",
     "make_estimate",
     "mean_std_error",
-    "normal_interval",
-    "normal_p_value",
     "resampled_intervals",
     "rng_for",
     "satterthwaite_df",
@@ -186,12 +183,6 @@ def mean_std_error(values: np.ndarray) -> float:
     return float(values.std(ddof=1) / np.sqrt(n))
 
 
-def normal_interval(value: float, std_error: float, confidence: float, bounds: tuple[float, float]) -> tuple[float, float]:
-    """``value +- z * std_error`` clipped to ``bounds``."""
-    z = ndtri(0.5 + confidence / 2.0)
-    return max(bounds[0], value - z * std_error), min(bounds[1], value + z * std_error)
-
-
 def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, float]:
     """Mean and t interval of per-example values."""
     n = values.shape[0]
@@ -202,22 +193,11 @@ def t_interval(values: np.ndarray, confidence: float) -> tuple[float, float, flo
     return mean, mean - half, mean + half
 
 
-def normal_p_value(z: float) -> float:
-    """Two-sided p-value of a standard normal statistic."""
-    return float(2.0 * ndtr(-abs(z)))
-
-
 def t_test_p_value(values: np.ndarray) -> float:
     """Two-sided one-sample t-test of mean zero (``scipy.stats.ttest_1samp(values, 0).pvalue``)."""
     n = values.shape[0]
     t = values.mean() / (values.std(ddof=1) / np.sqrt(n))
     return float(2.0 * stdtr(n - 1, -abs(t)))
-
-
-def jackknife_std_error(leave_one_out: np.ndarray) -> float:
-    """Jackknife standard error from leave-one-out values (Efron & Stein 1981)."""
-    n = leave_one_out.shape[0]
-    return float(np.sqrt((n - 1) / n * np.sum((leave_one_out - leave_one_out.mean()) ** 2)))
 
 
 def make_difference(

@@ -196,10 +196,10 @@ def _count_metric(name: str) -> Callable[[np.ndarray], np.ndarray]:
 def _register_classification() -> None:
     """Each classification metric as a registered statistic (the engine computes the count metrics together, with
     :func:`confusion_metrics` over the cells; the registry drives the test suite and the metric lookups)."""
-    from ._statistics import DELONG, JACKKNIFE_Z, MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register
+    from ._statistics import DELONG, JACKKNIFE_T, MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register
 
     own: dict[str, tuple[tuple[str, ...], str]] = {
-        "roc_auc": (("scores",), DELONG), "average_precision": (("scores",), JACKKNIFE_Z),
+        "roc_auc": (("scores",), DELONG), "average_precision": (("scores",), JACKKNIFE_T),
         "log_loss": (("log_loss", "one"), PAIRED_T), "brier_score": (("squared_error", "one"), PAIRED_T),
         "expected_calibration_error": (("confidence_bins",), PAIRED_PERMUTATION)}
     for info in _INFO:

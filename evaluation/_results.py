@@ -101,7 +101,7 @@ class Difference:
         The p-value after the multiple-comparison correction of its family (see the README).
     test:
         The test's name (``"McNemar exact"``, ``"DeLong"``, ``"paired bootstrap"``, ``"paired t"``,
-        ``"jackknife z"``).
+        ``"jackknife t"``).
     verdict:
         ``"better"``, ``"worse"`` or ``"no significant difference"`` at the chosen alpha, judged on
         the adjusted p-value and the metric's direction; ``"undefined"`` when the test could not be

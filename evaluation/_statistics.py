@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DELONG", "JACKKNIFE_Z", "MCNEMAR", "PAIRED_BOOTSTRAP", "PAIRED_PERMUTATION", "PAIRED_T", "STATISTICS",
+__all__ = ["DELONG", "JACKKNIFE_T", "MCNEMAR", "PAIRED_BOOTSTRAP", "PAIRED_PERMUTATION", "PAIRED_T", "STATISTICS",
            "TESTS", "Statistic", "higher_is_better", "metric_title", "register", "statistics_of"]
 
 PAIRED_T = "paired t"
@@ -34,9 +34,10 @@ MCNEMAR = "McNemar exact"
 DELONG = "DeLong t"
 """ROC AUC: DeLong's test of two correlated AUCs, from their per-example placement values, with a
 t reference distribution whose degrees of freedom account for small classes (Welch-Satterthwaite)."""
-JACKKNIFE_Z = "jackknife z"
-"""Average precision: a z-test with the jackknife's standard error of the paired difference."""
-TESTS: tuple[str, ...] = (PAIRED_T, PAIRED_BOOTSTRAP, PAIRED_PERMUTATION, MCNEMAR, DELONG, JACKKNIFE_Z)
+JACKKNIFE_T = "jackknife t"
+"""Average precision: the jackknife's standard error of the paired difference, with a t reference
+distribution of Welch-Satterthwaite degrees of freedom (as DeLong's)."""
+TESTS: tuple[str, ...] = (PAIRED_T, PAIRED_BOOTSTRAP, PAIRED_PERMUTATION, MCNEMAR, DELONG, JACKKNIFE_T)
 """Every test a statistic may name."""
 
 

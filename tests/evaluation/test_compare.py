@@ -312,8 +312,9 @@ def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
     (see tests/data/reference/README.md). The markers become scores in [0, 1] by a division, which
     keeps their order and so every rank statistic. The engine refers DeLong's statistic to a t
     distribution with Welch-Satterthwaite degrees of freedom (from the reference implementation's
-    influences per class, here) and puts a single AUC's interval on the logit scale; both are
-    written out below from pROC's standard errors and ``scipy.stats.t``.
+    influences per class, here) and puts a single AUC's interval on the logit scale with the smaller
+    class's size minus one as degrees of freedom; both are written out below from pROC's standard
+    errors and ``scipy.stats.t``.
     """
     import pandas as pd
 
@@ -348,9 +349,7 @@ def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
         (difference.difference - half, difference.difference + half), rel=1e-9)
     s100b = report.models["s100b"].metrics["roc_auc"]
     single_se = math.sqrt(0.00266868245717244)  # pROC's var(roc) of s100b
-    psi_single = auc_influence(positive, asah["s100b"])[1]
-    shares = np.array([np.sum(psi_single[positive] ** 2), np.sum(psi_single[~positive] ** 2)])
-    df_single = shares.sum() ** 2 / np.sum(shares**2 / (sizes - 1))
+    df_single = sizes.min() - 1  # the smaller class (41 positives) minus one
     logit, half = math.log(s100b.value / (1 - s100b.value)), stats.t.ppf(0.975, df_single) * single_se / (
         s100b.value * (1 - s100b.value))
     assert (s100b.ci_low, s100b.ci_high) == pytest.approx(
@@ -416,7 +415,9 @@ def test_one_positive_gives_no_roc_auc_verdict() -> None:
     auc = report.comparisons[0].metrics["roc_auc"]
     assert auc.difference == pytest.approx(skm.roc_auc_score(y, cand) - skm.roc_auc_score(y, base))
     assert auc.verdict == "undefined" and "class '1' has 1 example" in auc.reason
+    assert report.comparisons[0].metrics["average_precision"].reason == auc.reason  # a ranking metric too
     assert math.isnan(report.models["base"].metrics["roc_auc"].ci_low)
+    assert math.isnan(report.models["base"].metrics["average_precision"].ci_low)
 
 
 def test_two_positives_give_no_roc_auc_verdict_but_three_are_tested() -> None:

@@ -186,13 +186,23 @@ def test_average_precision_std_error_is_the_jackknife_of_scikit_learn() -> None:
     keep = ~np.eye(n, dtype=bool)
     loo = {name: np.array([average_precision_score(y[keep[i]], s[keep[i]]) for i in range(n)])
            for name, s in scores.items()}
+    def welch_df(values: np.ndarray) -> float:  # Satterthwaite's df of the jackknife variance, by true class
+        terms = (values - values.mean()) ** 2 * (n - 1) / n
+        shares = np.array([terms[y == c].sum() for c in (0, 1)])
+        sizes = np.array([(y == c).sum() for c in (0, 1)])
+        return shares.sum() ** 2 / np.sum(shares**2 / (sizes - 1))
+
     for name in scores:
         estimate = report.models[name].metrics["average_precision"]
-        assert estimate.method == "jackknife normal"
+        assert estimate.method == "jackknife t"
         assert estimate.value == pytest.approx(average_precision_score(y, scores[name]), rel=1e-12)
         assert estimate.std_error == pytest.approx(_jackknife_std_error(loo[name]), rel=1e-9)
+        half = stats.t.ppf(0.975, welch_df(loo[name])) * _jackknife_std_error(loo[name])
+        assert (estimate.ci_low, estimate.ci_high) == pytest.approx((estimate.value - half, estimate.value + half))
     difference = report.comparisons[0].metrics["average_precision"]
     assert difference.std_error == pytest.approx(_jackknife_std_error(loo["cand"] - loo["base"]), rel=1e-9)
+    t = difference.difference / difference.std_error
+    assert difference.p_value == pytest.approx(2 * stats.t.sf(abs(t), welch_df(loo["cand"] - loo["base"])), rel=1e-9)
 
 
 # --- regression ------------------------------------------------------------------------------------
