@@ -251,7 +251,7 @@ def _rank_reason(parts: ProbabilityParts) -> str:
     if sizes[smallest] >= MIN_RANK_CLASS:
         return ""
     count = int(sizes[smallest])
-    return (f"class {parts.labels[smallest]!r} has {count} example{'s' if count != 1 else ''}: ROC AUC and average "
+    return (f"class {parts.labels[smallest]!r} has {count} example{'s' if count != 1 else ''}; ROC AUC and average "
             f"precision need at least {MIN_RANK_CLASS} of every class for an interval and a test")
 
 

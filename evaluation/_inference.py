@@ -51,9 +51,9 @@ __all__ = [
 Scalar = float | np.floating[Any] | np.ndarray
 """A number, or a 0-d array holding one (what indexing resampled statistics gives)."""
 
-FEWER_THAN_TWO = "fewer than two examples: nothing to measure the uncertainty with"
+FEWER_THAN_TWO = "fewer than two examples, so nothing measures the uncertainty"
 """Why a difference on fewer than two examples has no verdict."""
-NO_SPREAD = "the per-example differences have no spread: the t-test is undefined"
+NO_SPREAD = "the per-example differences have no spread, so the t-test is undefined"
 """Why a paired t-test of constant, nonzero per-example differences has no verdict."""
 
 

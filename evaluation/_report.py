@@ -129,7 +129,7 @@ def _p_clause(p: float) -> str:
 
 
 def verdict_label(difference: Difference) -> str:
-    """The verdict as every table shows it: the verdict, or ``"no verdict: "`` and why the data cannot support one.
+    """The verdict as every table shows it: the verdict, or ``"no verdict"`` and why the data cannot support one.
 
     Examples
     --------
@@ -137,9 +137,9 @@ def verdict_label(difference: Difference) -> str:
     >>> d = Difference(0.5, float("nan"), float("nan"), float("nan"), float("nan"), "paired t", Verdict.UNDEFINED,
     ...                "t interval", 0.0, 0.5, reason="fewer than two examples")
     >>> verdict_label(d)
-    'no verdict: fewer than two examples'
+    'no verdict (fewer than two examples)'
     """
-    return f"no verdict: {difference.reason}" if difference.reason else str(difference.verdict)
+    return f"no verdict ({difference.reason})" if difference.reason else str(difference.verdict)
 
 
 def _describe(name: str, diff: Difference, level: int) -> str:

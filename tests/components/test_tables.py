@@ -124,7 +124,7 @@ def test_a_difference_without_a_verdict_shows_why() -> None:
                                          pd.DataFrame(index=range(60)))
     comparison = evaluation.compare(data, settings=evaluation.Settings(resamples=200)).comparisons[0]
     row = tables.differences_table(comparison).set_index("metric").loc[evaluation.METRICS["roc_auc"].title]
-    assert row["verdict"] == ("no verdict: class 'yes' has 1 example: ROC AUC and average precision need at least 3 "
-                              "of every class for an interval and a test")
-    assert "no verdict: class &#x27;yes&#x27; has 1 example" in charts_common.difference_hover(
+    assert row["verdict"] == ("no verdict (class 'yes' has 1 example; ROC AUC and average precision need at least 3 "
+                              "of every class for an interval and a test)")
+    assert "no verdict (class &#x27;yes&#x27; has 1 example" in charts_common.difference_hover(
         "ROC AUC", comparison.metrics["roc_auc"])
