@@ -20,7 +20,7 @@ st.caption(f"{report.settings.ece_bins} equal-width bins of the top-label confid
 
 st.subheader("Calibration metrics")
 render.small_table(tables.calibration_table(report), index="model")
-st.caption(f"Lower is better. {round(report.settings.confidence * 100)}% intervals: ECE by basic bootstrap, "
+st.caption(f"Lower is better. {round(report.settings.confidence * 100)}% intervals: ECE by bootstrap test inversion, "
            "Brier score and log loss by t interval.")
 
 st.subheader("Differences")
