@@ -449,3 +449,17 @@ def test_permutation_p_value_counts_reaching_replicates_phipson_smyth() -> None:
     assert float(resampling.permutation_p_value(np.array(-0.9), replicates)) == pytest.approx(min(1 / 6, tail))
     assert np.isnan(resampling.permutation_p_value(np.array(np.nan), replicates))
     assert np.isnan(resampling.permutation_p_value(np.array(0.1), np.full(3, np.nan)))
+
+
+def test_exchanged_counts_follow_the_binomial_of_one_half() -> None:
+    """Small units exactly, large ones by the rounded normal: mean c/2, variance c/4 (scipy's binomial), in [0, c]."""
+    counts = np.array([1, 7, 99, 100, 2_500])
+    draws = resampling.draw_exchanges(counts, 40_000, np.random.default_rng(3))
+    assert np.all((draws >= 0) & (draws <= counts)) and np.all(draws == np.rint(draws))
+    for column, count in enumerate(counts):
+        mean, variance = stats.binom(count, 0.5).stats()
+        assert draws[:, column].mean() == pytest.approx(mean, abs=4 * np.sqrt(variance / 40_000))
+        assert draws[:, column].var() == pytest.approx(variance, rel=0.03)
+    small = draws[:, 1]
+    observed = np.bincount(small.astype(int), minlength=8)
+    assert stats.chisquare(observed, 40_000 * stats.binom(7, 0.5).pmf(np.arange(8))).pvalue > 1e-3
