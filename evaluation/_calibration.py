@@ -35,7 +35,11 @@ Gross & Vitells 2011; see :func:`ece_interval`). A paired difference moves the c
 way and the baseline along its own the other way, with the paired resamples' noise. The method is
 used whatever ``Settings.ci_method`` says: percentile and BCa intervals are what failed.
 
-COVERAGE_PLACEHOLDER
+Measured by the project's simulation study (``docs/simulation.md``; 500 replications per cell, four
+populations, calibrated and mis-calibrated models): 95% intervals of the ECE difference cover 95.7%,
+95.7% and 95.6% pooled at n = 100, 400 and 2,000 (79.5%, 84.9% and 87.1% with the basic bootstrap
+before); single-model intervals 95.9%, 96.5% and 96.3% (a calibrated model up to 98-99%, since its
+interval can only miss above 0), against 51-95% before.
 
 :func:`evaluation._inference.make_estimate` and ``make_difference`` extend every interval to contain
 its value, this one too: where the test-inversion interval lies below a biased plug-in, the
