@@ -386,7 +386,8 @@ def test_one_example_gives_no_verdict_with_the_reason() -> None:
     from evaluation import report_to_markdown, verdict_sentence
 
     assert r"| no verdict \(fewer than two examples, so nothing measures the uncertainty\) |" in report_to_markdown(report)
-    assert verdict_sentence(comparison, report).startswith("cand cannot be compared with base on F1 (macro) (+0.500): fewer than two")
+    assert verdict_sentence(comparison, report).startswith(
+        "cand cannot be compared with base on F1 (macro) (+0.500): fewer than two")
 
 
 def test_two_examples_never_give_a_significant_difference() -> None:
