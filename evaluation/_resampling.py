@@ -185,11 +185,23 @@ def bootstrap_weights(
     >>> out["n"].tolist()
     [4, 4, 4]
     """
+    return _in_chunks(counts, draw_counts, statistic, resamples=resamples, rng=rng)
+
+
+def _in_chunks(
+    counts: np.ndarray, draw: Callable[[np.ndarray, int, np.random.Generator], np.ndarray],
+    statistic: Callable[[np.ndarray], dict[str, np.ndarray]], *, resamples: int, rng: np.random.Generator,
+) -> dict[str, np.ndarray]:
+    """``statistic`` of ``resamples`` draws of the units' weights, in fixed chunks on every core.
+
+    Each chunk has its own generator spawned from ``rng`` and a size that depends only on the number
+    of units, so the numbers depend on the seed alone, not on the machine's cores.
+    """
     sizes = _chunk_sizes(resamples, counts.shape[0])
     chunks = list(zip(rng.spawn(len(sizes)), sizes, strict=True))
 
     def one_chunk(chunk: tuple[np.random.Generator, int]) -> dict[str, np.ndarray]:
-        return statistic(draw_counts(counts, chunk[1], chunk[0]))
+        return statistic(draw(counts, chunk[1], chunk[0]))
 
     parts = parallel_map(one_chunk, chunks)
     return {name: np.concatenate([part[name] for part in parts], axis=0) for name in parts[0]}
@@ -395,14 +407,7 @@ def swap_weights(
     >>> set(out["max"].tolist()) <= {0, 1, 2}
     True
     """
-    sizes = _chunk_sizes(resamples, counts.shape[0])
-    chunks = list(zip(rng.spawn(len(sizes)), sizes, strict=True))
-
-    def one_chunk(chunk: tuple[np.random.Generator, int]) -> dict[str, np.ndarray]:
-        return statistic(draw_exchanges(counts, chunk[1], chunk[0]))
-
-    parts = parallel_map(one_chunk, chunks)
-    return {name: np.concatenate([part[name] for part in parts], axis=0) for name in parts[0]}
+    return _in_chunks(counts, draw_exchanges, statistic, resamples=resamples, rng=rng)
 
 
 def permutation_p_value(estimate: np.ndarray, replicates: np.ndarray) -> np.ndarray:
