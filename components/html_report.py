@@ -73,8 +73,10 @@ def _estimate_cell(estimate: Estimate | None) -> str:
 
 
 def _verdict_cell(verdict: str) -> str:
-    css = "better" if verdict == "better" else "worse" if verdict == "worse" else "muted"
-    mark = " ▲" if verdict == "better" else " ▼" if verdict == "worse" else ""
+    # A label may carry a note in brackets ("better (borderline: ...)"): its colour is its verdict's.
+    word = verdict.split(" (")[0]
+    css = "better" if word == "better" else "worse" if word == "worse" else "muted"
+    mark = " ▲" if word == "better" else " ▼" if word == "worse" else ""
     return f'<span class="verdict {css}">{escape(verdict)}{mark}</span>'
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
     from ._errors import EvaluationError
     from ._flips import flip_table
+    from ._format import format_number, format_p_value
     from ._io import ACCEPTED_EXTENSIONS, model_name
     from ._limits import DASHBOARD_LIMITS, Limits
     from ._loading import FileSummary, inspect_file, load_classification
@@ -37,18 +38,11 @@ if TYPE_CHECKING:
         regression_flip_table,
     )
     from ._regression_report import regression_report_to_dict, regression_report_to_markdown, regression_verdict_sentence
-    from ._report import (
-        SCHEMA_VERSION,
-        format_number,
-        format_p_value,
-        report_to_dict,
-        report_to_markdown,
-        verdict_label,
-        verdict_sentence,
-    )
+    from ._report import SCHEMA_VERSION, report_to_dict, report_to_markdown, verdict_label
     from ._results import (
         CI_METHODS,
         AccuracyTest,
+        BestThreshold,
         CalibrationCurve,
         Comparison,
         ComparisonReport,
@@ -71,6 +65,7 @@ if TYPE_CHECKING:
     from ._tasks import TASKS, Task, detect_task, task_named
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
     from ._thresholds import metrics_at_threshold, one_vs_rest, operating_points
+    from ._verdict import CandidateVerdict, Finding, candidate_verdict, verdict_sentence
 
 # Names are imported on first use, so that a command needing only the loader (or starting to read
 # files while the rest imports) does not wait for SciPy.
@@ -95,6 +90,10 @@ _WHERE = {
     "RegressionComparison": "._regression",
     "ACCEPTED_EXTENSIONS": "._io",
     "AccuracyTest": "._results",
+    "BestThreshold": "._results",
+    "CandidateVerdict": "._verdict",
+    "Finding": "._verdict",
+    "candidate_verdict": "._verdict",
     "CI_METHODS": "._results",
     "CORRECTIONS": "._multiple",
     "DASHBOARD_LIMITS": "._limits",
@@ -133,8 +132,8 @@ _WHERE = {
     "csv_safe_frame": "._text",
     "escape_markdown": "._text",
     "flip_table": "._flips",
-    "format_number": "._report",
-    "format_p_value": "._report",
+    "format_number": "._format",
+    "format_p_value": "._format",
     "inspect_file": "._loading",
     "load_classification": "._loading",
     "markdown_cell": "._text",
@@ -148,7 +147,7 @@ _WHERE = {
     "slice_labels": "._slices",
     "stop_when": "._parallel",
     "verdict_label": "._report",
-    "verdict_sentence": "._report",
+    "verdict_sentence": "._verdict",
 }
 
 __all__ = [
@@ -161,8 +160,10 @@ __all__ = [
     "SCHEMA_VERSION",
     "TASKS",
     "AccuracyTest",
+    "BestThreshold",
     "CalibrationCurve",
     "Cancelled",
+    "CandidateVerdict",
     "ClassificationData",
     "ColumnMapping",
     "Comparison",
@@ -172,6 +173,7 @@ __all__ = [
     "Estimate",
     "EvaluationError",
     "FileSummary",
+    "Finding",
     "FlipCounts",
     "Flips",
     "Limits",
@@ -192,6 +194,7 @@ __all__ = [
     "Task",
     "ThresholdCurve",
     "adjust_p_values",
+    "candidate_verdict",
     "class_of_probability_column",
     "compare",
     "compare_regression",

@@ -22,9 +22,11 @@ from ._classification import (
 from ._data import ClassificationData
 from ._errors import EvaluationError
 from ._flips import flips
+from ._metrics import CONFUSION_METRICS
 from ._parallel import carry_stop_check, comparison_slot, cores, worker_limit
 from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import (
+    BestThreshold,
     Comparison,
     ComparisonReport,
     Difference,
@@ -37,6 +39,7 @@ from ._results import (
 )
 from ._settings import settings_iv
 from ._slices import slice_columns, slice_results
+from ._thresholds import best_threshold
 
 __all__ = ["compare"]
 
@@ -142,6 +145,18 @@ def _ranking_side(data: ClassificationData, settings: Settings, order: list[str]
     return _Ranked(parts, estimates, differences)
 
 
+def _best_threshold(data: ClassificationData, comparison: Comparison, metric: str) -> BestThreshold | None:
+    """A binary comparison's primary metric at each model's best threshold (when both models have probabilities)."""
+    baseline, candidate = data.model(comparison.baseline), data.model(comparison.candidate)
+    if (data.task != "binary" or data.positive_label is None or metric not in CONFUSION_METRICS
+            or baseline.y_score is None or candidate.y_score is None or data.n_examples == 0):
+        return None
+    positive = data.classes.index(data.positive_label)
+    base_threshold, base_value = best_threshold(data.y_true, baseline.y_score[:, positive], positive, metric)
+    cand_threshold, cand_value = best_threshold(data.y_true, candidate.y_score[:, positive], positive, metric)
+    return BestThreshold(metric, base_threshold, cand_threshold, base_value, cand_value)
+
+
 def compare(
     data: ClassificationData, *, settings: Settings | None = None, baseline: str | None = None
 ) -> ComparisonReport:
@@ -203,6 +218,7 @@ def compare(
         **({ECE: calibrated.ece_differences[comparison.candidate]}
            if comparison.candidate in calibrated.ece_differences else {})})
         for comparison in paired.comparisons], settings)
+    comparisons = [replace(c, best_threshold=_best_threshold(data, c, settings.primary_metric)) for c in comparisons]
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
     return ComparisonReport(
         task=data.task,

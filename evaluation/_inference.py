@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri, stdtr, stdtrit
 
+from ._format import p_clause
 from ._multiple import adjust_p_values
 from ._resampling import (
     CellTable,
@@ -31,11 +32,13 @@ from ._results import (
 )
 
 __all__ = [
+    "CORRECTION_NAMES",
     "FEWER_THAN_TWO",
     "NO_SPREAD",
     "bootstrap_std_error",
     "contain",
     "decide",
+    "interval_note",
     "logit_interval",
     "make_difference",
     "make_estimate",
@@ -96,10 +99,48 @@ def decide(family: Sequence[Difference], settings: Settings, *, higher_is_better
     [(0.04, <Verdict.BETTER: 'better'>), (0.04, <Verdict.BETTER: 'better'>)]
     """
     directions = [higher_is_better] * len(family) if isinstance(higher_is_better, bool) else list(higher_is_better)
-    adjusted = adjust_p_values(np.array([d.p_value for d in family], dtype=float), method=settings.correction)
-    return [replace(d, p_value_adjusted=float(p), verdict=verdict(d.difference, float(p), alpha=settings.alpha,
-                                                                  higher_is_better=higher))
-            for d, p, higher in zip(family, adjusted, directions, strict=True)]
+    raw = np.array([d.p_value for d in family], dtype=float)
+    adjusted = adjust_p_values(raw, method=settings.correction)
+    tests = int(np.isfinite(raw).sum())
+    decided = [replace(d, p_value_adjusted=float(p), verdict=verdict(d.difference, float(p), alpha=settings.alpha,
+                                                                     higher_is_better=higher))
+               for d, p, higher in zip(family, adjusted, directions, strict=True)]
+    return [replace(d, note=interval_note(d, settings, tests=tests)) for d in decided]
+
+
+CORRECTION_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "fdr_bh": "Benjamini-Hochberg", "none": "no"}
+"""How each :attr:`Settings.correction` is named in a sentence."""
+
+
+def interval_note(difference: Difference, settings: Settings, *, tests: int) -> str:
+    """Why a decided difference's interval and verdict seem to disagree; empty when they agree.
+
+    The interval is the unadjusted one of its method; the verdict is the test's, on the adjusted
+    p-value. They disagree on a screen when the interval excludes 0 beside "no significant
+    difference" (the correction across ``tests`` tests of the family, or a test and an interval of
+    different methods near the boundary) or includes 0 beside "better"/"worse" (different methods
+    near the boundary). The verdict always follows the test.
+
+    Examples
+    --------
+    >>> d = Difference(0.07, 0.01, 0.13, 0.01, 0.08, "paired permutation", Verdict.NONE, "bootstrap percentile",
+    ...                0.5, 0.57)
+    >>> interval_note(d, Settings(), tests=10)
+    'interval not adjusted; not significant after Holm correction for 10 tests (adjusted p = 0.080)'
+    """
+    if difference.reason or not (np.isfinite(difference.ci_low) and np.isfinite(difference.ci_high)):
+        return ""
+    excludes_zero = difference.ci_low > 0 or difference.ci_high < 0
+    significant = difference.verdict in (VERDICT_BETTER, VERDICT_WORSE)
+    if difference.verdict not in (VERDICT_BETTER, VERDICT_WORSE, VERDICT_NONE) or excludes_zero == significant:
+        return ""
+    if significant:
+        return (f"borderline: interval includes 0, {difference.test} {p_clause(difference.p_value_adjusted)} "
+                f"< {settings.alpha:g}")
+    if difference.p_value < settings.alpha <= difference.p_value_adjusted and tests > 1:
+        return (f"interval not adjusted; not significant after {CORRECTION_NAMES[settings.correction]} correction "
+                f"for {tests} tests (adjusted {p_clause(difference.p_value_adjusted)})")
+    return f"borderline: interval excludes 0, {difference.test} {p_clause(difference.p_value_adjusted)}"
 
 
 def rng_for(settings: Settings, stream: int, index: int) -> np.random.Generator:

@@ -65,6 +65,14 @@ def analysis_warnings(data: ClassificationData, comparisons: list[Comparison], *
             f"{len(small)} class(es) have fewer than {SMALL_CLASS} examples: {', '.join(small[:10])}"
             f"{', ...' if len(small) > 10 else ''}. Their per-class intervals are too wide to mean much, and a "
             f"change there can hardly be significant.")
+    for model in data.models:
+        predicted = np.bincount(model.y_pred, minlength=len(data.classes))
+        never = [f"'{label}'" for i, label in enumerate(data.classes) if support[i] > 0 and predicted[i] == 0]
+        if never:
+            warnings.append(
+                f"{model.name} never predicts {len(never)} of the {int((support > 0).sum())} classes in the labels "
+                f"({', '.join(never[:10])}{', ...' if len(never) > 10 else ''}): its recall and F1 there are 0, "
+                f"which pulls its macro averages down; a candidate that predicts them gains there by default.")
     for comparison in comparisons:
         candidate, baseline = data.model(comparison.candidate), data.model(comparison.baseline)
         if np.array_equal(candidate.y_pred, baseline.y_pred):

@@ -11,9 +11,9 @@ from typing import Any
 
 from ._regression import TASK, RegressionComparison, RegressionReport
 from ._report import SCHEMA_VERSION, _clean, format_number, verdict_label
-from ._results import VERDICT_BETTER, VERDICT_WORSE
 from ._statistics import statistics_of
 from ._text import escape_markdown, markdown_cell
+from ._verdict import verdict_document, verdict_sentence
 
 __all__ = ["REGRESSION_SCHEMA_VERSION", "regression_report_to_dict", "regression_report_to_markdown",
            "regression_verdict_sentence"]
@@ -32,7 +32,8 @@ def regression_report_to_dict(report: RegressionReport) -> dict[str, Any]:
         "models": {name: {"source": model.source, "metrics": model.metrics,
                           "residual_quantiles": model.residual_quantiles} for name, model in report.models.items()},
         "comparisons": [{"candidate": c.candidate, "baseline": c.baseline, "metrics": c.metrics,
-                         "slices": list(c.slices), "flips": c.flips, "power": c.power} for c in report.comparisons],
+                         "slices": list(c.slices), "flips": c.flips, "power": c.power,
+                         "verdict": verdict_document(c, report)} for c in report.comparisons],
         "warnings": list(report.warnings),
     })
 
@@ -42,31 +43,8 @@ def _title(name: str) -> str:
 
 
 def regression_verdict_sentence(comparison: RegressionComparison, report: RegressionReport, *, markup: bool = False) -> str:
-    """One sentence: the primary metric's verdict, then every other metric that is significantly worse or better."""
-    text = escape_markdown if markup else str
-    primary = report.settings.primary_metric
-    d = comparison.metrics[primary]
-    level = round(report.settings.confidence * 100)
-    head = (f"{text(comparison.candidate)} is significantly {d.verdict} than {text(comparison.baseline)}"
-            if d.verdict in (VERDICT_BETTER, VERDICT_WORSE) else
-            f"{text(comparison.candidate)} cannot be compared with {text(comparison.baseline)} ({text(d.reason)})"
-            if d.reason else
-            f"{text(comparison.candidate)} shows no significant difference from {text(comparison.baseline)}")
-    sentence = (f"{head} on {_title(primary)}: {format_number(d.difference, signed=True)} ({level}% CI "
-                f"{format_number(d.ci_low, signed=True)} to {format_number(d.ci_high, signed=True)}, {d.test} "
-                f"p = {format_number(d.p_value_adjusted, digits=4)}).")
-    worse = [_title(name) for name, other in comparison.metrics.items() if name != primary and other.verdict == VERDICT_WORSE]
-    better = [_title(name) for name, other in comparison.metrics.items() if name != primary and other.verdict == VERDICT_BETTER]
-    slices = [f"{text(s.column)} = {text(s.value)}" for s in comparison.slices
-              if not s.insufficient and s.metrics[primary].difference.verdict == VERDICT_WORSE]
-    if worse:
-        sentence += f" Significantly worse on {', '.join(worse)}."
-    if slices:
-        sentence += f" Significantly worse on the slice{'s' if len(slices) > 1 else ''} {'; '.join(slices[:5])}" + (
-            f" and {len(slices) - 5} more." if len(slices) > 5 else ".")
-    if better:
-        sentence += f" Also significantly better on {', '.join(better)}."
-    return sentence
+    """The verdict sentence of a regression candidate: :func:`evaluation.verdict_sentence`, the one logic of every task."""
+    return verdict_sentence(comparison, report, markup=markup)
 
 
 def _row(cells: list[str]) -> str:

@@ -11,9 +11,11 @@ import math
 from dataclasses import fields, is_dataclass
 from typing import Any
 
+from ._format import format_number, format_p_value, p_clause
 from ._metrics import METRICS, PER_CLASS_METRICS
-from ._results import VERDICT_BETTER, VERDICT_WORSE, Comparison, ComparisonReport, Difference
+from ._results import VERDICT_BETTER, VERDICT_WORSE, ComparisonReport, Difference
 from ._text import escape_markdown, markdown_cell
+from ._verdict import verdict_document, verdict_sentence
 
 __all__ = ["SCHEMA_VERSION", "format_number", "format_p_value", "report_to_dict", "report_to_markdown", "verdict_label",
            "verdict_sentence"]
@@ -78,6 +80,7 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
         pair = (comparison.baseline, comparison.candidate)
         entry["thresholds"] = {name: models[name]["thresholds"] for name in pair}
         entry["calibration"] = {name: models[name]["calibration"] for name in pair}
+        entry["verdict"] = verdict_document(comparison, report)
         comparisons.append(entry)
     return _clean({
         "schema_version": SCHEMA_VERSION,
@@ -94,42 +97,10 @@ def report_to_dict(report: ComparisonReport) -> dict[str, Any]:
     })
 
 
-def format_number(value: float, *, signed: bool = False, digits: int = 3) -> str:
-    """A number for reading: fixed decimals, an explicit sign for differences, "n/a" when undefined.
-
-    Examples
-    --------
-    >>> format_number(0.03125, signed=True)
-    '+0.031'
-    """
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
-
-
-def format_p_value(p: float | None) -> str:
-    """A p-value for reading: three decimals, four below 0.01, ``< 0.0001`` below that, "n/a" when undefined.
-
-    The one format of p-values in every face: the dashboard's tables and charts, the reports.
-
-    Examples
-    --------
-    >>> [format_p_value(p) for p in (0.04321, 0.004321, 0.00004321, float("nan"))]
-    ['0.043', '0.0043', '< 0.0001', 'n/a']
-    """
-    if p is None or not math.isfinite(p):
-        return "n/a"
-    return "< 0.0001" if p < 1e-4 else f"{p:.4f}" if p < 0.01 else f"{p:.3f}"
-
-
-def _p_clause(p: float) -> str:
-    """``p = 0.012`` or ``p < 0.0001`` for a sentence."""
-    text = format_p_value(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
-
-
 def verdict_label(difference: Difference) -> str:
     """The verdict as every table shows it: the verdict, or ``"no verdict"`` and why the data cannot support one.
+
+    A verdict whose interval seems to say otherwise carries its :attr:`Difference.note` in brackets.
 
     Examples
     --------
@@ -139,64 +110,9 @@ def verdict_label(difference: Difference) -> str:
     >>> verdict_label(d)
     'no verdict (fewer than two examples)'
     """
-    return f"no verdict ({difference.reason})" if difference.reason else str(difference.verdict)
-
-
-def _describe(name: str, diff: Difference, level: int) -> str:
-    return (f"{METRICS[name].title if name in METRICS else name}: {format_number(diff.difference, signed=True)} "
-            f"({level}% CI {format_number(diff.ci_low, signed=True)} to {format_number(diff.ci_high, signed=True)}, "
-            f"{diff.test} {_p_clause(diff.p_value_adjusted)})")
-
-
-def verdict_sentence(comparison: Comparison, report: ComparisonReport, *, markup: bool = False) -> str:
-    """A plain-language verdict for one candidate: the primary metric first, then trade-offs.
-
-    Parameters
-    ----------
-    comparison, report:
-        The comparison and the report it belongs to.
-    markup:
-        ``False`` (default): plain text, names and labels as they are, for HTML (escape it there),
-        JSON and terminals. ``True``: Markdown, every model name, class label and metric name escaped
-        with :func:`escape_markdown`, for ``st.success``/``st.warning`` and the Markdown report.
-
-    Returns
-    -------
-    str
-        For example ``"finetuned is significantly better than base on F1 (macro): +0.031 (95% CI
-        +0.024 to +0.038, paired bootstrap p = 0.0002); but significantly worse on recall of class
-        '3': ..."``.
-    """
-    text = escape_markdown if markup else str
-    settings = report.settings
-    level = round(settings.confidence * 100)
-    primary = settings.primary_metric
-    diff = comparison.metrics.get(primary)
-    candidate, baseline = text(comparison.candidate), text(comparison.baseline)
-    if diff is None:
-        head = f"{candidate} has no value of {text(primary)} to compare with {baseline}"
-    elif diff.verdict == VERDICT_BETTER:
-        head = f"{candidate} is significantly better than {baseline} on " + _describe(primary, diff, level)
-    elif diff.verdict == VERDICT_WORSE:
-        head = f"{candidate} is significantly worse than {baseline} on " + _describe(primary, diff, level)
-    elif diff.reason:
-        title = METRICS[primary].title if primary in METRICS else primary
-        head = (f"{candidate} cannot be compared with {baseline} on {title} "
-                f"({format_number(diff.difference, signed=True)}): {text(diff.reason)}")
-    else:
-        head = f"{candidate} shows no significant difference from {baseline} on " + _describe(primary, diff, level)
-    against = VERDICT_WORSE if diff is not None and diff.verdict == VERDICT_BETTER else VERDICT_BETTER
-    word = "worse" if against == VERDICT_WORSE else "better"
-    others = [f"{METRICS[name].title}" for name, d in comparison.metrics.items() if d.verdict == against]
-    per_class = [f"{metric} of class '{text(label)}' ({format_number(values[metric].difference, signed=True)})"
-                 for label, values in comparison.per_class.items() for metric in ("recall",)
-                 if values[metric].verdict == against]
-    tail = []
-    if others:
-        tail.append(f"significantly {word} on " + ", ".join(others))
-    if per_class:
-        tail.append(f"significantly {word} on " + ", ".join(per_class))
-    return head + ("; but " + "; ".join(tail) if tail else "") + "."
+    if difference.reason:
+        return f"no verdict ({difference.reason})"
+    return f"{difference.verdict} ({difference.note})" if difference.note else str(difference.verdict)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -245,7 +161,7 @@ def report_to_markdown(report: ComparisonReport) -> str:
         test = comparison.accuracy_test
         lines += ["", f"Discordant examples: {test.baseline_only:,} right only by {baseline}, "
                       f"{test.candidate_only:,} right only by {candidate} (McNemar exact "
-                      f"{_p_clause(test.p_value)}, mid-{_p_clause(test.mid_p_value)})."]
+                      f"{p_clause(test.p_value)}, mid-{p_clause(test.mid_p_value)})."]
         lines += ["", f"### Per class: {candidate} - {baseline}", ""]
         rows = []
         support = report.models[report.baseline].support
@@ -278,7 +194,7 @@ def _worse_section(report: ComparisonReport) -> list[str]:
                     found = True
                     lines.append(f"- {candidate}: {metric} of class '{md(label)}' "
                                  f"{format_number(d.baseline_value)} -> {format_number(d.candidate_value)} "
-                                 f"({format_number(d.difference, signed=True)}, adjusted {_p_clause(d.p_value_adjusted)})")
+                                 f"({format_number(d.difference, signed=True)}, adjusted {p_clause(d.p_value_adjusted)})")
         for entry in comparison.slices:
             for metric, m in entry.metrics.items():
                 if m.difference.verdict == VERDICT_WORSE:
@@ -286,7 +202,7 @@ def _worse_section(report: ComparisonReport) -> list[str]:
                     lines.append(f"- {candidate}: {metric} on {md(entry.column)} = {md(entry.value)} (n = {entry.n:,}) "
                                  f"{format_number(m.baseline.value)} -> {format_number(m.candidate.value)} "
                                  f"({format_number(m.difference.difference, signed=True)}, adjusted "
-                                 f"{_p_clause(m.difference.p_value_adjusted)})")
+                                 f"{p_clause(m.difference.p_value_adjusted)})")
     if not found:
         lines.append("Nothing: no class or slice is significantly worse after correction.")
     return lines

@@ -19,6 +19,7 @@ __all__ = [
     "VERDICT_UNDEFINED",
     "VERDICT_WORSE",
     "AccuracyTest",
+    "BestThreshold",
     "CalibrationCurve",
     "Comparison",
     "ComparisonReport",
@@ -117,6 +118,11 @@ class Difference:
     reason:
         Why there is no verdict, when the data cannot support one (``"fewer than two examples"``, a
         class too small for a rank statistic, ...); empty otherwise.
+    note:
+        Why the interval and the verdict seem to disagree, when they do: the interval excludes 0
+        beside "no significant difference" (it is not adjusted for the family's multiple tests, or
+        its method and the test's differ at the boundary) or includes 0 beside "better"/"worse";
+        empty otherwise. The verdict follows the test.
     """
 
     difference: float
@@ -131,6 +137,7 @@ class Difference:
     candidate_value: float
     std_error: float = float("nan")
     reason: str = ""
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -385,6 +392,35 @@ class Power:
 
 
 @dataclass(frozen=True)
+class BestThreshold:
+    """A binary comparison's primary metric at each model's own best threshold on its positive-class score.
+
+    The thresholds are chosen on the test set itself, so both values are optimistic; their
+    difference says how much of the headline difference a threshold could move.
+
+    Attributes
+    ----------
+    metric:
+        The metric (the primary one).
+    baseline_threshold, candidate_threshold:
+        Each model's best threshold.
+    baseline_value, candidate_value:
+        The metric at that threshold.
+    """
+
+    metric: str
+    baseline_threshold: float
+    candidate_threshold: float
+    baseline_value: float
+    candidate_value: float
+
+    @property
+    def difference(self) -> float:
+        """Candidate's best value minus the baseline's."""
+        return self.candidate_value - self.baseline_value
+
+
+@dataclass(frozen=True)
 class Comparison:
     """One candidate against the baseline.
 
@@ -407,6 +443,9 @@ class Comparison:
         Examples whose correctness flipped.
     power:
         The minimum detectable accuracy difference.
+    best_threshold:
+        Binary tasks with both models' probabilities and a confusion metric as the primary metric:
+        that metric at each model's own best threshold; ``None`` otherwise.
     """
 
     candidate: str
@@ -418,6 +457,7 @@ class Comparison:
     slices: tuple[SliceResult, ...] = ()
     flips: Flips | None = None
     power: Power | None = None
+    best_threshold: BestThreshold | None = None
 
 
 CI_METHODS: tuple[str, ...] = ("percentile", "bca")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ._metrics import confusion_metrics
 from ._ranking import FullCurve, full_curve
 from ._results import OperatingPoint, ThresholdCurve
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_CURVE_POINTS",
+    "best_threshold",
     "metrics_at_threshold",
     "one_vs_rest",
     "operating_points",
@@ -184,3 +186,45 @@ def threshold_curve(
         false_positive_rate=tuple(thin.false_positive_rate.tolist()),
         operating_points=tuple(points),
     )
+
+
+def best_threshold(y_true: np.ndarray, score: np.ndarray, positive: int, metric: str) -> tuple[float, float]:
+    """The threshold on a binary model's positive-class score that maximises a confusion metric, and its value.
+
+    Every distinct score is tried as a threshold (predict the positive class when ``score >=
+    threshold``); the metric is computed from the two classes' counts, as scikit-learn computes it
+    from the predictions (macro averages over both classes). Chosen on the data it is scored on, the
+    value is optimistic: it says what a model's ranking allows, not what it will do.
+
+    Parameters
+    ----------
+    y_true:
+        Class index of each example (0 or 1).
+    score:
+        Each example's probability of class ``positive``.
+    positive:
+        Index of the positive class.
+    metric:
+        A confusion metric's name (``"f1_macro"``, ``"accuracy"``, ...).
+
+    Returns
+    -------
+    (threshold, value)
+        The highest threshold of the best value.
+
+    Examples
+    --------
+    >>> best_threshold(np.array([0, 1, 1, 0]), np.array([0.1, 0.4, 0.35, 0.8]), 1, "accuracy")
+    (0.35, 0.75)
+    """
+    curve = full_curve(y_true == positive, score)
+    tp, fp = curve.true_positives.astype(float), curve.false_positives.astype(float)
+    tn, fn = curve.negatives - fp, curve.positives - tp
+    columns = [tn, tp] if positive == 1 else [tp, tn]
+    predicted = [tn + fn, tp + fp] if positive == 1 else [tp + fp, tn + fn]
+    actual = [np.full_like(tp, curve.negatives), np.full_like(tp, curve.positives)]
+    if positive == 0:
+        actual = actual[::-1]
+    values = confusion_metrics(np.column_stack(columns), np.column_stack(predicted), np.column_stack(actual))[metric]
+    best = int(np.nanargmax(values))
+    return float(curve.thresholds[best]), float(values[best])

@@ -153,3 +153,31 @@ def test_documented_command_runs(example: Example, tmp_path: Path) -> None:
         assert output.exists() and output.stat().st_size > 0, f"{example.line} did not write {output.name}"
     if not outputs:
         assert result.stdout.strip()
+
+
+def test_the_readme_demo_story_is_what_the_tool_says() -> None:
+    """The quoted verdict is the tool's sentence on the demo at the CLI's defaults, and the prose around it agrees."""
+    import evaluation
+
+    files = [(name, (ROOT / "data" / "demo" / name).read_bytes()) for name in ("base.csv", "finetuned.csv")]
+    report = evaluation.compare(evaluation.load_classification(files))
+    comparison = report.comparisons[0]
+    text = README.read_text(encoding="utf-8")
+    quoted = re.search(r"<!-- demo-verdict:.*?-->\n> (.+)\n", text)
+    assert quoted is not None, "the README quotes the demo's verdict after a demo-verdict comment"
+    assert quoted.group(1) == evaluation.verdict_sentence(comparison, report)
+    text = " ".join(text.split())  # the prose wraps anywhere
+    accuracy = comparison.metrics["accuracy"]
+    assert f"accuracy {accuracy.baseline_value:.3f} -> {accuracy.candidate_value:.3f}" in text
+    fax = next(s for s in comparison.slices if (s.column, s.value) == ("scanner", "fax"))
+    assert f"on the {fax.n} fax copies its macro F1 falls from {fax.metrics['f1_macro'].baseline.value:.3f} to " \
+           f"{fax.metrics['f1_macro'].candidate.value:.3f}" in text
+    assert fax.metrics["f1_macro"].difference.verdict == "worse"
+    assert fax.metrics["accuracy"].difference.verdict == "no significant difference"
+    zero = comparison.per_class["0"]["recall"]
+    assert zero.verdict == "no significant difference" and zero.ci_high < 0
+    assert (f"Recall of digit 0 drops too ({zero.baseline_value:.3f} -> {zero.candidate_value:.3f}) and its interval "
+            f"excludes 0") in text
+    assert f"(adjusted p = {zero.p_value_adjusted:.3f})" in text
+    assert comparison.metrics["log_loss"].verdict == "no significant difference"
+    assert comparison.per_class["6"]["recall"].verdict == "no significant difference"
