@@ -4,11 +4,22 @@ The process-wide settings below are this command's alone: they run only when the
 program (never when it is imported, by a test or a dashboard), and each is skipped where the platform
 lacks it (Linux's ``prctl``, glibc's ``mallopt``), so the command works the same elsewhere, only
 without the speed-up.
+
+Run outside the project's environment (a Python without NumPy, pandas, pyarrow or SciPy, or older than
+3.11), the command says what is missing and how to run it, instead of a traceback.
 """
+
+from __future__ import annotations  # this module must load on any Python 3, to say which one it needs
 
 import ctypes
 import os
+import shlex
 import sys
+from pathlib import Path
+
+_REQUIRED_PYTHON = (3, 11)
+_INSTALL = "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+_EXIT_BAD_INPUT = 2  # evaluation._cli.EXIT_BAD_INPUT, which cannot be imported without the dependencies
 
 _M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3  # glibc's mallopt parameters
 _PR_SET_THP_DISABLE = 41  # Linux's prctl option
@@ -77,12 +88,48 @@ def _glibc() -> bool:
         return False
 
 
+def _project_python() -> str:
+    """The project environment's interpreter, as the user would type it from where they are."""
+    python = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "python"
+    try:
+        return str(python.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(python)
+
+
+def _how_to_run() -> str:
+    """The one documented way to run the command, with this command's arguments."""
+    arguments = shlex.join(sys.argv[1:]) or "compare BASELINE CANDIDATE"
+    return (f"run it with the project's environment: {_project_python()} -m evaluation {arguments} "
+            f"(set it up once, in the project folder: {_INSTALL})")
+
+
+def _missing_dependency(error: ImportError) -> str | None:
+    """What to tell a user whose Python cannot import a package the command needs; ``None`` for the engine's own modules."""
+    package = (error.name or "").partition(".")[0]
+    if not package or package == __package__:
+        return None  # a module of the engine itself: a bug, shown as one
+    return (f"error: python -m evaluation needs {package}, which this Python ({sys.executable}, "
+            f"{sys.version.split()[0]}) cannot import\n{_how_to_run()}")
+
+
 def _run() -> None:
     """Set up the process, run the command line and exit with its status."""
+    if sys.version_info < _REQUIRED_PYTHON:
+        print(f"error: python -m evaluation needs Python {'.'.join(map(str, _REQUIRED_PYTHON))} or newer; this is "
+              f"{sys.version.split()[0]} ({sys.executable})\n{_how_to_run()}", file=sys.stderr)
+        sys.exit(_EXIT_BAD_INPUT)
     _one_blas_thread()
     _no_huge_pages()
     _reuse_freed_memory()
-    from ._cli import main
+    try:
+        from ._cli import main  # imports every package the command needs (NumPy, pandas, pyarrow, SciPy)
+    except ImportError as error:
+        message = _missing_dependency(error)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        sys.exit(_EXIT_BAD_INPUT)
 
     status = main()
     # Everything is written and closed; skip tearing down a heap of large arrays (a third of a

@@ -37,7 +37,8 @@ from ._limits import (
     long_lines,
 )
 
-__all__ = ["ACCEPTED_EXTENSIONS", "Source", "model_name", "read_table", "source_name", "table_format"]
+__all__ = ["ACCEPTED_EXTENSIONS", "Source", "import_pandas_integration", "model_name", "read_table", "source_name",
+           "table_format"]
 
 #: A path, raw bytes, or a ``(filename, bytes)`` pair as a dashboard upload gives it.
 Source = str | os.PathLike[str] | bytes | tuple[str, bytes]
@@ -58,6 +59,16 @@ _PARQUET_BATCH = 1 << 16
 _FIRST_RECORD = 1 << 26  # a first JSON line up to this long is parsed in Python to count its keys
 # What pyarrow's Parquet reader raises on a damaged file, besides its own errors.
 _PARQUET_ERRORS = (pa.ArrowException, OSError, ValueError, TypeError, KeyError, IndexError, EOFError)
+
+
+def import_pandas_integration() -> None:
+    """Load Arrow's pandas integration (pandas with it) now, on this thread; call it before starting threads.
+
+    Arrow loads it on its first conversion (``to_numpy``, ``to_pandas``), on whichever thread converts
+    first: a loader's worker, maybe while another thread imports, and a module imported on two threads
+    at once can be seen half-initialised by one of them.
+    """
+    pa.table({}).to_pandas()
 
 
 def source_name(source: Source) -> str:

@@ -21,7 +21,7 @@ import pyarrow as pa
 from ._columns import normalize_label, sort_labels
 from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError, format_examples, format_names, quote
-from ._io import Source
+from ._io import Source, import_pandas_integration
 from ._limits import Limits, limit_error
 from ._pairing import pair_files
 from ._parallel import cores
@@ -221,6 +221,7 @@ def _load_files(sources: Sequence[Source], names: Sequence[str] | None, options:
     Errors are raised in file order; a file that cannot be read stops the reading of later ones.
     """
     jobs: list[Future[PredictionFile]] = []
+    import_pandas_integration()  # on this thread, before the workers convert (the dashboard calls this directly)
     with ThreadPoolExecutor(max_workers=max(1, min(len(sources), cores()))) as pool:
         for i, source in enumerate(sources):
             name = None if names is None else str(names[i])
