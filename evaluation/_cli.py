@@ -36,6 +36,7 @@ from ._io import import_pandas_integration
 from ._results import ComparisonReport, Settings
 from ._settings import settings_iv
 from ._tasks import detect_task, task_named
+from ._verdict import verdict_sentence
 
 if TYPE_CHECKING:
     from ._regression import RegressionReport
@@ -129,6 +130,9 @@ def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonRepor
     """Write the report, then apply the CI gate and say on standard error what it found and left out."""
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
+        # The report went to a file: the terminal still gets each candidate's verdict, the dashboard's sentence.
+        for comparison in report.comparisons:
+            print(f"verdict: {verdict_sentence(comparison, report)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
     if gate is None:

@@ -63,10 +63,15 @@ def test_the_demo_story_shows_in_the_analyses(demo_json):
     assert len(comparison["calibration"]["base"]["count"]) == 15
 
 
-def test_markdown_report_leads_with_the_verdict(tmp_path):
+def test_markdown_report_leads_with_the_verdict(tmp_path, capsys):
     out = tmp_path / "report.md"
     assert main(["compare", BASE, TUNED, *FAST, "--format", "markdown", "--out", str(out)]) == EXIT_OK
     text = out.read_text()
+    # The report went to a file; the terminal gets the same verdict sentence as the report's first line.
+    sentence = text.split("## Verdict", 1)[1].strip().splitlines()[0].removeprefix("- ")
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("verdict: finetuned is significantly better than base on F1 (macro)")
+    assert said.replace("\\", "") == "verdict: " + sentence.replace("\\", "")
     assert text.index("## Verdict") < text.index("## What got significantly worse") < text.index("## Metrics")
     assert "finetuned is significantly better than base" in text
     assert "scanner" in text
