@@ -3,19 +3,26 @@
 A shared comparison is the uploaded files (names and bytes) plus a JSON payload (model names,
 column mapping, settings and view settings). Saving returns a public token, which goes in the link
 (``?c=TOKEN``), and a private delete key, which only its owner holds; only a hash of the key is
-stored. Nothing is stored unless someone shares. Every share expires; identical files are stored once.
+stored. Nothing is stored unless someone shares. Every share expires (the sharer chooses when, up to
+the server's maximum); identical files are stored once.
 
-Schema (``PRAGMA user_version = 2``)::
+Schema (``PRAGMA user_version = 3``)::
 
     shares(token TEXT PRIMARY KEY, delete_key_sha256 TEXT, created_at TEXT, expires_at TEXT, payload TEXT)
     blobs(sha256 TEXT PRIMARY KEY, content BLOB)
     share_files(token TEXT REFERENCES shares ON DELETE CASCADE, position INTEGER,
                 filename TEXT, sha256 TEXT REFERENCES blobs, PRIMARY KEY (token, position))
+    ended_shares(token_sha256 TEXT PRIMARY KEY, reason TEXT ('expired' or 'deleted'), ended_at TEXT)
+
+``ended_shares`` remembers, by a hash of the token, the links that expired or were deleted (for
+``ENDED_KEPT_DAYS``), so that opening one says "this link has expired" rather than "unknown"
+(:meth:`ShareStore.status`).
 
 Times are ISO 8601 in UTC (``2025-01-31T12:00:00+00:00``). Version 1 kept each file's ``content`` in
-``share_files`` and had no ``expires_at``; a writable store migrates it to version 2 when opened
-(its shares then expire a default lifetime after the upgrade, so no link breaks when the server is
-upgraded); a read-only store reads it as it is, its shares without an expiry.
+``share_files`` and had no ``expires_at``; version 2 had no ``ended_shares``. A writable store migrates
+either to version 3 when opened (version-1 shares then expire a default lifetime after the upgrade, so
+no link breaks when the server is upgraded); a read-only store reads them as they are, version-1 shares
+without an expiry.
 
 Files are private to their owner: folders the store creates are ``0700``, the database ``0600`` (SQLite
 gives its ``-journal``/``-wal`` files the database's mode).
@@ -34,6 +41,8 @@ argument               environment variable                      default  meanin
 
 A save that breaks a limit raises :class:`ShareRefused` (expired shares are removed first); a load of an
 expired share returns ``None``; ``purge_expired()`` removes expired shares and unused contents.
+``delete_share(token, key)`` says what happened (:class:`DeleteOutcome`: deleted, wrong key, expired,
+already deleted, unknown); ``token_from_link`` reads the token out of a pasted link.
 
 The database is ``$MODEL_COMPARE_SHARE_DB``, else ``.shares/shares.sqlite3`` beside the app.
 
@@ -63,8 +72,10 @@ Examples
 Traceback (most recent call last):
     ...
 components.share_store.ShareUnavailable: sharing is unavailable: the share store is read-only
->>> store.delete(token, key), store.load(token)
-(True, None)
+>>> store.delete(token, key), store.load(token), store.status(token).state
+(True, None, <ShareState.DELETED: 'deleted'>)
+>>> store.delete_share(token, key)
+<DeleteOutcome.ALREADY_DELETED: 'already_deleted'>
 """
 
 from __future__ import annotations
@@ -81,21 +92,30 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 __all__ = [
     "DEFAULT_PATH",
+    "ENDED_KEPT_DAYS",
     "ENVIRONMENT_VARIABLE",
     "LIMIT_VARIABLES",
+    "DeleteOutcome",
     "ShareError",
     "ShareLimits",
     "ShareRefused",
+    "ShareState",
+    "ShareStatus",
     "ShareStore",
     "ShareUnavailable",
     "SharedComparison",
+    "closed_link_message",
     "default_path",
+    "expiry_text",
     "is_valid_token",
+    "token_from_link",
 ]
 
 ENVIRONMENT_VARIABLE = "MODEL_COMPARE_SHARE_DB"
@@ -109,7 +129,8 @@ LIMIT_VARIABLES = {
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / ".shares" / "shares.sqlite3"
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 192 random bits, 32 URL-safe characters
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-_SCHEMA_VERSION = 2
+ENDED_KEPT_DAYS = 365  # how long an expired or deleted link still says so, instead of "unknown"
+_SCHEMA_VERSION = 3
 _SCHEMA = (  # statement by statement: executescript would commit the migration's transaction half-way
     """CREATE TABLE shares (
         token TEXT PRIMARY KEY,
@@ -129,6 +150,14 @@ _SCHEMA = (  # statement by statement: executescript would commit the migration'
         PRIMARY KEY (token, position)
     )""",
     "CREATE INDEX share_files_sha256 ON share_files (sha256)",
+)
+_SCHEMA_3 = (  # added by version 3
+    """CREATE TABLE ended_shares (
+        token_sha256 TEXT PRIMARY KEY,
+        reason TEXT NOT NULL CHECK (reason IN ('expired', 'deleted')),
+        ended_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX ended_shares_ended_at ON ended_shares (ended_at)",
 )
 _READ_ONLY_CODES = {sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN}
 _BUSY_CODES = {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
@@ -214,6 +243,67 @@ class SharedComparison:
     expires_at: str | None = None
 
 
+class ShareState(StrEnum):
+    """Where a link stands: it opens (``ACTIVE``), it ``EXPIRED``, it was ``DELETED``, or it is ``UNKNOWN``
+    (never shared here, malformed, or ended more than ``ENDED_KEPT_DAYS`` ago)."""
+
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ShareStatus:
+    """What :meth:`ShareStore.status` says about a token.
+
+    Attributes
+    ----------
+    state:
+        Whether the link opens, expired, was deleted, or is unknown.
+    expires_at:
+        When an active link stops working, or when an expired one did (ISO 8601, UTC); ``None`` for a
+        deleted or unknown link and for a version-1 share read without migrating (made with no expiry).
+    """
+
+    state: ShareState
+    expires_at: str | None = None
+
+
+def expiry_text(expires_at: str | None) -> str:
+    """A stored time (ISO 8601, UTC) as people read it; ``None`` (no expiry) is ``"never"``.
+
+    >>> expiry_text("2025-07-01T12:00:00+00:00"), expiry_text(None)
+    ('2025-07-01 12:00 UTC', 'never')
+    """
+    return "never" if expires_at is None else datetime.fromisoformat(expires_at).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def closed_link_message(status: ShareStatus) -> str:
+    """Why a link does not open, for whoever opened it (one sentence, ending with a space).
+
+    >>> closed_link_message(ShareStatus(ShareState.EXPIRED, "2025-07-01T12:00:00+00:00"))
+    'This shared link has expired (on 2025-07-01 12:00 UTC); ask whoever shared it for a new one. '
+    >>> closed_link_message(ShareStatus(ShareState.UNKNOWN))
+    'This shared link is unknown, expired or was deleted. '
+    """
+    if status.state is ShareState.EXPIRED:
+        return f"This shared link has expired (on {expiry_text(status.expires_at)}); ask whoever shared it for a new one. "
+    if status.state is ShareState.DELETED:
+        return "This shared link was deleted by whoever shared it. "
+    return "This shared link is unknown, expired or was deleted. "
+
+
+class DeleteOutcome(StrEnum):
+    """What :meth:`ShareStore.delete_share` did: only ``DELETED`` removed something."""
+
+    DELETED = "deleted"
+    WRONG_KEY = "wrong_key"
+    EXPIRED = "expired"
+    ALREADY_DELETED = "already_deleted"
+    UNKNOWN = "unknown"
+
+
 def default_path() -> Path:
     """The database file: ``$MODEL_COMPARE_SHARE_DB``, else ``.shares/shares.sqlite3`` beside the app."""
     configured = os.environ.get(ENVIRONMENT_VARIABLE, "").strip()
@@ -229,9 +319,31 @@ def is_valid_token(value: object) -> bool:
     return isinstance(value, str) and _SECRET_PATTERN.fullmatch(value) is not None
 
 
+def token_from_link(text: str) -> str | None:
+    """The token in a pasted share link (``https://host/?c=TOKEN``, with or without other parameters) or a bare
+    token; ``None`` when ``text`` holds neither. Surrounding spaces, quotes and angle brackets are ignored.
+
+    >>> token_from_link("  https://models.example/overview?c=" + "A" * 32 + "&x=1 ") == "A" * 32
+    True
+    >>> token_from_link("B" * 32) == "B" * 32, token_from_link("https://models.example/"), token_from_link("")
+    (True, None, None)
+    """
+    text = text.strip().strip("\"'<>").strip() if isinstance(text, str) else ""
+    if is_valid_token(text):
+        return text
+    query = urlsplit(text).query if "?" in text else text
+    found = parse_qs(query).get("c", [])
+    return found[0] if len(found) == 1 and is_valid_token(found[0]) else None
+
+
 def _hash_key(delete_key: str) -> str:
     """SHA-256 of a delete key (192 random bits: a plain hash cannot be brute-forced)."""
     return hashlib.sha256(delete_key.encode("ascii")).hexdigest()
+
+
+def _hash_token(token: str) -> str:
+    """SHA-256 of a token: how ``ended_shares`` remembers a link without keeping it."""
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
 def _sha256(content: bytes) -> str:
@@ -338,23 +450,23 @@ def _version(connection: sqlite3.Connection) -> int:
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version == 0 and connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
         raise ShareUnavailable(_UNREADABLE, "the database has tables but no share-store version")
-    if version not in (0, 1, _SCHEMA_VERSION):
+    if version not in (0, 1, 2, _SCHEMA_VERSION):
         raise ShareUnavailable(_UNREADABLE, f"schema version {version} is newer than this code ({_SCHEMA_VERSION})")
     return int(version)
 
 
 def _migrate(connection: sqlite3.Connection, version: int, expires_at: str) -> None:
-    """Bring an empty or version-1 database to the current schema, inside the caller's transaction.
+    """Bring an empty, version-1 or version-2 database to the current schema, inside the caller's transaction.
 
     Version-1 shares were made with no expiry: they get ``expires_at`` (a full lifetime from the upgrade),
-    so that no link stops working the moment the server is upgraded.
+    so that no link stops working the moment the server is upgraded. Version 3 adds ``ended_shares``.
 
     Sets ``user_version`` even when it is current: that write is how opening finds out the store is writable.
     """
     if version == 1:  # rename aside (SQLite repoints share_files' foreign key), create, copy, drop
         connection.execute("ALTER TABLE share_files RENAME TO share_files_v1")
         connection.execute("ALTER TABLE shares RENAME TO shares_v1")
-    for statement in _SCHEMA if version < _SCHEMA_VERSION else ():
+    for statement in (*(_SCHEMA if version < 2 else ()), *(_SCHEMA_3 if version < 3 else ())):
         connection.execute(statement)
     if version == 1:
         connection.create_function("sha256", 1, _sha256, deterministic=True)
@@ -372,13 +484,26 @@ def _remove_unused_blobs(connection: sqlite3.Connection) -> None:
     connection.execute("DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM share_files WHERE share_files.sha256 = blobs.sha256)")
 
 
-def _purge(connection: sqlite3.Connection, now: str) -> int:
-    """Delete the shares expired at ``now`` and their unused contents; return how many shares went."""
-    connection.execute("DELETE FROM share_files WHERE token IN (SELECT token FROM shares WHERE expires_at <= ?)", (now,))
-    removed = connection.execute("DELETE FROM shares WHERE expires_at <= ?", (now,)).rowcount
-    if removed:
-        _remove_unused_blobs(connection)
-    return removed
+def _end(connection: sqlite3.Connection, ended: Sequence[tuple[str, str, str]]) -> None:
+    """Remember ``(token, reason, ended_at)`` of shares that end, so their links say why they no longer open."""
+    connection.executemany("INSERT OR REPLACE INTO ended_shares VALUES (?, ?, ?)",
+                           [(_hash_token(token), reason, ended_at) for token, reason, ended_at in ended])
+
+
+def _purge(connection: sqlite3.Connection, now: datetime) -> int:
+    """Delete the shares expired at ``now`` and their unused contents, and forget links that ended more than
+    ``ENDED_KEPT_DAYS`` ago; return how many shares went."""
+    moment = _timestamp(now)
+    connection.execute("DELETE FROM ended_shares WHERE ended_at <= ?",
+                       (_timestamp(now - timedelta(days=ENDED_KEPT_DAYS)),))
+    expired = connection.execute("SELECT token, expires_at FROM shares WHERE expires_at <= ?", (moment,)).fetchall()
+    if not expired:
+        return 0
+    _end(connection, [(token, ShareState.EXPIRED.value, expires_at) for token, expires_at in expired])
+    connection.execute("DELETE FROM share_files WHERE token IN (SELECT token FROM shares WHERE expires_at <= ?)", (moment,))
+    removed = connection.execute("DELETE FROM shares WHERE expires_at <= ?", (moment,)).rowcount
+    _remove_unused_blobs(connection)
+    return int(removed)
 
 
 def _utc_now() -> datetime:
@@ -595,26 +720,96 @@ class ShareStore:
         return SharedComparison(token=token, files=tuple((name, bytes(content)) for name, content in files),
                                 payload=json.loads(payload), created_at=created_at, expires_at=expires_at)
 
+    def status(self, token: str) -> ShareStatus:
+        """Whether the link of ``token`` opens, expired, was deleted or is unknown; never writes.
+
+        A link that ended more than ``ENDED_KEPT_DAYS`` ago is unknown.
+
+        Raises
+        ------
+        ShareUnavailable
+            When the store cannot be read.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = ShareStore(pathlib.Path(tempfile.mkdtemp()) / "shares.sqlite3")
+        >>> token, key = store.save([("base.csv", b"id,label\\n")], {}, expires_in_days=7)
+        >>> store.status(token).state, store.status("A" * 32).state
+        (<ShareState.ACTIVE: 'active'>, <ShareState.UNKNOWN: 'unknown'>)
+        """
+        if not is_valid_token(token):
+            return ShareStatus(ShareState.UNKNOWN)
+        now = _timestamp(self._now())
+        with self._operation(write=False) as connection:
+            version = _version(connection)
+            if version == 0:
+                return ShareStatus(ShareState.UNKNOWN)
+            row = connection.execute(f"SELECT {'NULL' if version == 1 else 'expires_at'} FROM shares WHERE token = ?",
+                                     (token,)).fetchone()
+            ended = None if row is not None or version < 3 else connection.execute(
+                "SELECT reason, ended_at FROM ended_shares WHERE token_sha256 = ?", (_hash_token(token),)).fetchone()
+        if row is not None:
+            expires_at = row[0]
+            expired = expires_at is not None and expires_at <= now
+            return ShareStatus(ShareState.EXPIRED if expired else ShareState.ACTIVE, expires_at)
+        if ended is None:
+            return ShareStatus(ShareState.UNKNOWN)
+        reason, ended_at = ended
+        return ShareStatus(ShareState(reason), ended_at if reason == ShareState.EXPIRED else None)
+
+    def delete_share(self, token: str, delete_key: str) -> DeleteOutcome:
+        """Delete the share when ``delete_key`` is its key, and say what happened.
+
+        Expired shares are removed first (so an expired link reports ``EXPIRED`` whatever the key). A malformed
+        token is ``UNKNOWN``; a malformed key is ``WRONG_KEY`` for a link that still opens.
+
+        Raises
+        ------
+        ShareUnavailable
+            When the store cannot be written.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> store = ShareStore(pathlib.Path(tempfile.mkdtemp()) / "shares.sqlite3")
+        >>> token, key = store.save([("base.csv", b"id,label\\n")], {})
+        >>> store.delete_share(token, "K" * 32), store.delete_share(token, key), store.delete_share(token, key)
+        (<DeleteOutcome.WRONG_KEY: 'wrong_key'>, <DeleteOutcome.DELETED: 'deleted'>, \
+<DeleteOutcome.ALREADY_DELETED: 'already_deleted'>)
+        """
+        if not self.writable:
+            raise ShareUnavailable(self.unavailable_reason or _UNREADABLE, self.unavailable_detail)
+        if not is_valid_token(token):
+            return DeleteOutcome.UNKNOWN
+        now = self._now()
+        with self._operation(write=True) as connection:
+            _purge(connection, now)
+            row = connection.execute("SELECT delete_key_sha256 FROM shares WHERE token = ?", (token,)).fetchone()
+            if row is None:
+                ended = connection.execute("SELECT reason FROM ended_shares WHERE token_sha256 = ?",
+                                           (_hash_token(token),)).fetchone()
+                return {None: DeleteOutcome.UNKNOWN, ShareState.EXPIRED.value: DeleteOutcome.EXPIRED,
+                        ShareState.DELETED.value: DeleteOutcome.ALREADY_DELETED}[ended and ended[0]]
+            if not (is_valid_token(delete_key) and hmac.compare_digest(row[0], _hash_key(delete_key))):
+                return DeleteOutcome.WRONG_KEY
+            connection.execute("DELETE FROM share_files WHERE token = ?", (token,))
+            connection.execute("DELETE FROM shares WHERE token = ?", (token,))
+            _end(connection, [(token, ShareState.DELETED.value, _timestamp(now))])
+            _remove_unused_blobs(connection)
+        return DeleteOutcome.DELETED
+
     def delete(self, token: str, delete_key: str) -> bool:
         """Delete the share when ``delete_key`` is its key; return whether something was deleted.
+
+        :meth:`delete_share` says why nothing was.
 
         Raises
         ------
         ShareUnavailable
             When the store cannot be written.
         """
-        if not self.writable:
-            raise ShareUnavailable(self.unavailable_reason or _UNREADABLE, self.unavailable_detail)
-        if not (is_valid_token(token) and is_valid_token(delete_key)):
-            return False
-        with self._operation(write=True) as connection:
-            row = connection.execute("SELECT delete_key_sha256 FROM shares WHERE token = ?", (token,)).fetchone()
-            if row is None or not hmac.compare_digest(row[0], _hash_key(delete_key)):
-                return False
-            connection.execute("DELETE FROM share_files WHERE token = ?", (token,))
-            connection.execute("DELETE FROM shares WHERE token = ?", (token,))
-            _remove_unused_blobs(connection)
-        return True
+        return self.delete_share(token, delete_key) is DeleteOutcome.DELETED
 
     def purge_expired(self) -> int:
         """Delete the expired shares and the contents no other share uses; return how many shares went.
@@ -624,6 +819,6 @@ class ShareStore:
         ShareUnavailable
             When the store cannot be written.
         """
-        now = _timestamp(self._now())
+        now = self._now()
         with self._operation(write=True) as connection:
             return _purge(connection, now)

@@ -18,9 +18,13 @@ from pathlib import Path
 import pytest
 
 from components.share_store import (
+    ENDED_KEPT_DAYS,
     LIMIT_VARIABLES,
+    DeleteOutcome,
     ShareError,
     ShareRefused,
+    ShareState,
+    ShareStatus,
     ShareStore,
     ShareUnavailable,
 )
@@ -222,7 +226,7 @@ def a_newer_version(tmp_path: Path) -> Path:
     path = tmp_path / "shares.sqlite3"
     ShareStore(path).save(FILES, PAYLOAD)
     with closing_connection(path) as connection:
-        connection.execute("PRAGMA user_version = 3")
+        connection.execute("PRAGMA user_version = 4")
     return path
 
 
@@ -467,13 +471,13 @@ def test_a_read_only_store_reads_version_1_as_it_is(tmp_path: Path, clock: Clock
     assert digest(path) == before
 
 
-def test_a_writable_store_migrates_version_1_to_version_2(tmp_path: Path, clock: Clock) -> None:
+def test_a_writable_store_migrates_version_1_to_version_3(tmp_path: Path, clock: Clock) -> None:
     path = tmp_path / "shares.sqlite3"
     (first, first_key), (second, second_key), (old, _) = version_1_store(path)
     store = ShareStore(path, clock=clock)
     assert store.writable
     tables = {row[0] for row in query(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert tables == {"shares", "blobs", "share_files"} and query(path, "PRAGMA user_version") == [(2,)]
+    assert tables == {"shares", "blobs", "share_files", "ended_shares"} and query(path, "PRAGMA user_version") == [(3,)]
     assert query(path, "PRAGMA integrity_check") == [("ok",)] and query(path, "PRAGMA foreign_key_check") == []
     upgraded = (clock.now + timedelta(days=30)).isoformat(timespec="seconds")  # a full lifetime from the upgrade
     assert query(path, "SELECT token, expires_at FROM shares ORDER BY created_at") == [
@@ -488,4 +492,65 @@ def test_a_writable_store_migrates_version_1_to_version_2(tmp_path: Path, clock:
     clock.now += timedelta(days=30)
     assert store.load(old) is None and store.purge_expired() == 1
     assert count(path, "blobs") == 0
-    assert ShareStore(path).writable and query(path, "PRAGMA user_version") == [(2,)]  # opening again: nothing to do
+    assert ShareStore(path).writable and query(path, "PRAGMA user_version") == [(3,)]  # opening again: nothing to do
+
+
+# --- migration from version 2, and what an ended link says -------------------------------------------
+
+def version_2_store(path: Path, clock: Clock) -> tuple[str, str]:
+    """A database as the version-2 code left it: today's tables without ``ended_shares``, one share."""
+    token, key = ShareStore(path, clock=clock).save(FILES, PAYLOAD, expires_in_days=7)
+    with closing_connection(path) as connection:
+        connection.execute("DROP TABLE ended_shares")
+        connection.execute("PRAGMA user_version = 2")
+    return token, key
+
+
+def test_a_read_only_store_reads_version_2_as_it_is(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "shares.sqlite3"
+    token, _ = version_2_store(path, clock)
+    before = digest(path)
+    store = ShareStore(path, read_only=True, clock=clock)
+    assert store.load(token).payload == PAYLOAD  # type: ignore[union-attr]
+    assert (store.status(token).state, store.status(token).expires_at) == ("active", "2025-06-08T12:00:00+00:00")
+    assert store.status("A" * 32).state == "unknown"
+    clock.advance(days=7)
+    assert store.status(token).state == "expired" and store.load(token) is None
+    assert digest(path) == before
+
+
+def test_a_writable_store_migrates_version_2_to_version_3(tmp_path: Path, clock: Clock) -> None:
+    path = tmp_path / "shares.sqlite3"
+    token, key = version_2_store(path, clock)
+    store = ShareStore(path, clock=clock)
+    assert store.writable and query(path, "PRAGMA user_version") == [(3,)]
+    assert query(path, "PRAGMA integrity_check") == [("ok",)]
+    assert query(path, "SELECT COUNT(*) FROM ended_shares") == [(0,)]
+    assert store.load(token).files == tuple(FILES)  # type: ignore[union-attr]
+    assert store.delete_share(token, key) == "deleted"
+    assert store.status(token).state == "deleted"
+
+
+def test_an_expired_link_still_says_expired_after_it_is_purged(tmp_path: Path, clock: Clock) -> None:
+    store = ShareStore(tmp_path / "shares.sqlite3", clock=clock)
+    token, key = store.save(FILES, PAYLOAD, expires_in_days=1)
+    assert store.status(token) == ShareStatus(ShareState.ACTIVE, "2025-06-02T12:00:00+00:00")
+    clock.advance(days=1)
+    assert store.status(token) == ShareStatus(ShareState.EXPIRED, "2025-06-02T12:00:00+00:00")
+    assert store.purge_expired() == 1 and count(store.path, "shares") == 0
+    assert store.status(token) == ShareStatus(ShareState.EXPIRED, "2025-06-02T12:00:00+00:00")
+    assert store.delete_share(token, key) is DeleteOutcome.EXPIRED
+    # only a hash of the token is remembered
+    assert query(store.path, "SELECT * FROM ended_shares") == [
+        (hashlib.sha256(token.encode()).hexdigest(), "expired", "2025-06-02T12:00:00+00:00")]
+    clock.advance(days=ENDED_KEPT_DAYS)
+    store.purge_expired()
+    assert store.status(token).state == "unknown" and count(store.path, "ended_shares") == 0
+
+
+def test_deleting_an_expired_share_purges_it_and_says_expired_whatever_the_key(tmp_path: Path, clock: Clock) -> None:
+    store = ShareStore(tmp_path / "shares.sqlite3", clock=clock)
+    token, _ = store.save(FILES, PAYLOAD, expires_in_days=2)
+    clock.advance(days=2)
+    assert store.delete_share(token, "W" * 32) is DeleteOutcome.EXPIRED
+    assert (count(store.path, "shares"), count(store.path, "blobs")) == (0, 0)

@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from components.share_store import ShareStore, default_path, is_valid_token
+from components.share_store import (
+    DeleteOutcome,
+    ShareState,
+    ShareStatus,
+    ShareStore,
+    default_path,
+    is_valid_token,
+    token_from_link,
+)
 
 FILES = [("base.csv", b"id,label\n1,a\n"), ("tuned.parquet", bytes(range(256)))]
 PAYLOAD = {"names": ["base", "tuned"], "baseline": "base", "view": {"threshold": 0.25, "slice_column": None}}
@@ -37,7 +45,7 @@ def test_folder_and_schema_are_created_on_open(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         version = connection.execute("PRAGMA user_version").fetchone()[0]
-    assert tables == {"shares", "share_files", "blobs"} and version == 2
+    assert tables == {"shares", "share_files", "blobs", "ended_shares"} and version == 3
 
 
 def test_unknown_and_malformed_tokens_load_nothing(store: ShareStore) -> None:
@@ -117,3 +125,31 @@ def test_the_store_does_not_import_streamlit() -> None:
     root = Path(__file__).resolve().parents[2]
     result = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_delete_share_says_why_nothing_was_deleted(store: ShareStore) -> None:
+    token, key = store.save(FILES, PAYLOAD)
+    assert store.delete_share(token, "W" * 32) is DeleteOutcome.WRONG_KEY
+    assert store.delete_share(token, "not a key") is DeleteOutcome.WRONG_KEY
+    assert store.delete_share("U" * 32, key) is DeleteOutcome.UNKNOWN
+    assert store.delete_share("../etc/passwd", key) is DeleteOutcome.UNKNOWN
+    assert store.status(token) == ShareStatus(ShareState.ACTIVE, store.load(token).expires_at)  # type: ignore[union-attr]
+    assert store.delete_share(token, key) is DeleteOutcome.DELETED
+    assert store.delete_share(token, key) is DeleteOutcome.ALREADY_DELETED
+    assert store.delete_share(token, "W" * 32) is DeleteOutcome.ALREADY_DELETED
+    assert store.status(token) == ShareStatus(ShareState.DELETED, None)
+    assert store.status("U" * 32) == ShareStatus(ShareState.UNKNOWN, None)
+    assert store.status("short") == ShareStatus(ShareState.UNKNOWN, None)
+
+
+@pytest.mark.parametrize("pasted", ["{t}", "  {t}\n", "https://models.example/?c={t}", "http://127.0.0.1:8501/overview?c={t}&x=1",
+                                    "<https://models.example/base/?c={t}>", '"{t}"', "?c={t}", "c={t}"])
+def test_token_from_link_reads_a_pasted_link_or_token(pasted: str) -> None:
+    token = "Ab-_" * 8
+    assert token_from_link(pasted.format(t=token)) == token
+
+
+@pytest.mark.parametrize("pasted", ["", "   ", "https://models.example/", "https://models.example/?c=short",
+                                    "https://x/?c=" + "A" * 32 + "&c=" + "B" * 32, "A" * 33, "../" * 11])
+def test_token_from_link_refuses_what_is_not_a_link(pasted: str) -> None:
+    assert token_from_link(pasted) is None
