@@ -20,8 +20,7 @@ import streamlit as st
 import evaluation
 from evaluation import Comparison, ComparisonReport, RegressionComparison, RegressionReport
 
-from . import access, html_report, state
-from .share_store import ShareRefused, ShareUnavailable
+from . import html_report, share_panel, state
 
 __all__ = [
     "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
@@ -80,11 +79,11 @@ def unexpected_error(error: Exception) -> None:
              "runs this dashboard.", icon=":material/report:")
 
 
-def verdict_box(sentence: str, *, primary: str, regressed: bool) -> None:
-    """A candidate's verdict (Markdown) in the colour of what it says: red when the primary metric is worse,
-    amber when anything else regressed, green when better, blue otherwise."""
-    show = (st.error if primary == "worse" else st.warning if regressed else st.success if primary == "better"
-            else st.info)
+def verdict_box(sentence: str, *, outcome: str) -> None:
+    """A candidate's verdict (Markdown) in the colour of its :attr:`evaluation.CandidateVerdict.outcome`: red when
+    the primary metric is worse, amber when anything else regressed, green when better with nothing worse, blue
+    otherwise."""
+    show = {"worse": st.error, "mixed": st.warning, "better": st.success}.get(outcome, st.info)
     show(sentence)
 
 
@@ -179,11 +178,25 @@ def candidate_selector(report: RegressionReport, key_prefix: str) -> RegressionC
 
 
 def candidate_selector(report: ComparisonReport | RegressionReport, key_prefix: str) -> Comparison | RegressionComparison:
-    """The comparison to show: the only candidate, or the one chosen when there are several."""
+    """The comparison to show: the only candidate, or the one chosen when there are several.
+
+    The choice is the session's view ``candidate``: every page shows the same one and a share link
+    carries it. Beside it, "Compare against" makes another model the baseline of every page (not in a
+    shared view, which is read-only), so that any two versions can be compared.
+    """
     if len(report.comparisons) == 1:
         return report.comparisons[0]
     names = [comparison.candidate for comparison in report.comparisons]
-    chosen = st.selectbox(f"Candidate compared with {text(report.baseline)}", names, key=f"{key_prefix}_candidate")
+    view = state.view()
+    left, right = st.columns(2)
+    chosen = left.selectbox(f"Candidate compared with {text(report.baseline)}", names, key=f"{key_prefix}_candidate",
+                            index=names.index(view["candidate"]) if view.get("candidate") in names else 0)
+    view["candidate"] = chosen
+    models = list(state.current_spec().names)
+    if report.baseline in models and not state.is_shared_view():
+        baseline_key = f"{key_prefix}_baseline"
+        right.selectbox("Compare against (the baseline of every page)", models, index=models.index(report.baseline),
+                        key=baseline_key, on_change=lambda: state.choose_baseline(st.session_state[baseline_key]))
     return report.comparisons[names.index(chosen)]
 
 
@@ -217,40 +230,8 @@ def share_link(token: str) -> str:
 
 
 def _share(key_prefix: str) -> None:
-    """The Share button, the links this session shared and their Delete buttons."""
-    session = st.session_state
-    mine: dict[str, str] = session.setdefault("my_shares", {})
-    store = state.share_store()
-    if not store.writable:
-        st.caption(f"Sharing is unavailable on this server: {text(store.unavailable_reason)}."
-                   + (" Existing links still open." if store.readable else ""))
-    elif access.gate("share comparisons", key_prefix) and st.button(
-            "Share this comparison", key=f"{key_prefix}_share", icon=":material/share:",
-            help="Saves the files, the column mapping and the view settings on this server and gives a link."):
-        try:
-            token, delete_key = store.save(state.current_spec().files,
-                                           state.share_payload(state.current_spec(), state.view()))
-        except (ShareRefused, ShareUnavailable) as refusal:
-            st.error(f"Not shared: {text(refusal)}", icon=":material/error:")
-        else:
-            mine[token] = delete_key
-            session["share_new"] = token
-    new = session.pop("share_new", None)
-    for token in list(mine):
-        st.markdown("Link to this comparison:")
-        st.code(share_link(token), language=None, wrap_lines=True)
-        if token == new:
-            st.caption("Anyone with the link sees this comparison, read-only. Delete key (shown once; "
-                       "the Delete button below uses it in this session):")
-            st.code(mine[token], language=None, wrap_lines=True)
-        if st.button("Delete this shared link", key=f"{key_prefix}_delete_{token}", icon=":material/delete:"):
-            try:
-                deleted = store.delete(token, mine.pop(token))
-            except ShareUnavailable as refusal:
-                st.error(f"Not deleted: {text(refusal)}", icon=":material/error:")
-                return
-            st.toast("Shared link deleted." if deleted else "This link was already deleted.")
-            st.rerun()
+    """The Share section: expiry and Share button, this session's links, and deleting any link with its key."""
+    share_panel.share_section(key_prefix, link=share_link)
 
 
 def sidebar(key_prefix: str) -> None:
@@ -262,8 +243,7 @@ def sidebar(key_prefix: str) -> None:
         return
     with st.sidebar:
         st.subheader("Share and export")
-        if not state.is_shared_view():
-            _share(key_prefix)
+        _share(key_prefix)  # in a shared view too: its owner may delete it there
         stem = "model-comparison"
         st.download_button("HTML report", data=lambda: html_report.report_html(report), file_name=f"{stem}.html",
                            mime="text/html", on_click="ignore", key=f"{key_prefix}_html", icon=":material/download:")
@@ -280,11 +260,12 @@ AUTO = "(automatic)"
 
 
 def file_section(index: int, filename: str, content: bytes, digest: str, default_name: str,
-                 key_prefix: str, *, task: str | None = None) -> tuple[str, Any]:
-    """One uploaded file: its model name, what was detected in it, and any error about it.
+                 key_prefix: str, *, task: str | None = None, baseline: bool = False) -> tuple[str, Any]:
+    """One kept file: its model name, rows, what was detected in it, any error about it, and its Replace and
+    Remove buttons (:func:`state.start_replacing`, :func:`state.remove_upload`).
 
-    ``task`` is the chosen task (``None``: detected from the file). Returns ``(model name, FileSummary or
-    None when the file cannot be read)``.
+    ``task`` is the chosen task (``None``: detected from the file); ``baseline`` marks the baseline's file.
+    Returns ``(model name, FileSummary or None when the file cannot be read)``.
     """
     summary, problem = None, None
     try:
@@ -294,7 +275,7 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
     with st.container(border=True):
         left, right = st.columns([1, 2])
         name = left.text_input(f"Model name for **{text(filename)}**", value=default_name,
-                               key=f"{key_prefix}_name_{index}_{digest[:12]}")
+                               key=f"{key_prefix}_name_{index}_{digest[:12]}_{filename}")
         if summary is not None:
             mapping = summary.mapping
             roles = [f"label **{text(mapping.label)}**", f"prediction **{text(mapping.prediction or 'none')}**",
@@ -308,7 +289,16 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
                 roles.append("metadata " + ", ".join(f"**{text(c)}**" for c in mapping.metadata))
             kind = ("regression" if not summary.classes else
                     f"{'binary' if len(summary.classes) == 2 else 'multiclass'} ({len(summary.classes)} classes)")
-            right.markdown(f"{summary.n_rows:,} rows · {kind} · detected: " + " · ".join(roles))
+            right.markdown((":blue-badge[baseline] " if baseline else "")
+                           + f"{summary.n_rows:,} rows · {kind} · detected: " + " · ".join(roles))
+        elif baseline:
+            right.markdown(":blue-badge[baseline]")
+        with right.container(horizontal=True):
+            st.button("Replace", key=f"{key_prefix}_replace_{index}", icon=":material/swap_horiz:",
+                      on_click=state.start_replacing, args=(filename,),
+                      help="Upload a corrected file in its place: it keeps its position, model name and role.")
+            st.button("Remove", key=f"{key_prefix}_remove_{index}", icon=":material/delete:",
+                      on_click=state.remove_upload, args=(filename,))
         message = state.upload_errors().get(filename) or problem
         if message:
             st.error(text(message), icon=":material/error:")
@@ -318,12 +308,16 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
 def _choice(label: str, columns: Sequence[str], detected: str | None, key: str, *, optional: bool = False) -> str | None:
     options: list[str | None] = ([None] if optional or detected is None else []) + list(columns)
     index = options.index(detected) if detected in options else 0
-    return st.selectbox(label, options, index=index, key=key,
+    return st.selectbox(label, options, index=index, key=key, persist_state="session",
                         format_func=lambda c: "(none)" if c is None else f"{c} (detected)" if c == detected else c)
 
 
 def mapping_inputs(summary: Any, current: evaluation.LoadOptions | None, key_prefix: str) -> evaluation.LoadOptions:
-    """Column mapping and loading options, starting from what was detected in the first file."""
+    """Column mapping and loading options, starting from what was detected in the first file.
+
+    The choices are kept for the session (also while another page is shown); ``key_prefix`` should name the
+    set of files, so that other files start again from detection.
+    """
     detected = summary.mapping
     columns = list(summary.columns)
     with st.expander("Column mapping (detected automatically; change it if it is wrong)", expanded=False):
@@ -336,25 +330,35 @@ def mapping_inputs(summary: Any, current: evaluation.LoadOptions | None, key_pre
             chosen["id"] = _choice("Example id", columns, detected.id, f"{key_prefix}_id")
         chosen["probabilities"] = st.multiselect(
             "Class probability columns (one per class, named like prob_<class>)", columns,
-            default=list((detected.probabilities or {}).values()), key=f"{key_prefix}_probabilities")
+            default=list((detected.probabilities or {}).values()), key=f"{key_prefix}_probabilities",
+            persist_state="session")
         if len(summary.classes) == 2 or detected.score:
             chosen["score"] = _choice("Score of the positive class (binary)", columns, detected.score,
                                       f"{key_prefix}_score", optional=True)
         else:
             chosen["score"] = detected.score
         chosen["metadata"] = st.multiselect("Metadata columns to slice by", columns, default=list(detected.metadata or ()),
-                                            key=f"{key_prefix}_metadata")
+                                            key=f"{key_prefix}_metadata", persist_state="session")
         positive = None
         if len(summary.classes) == 2:
             choice = st.selectbox("Positive class", [AUTO, *summary.classes], key=f"{key_prefix}_positive",
+                                  persist_state="session",
                                   help="Automatic: 1/true/yes/positive/pos, else the second class in sorted order.")
             positive = None if choice == AUTO else choice
+        order: list[str] = []
+        if summary.classes:
+            kept = [c for c in (current.class_order or ()) if c in summary.classes] if current else []
+            order = st.multiselect("Class order (the classes you pick come first, in the order you pick them; "
+                                   "the rest follow sorted)", list(summary.classes), key=f"{key_prefix}_class_order",
+                                   persist_state="session", default=kept)
         left, right = st.columns(2)
         shared_only = left.checkbox("Evaluate only ids present in every file", key=f"{key_prefix}_shared_ids",
+                                    persist_state="session",
                                     value=bool(current and current.shared_ids_only))
         drop_train = right.checkbox("Drop rows marked as training data", key=f"{key_prefix}_drop_train",
+                                    persist_state="session",
                                     value=bool(current and current.drop_train_rows))
-    options = state.build_options(detected, chosen, positive_label=positive)
+    options = state.build_options(detected, chosen, positive_label=positive, class_order=order)
     return dataclasses.replace(options, shared_ids_only=shared_only, drop_train_rows=drop_train)
 
 

@@ -2,9 +2,13 @@
 
 What is being compared is one :class:`ComparisonSpec` (files, names, baseline, load options,
 settings) kept in the session; :func:`compute` turns it into engine results, cached by content.
-View settings (threshold, class, slice column) live in a small dict beside it. Pages call
-:func:`init_session` (through ``app.py``), then :func:`compute`. The tables the pages show are
-built by :mod:`components.tables`.
+View settings (threshold, class, slice column, candidate) live in a small dict beside it, shared by
+every page and carried by share links. Pages call :func:`init_session` (through ``app.py``), then
+:func:`compute`. The tables the pages show are built by :mod:`components.tables`.
+
+The Data page's files are an :class:`Upload` list kept in the session (not in the uploader widget,
+whose state Streamlit drops when its page is not shown): files are added, replaced and removed one
+at a time, and one of them is the baseline.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from evaluation import (
     Settings,
 )
 
-from .share_store import SharedComparison, ShareStore, ShareUnavailable, default_path
+from .share_store import SharedComparison, ShareStore, ShareUnavailable, closed_link_message, default_path
 
 __all__ = [
     "APP_DIR",
@@ -45,7 +49,10 @@ __all__ = [
     "ComparisonSpec",
     "RegressionResults",
     "Results",
+    "Upload",
+    "add_uploads",
     "build_options",
+    "choose_baseline",
     "compute",
     "current_spec",
     "demo_spec",
@@ -58,14 +65,24 @@ __all__ = [
     "open_demo",
     "options_from_dict",
     "options_to_dict",
+    "remove_upload",
+    "replace_upload",
+    "replacing",
     "set_current_spec",
+    "set_upload_baseline",
+    "set_upload_names",
     "settings_from_dict",
     "settings_to_dict",
     "share_payload",
     "share_store",
     "spec_from_share",
+    "start_replacing",
+    "stop_replacing",
+    "upload_baseline",
     "upload_digests",
     "upload_errors",
+    "upload_set",
+    "uploader_key",
     "uploads",
     "uploads_signature",
     "view",
@@ -80,7 +97,9 @@ REGRESSION_DEMO_FILES = (APP_DIR / "data" / "demo" / "regression_base.csv",
 # 1,000 exchanges: a permutation p-value counts to 1/(B + 1) (a normal tail below it), and after Holm's
 # correction over 20 slices that must stay below alpha for a slice to be able to show a significant change.
 DASHBOARD_SETTINGS = Settings(resamples=2_000, slice_resamples=1_000, target_precisions=(0.9,), target_recalls=(0.9,))
-DEFAULT_VIEW: Mapping[str, Any] = MappingProxyType({"threshold": 0.5, "class_label": None, "slice_column": None})
+# ``candidate``: the model name shown where a page shows one comparison (``None``: the first candidate).
+DEFAULT_VIEW: Mapping[str, Any] = MappingProxyType({"threshold": 0.5, "class_label": None, "slice_column": None,
+                                                    "candidate": None})
 PAYLOAD_VERSION = 1
 
 
@@ -160,6 +179,7 @@ def options_to_dict(options: LoadOptions) -> dict[str, Any]:
     mapping["probabilities"] = None if options.mapping.probabilities is None else dict(options.mapping.probabilities)
     mapping["metadata"] = None if options.mapping.metadata is None else list(options.mapping.metadata)
     document["labels"] = None if options.labels is None else list(options.labels)
+    document["class_order"] = None if options.class_order is None else list(options.class_order)
     return document
 
 
@@ -174,8 +194,9 @@ def options_from_dict(document: Mapping[str, Any]) -> LoadOptions:
     if mapping.get("probabilities") is not None:
         mapping["probabilities"] = dict(mapping["probabilities"])
     values = {key: value for key, value in document.items() if key in known}
-    if values.get("labels") is not None:
-        values["labels"] = tuple(values["labels"])
+    for key in ("labels", "class_order"):
+        if values.get(key) is not None:
+            values[key] = tuple(values[key])
     return LoadOptions(mapping=ColumnMapping(**mapping), **values)
 
 
@@ -302,9 +323,11 @@ def init_session() -> None:
     session = st.session_state
     token = st.query_params.get("c")
     if token and token not in (session.get("shared_token"), session.get("failed_token")):
-        unavailable = False
+        unavailable, why = False, "This shared link is unknown, expired or was deleted. "
         try:
             shared = share_store().load(token)
+            if shared is None:
+                why = closed_link_message(share_store().status(token))  # expired or deleted, when the store knows
             opened = None if shared is None else spec_from_share(shared)
         except ShareUnavailable:
             unavailable, opened = True, None
@@ -314,7 +337,7 @@ def init_session() -> None:
             session["failed_token"] = token
             session["share_error"] = (
                 "This shared link cannot be opened right now: the server's share store is unavailable. "
-                if unavailable else "This shared link is unknown, expired or was deleted. ") + (
+                if unavailable else why) + (
                 "Showing the demo comparison instead; upload your own files on the Data page.")
         else:
             session["spec"], session["view"] = opened
@@ -363,18 +386,38 @@ def set_current_spec(spec: ComparisonSpec) -> None:
 
 
 def view() -> dict[str, Any]:
-    """The session's view settings (threshold, class_label, slice_column), shared by every page."""
+    """The session's view settings (threshold, class_label, slice_column, candidate), shared by every page."""
     return st.session_state.setdefault("view", dict(DEFAULT_VIEW))
+
+
+def choose_baseline(name: str) -> None:
+    """Compare every other model of the comparison shown with ``name`` (the same files, options and settings).
+
+    The candidate on view stays; if it was ``name``, the former baseline takes its place (the pair swaps).
+    When the Data page's files are the ones shown, their baseline follows.
+    """
+    spec = current_spec()
+    if name not in spec.names or name == spec.baseline:
+        return
+    chosen = view()
+    if chosen.get("candidate") == name:
+        chosen["candidate"] = spec.baseline
+    set_current_spec(dataclasses.replace(spec, baseline=name))
+    entries = upload_set()
+    if [(entry.filename, entry.content) for entry in entries] == list(spec.files):
+        set_upload_baseline(spec.files[spec.names.index(name)][0])
 
 
 # --- mapping helpers --------------------------------------------------------------------------
 
-def build_options(detected: ColumnMapping, chosen: Mapping[str, Any], *, positive_label: str | None) -> LoadOptions:
+def build_options(detected: ColumnMapping, chosen: Mapping[str, Any], *, positive_label: str | None,
+                  class_order: Sequence[str] = ()) -> LoadOptions:
     """LoadOptions keeping detection wherever the user left the detected choice.
 
     ``chosen`` holds the user's ``id``, ``label``, ``prediction``, ``score`` (column or ``None``),
     ``probabilities`` (list of columns) and ``metadata`` (list of columns). Each probability column's
-    class is read from its name as the engine's detection reads it.
+    class is read from its name as the engine's detection reads it. ``class_order`` puts these classes
+    first in every table and chart (the others follow sorted).
     """
     values: dict[str, Any] = {}
     for role in ("id", "label", "prediction", "score"):
@@ -386,7 +429,8 @@ def build_options(detected: ColumnMapping, chosen: Mapping[str, Any], *, positiv
     detected_metadata = sorted(detected.metadata or ())
     if sorted(chosen.get("metadata") or []) != detected_metadata:
         values["metadata"] = tuple(chosen.get("metadata") or ())
-    return LoadOptions(mapping=ColumnMapping(**values), positive_label=positive_label)
+    return LoadOptions(mapping=ColumnMapping(**values), positive_label=positive_label,
+                       class_order=tuple(class_order) or None)
 
 
 def error_location(error: evaluation.EvaluationError, spec: ComparisonSpec) -> str | None:
@@ -405,22 +449,167 @@ UPLOAD_TYPES: tuple[str, ...] = (*(extension.lstrip(".") for extension in evalua
 """What the uploader accepts: the engine's file types, each optionally gzipped."""
 
 
+@dataclass(frozen=True)
+class Upload:
+    """One prediction file kept in the session for the Data page.
+
+    Attributes
+    ----------
+    filename:
+        The file's name as uploaded; unique in the list (a file with the same name replaces it).
+    content:
+        The file's bytes.
+    digest:
+        SHA-256 of ``content`` (computed once, at upload).
+    name:
+        The model name the comparison uses for it.
+    """
+
+    filename: str
+    content: bytes = field(repr=False)
+    digest: str
+    name: str
+
+
+def _upload(filename: str, content: bytes, name: str | None = None) -> Upload:
+    return Upload(filename, content, hashlib.sha256(content).hexdigest(), name or evaluation.model_name(filename))
+
+
+def upload_set() -> list[Upload]:
+    """The files kept in this session for the Data page, in upload order (the list survives page switches)."""
+    return list(st.session_state.get("upload_set") or [])
+
+
+def upload_baseline() -> str | None:
+    """The filename of the baseline among :func:`upload_set` (``None`` when no file is kept)."""
+    entries = upload_set()
+    chosen = st.session_state.get("upload_baseline")
+    filenames = [entry.filename for entry in entries]
+    return chosen if chosen in filenames else (filenames[0] if filenames else None)
+
+
+def _store(entries: list[Upload], baseline: str | None, changed: Sequence[str]) -> None:
+    """Keep ``entries`` and their baseline; forget computation errors about changed or removed files."""
+    session = st.session_state
+    session["upload_set"] = entries
+    session["upload_baseline"] = baseline
+    filenames = {entry.filename for entry in entries}
+    errors = upload_errors()
+    for filename in list(errors):
+        if filename == "" or filename in changed or filename not in filenames:
+            del errors[filename]
+
+
+def add_uploads(files: Sequence[tuple[str, bytes]]) -> None:
+    """Add ``(filename, content)`` files to the list; a file named like one in the list takes its place.
+
+    A replaced file keeps its position, its model name and its baseline role; the other files stay as
+    they are (also when the new file cannot be read: its error is shown beside it).
+    """
+    entries = upload_set()
+    positions = {entry.filename: i for i, entry in enumerate(entries)}
+    for filename, content in files:
+        if filename in positions:
+            entries[positions[filename]] = _upload(filename, content, entries[positions[filename]].name)
+        else:
+            positions[filename] = len(entries)
+            entries.append(_upload(filename, content))
+    _store(entries, upload_baseline() or (entries[0].filename if entries else None), [name for name, _ in files])
+
+
+def replace_upload(filename: str, file: tuple[str, bytes]) -> None:
+    """Put ``file`` (``(filename, content)``) in the place of the kept file ``filename``.
+
+    It keeps the position and the baseline role; the model name too, unless it was the default name
+    of the old file (then the new file's default name). Added at the end if ``filename`` is not kept.
+    """
+    new_filename, content = file
+    entries = upload_set()
+    filenames = [entry.filename for entry in entries]
+    if filename not in filenames:
+        add_uploads([file])
+        return
+    index = filenames.index(filename)
+    old = entries[index]
+    name = None if old.name == evaluation.model_name(old.filename) else old.name
+    entries[index] = _upload(new_filename, content, name)
+    entries = [entry for i, entry in enumerate(entries) if i == index or entry.filename != new_filename]
+    baseline = upload_baseline()
+    _store(entries, new_filename if baseline in (filename, new_filename) else baseline, [filename, new_filename])
+
+
+def remove_upload(filename: str) -> None:
+    """Drop one kept file (a callback of its Remove button); the others stay."""
+    entries = [entry for entry in upload_set() if entry.filename != filename]
+    baseline = upload_baseline()
+    _store(entries, None if baseline == filename else baseline, [filename])
+    if st.session_state.get("upload_replacing") == filename:
+        stop_replacing()
+
+
+def set_upload_names(names: Sequence[str]) -> None:
+    """The model names of the kept files, in their order (as the Data page's name fields hold them)."""
+    entries = upload_set()
+    st.session_state["upload_set"] = [dataclasses.replace(entry, name=name)
+                                      for entry, name in zip(entries, names, strict=True)]
+
+
+def set_upload_baseline(filename: str) -> None:
+    """Make the kept file ``filename`` the baseline."""
+    if filename in [entry.filename for entry in upload_set()]:
+        st.session_state["upload_baseline"] = filename
+
+
+def uploader_key() -> str:
+    """The key of the Data page's uploader; it changes after each upload, which empties the uploader."""
+    return f"data_uploader_{st.session_state.get('uploader_generation', 0)}"
+
+
+def replacing() -> str | None:
+    """The kept file the next upload replaces (after its Replace button), else ``None``."""
+    target = st.session_state.get("upload_replacing")
+    return target if target in [entry.filename for entry in upload_set()] else None
+
+
+def start_replacing(filename: str) -> None:
+    """Let the next upload replace ``filename`` (a callback of its Replace button)."""
+    st.session_state["upload_replacing"] = filename
+    st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
+
+
+def stop_replacing() -> None:
+    """Back to adding files (a callback of the Cancel button)."""
+    st.session_state.pop("upload_replacing", None)
+    st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
+
+
 def on_upload_change(widget_key: str) -> None:
-    """Mirror the uploader into the session (a callback): files then survive switching pages."""
-    files = [(file.name, file.getvalue()) for file in st.session_state.get(widget_key) or []]
-    st.session_state["uploads"] = files
-    st.session_state["upload_digests"] = [hashlib.sha256(content).hexdigest() for _, content in files]
-    st.session_state["upload_errors"] = {}
+    """The uploader's callback: keep what was dropped in the session's list, then empty the uploader.
+
+    Dropped files are added (a file named like a kept one replaces it), or, after a Replace button,
+    the one dropped file takes the place of that kept file. Nothing else in the list changes.
+    """
+    session = st.session_state
+    value = session.get(widget_key)
+    dropped = value if isinstance(value, list) else [] if value is None else [value]
+    files = [(file.name, file.getvalue()) for file in dropped]
+    target = replacing()
+    session.pop("upload_replacing", None)
+    if target is not None and len(files) == 1:
+        replace_upload(target, files[0])
+    elif files:
+        add_uploads(files)
+    session["uploader_generation"] = session.get("uploader_generation", 0) + 1
 
 
 def uploads() -> list[tuple[str, bytes]]:
-    """The uploaded files kept in this session, ``(filename, content)``."""
-    return list(st.session_state.get("uploads") or [])
+    """The kept files, ``(filename, content)``, in the order of :func:`upload_set`."""
+    return [(entry.filename, entry.content) for entry in upload_set()]
 
 
 def upload_digests() -> list[str]:
-    """SHA-256 of each uploaded file's bytes (computed once, at upload), in the order of :func:`uploads`."""
-    return list(st.session_state.get("upload_digests") or [])
+    """SHA-256 of each kept file's bytes (computed once, at upload), in the order of :func:`uploads`."""
+    return [entry.digest for entry in upload_set()]
 
 
 def uploads_signature(files: Sequence[tuple[str, bytes]], digests: Sequence[str]) -> str:

@@ -38,6 +38,7 @@ FORMATS = ("json", "markdown", "html")
 _LISTS = {
     "--fail-on-regression": "a metric name", "--gate-classes": "a metric name", "--gate-slices": "a metric name",
     "--names": "a model name", "--probability-columns": "a CLASS=COLUMN pair", "--metadata-columns": "a column name",
+    "--class-order": "a label",
     "--labels": "a label", "--target-precision": "a target precision", "--target-recall": "a target recall",
 }
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # argparse's: a value, not an option
@@ -179,6 +180,8 @@ def _add_compare(commands: argparse._SubParsersAction) -> argparse.ArgumentParse
     columns.add_argument("--metadata-columns", nargs="+", metavar="COL", help="columns to slice by (default: the rest)")
     labels = cmd.add_argument_group("labels and pairing")
     labels.add_argument("--labels", nargs="+", metavar="LABEL", help="declare the label set")
+    labels.add_argument("--class-order", nargs="+", metavar="LABEL",
+                        help="these classes first, in this order, in every table and chart (the rest sorted)")
     labels.add_argument("--positive-label", metavar="LABEL", help="binary: the positive class")
     labels.add_argument("--threshold", type=float, default=0.5,
                         help="binary files without predictions: positive when score >= this (default 0.5)")

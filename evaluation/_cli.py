@@ -92,7 +92,8 @@ def _run_compare(args: argparse.Namespace) -> int:
                    settings=settings)
     options = LoadOptions(
         mapping=mapping, positive_label=args.positive_label, threshold=args.threshold,
-        labels=tuple(args.labels) if args.labels else None, shared_ids_only=args.shared_ids_only,
+        labels=tuple(args.labels) if args.labels else None,
+        class_order=tuple(args.class_order) if args.class_order else None, shared_ids_only=args.shared_ids_only,
         drop_train_rows=args.drop_train_rows, limits=limits(args))
     for path in args.files:
         if not os.path.isfile(path):

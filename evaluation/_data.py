@@ -65,6 +65,9 @@ class LoadOptions:
     labels:
         A declared label set; ``None`` uses the union of true labels, predictions and probability
         columns of every file.
+    class_order:
+        The order of the classes in every table, chart and report: these classes first, in this
+        order, then any other class in sorted order; ``None``: sorted. Each must be a class.
     shared_ids_only:
         Evaluate only ids present in every file instead of refusing files whose ids differ.
     drop_train_rows:
@@ -82,6 +85,7 @@ class LoadOptions:
     positive_label: str | None = None
     threshold: float = 0.5
     labels: tuple[str, ...] | None = None
+    class_order: tuple[str, ...] | None = None
     shared_ids_only: bool = False
     drop_train_rows: bool = False
     probability_tolerance: float = 1e-3

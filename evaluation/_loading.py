@@ -142,6 +142,23 @@ def _positive_label(classes: tuple[str, ...], given: str | None, warnings: list[
     return classes[1]
 
 
+def _in_order(classes: tuple[str, ...], order: Sequence[str] | None) -> tuple[str, ...]:
+    """The classes with ``order``'s first, in its order, then the rest as they were (sorted).
+
+    >>> _in_order(("a", "b", "c", "d"), ["c", "a"])
+    ('c', 'a', 'b', 'd')
+    """
+    if not order:
+        return classes
+    named = [normalize_label(label) for label in order]
+    unknown = [label for label in named if label not in classes]
+    if unknown or len(set(named)) != len(named):
+        problem = (f"names {format_examples(unknown)}, which {'is not a class' if len(unknown) == 1 else 'are not classes'}"
+                   if unknown else "repeats a class")
+        raise EvaluationError(f"the class order {problem}; expected distinct classes among {format_names(classes, limit=20)}")
+    return tuple(named) + tuple(label for label in classes if label not in named)
+
+
 def _rows_taken(values: np.ndarray, take: np.ndarray | None) -> np.ndarray:
     """Rows in aligned order (``np.take`` is several times faster than fancy indexing here)."""
     return values if take is None else np.take(values, take, axis=0)
@@ -289,6 +306,7 @@ def load_classification(
     ids, takes, pairing_warnings = pair_files(files, options.shared_ids_only)
     warnings += pairing_warnings
     positive = _positive_label(classes, positive_given, warnings)
+    classes = _in_order(classes, options.class_order)
     truths = [_codes(f, f.true_labels, f.true_codes, classes, take) for f, take in zip(files, takes, strict=True)]
     _check_true_labels(files, truths, ids, classes)
     models = tuple(_model(f, classes, positive, take, options.threshold) for f, take in zip(files, takes, strict=True))

@@ -1,4 +1,5 @@
-"""Data: upload prediction files, name the models, check the detected columns, choose settings, compare."""
+"""Data: keep prediction files (add, replace, remove), name the models, choose the baseline, check the detected
+columns, choose settings, compare."""
 
 import streamlit as st
 
@@ -30,31 +31,49 @@ right.button("Open the regression demo (diabetes)", key="data_demo_regression", 
 st.subheader("Prediction files")
 if not access.gate("upload files", "data"):
     st.stop()
-st.file_uploader("Two or more prediction files of the same test set: CSV, TSV, Parquet or JSON Lines (optionally .gz). "
-                 "Each needs the true label and the model's prediction and/or class probabilities.",
-                 type=list(state.UPLOAD_TYPES), accept_multiple_files=True, key="data_uploader",
-                 on_change=state.on_upload_change, args=("data_uploader",))
-files = state.uploads()
-if files:
-    st.caption("Uploaded files stay loaded when you switch pages; uploading again replaces them.")
-    if len(files) < 2:
+# The files are kept in the session (the uploader's own state is lost when another page is shown); the uploader
+# only adds to them, then empties itself.
+uploader_key = state.uploader_key()
+replacing = state.replacing()
+if replacing:
+    st.file_uploader(f"The corrected file for **{render.text(replacing)}**: it takes its place, its model name and "
+                     "its role", type=list(state.UPLOAD_TYPES), key=uploader_key, on_change=state.on_upload_change,
+                     args=(uploader_key,))
+    st.button("Cancel replacing", key="data_cancel_replace", on_click=state.stop_replacing)
+else:
+    st.file_uploader("Add prediction files of the same test set: CSV, TSV, Parquet or JSON Lines (optionally .gz). "
+                     "Each needs the true label and the model's prediction and/or class probabilities. A file named "
+                     "like one in the list replaces it.", type=list(state.UPLOAD_TYPES), accept_multiple_files=True,
+                     key=uploader_key, on_change=state.on_upload_change, args=(uploader_key,))
+entries = state.upload_set()
+if entries:
+    st.caption(f"{len(entries)} file{'s' if len(entries) > 1 else ''} kept in this session: they stay when you switch "
+               "pages. Add more above; replace or remove one below.")
+    if len(entries) < 2:
         st.warning("Upload at least two files: the baseline and one or more fine-tuned versions.")
+    files = state.uploads()
     reuse = files == list(current.files)
-    digests = state.upload_digests()
+    baseline_file = state.upload_baseline()
     chosen_task = st.session_state.get("data_task")
-    sections = [render.file_section(i, filename, content, digest,
-                                    current.names[i] if reuse else evaluation.model_name(filename), "data",
-                                    task=chosen_task)
-                for i, ((filename, content), digest) in enumerate(zip(files, digests, strict=True))]
+    sections = [render.file_section(i, entry.filename, entry.content, entry.digest, entry.name, "data",
+                                    task=chosen_task, baseline=entry.filename == baseline_file)
+                for i, entry in enumerate(entries)]
     names = tuple(name for name, _ in sections)
+    state.set_upload_names(names)
     summary = next((summary for _, summary in sections if summary is not None), None)
+    signature = state.uploads_signature(files, state.upload_digests())
     options = render.mapping_inputs(summary, current.options if reuse else None,
-                                    f"data_{state.uploads_signature(files, digests)}") if summary else current.options
-    detected = evaluation.detect_task(files[:1], mapping=options.mapping)
+                                    f"data_{signature}") if summary else current.options
+    choices = [entry.filename for entry in entries]  # the baseline is chosen by file: model names can be edited
+    labels = {filename: f"{name} ({filename})" for filename, name in zip(choices, names, strict=True)}
+    default = choices.index(baseline_file) if baseline_file in choices else 0
 else:
     st.caption("No files uploaded yet: the settings below apply to the comparison shown now.")
     files, names, options = list(current.files), current.names, current.options
-    detected = evaluation.detect_task(files[:1], mapping=options.mapping)
+    choices = list(names)
+    labels = {name: name for name in names}
+    default = choices.index(current.baseline) if current.baseline in choices else 0
+detected = evaluation.detect_task(files[:1], mapping=options.mapping)
 
 st.subheader("Comparison")
 tasks = [None, *evaluation.TASKS]
@@ -62,8 +81,10 @@ task = st.selectbox("Task", tasks, key="data_task", index=tasks.index(current.ta
                     format_func=lambda t: f"automatic (detected: {detected})" if t is None else t,
                     help="Detected from the first file: true values that are numbers, not all whole, mean regression. "
                          "Whole-number targets (counts, scores) need regression chosen here.")
-baseline = st.selectbox("Baseline (the model every other is compared with)", list(names), key="data_baseline",
-                        index=list(names).index(current.baseline) if current.baseline in names else 0)
+chosen = st.selectbox("Baseline (the model every other is compared with)", choices, key="data_baseline", index=default,
+                      format_func=lambda choice: labels.get(choice, str(choice)),
+                      on_change=(lambda: state.set_upload_baseline(st.session_state["data_baseline"])) if entries else None)
+baseline = names[choices.index(chosen)] if chosen in choices else names[default]
 settings = render.settings_inputs(current.settings, "data", task=task or detected)
 general = state.upload_errors().get("")
 if general:

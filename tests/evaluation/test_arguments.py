@@ -57,7 +57,9 @@ def test_an_option_mistake_is_one_line_saying_what_to_do(arguments, message, cap
 def test_a_list_ended_with_a_double_dash_leaves_the_files_to_the_command(capsys) -> None:
     status = main(["compare", *FAST, "--out", "/dev/null", "--fail-on-regression", "f1_macro", "--", BASE, TUNED])
     assert status == EXIT_OK
-    assert capsys.readouterr().err.startswith("gate passed (no candidate significantly worse) on f1_macro")
+    said = capsys.readouterr().err.splitlines()  # the verdict (the report went to a file), then the gate
+    assert said[0].startswith("verdict: finetuned is significantly better than base")
+    assert said[1].startswith("gate passed (no candidate significantly worse) on f1_macro")
 
 
 def test_a_mistake_through_a_real_process_prints_no_usage_block() -> None:

@@ -516,3 +516,21 @@ def test_numeric_time_beyond_any_date_is_refused_naming_the_rows() -> None:
     error = error_of(("b.csv", base), ("c.csv", base))
     assert error.column == "timestamp"
     assert "b.csv: timestamp column 'timestamp' holds numbers beyond any date in 1 row (row 2;" in str(error)
+
+
+def test_a_class_order_puts_classes_first_and_changes_no_number() -> None:
+    import evaluation
+
+    base = ("b.csv", b"label,prediction\na,a\nb,a\nc,c\nb,b\nc,a\na,a\n")
+    tuned = ("t.csv", b"label,prediction\na,a\nb,b\nc,c\nb,b\nc,c\na,b\n")
+    sorted_data = evaluation.load_classification([base, tuned])
+    ordered = evaluation.load_classification([base, tuned], options=evaluation.LoadOptions(class_order=("c", "a")))
+    assert ordered.classes == ("c", "a", "b")
+    assert [ordered.classes[i] for i in ordered.y_true] == [sorted_data.classes[i] for i in sorted_data.y_true]
+    settings = evaluation.Settings(resamples=50, slice_resamples=20)
+    one, other = (evaluation.compare(d, settings=settings) for d in (sorted_data, ordered))
+    assert one.models["t"].metrics["f1_macro"].value == other.models["t"].metrics["f1_macro"].value
+    assert one.models["t"].per_class["c"]["recall"] == other.models["t"].per_class["c"]["recall"]
+    assert list(other.models["t"].per_class) == ["c", "a", "b"]
+    with pytest.raises(evaluation.EvaluationError, match="the class order names 'z', which is not a class"):
+        evaluation.load_classification([base, tuned], options=evaluation.LoadOptions(class_order=("z",)))

@@ -46,7 +46,23 @@ def test_share_payload_round_trip() -> None:
     restored, restored_view = state.spec_from_share(shared)
     assert dataclasses.replace(restored, origin="upload") == spec
     assert restored.origin == "shared"
-    assert restored_view == {"threshold": 0.7, "class_label": "3", "slice_column": "city"}
+    assert restored_view == {"threshold": 0.7, "class_label": "3", "slice_column": "city", "candidate": None}
+
+
+def test_the_chosen_candidate_survives_a_share_payload() -> None:
+    from components.share_store import SharedComparison
+
+    spec = state.ComparisonSpec(files=(("a.csv", b"1"), ("b.csv", b"2"), ("c.csv", b"3")), names=("a", "b", "c"),
+                                baseline="a")
+    payload = state.share_payload(spec, dict(state.DEFAULT_VIEW) | {"candidate": "c"})
+    assert payload["view"]["candidate"] == "c"
+    import json
+    _, restored_view = state.spec_from_share(SharedComparison("t" * 32, spec.files, json.loads(json.dumps(payload)),
+                                                              "now"))
+    assert restored_view["candidate"] == "c"
+    older = payload | {"view": {"threshold": 0.5}}  # a link shared before the candidate was kept
+    _, older_view = state.spec_from_share(SharedComparison("t" * 32, spec.files, older, "now"))
+    assert older_view["candidate"] is None
 
 
 def test_build_options_keeps_detection_unless_changed() -> None:

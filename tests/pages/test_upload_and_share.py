@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 from streamlit.testing.v1 import AppTest
 
@@ -18,9 +19,14 @@ BAD = ("broken.csv", b"id,prediction,prob_0,prob_1\na,0,0.9,0.1\nb,1,0.2,0.8\n")
 def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
     """Upload files through the Data page's file uploader."""
     at.switch_page("pages/data.py").run()
-    at.file_uploader(key="data_uploader").set_value([(name, content, "text/csv") for name, content in files]).run()
+    at.file_uploader[0].set_value([(name, content, "text/csv") for name, content in files]).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+def model_names(at: AppTest) -> list[Any]:
+    """The Data page's model-name fields, one per kept file, in order (other text fields are left out)."""
+    return [box for box in at.text_input if (box.key or "").startswith("data_name_")]
 
 
 def unescaped(markdown: str) -> str:
@@ -34,11 +40,12 @@ def verdicts(at: AppTest) -> list[str]:
 
 def test_uploaded_files_are_named_and_compared(app: AppTest, binary_files: list[tuple[str, bytes]]) -> None:
     upload(app, binary_files)
-    names = [box.value for box in app.text_input]
+    boxes = model_names(app)
+    names = [box.value for box in boxes]
     assert names == ["binary_base", "binary_finetuned"]
     assert "binary (2 classes)" in texts(app) and "score **score**" in texts(app)
-    app.text_input[0].set_value("two-feature")
-    app.text_input[1].set_value("thirty-feature")
+    boxes[0].set_value("two-feature")
+    boxes[1].set_value("thirty-feature")
     app.selectbox(key="data_baseline").run()
     app.button(key="data_compare").click().run()
     assert not app.exception, [e.value for e in app.exception]
@@ -172,8 +179,8 @@ def test_an_uploaded_file_is_named_as_the_command_line_names_it(app: AppTest,
 
     files = [(name.replace(".csv", ".txt"), content) for name, content in demo_files]
     upload(app, files)
-    assert [box.value for box in app.text_input] == [evaluation.model_name(name) for name, _ in files] == [
+    assert [box.value for box in model_names(app)] == [evaluation.model_name(name) for name, _ in files] == [
         "base", "finetuned"]
-    assert list(app.file_uploader(key="data_uploader").proto.type) == [*evaluation.ACCEPTED_EXTENSIONS, ".gz"]
+    assert app.file_uploader[0].allowed_type == [*evaluation.ACCEPTED_EXTENSIONS, ".gz"]
     app.button(key="data_compare").click().run()
     assert not app.exception and app.title[0].value == "Overview"
