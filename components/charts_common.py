@@ -28,6 +28,7 @@ __all__ = [
     "TEMPLATE",
     "TITLE_LIMIT",
     "add_zero_line",
+    "data_range",
     "difference_hover",
     "distinct_labels",
     "error_arrays",
@@ -227,6 +228,25 @@ def finish(fig: go.Figure, *, title: str, x_title: str | None, y_title: str | No
     return fig
 
 
+def data_range(values: Sequence[float | None], *, pad: float = 0.08) -> list[float] | None:
+    """An axis range zoomed to the finite ``values`` (values and interval ends) with ``pad`` of their span each side.
+
+    For values on their own scale (a metric's value, not a difference): a fixed 0-to-1 axis squeezes 0.923
+    and 0.975 into one spot. A single value gets 0.05 each side; ``None`` when nothing is finite.
+
+    Examples
+    --------
+    >>> data_range([0.9, 1.0, float("nan")], pad=0.1)
+    [0.89, 1.01]
+    """
+    finite = [float(v) for v in values if v is not None and _finite(v)]
+    if not finite:
+        return None
+    low, high = min(finite), max(finite)
+    margin = pad * (high - low) or 0.05 * max(abs(high), 1.0)
+    return [round(low - margin, 12), round(high + margin, 12)]
+
+
 def range_with_zero(values: Sequence[float]) -> list[float] | None:
     """An axis range covering ``values`` and zero with a little room, so the zero line is never on the edge."""
     finite = [v for v in values if _finite(v)]
@@ -250,26 +270,35 @@ def add_zero_line(fig: go.Figure, **subplot: int) -> None:
 def verdict_traces(
     labels: Sequence[str], differences: Sequence[Difference], hovers: Sequence[str]
 ) -> list[go.Scatter]:
-    """One horizontal dot-and-whisker trace per verdict present (legend = verdicts)."""
+    """One horizontal dot-and-whisker trace per verdict present (legend = verdicts).
+
+    Differences whose interval seems to contradict their verdict (a :attr:`Difference.note`: an interval
+    excluding 0 beside "no significant difference", say, after the correction) get a trace of their own,
+    open markers and a legend entry saying so; the hover gives the note.
+    """
     traces = []
     verdicts = [d.verdict for d in differences]
     known = list(VERDICT_ORDER) + sorted(set(verdicts) - set(VERDICT_ORDER))
     for verdict in known:
-        index = [i for i, v in enumerate(verdicts) if v == verdict]
-        if not index:
-            continue
-        chosen = [differences[i] for i in index]
-        plus, minus = error_arrays([d.difference for d in chosen], [d.ci_low for d in chosen],
-                                   [d.ci_high for d in chosen])
-        color = verdict_color(verdict)
-        traces.append(go.Scatter(
-            x=[d.difference for d in chosen], y=[labels[i] for i in index], mode="markers",
-            name=_LEGEND_NAMES.get(verdict, verdict), legendgroup=verdict, orientation="h",
-            marker={"color": color, "symbol": verdict_symbol(verdict), "size": 11,
-                    "line": {"color": color, "width": 1.5}},
-            error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": color,
-                     "thickness": 1.8, "width": 4},
-            hovertext=[hovers[i] for i in index], hoverinfo="text"))
+        for noted in (False, True):
+            index = [i for i, v in enumerate(verdicts) if v == verdict and bool(differences[i].note) == noted]
+            if not index:
+                continue
+            chosen = [differences[i] for i in index]
+            plus, minus = error_arrays([d.difference for d in chosen], [d.ci_low for d in chosen],
+                                       [d.ci_high for d in chosen])
+            color = verdict_color(verdict)
+            name = _LEGEND_NAMES.get(verdict, verdict)
+            symbol = verdict_symbol(verdict)
+            traces.append(go.Scatter(
+                x=[d.difference for d in chosen], y=[labels[i] for i in index], mode="markers",
+                name=f"{name}: interval disagrees, see hover" if noted else name, legendgroup=verdict,
+                orientation="h",
+                marker={"color": "white" if noted else color, "symbol": symbol, "size": 11,
+                        "line": {"color": color, "width": 1.5}},
+                error_x={"type": "data", "symmetric": False, "array": plus, "arrayminus": minus, "color": color,
+                         "thickness": 1.8, "width": 4},
+                hovertext=[hovers[i] for i in index], hoverinfo="text"))
     return traces
 
 

@@ -15,6 +15,7 @@ from evaluation import METRICS, ComparisonReport, ConfusionMatrix
 
 from .charts_common import (
     TITLE_LIMIT,
+    data_range,
     distinct_labels,
     error_arrays,
     estimate_hover,
@@ -27,7 +28,7 @@ from .charts_common import (
     panel_spacing,
     row_height,
 )
-from .palette import model_colors
+from .palette import better_worse_scale, model_colors
 
 __all__ = [
     "PER_CLASS_METRICS",
@@ -38,7 +39,6 @@ __all__ = [
 ]
 
 PER_CLASS_METRICS: tuple[str, ...] = ("precision", "recall", "f1")
-_DIVERGING = [[0.0, "#B35806"], [0.5, "#F7F7F7"], [1.0, "#542788"]]  # PuOr ends: colour-blind safe
 _CELL_HOVER_LIMIT = 200  # a heatmap repeats each label in k² hovers: long ones are cut there
 
 
@@ -57,7 +57,8 @@ def metric_intervals_figure(report: ComparisonReport, metrics: Sequence[str] | N
     """Dot plot of every model's headline metrics with confidence intervals, one row per metric.
 
     Metrics where higher is better and losses (lower is better) get separate panels with their own
-    axes, so a log loss above 1 does not squash the others.
+    axes, so a log loss above 1 does not squash the others; each axis is zoomed to the values and
+    intervals it shows (not 0 to 1), so close models stay apart.
 
     Parameters
     ----------
@@ -95,11 +96,13 @@ def metric_intervals_figure(report: ComparisonReport, metrics: Sequence[str] | N
     nan = float("nan")
     for row, (rows, axis_title) in enumerate(panels, start=1):
         labels = [_row_label(report, m) for m in rows]
+        shown_values: list[float] = []
         for name, model in report.models.items():
             estimates = [model.metrics.get(m) for m in rows]
             values = [e.value if e else nan for e in estimates]
             plus, minus = error_arrays(values, [e.ci_low if e else nan for e in estimates],
                                        [e.ci_high if e else nan for e in estimates])
+            shown_values += [v for e in estimates if e for v in (e.value, e.ci_low, e.ci_high)]
             hovers = [estimate_hover(f"{hover_label(name)} · {metric_title(m)}", e, level=_level(report)) if e
                       else f"<b>{hover_label(name)} · {metric_title(m)}</b><br>not computed"
                       for m, e in zip(rows, estimates, strict=True)]
@@ -111,7 +114,8 @@ def metric_intervals_figure(report: ComparisonReport, metrics: Sequence[str] | N
                 hovertext=hovers, hoverinfo="text"), row=row, col=1)
         fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels, autorange="reversed",
                          row=row, col=1)
-        fig.update_xaxes(title_text=axis_title, row=row, col=1)
+        # Zoomed to the values and their intervals: on a fixed 0-to-1 axis 0.923 and 0.975 look the same.
+        fig.update_xaxes(title_text=axis_title, range=data_range(shown_values), row=row, col=1)
     fig.update_layout(scattermode="group", scattergap=0.35)
     return finish(fig, title=title, x_title=None, y_title="metric", height=height)
 
@@ -237,7 +241,11 @@ def confusion_matrix_figure(matrix: ConfusionMatrix, *, normalized: bool = False
 
 def confusion_difference_figure(labels: Sequence[str], difference: Sequence[Sequence[int]], *,
                                 title: str = "") -> go.Figure:
-    """Heatmap of candidate-minus-baseline confusion counts on a diverging scale centred at zero.
+    """Heatmap of candidate-minus-baseline confusion counts, coloured by whether each change is better or worse.
+
+    A positive change on the diagonal (more examples right) and a negative one off it (fewer errors)
+    are better for the candidate: bluish green; the opposite is worse: vermillion (the palette's
+    verdict colours); no change is white. Each cell shows the count's change as it is.
 
     Parameters
     ----------
@@ -251,35 +259,49 @@ def confusion_difference_figure(labels: Sequence[str], difference: Sequence[Sequ
     Returns
     -------
     go.Figure
-        One heatmap trace with ``zmid=0``. On the diagonal a positive cell is more correct answers;
-        off the diagonal it is more errors (the hover text says which).
+        One heatmap trace: ``z`` is the change signed for the candidate (the count's change on the
+        diagonal, its negative off it), centred at zero on the worse-to-better scale; ``text`` is
+        the count's change (``"+3"``, ``"-2"``, ``"0"``).
 
     Examples
     --------
     >>> c = report.comparisons[0]
     >>> fig = confusion_difference_figure(report.classes, c.confusion_matrix_difference)
-    >>> [sum(row) for row in fig.data[0].z]  # the true labels are the same: each row's changes sum to 0
-    [0.0, 0.0]
+    >>> [sum(row) for row in fig.data[0].z] == [2 * row[i] for i, row in enumerate(c.confusion_matrix_difference)]
+    True
     """
     labels = list(labels)
     title = label(title, TITLE_LIMIT) if title else "Confusion matrix change (candidate − baseline)"
     if not labels:
         return message_figure(title, "No classes: the confusion matrix is empty.")
-    z = np.asarray(difference, dtype=float).reshape(len(labels), len(labels))
+    change = np.asarray(difference, dtype=float).reshape(len(labels), len(labels))
+    # For the candidate, more on the diagonal is good and more off it is bad: flip the off-diagonal's sign.
+    direction = np.where(np.eye(len(labels), dtype=bool), 1.0, -1.0)
+    z = change * direction
     bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 0.0
     bound = max(bound, 1.0)
     full = [hover_label(c, limit=_CELL_HOVER_LIMIT) for c in labels]
-    hover = [[f"true: <b>{t}</b><br>predicted: <b>{p}</b><br>change: {z[i, j]:+,.0f} examples<br>"
-              + ("(diagonal: positive = more correct)" if i == j else "(off-diagonal: positive = more errors)")
-              for j, p in enumerate(full)] for i, t in enumerate(full)]
-    cells = [[f"{v:+,.0f}" if v else "0" for v in row] for row in z]
+    hover = [[f"true: <b>{t}</b><br>predicted: <b>{p}</b><br>change: {change[i, j]:+,.0f} examples<br>"
+              + _cell_meaning(i == j, change[i, j]) for j, p in enumerate(full)] for i, t in enumerate(full)]
+    cells = [[f"{v:+,.0f}" if v else "0" for v in row] for row in change]
     ticks = distinct_labels(labels)
     fig = go.Figure(go.Heatmap(
-        z=z.tolist(), x=ticks, y=ticks, colorscale=_DIVERGING, zmid=0, zmin=-bound, zmax=bound,
+        z=z.tolist(), x=ticks, y=ticks, colorscale=better_worse_scale(), zmid=0, zmin=-bound, zmax=bound,
         text=cells, texttemplate="%{text}" if len(labels) <= 20 else None, hovertext=hover, hoverinfo="text",
-        colorbar={"title": {"text": "candidate − baseline<br>(examples)"}}))
+        colorbar={"title": {"text": "for the candidate"}, "tickvals": [-bound, 0, bound],
+                  "ticktext": ["worse", "no change", "better"]}))
     fig.update_yaxes(type="category", autorange="reversed")
     fig.update_xaxes(type="category")
     side = min(1400, max(380, 200 + 26 * len(labels)))
-    return finish(fig, title=title + "<br><sup>diagonal: positive = more correct · off-diagonal: positive = more "
-                  "errors</sup>", x_title="predicted label", y_title="true label", height=side)
+    return finish(fig, title=title + "<br><sup>green: better (more right on the diagonal, fewer errors off it) · "
+                  "vermillion: worse · numbers: change in examples</sup>", x_title="predicted label",
+                  y_title="true label", height=side)
+
+
+def _cell_meaning(diagonal: bool, change: float) -> str:
+    """What a cell's change means for the candidate, for its hover."""
+    if not change:
+        return "(no change)"
+    if diagonal:
+        return "(diagonal: more right, better)" if change > 0 else "(diagonal: fewer right, worse)"
+    return "(off-diagonal: fewer errors, better)" if change < 0 else "(off-diagonal: more errors, worse)"

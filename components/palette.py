@@ -1,7 +1,9 @@
 """Colour-blind-safe colours (Okabe & Ito 2008) for models and verdicts, plus verdict marker symbols.
 
-Verdicts never rely on colour alone: each has its own marker symbol too (triangle up for "better",
-triangle down for "worse").
+Colours mean one thing each: bluish green is "better" and vermillion is "worse" in every chart, table
+and card (a verdict, an improvement, a cell that changed for the better); no model is ever drawn in
+either. Verdicts never rely on colour alone: each has its own marker symbol (triangle up for "better",
+triangle down for "worse") and, in text, its own glyph.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ from collections.abc import Iterable, Mapping
 
 __all__ = [
     "MODEL_COLOR_ORDER",
+    "NEUTRAL_COLOR",
     "OKABE_ITO",
     "TOO_SMALL_COLOR",
     "VERDICT_COLORS",
+    "VERDICT_GLYPHS",
     "VERDICT_ORDER",
     "VERDICT_SYMBOLS",
+    "better_worse_scale",
     "model_colors",
     "verdict_color",
+    "verdict_glyph",
     "verdict_symbol",
 ]
 
@@ -32,8 +38,9 @@ OKABE_ITO: Mapping[str, str] = {
 }
 """The eight colours of the Okabe-Ito palette, distinguishable with every common colour-vision deficiency."""
 
-# Models take the colours verdicts do not use first, so a model never looks like a verdict; yellow is
-# last-but-two because it is faint on white.
+# Models never take a verdict's colour (bluish green, vermillion), so a model never looks like "better" or
+# "worse": the six other Okabe-Ito colours (yellow late, it is faint on white), then indigo and wine from
+# Paul Tol's colour-blind-safe "muted" scheme (Tol 2021), dark enough not to pass for blue or vermillion.
 MODEL_COLOR_ORDER: tuple[str, ...] = (
     OKABE_ITO["blue"],
     OKABE_ITO["orange"],
@@ -41,8 +48,8 @@ MODEL_COLOR_ORDER: tuple[str, ...] = (
     OKABE_ITO["sky blue"],
     OKABE_ITO["black"],
     OKABE_ITO["yellow"],
-    OKABE_ITO["bluish green"],
-    OKABE_ITO["vermillion"],
+    "#332288",
+    "#882255",
 )
 
 VERDICT_ORDER: tuple[str, ...] = ("worse", "better", "no significant difference", "insufficient data", "undefined")
@@ -57,6 +64,9 @@ VERDICT_COLORS: Mapping[str, str] = {
 }
 """Verdict -> colour: bluish green for better, vermillion for worse, greys for the rest."""
 
+NEUTRAL_COLOR = "#F7F7F7"
+"""The middle of a better-to-worse scale: no change."""
+
 VERDICT_SYMBOLS: Mapping[str, str] = {
     "better": "triangle-up",
     "worse": "triangle-down",
@@ -65,6 +75,15 @@ VERDICT_SYMBOLS: Mapping[str, str] = {
     "undefined": "x-thin-open",
 }
 """Verdict -> Plotly marker symbol, so better and worse differ in shape as well as colour."""
+
+VERDICT_GLYPHS: Mapping[str, str] = {
+    "better": "\u25b2",  # ▲ as the triangle-up marker
+    "worse": "\u25bc",  # ▼
+    "no significant difference": "\u25cf",  # ●
+    "insufficient data": "\u25cb",  # ○
+    "undefined": "\u00d7",  # ×
+}
+"""Verdict -> a text glyph shaped like its marker symbol, for tables and cards."""
 
 TOO_SMALL_COLOR = VERDICT_COLORS["insufficient data"]
 """Colour of slices too small to test (drawn hollow)."""
@@ -107,6 +126,30 @@ def verdict_color(verdict: str) -> str:
     '#D55E00'
     """
     return VERDICT_COLORS.get(verdict, VERDICT_COLORS["undefined"])
+
+
+def verdict_glyph(verdict: str) -> str:
+    """The text glyph of a verdict (its marker's shape); unknown verdicts get ``"undefined"``'s.
+
+    Examples
+    --------
+    >>> verdict_glyph("worse")
+    '▼'
+    """
+    return VERDICT_GLYPHS.get(verdict, VERDICT_GLYPHS["undefined"])
+
+
+def better_worse_scale() -> list[list[float | str]]:
+    """A Plotly colour scale from "worse" (vermillion, at 0) through no change (white) to "better" (bluish green, at 1).
+
+    For figures whose colour means "better or worse for the candidate" (centre it at zero).
+
+    Examples
+    --------
+    >>> better_worse_scale()[0], better_worse_scale()[-1]
+    ([0.0, '#D55E00'], [1.0, '#009E73'])
+    """
+    return [[0.0, VERDICT_COLORS["worse"]], [0.5, NEUTRAL_COLOR], [1.0, VERDICT_COLORS["better"]]]
 
 
 def verdict_symbol(verdict: str) -> str:

@@ -170,11 +170,14 @@ def report_to_markdown(report: ComparisonReport) -> str:
             for metric in PER_CLASS_METRICS:
                 d = values[metric]
                 mark = " ▲" if d.verdict == VERDICT_BETTER else " ▼" if d.verdict == VERDICT_WORSE else ""
+                mark += " †" if d.note else ""
                 row.append(f"{format_number(d.difference, signed=True)} [{format_number(d.ci_low, signed=True)}, "
                            f"{format_number(d.ci_high, signed=True)}]{mark}")
             rows.append(row)
         lines += _table(["class", "support"] + [f"{m} difference" for m in PER_CLASS_METRICS], rows)
-        lines += ["", f"▲/▼: significantly better/worse after {settings.correction} correction across classes."]
+        lines += ["", f"▲/▼: significantly better/worse after {settings.correction} correction across classes. "
+                      "†: the interval (not adjusted) seems to say otherwise; the verdict follows the adjusted test "
+                      "(see the JSON's note)."]
     lines += _slices_section(report)
     lines += _thresholds_section(report)
     lines += _calibration_section(report)

@@ -1,9 +1,10 @@
-"""Overview: the verdict of every candidate, headline metrics, differences, flips, power and warnings."""
+"""Overview: the verdict of every candidate, its scorecard (and a leaderboard of several), headline metrics,
+differences, flips, power and warnings."""
 
 import streamlit as st
 
 import evaluation
-from components import charts, render, tables
+from components import charts, render, scorecard, tables
 
 results = render.page_start("Overview", "overview")
 if results is None:
@@ -13,11 +14,15 @@ primary = report.settings.primary_metric
 
 st.subheader("Verdict")
 for comparison in report.comparisons:
-    sentence = evaluation.verdict_sentence(comparison, report, markup=True)
-    verdict = comparison.metrics[primary].verdict if primary in comparison.metrics else "undefined"
-    trade_off = any(d.verdict == "worse" for d in comparison.metrics.values()) or any(
-        values["recall"].verdict == "worse" for values in comparison.per_class.values())
-    render.verdict_box(sentence, primary=verdict, regressed=trade_off)
+    render.verdict_box(evaluation.verdict_sentence(comparison, report, markup=True),
+                       outcome=evaluation.candidate_verdict(comparison, report).outcome)
+
+st.subheader("Scorecard")
+st.html(scorecard.scorecard_html(scorecard.scorecard(report)))
+if len(report.comparisons) > 1:
+    st.subheader("Leaderboard")
+    st.html(scorecard.leaderboard_html(scorecard.leaderboard(report)))
+
 for warning in report.warnings:
     st.warning(render.text(warning))
 

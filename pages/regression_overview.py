@@ -1,9 +1,10 @@
-"""Overview (regression): the verdict of every candidate, every metric with its interval, the differences."""
+"""Overview (regression): the verdict of every candidate, its scorecard (and a leaderboard of several), every
+metric with its interval, the differences."""
 
 import streamlit as st
 
 import evaluation
-from components import charts_regression, render, tables
+from components import charts_regression, render, scorecard, tables
 
 results = render.regression_page_start("Overview", "overview")
 if results is None:
@@ -13,11 +14,15 @@ primary = report.settings.primary_metric
 
 st.subheader("Verdict")
 for comparison in report.comparisons:
-    sentence = evaluation.regression_verdict_sentence(comparison, report, markup=True)
-    verdict = comparison.metrics[primary].verdict
-    regressed = any(d.verdict == "worse" for d in comparison.metrics.values()) or any(
-        not s.insufficient and s.metrics[primary].difference.verdict == "worse" for s in comparison.slices)
-    render.verdict_box(sentence, primary=verdict, regressed=regressed)
+    render.verdict_box(evaluation.verdict_sentence(comparison, report, markup=True),
+                       outcome=evaluation.candidate_verdict(comparison, report).outcome)
+
+st.subheader("Scorecard")
+st.html(scorecard.scorecard_html(scorecard.scorecard(report)))
+if len(report.comparisons) > 1:
+    st.subheader("Leaderboard")
+    st.html(scorecard.leaderboard_html(scorecard.leaderboard(report)))
+
 for warning in report.warnings:
     st.warning(render.text(warning))
 

@@ -151,3 +151,16 @@ def test_every_builder_keeps_long_names_short(long_report, builder):
     for key, axis in layout.items():
         if key.startswith(("xaxis", "yaxis")):
             assert len(axis.get("title", {}).get("text", "")) <= LABEL_LIMIT + 100
+
+
+def test_a_difference_whose_interval_disagrees_with_its_verdict_is_drawn_open_and_named() -> None:
+    from components.charts_common import verdict_traces
+    from evaluation._results import Difference, Verdict
+
+    plain_none = Difference(0.01, -0.02, 0.04, 0.5, 0.5, "paired permutation", Verdict.NONE, "bootstrap", 0.5, 0.51)
+    noted = dataclasses.replace(plain_none, ci_low=0.01, ci_high=0.13, difference=0.07, p_value=0.01,
+                                p_value_adjusted=0.1, note="interval not adjusted; not significant after Holm")
+    traces = verdict_traces(["a", "b"], [plain_none, noted], ["hover a", "hover b"])
+    assert [(t.name, list(t.y), t.marker.color) for t in traces] == [
+        ("no significant difference", ["a"], traces[0].marker.line.color),
+        ("no significant difference: interval disagrees, see hover", ["b"], "white")]

@@ -74,6 +74,17 @@ class TestDifferenceForest:
         low, high = fig.layout.xaxis.range
         assert low < 0 < high  # zero is inside the axis, not on its edge
 
+    def test_axes_are_zoomed_to_the_intervals_and_zero(self, multiclass_report):
+        # A difference axis must show zero (no change); beyond that it fits the intervals, never a fixed scale.
+        comparison = multiclass_report.comparisons[0]
+        fig = difference_forest_figure(comparison, confidence=0.95)
+        for axis, losses in ((fig.layout.xaxis, False), (fig.layout.xaxis2, True)):
+            ends = [v for m, d in comparison.metrics.items() if (not METRICS[m].higher_is_better) == losses
+                    for v in (d.ci_low, d.ci_high, d.difference, 0.0)]
+            low, high = min(ends), max(ends)
+            assert axis.range[0] == pytest.approx(low - 0.06 * (high - low))
+            assert axis.range[1] == pytest.approx(high + 0.06 * (high - low))
+
     def test_hover_shows_difference_ci_p_adjusted_test_verdict(self, multiclass_report):
         comparison = multiclass_report.comparisons[0]
         fig = difference_forest_figure(comparison, confidence=0.95, metrics=["accuracy"])

@@ -47,6 +47,26 @@ class TestMetricIntervals:
         assert "lower is better" in fig.layout.xaxis2.title.text
         assert fig.layout.yaxis.autorange == "reversed"  # first metric on top
 
+    def test_axes_are_zoomed_to_the_values_and_intervals(self, multiclass_report):
+        fig = metric_intervals_figure(multiclass_report)
+        for axis, losses in ((fig.layout.xaxis, False), (fig.layout.xaxis2, True)):
+            ends = [v for model in multiclass_report.models.values() for m, e in model.metrics.items()
+                    if (m in LOSSES) == losses for v in (e.value, e.ci_low, e.ci_high)]
+            low, high = min(ends), max(ends)
+            assert axis.range[0] == pytest.approx(low - 0.08 * (high - low))
+            assert axis.range[1] == pytest.approx(high + 0.08 * (high - low))
+        assert fig.layout.xaxis.range[0] > 0.2  # not a 0-to-1 axis: the scores here are all above 0.3
+
+    def test_close_values_stay_apart(self, three_model_report):
+        fig = metric_intervals_figure(three_model_report, ["accuracy"])
+        values = [t.x[0] for t in fig.data]
+        ends = [v for name in three_model_report.models for v in (
+            three_model_report.models[name].metrics["accuracy"].ci_low,
+            three_model_report.models[name].metrics["accuracy"].ci_high)]
+        span = fig.layout.xaxis.range[1] - fig.layout.xaxis.range[0]
+        assert span == pytest.approx((max(ends) - min(ends)) * 1.16)
+        assert (max(values) - min(values)) / span > 0.3  # the models' spread fills a good part of the axis
+
     def test_hover_has_three_decimals_and_interval(self, multiclass_report):
         fig = metric_intervals_figure(multiclass_report, ["accuracy"])
         estimate = multiclass_report.models["base"].metrics["accuracy"]
@@ -133,7 +153,7 @@ class TestConfusion:
         assert_same(np.ravel(normalized.data[0].z), np.ravel(matrix.normalized))
         assert normalized.data[0].zmax == 1 and normalized.layout.title.text == "base"
 
-    def test_difference_is_diverging_and_centred(self, multiclass_report):
+    def test_difference_is_coloured_better_or_worse_for_the_candidate(self, multiclass_report):
         comparison = multiclass_report.comparisons[0]
         fig = confusion_difference_figure(multiclass_report.classes, comparison.confusion_matrix_difference)
         assert_well_formed(fig)
@@ -141,14 +161,34 @@ class TestConfusion:
         (heatmap,) = fig.data
         assert heatmap.zmid == 0
         assert heatmap.zmin == -heatmap.zmax
-        assert_same(np.ravel(heatmap.z), np.ravel(comparison.confusion_matrix_difference))
-        assert heatmap.zmax == np.abs(np.asarray(comparison.confusion_matrix_difference)).max()
+        change = comparison.confusion_matrix_difference
+        k = len(change)
+        # More right answers (diagonal up) and fewer errors (off-diagonal down) are both better.
+        expected = [[change[i][j] if i == j else -change[i][j] for j in range(k)] for i in range(k)]
+        assert_same(np.ravel(heatmap.z), np.ravel(expected))
+        assert [list(row) for row in heatmap.text] == [[f"{v:+d}" if v else "0" for v in row] for row in change]
+        assert heatmap.zmax == max(abs(v) for row in change for v in row)
         assert "candidate − baseline" in fig.layout.title.text
+
+    def test_difference_uses_the_better_and_worse_colours_with_a_legend(self):
+        fig = confusion_difference_figure(["a", "b"], [[3, -3], [1, -1]])
+        (heatmap,) = fig.data
+        # Class a: 3 more right (better), 3 fewer a-as-b errors (better); class b: one more error, one fewer right.
+        assert [list(row) for row in heatmap.z] == [[3.0, 3.0], [-1.0, -1.0]]
+        assert [list(row) for row in heatmap.text] == [["+3", "-3"], ["+1", "-1"]]
+        scale = [(stop, color.upper()) for stop, color in heatmap.colorscale]
+        assert scale[0] == (0.0, "#D55E00") and scale[-1] == (1.0, "#009E73")  # worse low, better high
+        assert list(heatmap.colorbar.ticktext) == ["worse", "no change", "better"]
+        assert list(heatmap.colorbar.tickvals) == [-3, 0, 3]
+        assert "green: better" in fig.layout.title.text and "vermillion: worse" in fig.layout.title.text
+        assert "fewer errors, better" in heatmap.hovertext[0][1] and "more errors, worse" in heatmap.hovertext[1][0]
+        assert "more right, better" in heatmap.hovertext[0][0] and "fewer right, worse" in heatmap.hovertext[1][1]
 
     def test_all_zero_difference(self):
         fig = confusion_difference_figure(["a", "b"], [[0, 0], [0, 0]], title="same")
         assert_well_formed(fig)
         assert fig.data[0].zmax == 1
+        assert "no change" in fig.data[0].hovertext[0][0]
 
     @pytest.mark.parametrize("labels", [[], ()])
     def test_empty(self, labels):

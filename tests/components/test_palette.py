@@ -4,9 +4,12 @@ from components.palette import (
     MODEL_COLOR_ORDER,
     OKABE_ITO,
     VERDICT_COLORS,
+    VERDICT_GLYPHS,
     VERDICT_SYMBOLS,
+    better_worse_scale,
     model_colors,
     verdict_color,
+    verdict_glyph,
     verdict_symbol,
 )
 from evaluation._results import (
@@ -40,12 +43,30 @@ def test_model_colors_repeat_after_palette_and_ignore_duplicates():
     colors = model_colors(names)
     assert colors["m8"] == colors["m0"] and colors["m9"] == colors["m1"]
     assert model_colors(["a", "b", "a"]) == model_colors(["a", "b"])
-    assert all(color in OKABE_ITO.values() for color in colors.values())
+    assert len(set(colors.values())) == 8
 
 
-def test_first_models_do_not_use_verdict_colours():
-    firsts = set(MODEL_COLOR_ORDER[:6])
-    assert VERDICT_COLORS["better"] not in firsts and VERDICT_COLORS["worse"] not in firsts
+def test_no_model_is_ever_drawn_in_a_verdict_colour():
+    # Better and worse have one colour each everywhere: a model in green would read as "better".
+    colors = {c.upper() for c in model_colors([f"m{i}" for i in range(20)]).values()}
+    assert colors.isdisjoint({"#009E73", "#D55E00"})
+    assert {c.upper() for c in MODEL_COLOR_ORDER[:6]} == {
+        "#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#000000", "#F0E442"}  # Okabe-Ito without the verdicts'
+    assert {c.upper() for c in MODEL_COLOR_ORDER[6:]} == {"#332288", "#882255"}  # Tol's muted indigo and wine
+
+
+def test_better_worse_scale_runs_from_the_worse_to_the_better_colour():
+    scale = better_worse_scale()
+    assert [stop for stop, _ in scale] == [0.0, 0.5, 1.0]
+    assert scale[0][1].upper() == "#D55E00" and scale[-1][1].upper() == "#009E73"
+    assert scale[1][1].upper() == "#F7F7F7"
+
+
+def test_verdict_glyphs_follow_the_marker_shapes():
+    assert set(VERDICT_GLYPHS) == ALL_VERDICTS
+    assert (verdict_glyph("better"), verdict_glyph("worse")) == ("\u25b2", "\u25bc")  # ▲ ▼ like the triangles
+    assert verdict_glyph("??") == VERDICT_GLYPHS["undefined"]
+    assert len(set(VERDICT_GLYPHS.values())) == len(VERDICT_GLYPHS)
 
 
 def test_verdict_colours_and_symbols():

@@ -124,3 +124,32 @@ def test_a_bad_file_shows_its_message(page: Page, server: Server, tmp_path: Path
     assert "label" in error.first.inner_text()
     goto_page(page, "Overview")
     assert verdict(page).startswith("finetuned is significantly better than base")  # the demo is still shown
+
+
+FIRST_SCREEN = 900  # pixels: what a stakeholder sees of the Overview without scrolling
+
+
+def test_the_scorecard_is_on_the_first_screen(page: Page, server: Server) -> None:
+    open_app(page, server.url)
+    card = page.locator(".model-compare-scorecard table")
+    expect(card).to_be_visible(timeout=TIMEOUT)
+    box = card.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= FIRST_SCREEN, box
+    text = card.inner_text()
+    assert "F1 (macro)" in text and "Accuracy" in text and "finetuned" in text and "better" in text
+    number = card.locator("td span").first  # the baseline's primary metric
+    size = float(number.evaluate("element => getComputedStyle(element).fontSize").removesuffix("px"))
+    assert size >= 28, size  # large enough to read in a screenshot
+
+
+def test_three_files_get_a_leaderboard(page: Page, server: Server, tmp_path: Path) -> None:
+    from tests.components.test_scorecard import degraded_demo_file
+
+    name, content = degraded_demo_file()
+    (tmp_path / name).write_bytes(content)
+    upload_and_compare(page, server, [DEMO / "base.csv", DEMO / "finetuned.csv", tmp_path / name])
+    board = page.locator(".model-compare-leaderboard table")
+    expect(board).to_be_visible(timeout=TIMEOUT)
+    rows = board.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    assert "finetuned" in rows.nth(0).inner_text() and "degraded" in rows.nth(1).inner_text()
