@@ -159,6 +159,8 @@ POPULATIONS: Mapping[str, PopulationSpec] = {spec.name: spec for spec in (
                    "4 classes, 50/25/15/10%; baseline over-confident, candidate calibrated and better"),
     PopulationSpec("ten_class", (0.1,) * 10, 7.0, ModelSpec(2.0, 1.2, "over-confident"),
                    ModelSpec(1.2, 0.9, "over-confident"), "10 balanced classes; both over-confident, candidate better"),
+    PopulationSpec("five_class_overconfident", (0.2,) * 5, 4.0, ModelSpec(), ModelSpec(1.0, 1.6, "over-confident"),
+                   "5 balanced classes; baseline calibrated, candidate (a fine-tune) noisier and over-confident"),
 )}
 
 

@@ -265,11 +265,11 @@ def brute_force_interval(gaps: np.ndarray, replicates: np.ndarray, grid: np.ndar
                          confidence_level: float) -> tuple[float, float]:
     """The accepted values of the grid under the documented test inversion, checked one by one.
 
-    A world with ECE ``t`` below a pattern's own scales the pattern's gap magnitudes by a common
-    factor; above it, adds ``lam * var_b`` to each. Through the data: the observed gaps' pattern. The
+    A world with ECE ``t`` moves every gap magnitude by ``lam * var_b`` (not below 0): below a
+    pattern's own ECE it shrinks them, above it grows them. Through the data: the observed gaps. The
     test's path is anchored at the median-unbiased point ``t~`` (the world through the data whose
-    median resampled ECE is the plug-in): its worlds are the ``t~`` world's pattern scaled down below
-    ``t~`` and grown above it.
+    median resampled ECE is the plug-in): below ``t~`` its worlds are those through the data, above
+    it every bin of the ``t~`` world grows, those at 0 too.
     """
     noise = replicates - gaps
     variance = noise.var(axis=0)
@@ -279,8 +279,12 @@ def brute_force_interval(gaps: np.ndarray, replicates: np.ndarray, grid: np.ndar
     def grow(magnitude: np.ndarray, t: float) -> np.ndarray:
         return magnitude + (t - magnitude.sum()) / variance.sum() * variance
 
-    def shrink(magnitude: np.ndarray, t: float) -> np.ndarray:
-        return magnitude * (t / magnitude.sum()) if magnitude.sum() > 0 else magnitude
+    def shrink(magnitude: np.ndarray, t: float) -> np.ndarray:  # bisection on lam
+        lo, hi = 0.0, float(np.max(magnitude / variance))
+        for _ in range(60):
+            lam = (lo + hi) / 2
+            lo, hi = (lam, hi) if np.maximum(magnitude - lam * variance, 0).sum() > t else (lo, lam)
+        return np.maximum(magnitude - hi * variance, 0)
 
     def through_data(t: float) -> np.ndarray:
         return shrink(np.abs(gaps), t) if t <= value else grow(np.abs(gaps), t)
