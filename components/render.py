@@ -20,12 +20,12 @@ import streamlit as st
 import evaluation
 from evaluation import Comparison, ComparisonReport, RegressionComparison, RegressionReport
 
-from . import html_report, share_panel, state
+from . import html_report, scorecard, share_panel, state
 
 __all__ = [
     "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
-    "mapping_inputs", "page_start", "plot", "regression_page_start", "settings_inputs", "share_link", "sidebar",
-    "small_table", "table", "text", "unexpected_error", "verdict_box", "view_selectbox",
+    "first_screen", "mapping_inputs", "page_start", "plot", "regression_page_start", "settings_inputs", "share_link",
+    "sidebar", "small_table", "table", "text", "unexpected_error", "verdict_box", "view_selectbox",
 ]
 
 DATA_PAGE = "pages/data.py"
@@ -85,6 +85,22 @@ def verdict_box(sentence: str, *, outcome: str) -> None:
     otherwise."""
     show = {"worse": st.error, "mixed": st.warning, "better": st.success}.get(outcome, st.info)
     show(sentence)
+
+
+def first_screen(report: ComparisonReport | RegressionReport) -> None:
+    """What a stakeholder reads first, for every task: each candidate's verdict, the scorecard, a leaderboard of
+    several candidates, and the report's warnings."""
+    st.subheader("Verdict")
+    for comparison in report.comparisons:
+        verdict_box(evaluation.verdict_sentence(comparison, report, markup=True),
+                    outcome=evaluation.candidate_verdict(comparison, report).outcome)
+    st.subheader("Scorecard")
+    st.html(scorecard.scorecard_html(scorecard.scorecard(report)))
+    if len(report.comparisons) > 1:
+        st.subheader("Leaderboard")
+        st.html(scorecard.leaderboard_html(scorecard.leaderboard(report)))
+    for warning in report.warnings:
+        st.warning(text(warning))
 
 
 def file_name(name: str) -> str:

@@ -4,27 +4,14 @@ metric with its interval, the differences."""
 import streamlit as st
 
 import evaluation
-from components import charts_regression, render, scorecard, tables
+from components import charts_regression, render, tables
 
 results = render.regression_page_start("Overview", "overview")
 if results is None:
     st.stop()
 data, report = results
-primary = report.settings.primary_metric
 
-st.subheader("Verdict")
-for comparison in report.comparisons:
-    render.verdict_box(evaluation.verdict_sentence(comparison, report, markup=True),
-                       outcome=evaluation.candidate_verdict(comparison, report).outcome)
-
-st.subheader("Scorecard")
-st.html(scorecard.scorecard_html(scorecard.scorecard(report)))
-if len(report.comparisons) > 1:
-    st.subheader("Leaderboard")
-    st.html(scorecard.leaderboard_html(scorecard.leaderboard(report)))
-
-for warning in report.warnings:
-    st.warning(render.text(warning))
+render.first_screen(report)  # the verdicts, the scorecard, the leaderboard, the warnings
 
 st.subheader("Metrics")
 render.plot(charts_regression.regression_metrics_figure(report), key="overview_regression_metrics")
