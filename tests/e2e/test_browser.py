@@ -47,7 +47,11 @@ def upload_and_compare(page: Page, server: Server, files: list[Path]) -> None:
 def test_opens_on_the_demo_with_the_verdict_and_a_chart(page: Page, server: Server) -> None:
     open_app(page, server.url)
     expect(page.get_by_text("Demo data", exact=False).first).to_be_visible()
-    assert verdict(page).startswith("finetuned is significantly better than base on F1 (macro)")
+    said = verdict(page)
+    assert said.startswith("finetuned is significantly better than base on F1 (macro)")
+    # The first screen never hides a regression: the fax slice is named, in the amber box of a mixed verdict.
+    assert "But significantly worse on slice scanner = fax (n = 124): F1 (macro) 0.885 → 0.758" in said
+    expect(page.get_by_test_id("stAlertContentWarning").filter(has_text="scanner = fax")).to_be_visible()
     expect_chart(page)
 
 
@@ -153,3 +157,9 @@ def test_three_files_get_a_leaderboard(page: Page, server: Server, tmp_path: Pat
     rows = board.locator("tbody tr")
     expect(rows).to_have_count(2)
     assert "finetuned" in rows.nth(0).inner_text() and "degraded" in rows.nth(1).inner_text()
+    # Its macro F1 does not move significantly, yet its verdict names every regression, in amber.
+    degraded = page.get_by_test_id("stAlertContentWarning").filter(has_text="degraded shows no significant difference")
+    expect(degraded).to_be_visible()
+    said = degraded.inner_text()
+    assert "Significantly worse on ROC AUC" in said and "Log loss 0.425 → 1.114" in said
+    assert "on slice scanner = fax (n = 124)" in said
