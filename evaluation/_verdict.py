@@ -197,7 +197,8 @@ def candidate_verdict(comparison: Any, report: Any) -> CandidateVerdict:
 def _change(name: str, d: Difference) -> str:
     """``F1 (macro) 0.885 -> 0.758 (-0.127, adjusted p = 0.025)``."""
     adjusted = "adjusted " if d.p_value_adjusted != d.p_value else ""
-    return (f"{metric_title(name)} {format_number(d.baseline_value)} -> {format_number(d.candidate_value)} "
+    title = "F1" if name == "f1" else metric_title(name)  # a per-class F1 (precision and recall read as they are)
+    return (f"{title} {format_number(d.baseline_value)} -> {format_number(d.candidate_value)} "
             f"({format_number(d.difference, signed=True)}, {adjusted}{p_clause(d.p_value_adjusted)})")
 
 
