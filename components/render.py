@@ -20,7 +20,7 @@ import streamlit as st
 import evaluation
 from evaluation import Comparison, ComparisonReport, RegressionComparison, RegressionReport
 
-from . import html_report, scorecard, share_panel, state
+from . import html_report, scorecard, share_panel, state, uploads
 
 __all__ = [
     "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
@@ -278,7 +278,7 @@ AUTO = "(automatic)"
 def file_section(index: int, filename: str, content: bytes, digest: str, default_name: str,
                  key_prefix: str, *, task: str | None = None, baseline: bool = False) -> tuple[str, Any]:
     """One kept file: its model name, rows, what was detected in it, any error about it, and its Replace and
-    Remove buttons (:func:`state.start_replacing`, :func:`state.remove_upload`).
+    Remove buttons (:func:`uploads.start_replacing`, :func:`uploads.remove_upload`).
 
     ``task`` is the chosen task (``None``: detected from the file); ``baseline`` marks the baseline's file.
     Returns ``(model name, FileSummary or None when the file cannot be read)``.
@@ -311,11 +311,11 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
             right.markdown(":blue-badge[baseline]")
         with right.container(horizontal=True):
             st.button("Replace", key=f"{key_prefix}_replace_{index}", icon=":material/swap_horiz:",
-                      on_click=state.start_replacing, args=(filename,),
+                      on_click=uploads.start_replacing, args=(filename,),
                       help="Upload a corrected file in its place: it keeps its position, model name and role.")
             st.button("Remove", key=f"{key_prefix}_remove_{index}", icon=":material/delete:",
-                      on_click=state.remove_upload, args=(filename,))
-        message = state.upload_errors().get(filename) or problem
+                      on_click=uploads.remove_upload, args=(filename,))
+        message = uploads.upload_errors().get(filename) or problem
         if message:
             st.error(text(message), icon=":material/error:")
     return name.strip() or default_name, summary

@@ -4,11 +4,8 @@ What is being compared is one :class:`ComparisonSpec` (files, names, baseline, l
 settings) kept in the session; :func:`compute` turns it into engine results, cached by content.
 View settings (threshold, class, slice column, candidate) live in a small dict beside it, shared by
 every page and carried by share links. Pages call :func:`init_session` (through ``app.py``), then
-:func:`compute`. The tables the pages show are built by :mod:`components.tables`.
-
-The Data page's files are an :class:`Upload` list kept in the session (not in the uploader widget,
-whose state Streamlit drops when its page is not shown): files are added, replaced and removed one
-at a time, and one of them is the baseline.
+:func:`compute`. The tables the pages show are built by :mod:`components.tables`; the Data page's
+kept files are in :mod:`components.uploads`.
 """
 
 from __future__ import annotations
@@ -36,6 +33,7 @@ from evaluation import (
     Settings,
 )
 
+from . import uploads
 from .share_store import SharedComparison, ShareStore, ShareUnavailable, closed_link_message, default_path
 
 __all__ = [
@@ -45,12 +43,9 @@ __all__ = [
     "DEMO_FILES",
     "PAYLOAD_VERSION",
     "REGRESSION_DEMO_FILES",
-    "UPLOAD_TYPES",
     "ComparisonSpec",
     "RegressionResults",
     "Results",
-    "Upload",
-    "add_uploads",
     "build_options",
     "choose_baseline",
     "compute",
@@ -61,30 +56,15 @@ __all__ = [
     "inspect_upload",
     "is_shared_view",
     "leave_shared_view",
-    "on_upload_change",
     "open_demo",
     "options_from_dict",
     "options_to_dict",
-    "remove_upload",
-    "replace_upload",
-    "replacing",
     "set_current_spec",
-    "set_upload_baseline",
-    "set_upload_names",
     "settings_from_dict",
     "settings_to_dict",
     "share_payload",
     "share_store",
     "spec_from_share",
-    "start_replacing",
-    "stop_replacing",
-    "upload_baseline",
-    "upload_digests",
-    "upload_errors",
-    "upload_set",
-    "uploader_key",
-    "uploads",
-    "uploads_signature",
     "view",
 ]
 
@@ -358,7 +338,7 @@ def open_demo(task: str) -> None:
     session["spec"] = demo_spec(task)
     session["view"] = dict(DEFAULT_VIEW)
     session.pop("data_task", None)  # the task choice follows the comparison shown
-    upload_errors().clear()
+    uploads.upload_errors().clear()
 
 
 def leave_shared_view() -> None:
@@ -403,9 +383,8 @@ def choose_baseline(name: str) -> None:
     if chosen.get("candidate") == name:
         chosen["candidate"] = spec.baseline
     set_current_spec(dataclasses.replace(spec, baseline=name))
-    entries = upload_set()
-    if [(entry.filename, entry.content) for entry in entries] == list(spec.files):
-        set_upload_baseline(spec.files[spec.names.index(name)][0])
+    if uploads.uploads() == list(spec.files):
+        uploads.set_upload_baseline(spec.files[spec.names.index(name)][0])
 
 
 # --- mapping helpers --------------------------------------------------------------------------
@@ -441,182 +420,3 @@ def error_location(error: evaluation.EvaluationError, spec: ComparisonSpec) -> s
         if error.file in (filename, name) or Path(str(error.file)).name == filename:
             return filename
     return None
-
-
-# --- uploads --------------------------------------------------------------------------------------
-
-UPLOAD_TYPES: tuple[str, ...] = (*(extension.lstrip(".") for extension in evaluation.ACCEPTED_EXTENSIONS), "gz")
-"""What the uploader accepts: the engine's file types, each optionally gzipped."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    """One prediction file kept in the session for the Data page.
-
-    Attributes
-    ----------
-    filename:
-        The file's name as uploaded; unique in the list (a file with the same name replaces it).
-    content:
-        The file's bytes.
-    digest:
-        SHA-256 of ``content`` (computed once, at upload).
-    name:
-        The model name the comparison uses for it.
-    """
-
-    filename: str
-    content: bytes = field(repr=False)
-    digest: str
-    name: str
-
-
-def _upload(filename: str, content: bytes, name: str | None = None) -> Upload:
-    return Upload(filename, content, hashlib.sha256(content).hexdigest(), name or evaluation.model_name(filename))
-
-
-def upload_set() -> list[Upload]:
-    """The files kept in this session for the Data page, in upload order (the list survives page switches)."""
-    return list(st.session_state.get("upload_set") or [])
-
-
-def upload_baseline() -> str | None:
-    """The filename of the baseline among :func:`upload_set` (``None`` when no file is kept)."""
-    entries = upload_set()
-    chosen = st.session_state.get("upload_baseline")
-    filenames = [entry.filename for entry in entries]
-    return chosen if chosen in filenames else (filenames[0] if filenames else None)
-
-
-def _store(entries: list[Upload], baseline: str | None, changed: Sequence[str]) -> None:
-    """Keep ``entries`` and their baseline; forget computation errors about changed or removed files."""
-    session = st.session_state
-    session["upload_set"] = entries
-    session["upload_baseline"] = baseline
-    filenames = {entry.filename for entry in entries}
-    errors = upload_errors()
-    for filename in list(errors):
-        if filename == "" or filename in changed or filename not in filenames:
-            del errors[filename]
-
-
-def add_uploads(files: Sequence[tuple[str, bytes]]) -> None:
-    """Add ``(filename, content)`` files to the list; a file named like one in the list takes its place.
-
-    A replaced file keeps its position, its model name and its baseline role; the other files stay as
-    they are (also when the new file cannot be read: its error is shown beside it).
-    """
-    entries = upload_set()
-    positions = {entry.filename: i for i, entry in enumerate(entries)}
-    for filename, content in files:
-        if filename in positions:
-            entries[positions[filename]] = _upload(filename, content, entries[positions[filename]].name)
-        else:
-            positions[filename] = len(entries)
-            entries.append(_upload(filename, content))
-    _store(entries, upload_baseline() or (entries[0].filename if entries else None), [name for name, _ in files])
-
-
-def replace_upload(filename: str, file: tuple[str, bytes]) -> None:
-    """Put ``file`` (``(filename, content)``) in the place of the kept file ``filename``.
-
-    It keeps the position and the baseline role; the model name too, unless it was the default name
-    of the old file (then the new file's default name). Added at the end if ``filename`` is not kept.
-    """
-    new_filename, content = file
-    entries = upload_set()
-    filenames = [entry.filename for entry in entries]
-    if filename not in filenames:
-        add_uploads([file])
-        return
-    index = filenames.index(filename)
-    old = entries[index]
-    name = None if old.name == evaluation.model_name(old.filename) else old.name
-    entries[index] = _upload(new_filename, content, name)
-    entries = [entry for i, entry in enumerate(entries) if i == index or entry.filename != new_filename]
-    baseline = upload_baseline()
-    _store(entries, new_filename if baseline in (filename, new_filename) else baseline, [filename, new_filename])
-
-
-def remove_upload(filename: str) -> None:
-    """Drop one kept file (a callback of its Remove button); the others stay."""
-    entries = [entry for entry in upload_set() if entry.filename != filename]
-    baseline = upload_baseline()
-    _store(entries, None if baseline == filename else baseline, [filename])
-    if st.session_state.get("upload_replacing") == filename:
-        stop_replacing()
-
-
-def set_upload_names(names: Sequence[str]) -> None:
-    """The model names of the kept files, in their order (as the Data page's name fields hold them)."""
-    entries = upload_set()
-    st.session_state["upload_set"] = [dataclasses.replace(entry, name=name)
-                                      for entry, name in zip(entries, names, strict=True)]
-
-
-def set_upload_baseline(filename: str) -> None:
-    """Make the kept file ``filename`` the baseline."""
-    if filename in [entry.filename for entry in upload_set()]:
-        st.session_state["upload_baseline"] = filename
-
-
-def uploader_key() -> str:
-    """The key of the Data page's uploader; it changes after each upload, which empties the uploader."""
-    return f"data_uploader_{st.session_state.get('uploader_generation', 0)}"
-
-
-def replacing() -> str | None:
-    """The kept file the next upload replaces (after its Replace button), else ``None``."""
-    target = st.session_state.get("upload_replacing")
-    return target if target in [entry.filename for entry in upload_set()] else None
-
-
-def start_replacing(filename: str) -> None:
-    """Let the next upload replace ``filename`` (a callback of its Replace button)."""
-    st.session_state["upload_replacing"] = filename
-    st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
-
-
-def stop_replacing() -> None:
-    """Back to adding files (a callback of the Cancel button)."""
-    st.session_state.pop("upload_replacing", None)
-    st.session_state["uploader_generation"] = st.session_state.get("uploader_generation", 0) + 1
-
-
-def on_upload_change(widget_key: str) -> None:
-    """The uploader's callback: keep what was dropped in the session's list, then empty the uploader.
-
-    Dropped files are added (a file named like a kept one replaces it), or, after a Replace button,
-    the one dropped file takes the place of that kept file. Nothing else in the list changes.
-    """
-    session = st.session_state
-    value = session.get(widget_key)
-    dropped = value if isinstance(value, list) else [] if value is None else [value]
-    files = [(file.name, file.getvalue()) for file in dropped]
-    target = replacing()
-    session.pop("upload_replacing", None)
-    if target is not None and len(files) == 1:
-        replace_upload(target, files[0])
-    elif files:
-        add_uploads(files)
-    session["uploader_generation"] = session.get("uploader_generation", 0) + 1
-
-
-def uploads() -> list[tuple[str, bytes]]:
-    """The kept files, ``(filename, content)``, in the order of :func:`upload_set`."""
-    return [(entry.filename, entry.content) for entry in upload_set()]
-
-
-def upload_digests() -> list[str]:
-    """SHA-256 of each kept file's bytes (computed once, at upload), in the order of :func:`uploads`."""
-    return [entry.digest for entry in upload_set()]
-
-
-def uploads_signature(files: Sequence[tuple[str, bytes]], digests: Sequence[str]) -> str:
-    """A short digest of a set of files (names and content digests), to key widgets that depend on them."""
-    return hashlib.sha256(json.dumps([[name for name, _ in files], list(digests)]).encode()).hexdigest()[:12]
-
-
-def upload_errors() -> dict[str, str]:
-    """Messages of the last failed computation, by filename (``""`` for errors about no single file)."""
-    return st.session_state.setdefault("upload_errors", {})

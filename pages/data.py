@@ -4,7 +4,7 @@ columns, choose settings, compare."""
 import streamlit as st
 
 import evaluation
-from components import access, render, state
+from components import access, render, state, uploads
 
 render.ensure_entrypoint()
 st.title("Data")
@@ -33,35 +33,35 @@ if not access.gate("upload files", "data"):
     st.stop()
 # The files are kept in the session (the uploader's own state is lost when another page is shown); the uploader
 # only adds to them, then empties itself.
-uploader_key = state.uploader_key()
-replacing = state.replacing()
+uploader_key = uploads.uploader_key()
+replacing = uploads.replacing()
 if replacing:
     st.file_uploader(f"The corrected file for **{render.text(replacing)}**: it takes its place, its model name and "
-                     "its role", type=list(state.UPLOAD_TYPES), key=uploader_key, on_change=state.on_upload_change,
+                     "its role", type=list(uploads.UPLOAD_TYPES), key=uploader_key, on_change=uploads.on_upload_change,
                      args=(uploader_key,))
-    st.button("Cancel replacing", key="data_cancel_replace", on_click=state.stop_replacing)
+    st.button("Cancel replacing", key="data_cancel_replace", on_click=uploads.stop_replacing)
 else:
     st.file_uploader("Add prediction files of the same test set: CSV, TSV, Parquet or JSON Lines (optionally .gz). "
                      "Each needs the true label and the model's prediction and/or class probabilities. A file named "
-                     "like one in the list replaces it.", type=list(state.UPLOAD_TYPES), accept_multiple_files=True,
-                     key=uploader_key, on_change=state.on_upload_change, args=(uploader_key,))
-entries = state.upload_set()
+                     "like one in the list replaces it.", type=list(uploads.UPLOAD_TYPES), accept_multiple_files=True,
+                     key=uploader_key, on_change=uploads.on_upload_change, args=(uploader_key,))
+entries = uploads.upload_set()
 if entries:
     st.caption(f"{len(entries)} file{'s' if len(entries) > 1 else ''} kept in this session: they stay when you switch "
                "pages. Add more above; replace or remove one below.")
     if len(entries) < 2:
         st.warning("Upload at least two files: the baseline and one or more fine-tuned versions.")
-    files = state.uploads()
+    files = uploads.uploads()
     reuse = files == list(current.files)
-    baseline_file = state.upload_baseline()
+    baseline_file = uploads.upload_baseline()
     chosen_task = st.session_state.get("data_task")
     sections = [render.file_section(i, entry.filename, entry.content, entry.digest, entry.name, "data",
                                     task=chosen_task, baseline=entry.filename == baseline_file)
                 for i, entry in enumerate(entries)]
     names = tuple(name for name, _ in sections)
-    state.set_upload_names(names)
+    uploads.set_upload_names(names)
     summary = next((summary for _, summary in sections if summary is not None), None)
-    signature = state.uploads_signature(files, state.upload_digests())
+    signature = uploads.uploads_signature(files, uploads.upload_digests())
     options = render.mapping_inputs(summary, current.options if reuse else None,
                                     f"data_{signature}") if summary else current.options
     choices = [entry.filename for entry in entries]  # the baseline is chosen by file: model names can be edited
@@ -83,16 +83,16 @@ task = st.selectbox("Task", tasks, key="data_task", index=tasks.index(current.ta
                          "Whole-number targets (counts, scores) need regression chosen here.")
 chosen = st.selectbox("Baseline (the model every other is compared with)", choices, key="data_baseline", index=default,
                       format_func=lambda choice: labels.get(choice, str(choice)),
-                      on_change=(lambda: state.set_upload_baseline(st.session_state["data_baseline"])) if entries else None)
+                      on_change=(lambda: uploads.set_upload_baseline(st.session_state["data_baseline"])) if entries else None)
 baseline = names[choices.index(chosen)] if chosen in choices else names[default]
 settings = render.settings_inputs(current.settings, "data", task=task or detected)
-general = state.upload_errors().get("")
+general = uploads.upload_errors().get("")
 if general:
     st.error(render.text(general), icon=":material/error:")
 
 if st.button("Compare", type="primary", key="data_compare", icon=":material/play_arrow:",
              disabled=len(files) < 2):
-    origin = "upload" if state.uploads() else current.origin
+    origin = "upload" if uploads.uploads() else current.origin
     spec = state.ComparisonSpec(files=tuple(files), names=names, baseline=baseline, options=options,
                                 settings=settings, origin=origin, task=task)
     with st.status("Reading the files and computing intervals and tests...", expanded=False) as status:
@@ -100,13 +100,13 @@ if st.button("Compare", type="primary", key="data_compare", icon=":material/play
             state.compute(spec)
         except evaluation.EvaluationError as error:
             status.update(label="The comparison could not be computed", state="error")
-            location = state.error_location(error, spec) if state.uploads() else None
-            state.upload_errors()[location or ""] = error.message
+            location = state.error_location(error, spec) if uploads.uploads() else None
+            uploads.upload_errors()[location or ""] = error.message
         else:
             status.update(label="Done", state="complete")
-            state.upload_errors().clear()
+            uploads.upload_errors().clear()
             state.set_current_spec(spec)
-    if state.upload_errors():
+    if uploads.upload_errors():
         st.rerun()
     st.session_state["go_to_overview"] = True  # the next run builds the navigation for the new comparison's task
     st.rerun()

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import evaluation
-from components import state
+from components import state, uploads
 from evaluation import ColumnMapping, LoadOptions, Settings
 
 
@@ -97,11 +97,11 @@ def test_mapped_probability_columns_stand_for_the_classes_detection_finds(column
 def test_the_uploader_takes_exactly_the_files_the_engine_reads() -> None:
     from evaluation._io import table_format
 
-    for kind in state.UPLOAD_TYPES:  # every type offered is read (a .gz by what it holds)
+    for kind in uploads.UPLOAD_TYPES:  # every type offered is read (a .gz by what it holds)
         table_format(f"preds.{kind}" if kind != "gz" else "preds.csv.gz")
-    offered = {f".{kind}" for kind in state.UPLOAD_TYPES}
+    offered = {f".{kind}" for kind in uploads.UPLOAD_TYPES}
     assert set(evaluation.ACCEPTED_EXTENSIONS) <= offered and offered - set(evaluation.ACCEPTED_EXTENSIONS) == {".gz"}
-    assert "txt" in state.UPLOAD_TYPES and "tab" not in state.UPLOAD_TYPES
+    assert "txt" in uploads.UPLOAD_TYPES and "tab" not in uploads.UPLOAD_TYPES
 
 
 def test_the_stop_check_fires_once_the_browser_session_is_gone() -> None:
