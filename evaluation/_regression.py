@@ -23,29 +23,16 @@ from scipy.special import ndtri
 
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
-from ._inference import (
-    FEWER_THAN_TWO,
-    NO_SPREAD,
-    bootstrap_std_error,
-    decide,
-    make_difference,
-    make_estimate,
-    mean_std_error,
-    rng_for,
-    t_interval,
-    t_test_p_value,
-)
 from ._io import Source, model_name
 from ._limits import Limits
 from ._loading import FileSummary
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded, read_file
-from ._resampling import bootstrap_weights, percentile_interval, permutation_p_value, swap_weights
-from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Power, Settings, SliceMetric, SliceResult
+from ._results import Difference, Estimate, Power, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
-from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
-from ._units import numpy_units
+from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register
+from ._sums import SummedStatistics
 from ._values import number_values, read_ids, rows_text, training_rows
 
 __all__ = [
@@ -69,6 +56,8 @@ DEFAULT_PRIMARY = "mean_absolute_error"
 TRUE_VALUE_SLICE = "true value (quartile)"
 """The slice column that cuts examples by quartile of the true value."""
 _COLUMNS = ("abs_error", "squared_error", "y", "y_squared", "one")
+SUMS = SummedStatistics(TASK, _COLUMNS, stream=30)
+"""The regression statistics' estimates, differences and slices, from each example's row of ``_COLUMNS``."""
 """Per-example sufficient statistics of one model: |e|, e^2, y, y^2 and 1 (e = y - prediction)."""
 
 
@@ -363,136 +352,6 @@ def _design(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
     return np.column_stack([np.abs(error), error * error, y_true, y_true * y_true, np.ones_like(y_true)])
 
 
-def _select(statistic: Statistic) -> list[int]:
-    return [_COLUMNS.index(column) for column in statistic.columns]
-
-
-def _values(statistic: Statistic, totals: np.ndarray, weights: np.ndarray | None, design: np.ndarray) -> np.ndarray:
-    """The statistic of each row of ``totals`` (or of ``weights`` for statistics not of sums)."""
-    if statistic.from_weights is not None:
-        assert weights is not None
-        return statistic.from_weights(weights, design[:, _select(statistic)[0]])
-    assert statistic.finalize is not None  # every regression statistic is of sums or of weights
-    return statistic.finalize(totals[..., _select(statistic)])
-
-
-def _point(statistic: Statistic, design: np.ndarray) -> float:
-    """The statistic on the data (the median exactly as ``np.median``)."""
-    if statistic.from_weights is not None:
-        return float(np.median(design[:, _select(statistic)[0]]))
-    assert statistic.finalize is not None
-    return float(statistic.finalize(design.sum(axis=0)[_select(statistic)]))
-
-
-def _bootstrap(designs: Sequence[np.ndarray], metrics: Sequence[Statistic], resamples: int,
-               rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
-    """Resampled values of every bootstrapped metric for each design (the same examples drawn for all: paired).
-
-    The models' per-example statistics side by side form one unit table (:func:`numpy_units`: cells when
-    they repeat, else one unit per example), so every model is resampled with the same weights.
-    """
-    width = len(_COLUMNS)
-    units = numpy_units(np.hstack(list(designs)))
-    metrics = [metric for metric in metrics if metric.test != PAIRED_T]  # those have t intervals, not replicates
-
-    def statistic(weights: np.ndarray) -> dict[str, np.ndarray]:
-        out = {}
-        for index in range(len(designs)):
-            design = units.design[:, index * width:(index + 1) * width]
-            totals = weights @ design  # one product per model: identical models give identical totals, bit for bit
-            for metric in metrics:
-                out[f"{index}:{metric.name}"] = _values(metric, totals, weights, design)
-        return out
-
-    replicates = bootstrap_weights(units.counts, statistic, resamples=resamples, rng=rng)
-    return [{metric.name: replicates[f"{index}:{metric.name}"] for metric in metrics} for index in range(len(designs))]
-
-
-def _exchanges(base: np.ndarray, cand: np.ndarray, metrics: Sequence[Statistic], resamples: int,
-               rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Candidate-minus-baseline values of every resampled metric when the two models' predictions are
-    exchanged on random examples (the paired permutation test; see :func:`evaluation._resampling.swap_weights`).
-
-    The two models' per-example statistics are stacked, ``[baseline rows; candidate rows]`` of each
-    unit: exchanging ``e`` of a unit's ``c`` examples weighs its baseline row ``c - e`` and its
-    candidate row ``e`` in the baseline's resample, and the reverse in the candidate's, so sums and
-    medians alike read the weights.
-    """
-    units = numpy_units(np.hstack([base, cand]))
-    width = len(_COLUMNS)
-    stacked = np.vstack([units.design[:, :width], units.design[:, width:]])
-    metrics = [metric for metric in metrics if metric.test != PAIRED_T]
-
-    def statistic(exchanged: np.ndarray) -> dict[str, np.ndarray]:
-        kept = units.counts - exchanged
-        as_baseline, as_candidate = np.hstack([kept, exchanged]), np.hstack([exchanged, kept])
-        totals_baseline, totals_candidate = as_baseline @ stacked, as_candidate @ stacked
-        return {metric.name: _values(metric, totals_candidate, as_candidate, stacked)
-                - _values(metric, totals_baseline, as_baseline, stacked) for metric in metrics}
-
-    return swap_weights(units.counts, statistic, resamples=resamples, rng=rng)
-
-
-def _estimates(design: np.ndarray, replicates: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
-               settings: Settings) -> dict[str, Estimate]:
-    """Each metric with its interval: the t interval for a mean of per-example values, else the bootstrap's."""
-    out = {}
-    for metric in metrics:
-        value = _point(metric, design)
-        if metric.test == PAIRED_T:
-            values = design[:, _select(metric)[0]]
-            _, low, high = t_interval(values, settings.confidence)
-            out[metric.name] = make_estimate(value, low, high, "t interval", std_error=mean_std_error(values))
-        else:
-            bounds = percentile_interval(replicates[metric.name], confidence=settings.confidence)
-            out[metric.name] = make_estimate(value, bounds[0], bounds[1], "bootstrap percentile",
-                                             std_error=bootstrap_std_error(replicates[metric.name],
-                                                                           n_examples=design.shape[0]))
-    return out
-
-
-def _differences(base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.ndarray],
-                 cand_reps: Mapping[str, np.ndarray], exchanged: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
-                 settings: Settings) -> dict[str, Difference]:
-    """Each metric's paired difference (candidate minus baseline) with its interval and named test.
-
-    ``exchanged``: each resampled metric's differences under random exchanges (:func:`_exchanges`).
-    """
-    out = {}
-    too_few = FEWER_THAN_TWO if base.shape[0] < 2 else ""
-    for metric in metrics:
-        b, c = _point(metric, base), _point(metric, cand)
-        if metric.test == PAIRED_T:
-            column = _select(metric)[0]
-            diff = cand[:, column] - base[:, column]
-            mean, low, high = t_interval(diff, settings.confidence)
-            spread = diff.shape[0] > 1 and np.std(diff) > 0
-            p = t_test_p_value(diff) if spread else (1.0 if mean == 0 else float("nan"))
-            out[metric.name] = make_difference(metric.name, c - b, low, high, p, PAIRED_T, "t interval", b, c,
-                                               std_error=mean_std_error(diff),
-                                               reason=too_few or ("" if spread or mean == 0 else NO_SPREAD))
-        else:
-            replicates = cand_reps[metric.name] - base_reps[metric.name]
-            bounds = percentile_interval(replicates, confidence=settings.confidence)
-            p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
-            out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION,
-                                               "bootstrap percentile", b, c,
-                                               std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]),
-                                               reason=too_few)
-    return out
-
-
-def _decided(raw: Mapping[str, Mapping[str, Difference]], settings: Settings) -> dict[str, dict[str, Difference]]:
-    """Each metric's differences decided across the candidates (one family per metric, as in classification)."""
-    candidates = list(raw)
-    out: dict[str, dict[str, Difference]] = {name: {} for name in candidates}
-    for name, statistic in statistics_of(TASK).items():
-        family = decide([raw[c][name] for c in candidates], settings, higher_is_better=statistic.higher_is_better)
-        for candidate, difference in zip(candidates, family, strict=True):
-            out[candidate][name] = difference
-    return out
-
-
 def _slice_columns(data: RegressionData) -> dict[str, tuple[np.ndarray, tuple[str, ...]]]:
     """Every metadata column's slices, then the quartiles of the true value."""
     columns = {name: (column.codes, column.values) for name, column in slice_columns(data.metadata).items()}
@@ -500,53 +359,6 @@ def _slice_columns(data: RegressionData) -> dict[str, tuple[np.ndarray, tuple[st
     if TRUE_VALUE_SLICE in quartiles:
         columns[TRUE_VALUE_SLICE] = (quartiles[TRUE_VALUE_SLICE].codes, quartiles[TRUE_VALUE_SLICE].values)
     return columns
-
-
-def _slices(data: RegressionData, base: np.ndarray, cand: np.ndarray, index: int, settings: Settings,
-            metrics: Sequence[Statistic]) -> tuple[SliceResult, ...]:
-    """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices."""
-    results: list[tuple[str, str, int, bool, dict[str, SliceMetric]]] = []
-    stream = 0
-    for column, (codes, values) in _slice_columns(data).items():
-        for code, value in enumerate(values):
-            rows = np.flatnonzero(codes == code)
-            n = int(rows.shape[0])
-            if n == 0:
-                continue
-            stream += 1
-            small = n < max(settings.min_slice_size, 2)
-            b, c = base[rows], cand[rows]
-            reps = _bootstrap([b, c], metrics, settings.slice_resamples, rng_for(settings, 40 + index, stream))
-            exchanged = ({metric.name: np.full(1, np.nan) for metric in metrics} if small else
-                         _exchanges(b, c, metrics, settings.slice_resamples, rng_for(settings, 1_040 + index, stream)))
-            estimates_b = _estimates(b, reps[0], metrics, settings)
-            estimates_c = _estimates(c, reps[1], metrics, settings)
-            differences = _differences(b, c, reps[0], reps[1], exchanged, metrics, settings)
-            results.append((column, value, n, small, {
-                name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
-    registry = statistics_of(TASK)
-    tested = [i for i, (_, _, _, small, _) in enumerate(results) if not small]
-    lookup: dict[tuple[int, str], Difference] = {}
-    for name, statistic in registry.items():  # one family per metric across the tested slices, as in classification
-        family = decide([results[i][4][name].difference for i in tested], settings,
-                        higher_is_better=statistic.higher_is_better)
-        lookup.update({(i, name): difference for i, difference in zip(tested, family, strict=True)})
-    out = []
-    for i, (column, value, n, small, entries) in enumerate(results):
-        final = {}
-        for name, entry in entries.items():
-            d = entry.difference
-            if small:
-                d = replace(d, p_value=float("nan"), p_value_adjusted=float("nan"), verdict=VERDICT_INSUFFICIENT)
-            else:
-                d = lookup[(i, name)]
-            final[name] = replace(entry, difference=d)
-        out.append(SliceResult(column=column, value=value, n=n, insufficient=small, metrics=final))
-    primary = settings.primary_metric
-    sign = 1.0 if registry[primary].higher_is_better else -1.0
-    out.sort(key=lambda s: (s.insufficient, sign * s.metrics[primary].difference.difference
-                            if np.isfinite(s.metrics[primary].difference.difference) else np.inf))
-    return tuple(out)
 
 
 def _error_changes(data: RegressionData, base: np.ndarray, cand: np.ndarray, settings: Settings) -> ErrorChanges:
@@ -613,29 +425,21 @@ def compare_regression(
     if chosen not in names:
         raise EvaluationError(f"no model is named {chosen!r} to serve as baseline; the models are {', '.join(names)}")
     order = [chosen] + [name for name in names if name != chosen]
-    metrics = list(statistics_of(TASK).values())
     designs = {name: _design(data.y_true, data.model(name).y_pred) for name in order}
-    replicates = dict(zip(order, _bootstrap([designs[name] for name in order], metrics, settings.resamples,
-                                            rng_for(settings, 30, 0)), strict=True))
+    estimates, decided = SUMS.compared(designs, order, settings)
     quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)
     models = {name: RegressionModelReport(
-        name=name, source=data.model(name).source,
-        metrics=_estimates(designs[name], replicates[name], metrics, settings),
+        name=name, source=data.model(name).source, metrics=estimates[name],
         residual_quantiles={f"q{round(q * 100):02d}": float(v) for q, v in
                             zip(quantiles, np.quantile(data.model(name).y_pred - data.y_true, quantiles), strict=True)})
         for name in order}
-    raw = {name: _differences(designs[chosen], designs[name], replicates[chosen], replicates[name],
-                              _exchanges(designs[chosen], designs[name], metrics, settings.resamples,
-                                         rng_for(settings, 31, index)), metrics, settings)
-           for index, name in enumerate(order[1:], start=1)}
-    decided = _decided(raw, settings)
     comparisons = []
     for index, name in enumerate(order[1:], start=1):
         base, cand = designs[chosen], designs[name]
         comparisons.append(RegressionComparison(
             candidate=name, baseline=chosen, metrics=decided[name],
-            slices=_slices(data, base, cand, index, settings, metrics), flips=_error_changes(data, base, cand, settings),
-            power=_power(base, cand, settings)))
+            slices=SUMS.slices(_slice_columns(data), base, cand, index, settings),
+            flips=_error_changes(data, base, cand, settings), power=_power(base, cand, settings)))
     warnings = list(data.warnings)
     if data.n_examples < 30:
         warnings.append(f"only {data.n_examples} paired examples: intervals and tests rest on few examples")

@@ -1,0 +1,257 @@
+"""Statistics of summed per-example columns, for any task: estimates, paired differences, slices.
+
+A task whose metrics are functions of per-example sufficient statistics (absolute and squared errors
+for regression; n-gram matches, lengths and per-example scores for generated text) describes each
+example of each model as a row of named columns, its *design*. :class:`SummedStatistics` then gives
+every registered statistic of the task its value, its interval (the t interval for a mean of one
+column, else the paired bootstrap's percentile interval, resampling the examples of every model with
+the same weights) and each candidate's paired difference with its test (the paired t-test, or the
+paired permutation test exchanging the two models' outputs on random examples), per slice too, with
+the multiple-comparison correction of :func:`evaluation._inference.decide`.
+
+Seeds: each piece of work draws from :func:`evaluation._inference.rng_for` with the task's
+``stream`` (bootstrap), ``stream + 1`` (exchanges), ``stream + 10 + candidate`` and
+``stream + 1010 + candidate`` (per slice), so tasks never share a stream and the same seed gives the
+same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ._inference import (
+    FEWER_THAN_TWO,
+    NO_SPREAD,
+    bootstrap_std_error,
+    decide,
+    make_difference,
+    make_estimate,
+    mean_std_error,
+    rng_for,
+    t_interval,
+    t_test_p_value,
+)
+from ._resampling import bootstrap_weights, percentile_interval, permutation_p_value, swap_weights
+from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Settings, SliceMetric, SliceResult
+from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
+from ._units import numpy_units
+
+__all__ = ["SliceCodes", "SummedStatistics"]
+
+SliceCodes = Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
+"""Slice column name -> (each example's code, the slices' values)."""
+
+
+@dataclass(frozen=True)
+class SummedStatistics:
+    """The registered statistics of one task, computed from its per-example design.
+
+    Attributes
+    ----------
+    task:
+        The task whose statistics (:func:`evaluation._statistics.statistics_of`) are computed.
+    columns:
+        The design's column names, in order; a statistic's ``columns`` name some of them.
+    stream:
+        The first of the task's random streams (see the module docstring).
+    """
+
+    task: str
+    columns: tuple[str, ...]
+    stream: int
+
+    @property
+    def metrics(self) -> list[Statistic]:
+        """The task's statistics, in report order."""
+        return list(statistics_of(self.task).values())
+
+    def select(self, statistic: Statistic) -> list[int]:
+        """The design columns a statistic reads."""
+        return [self.columns.index(column) for column in statistic.columns]
+
+    def values(self, statistic: Statistic, totals: np.ndarray, weights: np.ndarray | None,
+               design: np.ndarray) -> np.ndarray:
+        """The statistic of each row of ``totals`` (or of ``weights`` for statistics not of sums)."""
+        if statistic.from_weights is not None:
+            assert weights is not None
+            return statistic.from_weights(weights, design[:, self.select(statistic)[0]])
+        assert statistic.finalize is not None  # every statistic here is of sums or of weights
+        return statistic.finalize(totals[..., self.select(statistic)])
+
+    def point(self, statistic: Statistic, design: np.ndarray) -> float:
+        """The statistic on the data (a statistic of weights: the median of its column, exactly as ``np.median``)."""
+        if statistic.from_weights is not None:
+            return float(np.median(design[:, self.select(statistic)[0]]))
+        assert statistic.finalize is not None
+        return float(statistic.finalize(design.sum(axis=0)[self.select(statistic)]))
+
+    def bootstrap(self, designs: Sequence[np.ndarray], metrics: Sequence[Statistic], resamples: int,
+                  rng: np.random.Generator) -> list[dict[str, np.ndarray]]:
+        """Resampled values of every bootstrapped metric for each design (the same examples drawn for all: paired).
+
+        The models' per-example statistics side by side form one unit table (:func:`numpy_units`: cells
+        when they repeat, else one unit per example), so every model is resampled with the same weights.
+        """
+        width = len(self.columns)
+        units = numpy_units(np.hstack(list(designs)))
+        metrics = [metric for metric in metrics if metric.test != PAIRED_T]  # those have t intervals, not replicates
+
+        def statistic(weights: np.ndarray) -> dict[str, np.ndarray]:
+            out = {}
+            for index in range(len(designs)):
+                design = units.design[:, index * width:(index + 1) * width]
+                totals = weights @ design  # one product per model: identical models give identical totals, bit for bit
+                for metric in metrics:
+                    out[f"{index}:{metric.name}"] = self.values(metric, totals, weights, design)
+            return out
+
+        replicates = bootstrap_weights(units.counts, statistic, resamples=resamples, rng=rng)
+        return [{metric.name: replicates[f"{index}:{metric.name}"] for metric in metrics}
+                for index in range(len(designs))]
+
+    def exchanges(self, base: np.ndarray, cand: np.ndarray, metrics: Sequence[Statistic], resamples: int,
+                  rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Candidate-minus-baseline values of every resampled metric when the two models' outputs are
+        exchanged on random examples (the paired permutation test; see :func:`evaluation._resampling.swap_weights`).
+
+        The two models' per-example statistics are stacked, ``[baseline rows; candidate rows]`` of each
+        unit: exchanging ``e`` of a unit's ``c`` examples weighs its baseline row ``c - e`` and its
+        candidate row ``e`` in the baseline's resample, and the reverse in the candidate's, so sums and
+        medians alike read the weights.
+        """
+        units = numpy_units(np.hstack([base, cand]))
+        width = len(self.columns)
+        stacked = np.vstack([units.design[:, :width], units.design[:, width:]])
+        metrics = [metric for metric in metrics if metric.test != PAIRED_T]
+
+        def statistic(exchanged: np.ndarray) -> dict[str, np.ndarray]:
+            kept = units.counts - exchanged
+            as_baseline, as_candidate = np.hstack([kept, exchanged]), np.hstack([exchanged, kept])
+            totals_baseline, totals_candidate = as_baseline @ stacked, as_candidate @ stacked
+            return {metric.name: self.values(metric, totals_candidate, as_candidate, stacked)
+                    - self.values(metric, totals_baseline, as_baseline, stacked) for metric in metrics}
+
+        return swap_weights(units.counts, statistic, resamples=resamples, rng=rng)
+
+    def estimates(self, design: np.ndarray, replicates: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
+                  settings: Settings) -> dict[str, Estimate]:
+        """Each metric with its interval: the t interval for a mean of per-example values, else the bootstrap's."""
+        out = {}
+        for metric in metrics:
+            value = self.point(metric, design)
+            if metric.test == PAIRED_T:
+                values = design[:, self.select(metric)[0]]
+                _, low, high = t_interval(values, settings.confidence)
+                out[metric.name] = make_estimate(value, low, high, "t interval", std_error=mean_std_error(values))
+            else:
+                bounds = percentile_interval(replicates[metric.name], confidence=settings.confidence)
+                out[metric.name] = make_estimate(value, bounds[0], bounds[1], "bootstrap percentile",
+                                                 std_error=bootstrap_std_error(replicates[metric.name],
+                                                                               n_examples=design.shape[0]))
+        return out
+
+    def differences(self, base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.ndarray],
+                    cand_reps: Mapping[str, np.ndarray], exchanged: Mapping[str, np.ndarray],
+                    metrics: Sequence[Statistic], settings: Settings) -> dict[str, Difference]:
+        """Each metric's paired difference (candidate minus baseline) with its interval and named test.
+
+        ``exchanged``: each resampled metric's differences under random exchanges (:meth:`exchanges`).
+        """
+        out = {}
+        too_few = FEWER_THAN_TWO if base.shape[0] < 2 else ""
+        for metric in metrics:
+            b, c = self.point(metric, base), self.point(metric, cand)
+            if metric.test == PAIRED_T:
+                column = self.select(metric)[0]
+                diff = cand[:, column] - base[:, column]
+                mean, low, high = t_interval(diff, settings.confidence)
+                spread = diff.shape[0] > 1 and np.std(diff) > 0
+                p = t_test_p_value(diff) if spread else (1.0 if mean == 0 else float("nan"))
+                out[metric.name] = make_difference(metric.name, c - b, low, high, p, PAIRED_T, "t interval", b, c,
+                                                   std_error=mean_std_error(diff),
+                                                   reason=too_few or ("" if spread or mean == 0 else NO_SPREAD))
+            else:
+                replicates = cand_reps[metric.name] - base_reps[metric.name]
+                bounds = percentile_interval(replicates, confidence=settings.confidence)
+                p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
+                out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION,
+                                                   "bootstrap percentile", b, c,
+                                                   std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]),
+                                                   reason=too_few)
+        return out
+
+    def compared(self, designs: Mapping[str, np.ndarray], order: Sequence[str],
+                 settings: Settings) -> tuple[dict[str, dict[str, Estimate]], dict[str, dict[str, Difference]]]:
+        """Every model's estimates and every candidate's decided differences from the baseline ``order[0]``.
+
+        Each metric's differences are decided across the candidates (one family per metric, as in
+        classification).
+        """
+        metrics = self.metrics
+        replicates = dict(zip(order, self.bootstrap([designs[name] for name in order], metrics, settings.resamples,
+                                                    rng_for(settings, self.stream, 0)), strict=True))
+        estimates = {name: self.estimates(designs[name], replicates[name], metrics, settings) for name in order}
+        baseline = order[0]
+        raw = {name: self.differences(designs[baseline], designs[name], replicates[baseline], replicates[name],
+                                      self.exchanges(designs[baseline], designs[name], metrics, settings.resamples,
+                                                     rng_for(settings, self.stream + 1, index)), metrics, settings)
+               for index, name in enumerate(order[1:], start=1)}
+        decided: dict[str, dict[str, Difference]] = {name: {} for name in raw}
+        for metric in metrics:
+            family = decide([raw[name][metric.name] for name in raw], settings,
+                            higher_is_better=metric.higher_is_better)
+            for name, difference in zip(raw, family, strict=True):
+                decided[name][metric.name] = difference
+        return estimates, decided
+
+    def slices(self, slice_codes: SliceCodes, base: np.ndarray, cand: np.ndarray, index: int,
+               settings: Settings) -> tuple[SliceResult, ...]:
+        """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices,
+        the worst difference of the primary metric first, slices under ``min_slice_size`` last (not tested)."""
+        metrics = self.metrics
+        results: list[tuple[str, str, int, bool, dict[str, SliceMetric]]] = []
+        stream = 0
+        for column, (codes, values) in slice_codes.items():
+            for code, value in enumerate(values):
+                rows = np.flatnonzero(codes == code)
+                n = int(rows.shape[0])
+                if n == 0:
+                    continue
+                stream += 1
+                small = n < max(settings.min_slice_size, 2)
+                b, c = base[rows], cand[rows]
+                reps = self.bootstrap([b, c], metrics, settings.slice_resamples,
+                                      rng_for(settings, self.stream + 10 + index, stream))
+                exchanged = ({metric.name: np.full(1, np.nan) for metric in metrics} if small else
+                             self.exchanges(b, c, metrics, settings.slice_resamples,
+                                            rng_for(settings, self.stream + 1010 + index, stream)))
+                estimates_b = self.estimates(b, reps[0], metrics, settings)
+                estimates_c = self.estimates(c, reps[1], metrics, settings)
+                differences = self.differences(b, c, reps[0], reps[1], exchanged, metrics, settings)
+                results.append((column, value, n, small, {
+                    name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
+        tested = [i for i, (_, _, _, small, _) in enumerate(results) if not small]
+        lookup: dict[tuple[int, str], Difference] = {}
+        for metric in metrics:  # one family per metric across the tested slices, as in classification
+            family = decide([results[i][4][metric.name].difference for i in tested], settings,
+                            higher_is_better=metric.higher_is_better)
+            lookup.update({(i, metric.name): difference for i, difference in zip(tested, family, strict=True)})
+        out = []
+        for i, (column, value, n, small, entries) in enumerate(results):
+            final = {}
+            for name, entry in entries.items():
+                d = entry.difference
+                if small:
+                    d = replace(d, p_value=float("nan"), p_value_adjusted=float("nan"), verdict=VERDICT_INSUFFICIENT)
+                else:
+                    d = lookup[(i, name)]
+                final[name] = replace(entry, difference=d)
+            out.append(SliceResult(column=column, value=value, n=n, insufficient=small, metrics=final))
+        primary = statistics_of(self.task)[settings.primary_metric]
+        sign = 1.0 if primary.higher_is_better else -1.0
+        out.sort(key=lambda s: (s.insufficient, sign * s.metrics[primary.name].difference.difference
+                                if np.isfinite(s.metrics[primary.name].difference.difference) else np.inf))
+        return tuple(out)
