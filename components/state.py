@@ -226,6 +226,11 @@ def demo_spec(task: str = "classification") -> ComparisonSpec:
 def _load(load_key: str, _spec: ComparisonSpec) -> ClassificationData | RegressionData:
     """Load and validate the files (keyed on :attr:`ComparisonSpec.load_key`), within the dashboard's limits."""
     options = dataclasses.replace(_spec.options, limits=evaluation.DASHBOARD_LIMITS)
+    if _spec.resolved_task == "generation":
+        raise evaluation.EvaluationError(
+            "these files hold generated text (output and reference columns): the dashboard's pages for text are not "
+            "built yet; compare them from the command line: .venv/bin/python -m evaluation compare BASELINE CANDIDATE "
+            "--format markdown (docs/generation.md)")
     if _spec.resolved_task == "regression":
         return evaluation.load_regression(list(_spec.files), names=list(_spec.names), options=options)
     return evaluation.load_classification(list(_spec.files), names=list(_spec.names), options=options)

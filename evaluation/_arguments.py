@@ -125,18 +125,24 @@ def _wrapped(title: str, text: str) -> str:
     return textwrap.fill(text, width=_WIDTH, initial_indent=f"  {title}", subsequent_indent="      ")
 
 
+GENERATION_METRICS = ("bleu", "chrf", "ter", "rouge1", "rouge2", "rougeL", "exact_match", "token_f1", "perplexity",
+                      "bits_per_byte")
+"""The generation task's metrics, named here so that --help need not import sacrebleu (a test checks the registry)."""
+
+
 def _epilog() -> str:
     """Metrics of each task (from the engine's registries), exit statuses and examples, for ``--help``."""
     classification = [m for m in METRICS if not METRICS[m].needs_probabilities]
     probabilities = [m for m in METRICS if METRICS[m].needs_probabilities]
     regression = list(metric_names("regression"))
-    lower = [m for m in [*METRICS, *regression] if not higher_is_better(m)]
+    lower = [m for m in [*METRICS, *regression] if not higher_is_better(m)] + ["ter", "perplexity", "bits_per_byte"]
     demo = "data/demo/base.csv data/demo/finetuned.csv"
     return "\n".join([
         "metrics (--primary, --fail-on-regression):",
         _wrapped("classification: ", ", ".join(classification)),
         _wrapped("  with probabilities: ", ", ".join(probabilities)),
         _wrapped("regression: ", ", ".join(regression)),
+        _wrapped("generation: ", ", ".join(GENERATION_METRICS) + " (perplexity and bits_per_byte need nll and n_tokens)"),
         _wrapped("lower is better: ", ", ".join(lower) + "; every other metric: higher is better"),
         _wrapped("per class (--gate-classes, classification): ", ", ".join(PER_CLASS_METRICS)),
         _wrapped("per slice (--gate-slices): ", f"classification: {', '.join(SLICE_METRICS)}, and the primary metric "

@@ -73,7 +73,7 @@ def _html_report(report: ComparisonReport | RegressionReport) -> str:
 
 def _settings(args: argparse.Namespace, task: str) -> Settings:
     """The comparison's settings from the options, checked (before the files are read)."""
-    primary = args.primary or ("mean_absolute_error" if task == "regression" else "f1_macro")
+    primary = args.primary or task_named(task).default_primary
     return settings_iv(Settings(
         confidence=args.confidence, alpha=args.alpha, resamples=args.resamples, seed=args.seed,
         ci_method=args.ci_method, correction=args.correction, primary_metric=primary,

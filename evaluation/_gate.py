@@ -120,8 +120,8 @@ def slice_metric_names(task: str, settings: Settings) -> tuple[str, ...]:
     >>> slice_metric_names("classification", Settings(primary_metric="recall_macro"))
     ('accuracy', 'balanced_accuracy', 'f1_macro', 'recall_macro')
     """
-    if task == "regression":
-        return metric_names("regression")
+    if task in ("regression", "generation"):
+        return metric_names(task)
     primary = settings.primary_metric
     extra = (primary,) if primary not in SLICE_METRICS and not METRICS[primary].needs_probabilities else ()
     return SLICE_METRICS + extra
@@ -160,8 +160,8 @@ def gate_iv(overall: Sequence[str] | None, classes: Sequence[str] | None, slices
                               f"{', '.join(names)}")
     gated_classes: list[str] = []
     if classes is not None:
-        if task == "regression":
-            raise EvaluationError("--gate-classes: a regression comparison has no classes; gate its slices with --gate-slices")
+        if task in ("regression", "generation"):
+            raise EvaluationError(f"--gate-classes: a {task} comparison has no classes; gate its slices with --gate-slices")
         gated_classes = list(classes) or list(PER_CLASS_METRICS)
         unknown = [m for m in gated_classes if m not in PER_CLASS_METRICS]
         if unknown:

@@ -40,10 +40,10 @@ def metric_names(task: str) -> tuple[str, ...]:
     >>> metric_names("regression")[:2]
     ('mean_absolute_error', 'mean_squared_error')
     """
-    if task == "regression":
+    if task in ("regression", "generation"):
         from ._statistics import statistics_of
 
-        return tuple(statistics_of("regression"))
+        return tuple(statistics_of(task))
     return tuple(METRICS)
 
 

@@ -116,6 +116,8 @@ def statistics_of(task: str) -> Mapping[str, Statistic]:
     """
     if task not in STATISTICS and task == "regression":
         from . import _regression  # noqa: F401  (registers the regression task's statistics on import)
+    if task not in STATISTICS and task == "generation":
+        from . import _generation  # noqa: F401  (registers the generation task's statistics on import)
     if task not in STATISTICS and task == "classification":
         from . import _metrics  # noqa: F401  (registers the classification task's statistics on import)
     return STATISTICS.get(task, {})
@@ -127,8 +129,11 @@ def _lookup(name: str) -> tuple[str, bool] | None:
 
     if name in METRICS:
         return METRICS[name].title, METRICS[name].higher_is_better
-    statistic = statistics_of("regression").get(name)
-    return None if statistic is None else (statistic.title, statistic.higher_is_better)
+    for task in ("regression", "generation"):
+        statistic = statistics_of(task).get(name)
+        if statistic is not None:
+            return statistic.title, statistic.higher_is_better
+    return None
 
 
 def metric_title(name: str) -> str:

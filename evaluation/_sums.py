@@ -183,14 +183,15 @@ class SummedStatistics:
                                                    reason=too_few)
         return out
 
-    def compared(self, designs: Mapping[str, np.ndarray], order: Sequence[str],
-                 settings: Settings) -> tuple[dict[str, dict[str, Estimate]], dict[str, dict[str, Difference]]]:
+    def compared(self, designs: Mapping[str, np.ndarray], order: Sequence[str], settings: Settings, *,
+                 metrics: Sequence[Statistic] | None = None,
+                 ) -> tuple[dict[str, dict[str, Estimate]], dict[str, dict[str, Difference]]]:
         """Every model's estimates and every candidate's decided differences from the baseline ``order[0]``.
 
-        Each metric's differences are decided across the candidates (one family per metric, as in
-        classification).
+        ``metrics``: the statistics the data supports (default: every one of the task). Each metric's
+        differences are decided across the candidates (one family per metric, as in classification).
         """
-        metrics = self.metrics
+        metrics = self.metrics if metrics is None else list(metrics)
         replicates = dict(zip(order, self.bootstrap([designs[name] for name in order], metrics, settings.resamples,
                                                     rng_for(settings, self.stream, 0)), strict=True))
         estimates = {name: self.estimates(designs[name], replicates[name], metrics, settings) for name in order}
@@ -208,10 +209,10 @@ class SummedStatistics:
         return estimates, decided
 
     def slices(self, slice_codes: SliceCodes, base: np.ndarray, cand: np.ndarray, index: int,
-               settings: Settings) -> tuple[SliceResult, ...]:
+               settings: Settings, *, metrics: Sequence[Statistic] | None = None) -> tuple[SliceResult, ...]:
         """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices,
         the worst difference of the primary metric first, slices under ``min_slice_size`` last (not tested)."""
-        metrics = self.metrics
+        metrics = self.metrics if metrics is None else list(metrics)
         results: list[tuple[str, str, int, bool, dict[str, SliceMetric]]] = []
         stream = 0
         for column, (codes, values) in slice_codes.items():

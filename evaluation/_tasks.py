@@ -29,7 +29,7 @@ from ._values import number_values
 
 __all__ = ["TASKS", "Task", "detect_task", "task_named"]
 
-TASKS: tuple[str, ...] = ("classification", "regression")
+TASKS: tuple[str, ...] = ("classification", "regression", "generation")
 _HEAD = 1 << 16
 
 
@@ -127,7 +127,36 @@ def _regression() -> Task:
                 "mean_absolute_error", prepare, load, compare, to_dict, to_markdown, flip_table)
 
 
-_MAKERS: dict[str, Callable[[], Task]] = {"classification": _classification, "regression": _regression}
+def _generation() -> Task:
+    def load(*args: Any, **kwargs: Any) -> Any:
+        from ._generation import load_generation
+        return load_generation(*args, **kwargs)
+
+    def compare(*args: Any, **kwargs: Any) -> Any:
+        from ._generation import compare_generation
+        return compare_generation(*args, **kwargs)
+
+    def to_dict(report: Any) -> dict[str, Any]:
+        from ._generation_report import generation_report_to_dict
+        return generation_report_to_dict(report)
+
+    def to_markdown(report: Any) -> str:
+        from ._generation_report import generation_report_to_markdown
+        return generation_report_to_markdown(report)
+
+    def flip_table(data: Any, baseline: str, candidate: str) -> Any:
+        raise EvaluationError("--flips-out is not available for the generation task yet; the JSON report has every "
+                              "metric and slice")
+
+    def prepare() -> None:
+        from . import _generation  # noqa: F401
+
+    return Task("generation", ("output", "reference"), (), "bleu", prepare, load, compare, to_dict, to_markdown,
+                flip_table)
+
+
+_MAKERS: dict[str, Callable[[], Task]] = {"classification": _classification, "regression": _regression,
+                                          "generation": _generation}
 
 
 def task_named(name: str) -> Task:
@@ -196,11 +225,40 @@ def _head_values(source: Source, mapping: ColumnMapping) -> pa.ChunkedArray | No
         return None  # loading reads the whole file and names any problem
 
 
+_OUTPUTS = ("output", "completion", "response", "hypothesis", "generation")
+_REFERENCES = ("reference", "references", "target", "answer", "gold")
+
+
+def _head_columns(source: Source) -> list[str]:
+    """The column names of a file, from its first bytes (a Parquet file's schema); empty when unreadable."""
+    name = source_name(source)
+    kind = table_format(name)
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return list(pq.ParquetFile(source if not isinstance(source, tuple) else pa.BufferReader(source[1]))
+                        .schema_arrow.names)
+        head = _raw_head(source).decode("utf-8", errors="replace")
+        if kind == "jsonl":
+            first = next((line for line in head.splitlines() if line.strip()), "")
+            row = json.loads(first) if first else {}
+            return list(row) if isinstance(row, dict) else []
+        line = head.splitlines()[0] if head else ""
+        return [c.strip().strip('"') for c in line.split("\t" if kind == "tsv" or "\t" in line else ",")]
+    except (pa.ArrowException, ValueError, OSError, RecursionError):
+        return []
+
+
 def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:
-    """``"regression"`` when the first file's first true values are numbers, not all whole; else ``"classification"``.
+    """``"generation"`` when the first file has an output and a reference column (``output``, ``completion``,
+    ``response``, ``hypothesis`` or ``generation``; ``reference``, ``target``, ``answer`` or ``gold``);
+    ``"regression"`` when its first true values are numbers, not all whole; else ``"classification"``.
 
     Examples
     --------
+    >>> detect_task([("a.jsonl", b'{"id": 1, "output": "a cat", "reference": "the cat"}\\n')])
+    'generation'
     >>> detect_task([("a.csv", b"id,label,prediction\\n1,2.5,2.1\\n2,3.0,3.3\\n")])
     'regression'
     >>> detect_task([("a.csv", b"id,label,prediction\\n1,cat,dog\\n2,dog,dog\\n")])
@@ -208,6 +266,9 @@ def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = No
     """
     if not sources:
         return "classification"
+    names = {c.strip().lower() for c in _head_columns(sources[0])}
+    if names & set(_OUTPUTS) and names & set(_REFERENCES):
+        return "generation"
     values = _head_values(sources[0], mapping or ColumnMapping())
     if values is None or len(values) == 0:
         return "classification"

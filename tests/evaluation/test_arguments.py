@@ -29,7 +29,7 @@ FAST = ["--resamples", "200", "--slice-resamples", "200"]
     (["compare", BASE, TUNED, "--format", "jsn"],
      "unknown format 'jsn' for --format: choose json, markdown or html (did you mean json?)"),
     (["compare", BASE, TUNED, "--task", "regresion"],
-     "unknown task 'regresion' for --task: choose classification or regression (did you mean regression?)"),
+     "unknown task 'regresion' for --task: choose classification, regression or generation (did you mean regression?)"),
     (["compare", BASE, TUNED, "--correction", "holmes"], "unknown correction 'holmes' for --correction: choose holm,"),
     (["compare", BASE, "--format", "markdown", TUNED],
      f"the file {TUNED!r} came after the options: put every file together, before the options"),

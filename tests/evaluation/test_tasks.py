@@ -59,5 +59,6 @@ def test_each_task_loads_compares_and_writes_through_one_interface(name: str, fi
 def test_an_unknown_task_is_a_clear_error() -> None:
     from evaluation import EvaluationError, task_named
 
-    with pytest.raises(EvaluationError, match="unknown task 'generation'; expected one of classification, regression"):
-        task_named("generation")
+    with pytest.raises(EvaluationError, match="unknown task 'summarisation'; expected one of classification, regression, "
+                                              "generation"):
+        task_named("summarisation")

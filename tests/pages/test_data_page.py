@@ -208,3 +208,12 @@ def test_the_class_order_chosen_is_the_order_of_every_table(app: AppTest, demo_f
     app.switch_page("pages/per_class.py").run()
     table = next(frame.value for frame in app.dataframe if "class" in frame.value.columns)
     assert list(table["class"])[:3] == ["9", "3", "0"]
+
+
+def test_generated_text_files_are_sent_to_the_command_line_with_a_clear_message(app: AppTest) -> None:
+    rows = b'{"id": 1, "output": "a cat", "reference": "the cat"}\n{"id": 2, "output": "dog", "reference": "a dog"}\n'
+    drop(app, [("base.jsonl", rows), ("tuned.jsonl", rows)])
+    compare(app)
+    assert app.title[0].value == "Data"  # nothing computed, the files kept
+    said = " ".join(unescaped(error.value) for error in app.error)
+    assert "these files hold generated text" in said and "python -m evaluation compare" in said

@@ -1,0 +1,488 @@
+"""Generation: models that write text (or score it), compared on the same prompts.
+
+One file per model version (CSV, TSV, JSON Lines or Parquet, gzip allowed), paired by ``id`` as for
+the other tasks. Columns are found by name (case-insensitively; :data:`GENERATION_ALIASES`): the
+model's ``output`` and the ``reference`` are required; a ``prompt`` is kept for reading; a language
+model's summed negative log-likelihood ``nll`` (nats) with its ``n_tokens``, and optionally ``n_bytes``,
+give perplexity, and with ``n_bytes`` (or the scored ``text``, whose UTF-8 bytes are counted) bits per byte;
+every other column is metadata to slice by. A missing output
+is scored as the empty text. References must be the same in every file for an id.
+
+Every metric is a registered statistic of per-example sufficient statistics (:mod:`evaluation._sums`):
+sacrebleu's BLEU, chrF and TER from their summed per-sentence statistics (equal to sacrebleu's
+``corpus_score``; its signatures are in the report), rouge-score's ROUGE-1/2/L F-measure, exact
+match and the bag-of-tokens F1 of question answering as means of per-example values (paired t-test),
+perplexity ``exp(sum nll / sum tokens)`` and bits per byte ``sum nll / (ln 2 * sum bytes)``. The
+corpus metrics get the paired bootstrap's interval and the paired permutation test.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from . import _text_metrics as text
+from ._data import ColumnMapping, LoadOptions
+from ._errors import EvaluationError, quote
+from ._io import Source, model_name, read_table, source_name
+from ._pairing import pair_files
+from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded
+from ._results import Difference, Estimate, Settings, SliceResult
+from ._settings import settings_iv
+from ._slices import slice_columns
+from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
+from ._sums import SummedStatistics
+from ._values import read_ids, rows_text, training_rows
+
+__all__ = [
+    "GENERATION_ALIASES",
+    "GenerationComparison",
+    "GenerationData",
+    "GenerationModel",
+    "GenerationModelReport",
+    "GenerationReport",
+    "compare_generation",
+    "load_generation",
+]
+
+TASK = "generation"
+DEFAULT_PRIMARY = "bleu"
+
+GENERATION_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "example_id", "sample_id", "uid", "guid", "row_id", "idx", "doc_id"),
+    "output": ("output", "prediction", "completion", "response", "hypothesis", "generation"),
+    "reference": ("reference", "target", "answer", "gold"),
+    "prompt": ("prompt", "input", "question", "instruction"),
+    "nll": ("nll",),
+    "logprob_sum": ("logprob_sum",),
+    "n_tokens": ("n_tokens",),
+    "n_bytes": ("n_bytes",),
+    "text": ("text", "scored_text"),
+    "split": ("split", "subset", "partition", "data_split"),
+    "timestamp": ("timestamp", "time", "datetime", "date", "created_at"),
+}
+"""Accepted names of each column role of a generation file, matched case-insensitively, first alias first."""
+
+_BLEU = tuple(f"bleu_{name}" for name in text.BLEU_COLUMNS)  # sacrebleu's per-sentence statistics
+_CHRF = tuple(f"chrf_{name}" for name in text.CHRF_COLUMNS)
+_TER = tuple(f"ter_{name}" for name in text.TER_COLUMNS)
+_COLUMNS = (*_BLEU, *_CHRF, *_TER, "rouge1", "rouge2", "rougeL", "exact_match", "token_f1", "nll", "n_tokens",
+            "n_bytes", "output_words", "one")
+SUMS = SummedStatistics(TASK, _COLUMNS, stream=50)
+"""The generation statistics' estimates, differences and slices, from each example's row of ``_COLUMNS``."""
+
+
+def _perplexity(totals: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return np.exp(totals[..., 0] / totals[..., 1])
+
+
+def _bits_per_byte(totals: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return totals[..., 0] / (math.log(2) * totals[..., 1])
+
+
+def _mean(totals: np.ndarray) -> np.ndarray:
+    """The mean of a per-example value from its total and the count (its columns: the value, ``one``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return totals[..., 0] / totals[..., 1]
+
+
+for _statistic in (
+    Statistic("bleu", "BLEU", TASK, True, _BLEU, text.bleu_from_totals, PAIRED_PERMUTATION,
+              "sacrebleu's corpus BLEU (0-100) with its default settings."),
+    Statistic("chrf", "chrF", TASK, True, _CHRF, text.chrf_from_totals, PAIRED_PERMUTATION,
+              "sacrebleu's corpus chrF (0-100): character n-gram F-score, beta 2."),
+    Statistic("ter", "TER", TASK, False, _TER, text.ter_from_totals, PAIRED_PERMUTATION,
+              "sacrebleu's corpus translation edit rate (0-100 and more): edits per reference word."),
+    Statistic("rouge1", "ROUGE-1", TASK, True, ("rouge1", "one"), _mean, PAIRED_T,
+              "Mean ROUGE-1 F-measure (rouge-score, no stemming), 0-1."),
+    Statistic("rouge2", "ROUGE-2", TASK, True, ("rouge2", "one"), _mean, PAIRED_T,
+              "Mean ROUGE-2 F-measure (rouge-score, no stemming), 0-1."),
+    Statistic("rougeL", "ROUGE-L", TASK, True, ("rougeL", "one"), _mean, PAIRED_T,
+              "Mean ROUGE-L F-measure (rouge-score, no stemming), 0-1."),
+    Statistic("exact_match", "Exact match", TASK, True, ("exact_match", "one"), _mean, PAIRED_T,
+              "Share of outputs equal to the reference after stripping surrounding whitespace."),
+    Statistic("token_f1", "Token F1", TASK, True, ("token_f1", "one"), _mean, PAIRED_T,
+              "Mean bag-of-tokens F1 of question answering (normalised text)."),
+    Statistic("perplexity", "Perplexity", TASK, False, ("nll", "n_tokens"), _perplexity, PAIRED_PERMUTATION,
+              "exp(summed negative log-likelihood / summed tokens): token-weighted corpus perplexity."),
+    Statistic("bits_per_byte", "Bits per byte", TASK, False, ("nll", "n_bytes"), _bits_per_byte, PAIRED_PERMUTATION,
+              "Summed negative log-likelihood / (ln 2 x summed UTF-8 bytes): comparable across tokenizers."),
+):
+    register(_statistic)
+
+
+@dataclass(frozen=True)
+class GenerationModel:
+    """One model's outputs (and language-model scores), aligned with :attr:`GenerationData.references`."""
+
+    name: str
+    source: str
+    outputs: tuple[str, ...]
+    nll: np.ndarray | None = None
+    n_tokens: np.ndarray | None = None
+    n_bytes: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class GenerationData:
+    """Paired outputs of several models for the same prompts.
+
+    Attributes
+    ----------
+    ids:
+        ``(n,)`` example ids (text).
+    references:
+        The reference text of each example.
+    prompts:
+        The prompt of each example when a file has one, else ``None``.
+    models:
+        One :class:`GenerationModel` per file, in file order.
+    metadata:
+        Columns to slice by, one row per example.
+    warnings:
+        What the user must know to read the numbers right.
+    """
+
+    ids: np.ndarray
+    references: tuple[str, ...]
+    prompts: tuple[str, ...] | None
+    models: tuple[GenerationModel, ...]
+    metadata: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+    task: str = TASK
+
+    @property
+    def n_examples(self) -> int:
+        """Number of paired examples."""
+        return len(self.references)
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        """The models' names in file order."""
+        return tuple(model.name for model in self.models)
+
+    def model(self, name: str) -> GenerationModel:
+        """The model called ``name``."""
+        return next(model for model in self.models if model.name == name)
+
+
+def _roles(header: Sequence[str], mapping: ColumnMapping, filename: str) -> dict[str, str]:
+    """Each role's column: an explicit name (``--label-column`` names the reference, ``--prediction-column`` the
+    output, ``--id-column`` the id) or the first alias found."""
+    lowered = {name.strip().lower(): name for name in header}
+    explicit = {"id": mapping.id, "reference": mapping.label, "output": mapping.prediction, "split": mapping.split,
+                "timestamp": mapping.timestamp}
+    roles: dict[str, str] = {}
+    for role, aliases in GENERATION_ALIASES.items():
+        given = explicit.get(role)
+        if given is not None:
+            if given not in header:
+                raise EvaluationError(f"{filename}: no column {quote(given)} (the {role}); the columns are "
+                                      f"{', '.join(header[:20])}", file=filename, column=given)
+            roles[role] = given
+            continue
+        found = next((lowered[alias] for alias in aliases if alias in lowered and lowered[alias] not in roles.values()),
+                     None)
+        if found is not None:
+            roles[role] = found
+    for role, names in (("output", "output, prediction, completion, response or hypothesis"),
+                        ("reference", "reference, target, answer or gold")):
+        if role not in roles:
+            raise EvaluationError(f"{filename}: no column holds the {role}; expected one named {names} (or name it "
+                                  f"with --{'prediction' if role == 'output' else 'label'}-column)", file=filename)
+    return roles
+
+
+def _numbers(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -> np.ndarray:
+    try:
+        values = table.column(column).cast(pa.float64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowException, TypeError):
+        raise EvaluationError(f"{filename}: column {quote(column)} holds text that is not a number; expected a number on "
+                              "every row", file=filename, column=column) from None
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise EvaluationError(f"{filename}: column {quote(column)} has missing or infinite values in "
+                              f"{rows_text(numbers[bad])}; expected a finite number on every row",
+                              file=filename, column=column)
+    return values
+
+
+@dataclass(frozen=True)
+class _Read:
+    shell: PredictionFile
+    outputs: list[str]
+    references: list[str]
+    prompts: list[str] | None
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+    empty: int = 0
+
+
+def _text(table: pa.Table, column: str) -> tuple[list[str], int]:
+    """A text column as strings, a missing cell as the empty text; and how many were missing."""
+    values = table.column(column).cast(pa.string()).to_pylist()
+    missing = sum(value is None for value in values)
+    return [value if value is not None else "" for value in values], missing
+
+
+def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
+    filename = source_name(source)
+    found: dict[str, str] = {}
+
+    def text_columns(header: list[str]) -> list[str]:
+        found.update(_roles(header, options.mapping, filename))
+        return [found[role] for role in ("id", "output", "reference", "prompt", "split") if role in found]
+
+    table = guarded(source, lambda: read_table(source, filename=filename, text_columns=text_columns,
+                                               limits=options.limits))
+    roles = found or _roles(table.column_names, options.mapping, filename)
+    used = set(roles.values())
+    metadata = tuple(c for c in table.column_names if c not in used) if options.mapping.metadata is None \
+        else tuple(options.mapping.metadata)
+    columns = ColumnMapping(id=roles.get("id"), label=roles["reference"], prediction=roles["output"],
+                            split=roles.get("split"), timestamp=roles.get("timestamp"), metadata=metadata)
+    table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
+    outputs, empty = _text(table, roles["output"])
+    references, missing = _text(table, roles["reference"])
+    if missing:
+        rows = np.flatnonzero(np.array([value is None for value in table.column(roles["reference"]).to_pylist()]))
+        raise EvaluationError(f"{filename}: column {quote(roles['reference'])} has missing references in "
+                              f"{rows_text(numbers[rows])}; expected a reference on every row", file=filename,
+                              column=roles["reference"])
+    prompts = _text(table, roles["prompt"])[0] if "prompt" in roles else None
+    scores = {}
+    nll = roles.get("nll") or roles.get("logprob_sum")
+    if nll is not None:
+        scores["nll"] = _numbers(table, nll, numbers, filename) * (1.0 if "nll" in roles else -1.0)
+        if "n_tokens" not in roles:
+            raise EvaluationError(f"{filename}: column {quote(nll)} needs its token counts; expected a column named "
+                                  "n_tokens", file=filename, column=nll)
+        scores["n_tokens"] = _numbers(table, roles["n_tokens"], numbers, filename)
+        if "n_bytes" in roles:
+            scores["n_bytes"] = _numbers(table, roles["n_bytes"], numbers, filename)
+        elif "text" in roles:  # the scored text's UTF-8 bytes
+            scores["n_bytes"] = np.array([len(t.encode("utf-8")) for t in _text(table, roles["text"])[0]], dtype=float)
+    ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
+    kept = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
+    shell = PredictionFile(name=name or model_name(filename), filename=filename, columns=columns, row_numbers=numbers,
+                           ids=ids, true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
+                           predicted_labels=(), probabilities=None, probability_classes=(), score=None,
+                           metadata=kept, warnings=tuple(warnings))
+    return _Read(shell, outputs, references, prompts, scores, empty)
+
+
+def load_generation(
+    sources: Sequence[Source], *, names: Sequence[str] | None = None, options: LoadOptions | None = None
+) -> GenerationData:
+    """Read the outputs of text-generating models, check them and pair them by id.
+
+    Parameters
+    ----------
+    sources:
+        Paths or ``(filename, bytes)`` uploads, baseline first.
+    names:
+        Model names (default: the file names without extensions).
+    options:
+        Column names (``mapping.label`` names the reference, ``mapping.prediction`` the output) and
+        limits (see :class:`LoadOptions`).
+
+    Returns
+    -------
+    GenerationData
+
+    Raises
+    ------
+    EvaluationError
+        A file that cannot be read, no output or reference column, references that differ between
+        files for one id, log-likelihoods without token counts, or files that do not pair.
+
+    Examples
+    --------
+    >>> data = load_generation([("a.jsonl", b'{"id": 1, "output": "a cat", "reference": "the cat"}\\n'),
+    ...                         ("b.jsonl", b'{"id": 1, "output": "the cat", "reference": "the cat"}\\n')])
+    >>> data.references, data.model("b").outputs
+    (('the cat',), ('the cat',))
+    """
+    options = options or LoadOptions()
+    if names is not None and len(names) != len(sources):
+        raise EvaluationError(f"{len(names)} model names for {len(sources)} files; expected one name per file")
+    read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
+    files = [r.shell for r in read]
+    model_names = [f.name for f in files]
+    if len(set(model_names)) != len(model_names):
+        raise EvaluationError(f"two files have the same model name ({', '.join(model_names)}); give distinct names "
+                              "(--names)")
+    for f in files:
+        if f.ids is not None:
+            check_unique_ids(f)
+    ids, takes, warnings = pair_files(files, options.shared_ids_only)
+
+    def aligned(values: list[str], take: np.ndarray | None) -> list[str]:
+        return values if take is None else [values[i] for i in take]
+
+    references = aligned(read[0].references, takes[0])
+    for r, take in zip(read[1:], takes[1:], strict=True):
+        theirs = aligned(r.references, take)
+        differ = [i for i, (a, b) in enumerate(zip(theirs, references, strict=True)) if a != b]
+        if differ:
+            first = differ[0]
+            many = "s" if len(differ) != 1 else ""
+            raise EvaluationError(f"{r.shell.filename}: the references differ from {files[0].filename}'s for "
+                                  f"{len(differ):,} example{many} (for example id {ids[first]!r}: {theirs[first][:60]!r} "
+                                  f"against {references[first][:60]!r}); expected the same test set, with the same "
+                                  "references, in every file", file=r.shell.filename, column=r.shell.columns.label)
+    scored = [bool(r.scores) for r in read]
+    if any(scored) and not all(scored):
+        warnings.append("only some files have log-likelihoods (nll, n_tokens): perplexity and bits per byte are left out")
+    models = []
+    for r, take in zip(read, takes, strict=True):
+        def column(key: str, r: _Read = r, take: np.ndarray | None = take) -> np.ndarray | None:
+            values = r.scores.get(key)
+            return None if values is None or not all(scored) else (values if take is None else values[take])
+        models.append(GenerationModel(r.shell.name, r.shell.filename, tuple(aligned(r.outputs, take)),
+                                      column("nll"), column("n_tokens"), column("n_bytes")))
+        if r.empty:
+            warnings.append(f"{r.shell.filename}: {r.empty:,} missing outputs are scored as the empty text")
+    frames = [f.metadata.to_pandas() if take is None else f.metadata.take(pa.array(take)).to_pandas()
+              for f, take in zip(files, takes, strict=True)]
+    metadata = frames[0]
+    for frame in frames[1:]:
+        extra = [c for c in frame.columns if c not in metadata.columns]
+        metadata = pd.concat([metadata, frame[extra]], axis=1) if extra else metadata
+    prompts = read[0].prompts
+    return GenerationData(ids=np.asarray(ids, dtype=object), references=tuple(references),
+                          prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
+                          metadata=metadata.reset_index(drop=True),
+                          warnings=tuple([w for f in files for w in f.warnings] + list(warnings)))
+
+
+# --- results --------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GenerationModelReport:
+    """One model's metrics, and the mean length of its outputs in words."""
+
+    name: str
+    source: str
+    metrics: dict[str, Estimate]
+    output_words: float
+
+
+@dataclass(frozen=True)
+class GenerationComparison:
+    """One candidate against the baseline: every metric's paired difference, the slices, the length change.
+
+    ``output_words``: the candidate's mean output length in words minus the baseline's, with its paired
+    t interval (judges and overlap metrics favour length: read it beside every gain).
+    """
+
+    candidate: str
+    baseline: str
+    metrics: dict[str, Difference]
+    slices: tuple[SliceResult, ...] = ()
+    output_words: Difference | None = None
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    """Everything the engine concluded about text-generating models (the task-agnostic core of a report).
+
+    ``signatures``: sacrebleu's signature of each of its metrics, for reproducing the numbers.
+    """
+
+    n_examples: int
+    baseline: str
+    models: dict[str, GenerationModelReport]
+    comparisons: tuple[GenerationComparison, ...]
+    warnings: tuple[str, ...]
+    signatures: dict[str, str]
+    settings: Settings = field(default_factory=Settings)
+    task: str = TASK
+
+
+def _design(data: GenerationData, model: GenerationModel) -> np.ndarray:
+    """``(n, len(_COLUMNS))`` per-example sufficient statistics of a model's outputs."""
+    outputs, references = list(model.outputs), list(data.references)
+    n = len(outputs)
+    language = [np.zeros(n) if values is None else values for values in (model.nll, model.n_tokens, model.n_bytes)]
+    return np.column_stack([
+        text.bleu_statistics(outputs, references), text.chrf_statistics(outputs, references),
+        text.ter_statistics(outputs, references), text.rouge_f(outputs, references, kind="rouge1"),
+        text.rouge_f(outputs, references, kind="rouge2"), text.rouge_f(outputs, references, kind="rougeL"),
+        text.exact_match(outputs, references), text.token_f1(outputs, references), *language,
+        np.array([len(output.split()) for output in outputs], dtype=float), np.ones(n)]).astype(float)
+
+
+def _settings_iv(settings: Settings) -> Settings:
+    """Check the settings; the classification default primary metric becomes BLEU."""
+    if settings.primary_metric == Settings().primary_metric:
+        settings = replace(settings, primary_metric=DEFAULT_PRIMARY)
+    return settings_iv(settings, task=TASK)
+
+
+def compare_generation(
+    data: GenerationData, *, settings: Settings | None = None, baseline: str | None = None
+) -> GenerationReport:
+    """Score every text-generating model and compare every candidate with the baseline.
+
+    Parameters
+    ----------
+    data:
+        From :func:`load_generation`.
+    settings:
+        Confidence, alpha, resamples, seed, correction, slices (see :class:`Settings`); the primary
+        metric defaults to ``bleu``.
+    baseline:
+        The baseline model's name; the first file's by default.
+
+    Returns
+    -------
+    GenerationReport
+    """
+    settings = _settings_iv(settings or Settings())
+    names = data.model_names
+    if len(names) < 2:
+        raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
+    chosen = names[0] if baseline is None else baseline
+    if chosen not in names:
+        raise EvaluationError(f"no model is named {chosen!r} to serve as baseline; the models are {', '.join(names)}")
+    order = [chosen] + [name for name in names if name != chosen]
+    supported = {"perplexity": all(data.model(name).nll is not None for name in order),
+                 "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
+    metrics = [s for name, s in statistics_of(TASK).items() if supported.get(name, True)]
+    if settings.primary_metric not in {s.name for s in metrics}:
+        raise EvaluationError(f"the primary metric {settings.primary_metric} needs log-likelihoods (nll and n_tokens; "
+                              "for bits per byte also n_bytes or the scored text) in every file; choose another with "
+                              "--primary")
+    designs = {name: _design(data, data.model(name)) for name in order}
+    estimates, decided = SUMS.compared(designs, order, settings, metrics=metrics)
+    words = _COLUMNS.index("output_words")
+    models = {name: GenerationModelReport(name, data.model(name).source, estimates[name],
+                                          float(designs[name][:, words].mean()) if data.n_examples else float("nan"))
+              for name in order}
+    codes = {column: (entry.codes, entry.values) for column, entry in slice_columns(data.metadata).items()}
+    comparisons = []
+    for index, name in enumerate(order[1:], start=1):
+        base, cand = designs[chosen], designs[name]
+        length_difference = SUMS.differences(base, cand, {}, {}, {}, [_WORDS], settings)["output_words"]
+        comparisons.append(GenerationComparison(
+            candidate=name, baseline=chosen, metrics=decided[name],
+            slices=SUMS.slices(codes, base, cand, index, settings, metrics=metrics),
+            output_words=length_difference))
+    warnings = list(data.warnings)
+    if data.n_examples < 30:
+        warnings.append(f"only {data.n_examples} paired examples: intervals and tests rest on few examples")
+    signatures = {"bleu": text.bleu_signature(), "chrf": text.chrf_signature(), "ter": text.ter_signature()}
+    return GenerationReport(n_examples=data.n_examples, baseline=chosen, models=models, comparisons=tuple(comparisons),
+                            warnings=tuple(warnings), signatures=signatures, settings=settings)
+
+
+_WORDS = Statistic("output_words", "Output length (words)", TASK, True, ("output_words", "one"), _mean, PAIRED_T,
+                   "Mean output length in whitespace-separated words (not a quality metric: read it beside gains).")
+"""The output length, compared like a mean but never registered: it has no better or worse."""

@@ -1,0 +1,81 @@
+"""A :class:`GenerationReport` as JSON-ready dicts and Markdown.
+
+The JSON carries ``schema_version`` 2 and ``task: "generation"``; its core (``n_examples``,
+``baseline``, ``settings``, ``models[].metrics``, ``comparisons[].metrics``, ``slices``, ``verdict``,
+``warnings``) has the field names of the other tasks (see ``docs/json.md``), plus sacrebleu's
+``signatures`` and each model's and comparison's ``output_words``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._format import format_number, format_p_value
+from ._generation import TASK, GenerationReport
+from ._report import SCHEMA_VERSION, _clean, verdict_label
+from ._statistics import metric_title
+from ._text import escape_markdown, markdown_cell
+from ._verdict import verdict_document, verdict_sentence
+
+__all__ = ["generation_report_to_dict", "generation_report_to_markdown"]
+
+
+def generation_report_to_dict(report: GenerationReport) -> dict[str, Any]:
+    """The report as JSON-ready nested dicts (NaN becomes ``None``)."""
+    return _clean({
+        "schema_version": SCHEMA_VERSION,
+        "task": TASK,
+        "n_examples": report.n_examples,
+        "baseline": report.baseline,
+        "settings": report.settings,
+        "signatures": report.signatures,
+        "models": {name: {"source": model.source, "metrics": model.metrics, "output_words": model.output_words}
+                   for name, model in report.models.items()},
+        "comparisons": [{"candidate": c.candidate, "baseline": c.baseline, "metrics": c.metrics,
+                         "output_words": c.output_words, "slices": list(c.slices),
+                         "verdict": verdict_document(c, report)} for c in report.comparisons],
+        "warnings": list(report.warnings),
+    })
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def generation_report_to_markdown(report: GenerationReport) -> str:
+    """A Markdown report: verdicts, every model's metrics, every difference with its test, the length change."""
+    settings = report.settings
+    level = round(settings.confidence * 100)
+    names = list(next(iter(report.models.values())).metrics)
+    lines = ["# Model comparison (generation)", "",
+             f"{report.n_examples:,} paired examples · baseline **{escape_markdown(report.baseline)}** · {level}% "
+             f"intervals · alpha {settings.alpha} ({settings.correction} correction) · {settings.resamples:,} resamples",
+             "", "## Verdict", ""]
+    lines += [f"- {verdict_sentence(c, report, markup=True)}" for c in report.comparisons]
+    lines += ["", "## Metrics", "", _row(["model", *[metric_title(n) for n in names], "output words"]),
+              _row(["---"] * (len(names) + 2))]
+    for name, model in report.models.items():
+        lines.append(_row([markdown_cell(name)] + [
+            f"{format_number(e.value)} [{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
+            for e in model.metrics.values()] + [format_number(model.output_words, digits=1)]))
+    for comparison in report.comparisons:
+        lines += ["", f"## {escape_markdown(comparison.candidate)} minus {escape_markdown(comparison.baseline)}", "",
+                  _row(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p adjusted", "verdict"]),
+                  _row(["---"] * 8)]
+        for name, d in comparison.metrics.items():
+            lines.append(_row([metric_title(name), format_number(d.baseline_value), format_number(d.candidate_value),
+                               format_number(d.difference, signed=True),
+                               f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]",
+                               d.test, format_p_value(d.p_value_adjusted), markdown_cell(verdict_label(d))]))
+        words = comparison.output_words
+        if words is not None:
+            lines += ["", f"Output length: {format_number(words.candidate_value, digits=1)} words against "
+                          f"{format_number(words.baseline_value, digits=1)} ({format_number(words.difference, signed=True)}, "
+                          f"{level}% CI {format_number(words.ci_low, signed=True)} to "
+                          f"{format_number(words.ci_high, signed=True)}); longer outputs tend to score higher with "
+                          "judges and on recall-oriented metrics."]
+    lines += ["", "## Signatures", ""] + [f"- {metric_title(name)}: `{signature}`"
+                                          for name, signature in report.signatures.items()]
+    if report.warnings:
+        lines += ["", "## Warnings", ""] + [f"- {escape_markdown(w)}" for w in report.warnings]
+    return "\n".join(lines) + "\n"

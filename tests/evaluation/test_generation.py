@@ -1,0 +1,153 @@
+"""The generation task on real text: sacrebleu's and rouge-score's numbers, paired tests, slices, loading checks."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sacrebleu
+from rouge_score import rouge_scorer
+from scipy import stats
+
+import evaluation
+from evaluation import EvaluationError, LoadOptions, Settings, candidate_verdict, detect_task, verdict_sentence
+from evaluation._arguments import GENERATION_METRICS
+from evaluation._generation import compare_generation, load_generation
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = Settings(resamples=400, slice_resamples=200)
+WORDS = ["the", "cat", "sat", "on", "a", "mat", "while", "dogs", "ran", "quickly", "through", "green", "fields", "under",
+         "bright", "blue", "sky", "near", "old", "houses", "é", "ça", "naïve"]
+
+
+def _files(n: int = 240, seed: int = 3) -> tuple[list[dict], list[dict]]:
+    """A baseline and a fine-tune: word substitutions, more of them on the legal domain for the fine-tune."""
+    rng = random.Random(seed)
+    base, tuned = [], []
+    for i in range(n):
+        reference = [rng.choice(WORDS) for _ in range(rng.randint(4, 12))]
+        domain = rng.choice(["news", "chat", "legal"])
+
+        def noisy(p: float, reference: list[str] = reference) -> str:
+            return " ".join(t if rng.random() > p else rng.choice(WORDS) for t in reference)
+
+        nll = rng.uniform(10, 40)
+        common = {"id": f"ex{i}", "prompt": f"translate {i}", "reference": " ".join(reference), "domain": domain,
+                  "n_tokens": len(reference) + 2}
+        base.append({**common, "output": noisy(0.35), "nll": nll, "text": " ".join(reference)})
+        tuned.append({**common, "output": noisy(0.15 if domain != "legal" else 0.55), "nll": nll * rng.uniform(0.8, 1.0),
+                      "text": " ".join(reference)})
+    base[0]["output"] = ""  # an empty output is scored
+    return base, tuned
+
+
+def _jsonl(rows: list[dict]) -> bytes:
+    return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+
+@pytest.fixture(scope="module")
+def rows() -> tuple[list[dict], list[dict]]:
+    return _files()
+
+
+@pytest.fixture(scope="module")
+def report(rows):
+    base, tuned = rows
+    data = load_generation([("base.jsonl", _jsonl(base)), ("tuned.jsonl", _jsonl(tuned))])
+    return compare_generation(data, settings=FAST)
+
+
+def test_corpus_metrics_equal_sacrebleu(report, rows) -> None:
+    references = [row["reference"] for row in rows[0]]
+    for name, side in (("base", rows[0]), ("tuned", rows[1])):
+        outputs = [row["output"] for row in side]
+        metrics = report.models[name].metrics
+        assert metrics["bleu"].value == pytest.approx(sacrebleu.corpus_bleu(outputs, [references]).score, abs=1e-9)
+        assert metrics["chrf"].value == pytest.approx(sacrebleu.corpus_chrf(outputs, [references]).score, abs=1e-9)
+        assert metrics["ter"].value == pytest.approx(sacrebleu.corpus_ter(outputs, [references]).score, abs=1e-9)
+        assert metrics["bleu"].ci_low < metrics["bleu"].value < metrics["bleu"].ci_high
+    bleu = sacrebleu.BLEU()
+    bleu.corpus_score([row["output"] for row in rows[1]], [references])
+    assert report.signatures["bleu"] == str(bleu.get_signature())
+
+
+def test_rouge_difference_is_scipy_paired_t_test_on_rouge_score(report, rows) -> None:
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    per_model = [np.array([scorer.score(row["reference"], row["output"])["rougeL"].fmeasure for row in side])
+                 for side in rows]
+    d = report.comparisons[0].metrics["rougeL"]
+    assert d.difference == pytest.approx(per_model[1].mean() - per_model[0].mean(), abs=1e-12)
+    assert d.p_value == pytest.approx(stats.ttest_rel(per_model[1], per_model[0]).pvalue, rel=1e-9)
+    assert d.test == "paired t"
+    interval = stats.ttest_rel(per_model[1], per_model[0]).confidence_interval(0.95)
+    assert (d.ci_low, d.ci_high) == pytest.approx((interval.low, interval.high), rel=1e-9)
+
+
+def test_perplexity_and_bits_per_byte_are_the_summed_formulas(report, rows) -> None:
+    for name, side in (("base", rows[0]), ("tuned", rows[1])):
+        nll = np.array([row["nll"] for row in side])
+        tokens = np.array([row["n_tokens"] for row in side])
+        size = np.array([len(row["text"].encode("utf-8")) for row in side])
+        metrics = report.models[name].metrics
+        assert metrics["perplexity"].value == pytest.approx(np.exp(nll.sum() / tokens.sum()), rel=1e-12)
+        assert metrics["bits_per_byte"].value == pytest.approx(nll.sum() / (np.log(2) * size.sum()), rel=1e-12)
+    assert report.comparisons[0].metrics["perplexity"].verdict == "better"
+
+
+def test_the_verdict_names_the_slice_the_fine_tune_broke(report) -> None:
+    comparison = report.comparisons[0]
+    legal = next(s for s in comparison.slices if s.value == "legal")
+    assert legal.metrics["bleu"].difference.verdict == "worse"
+    assert comparison.metrics["bleu"].verdict == "better"
+    assert candidate_verdict(comparison, report).outcome == "mixed"
+    assert "But significantly worse on slice domain = legal" in verdict_sentence(comparison, report)
+
+
+def test_identical_models_differ_by_nothing() -> None:
+    base, _ = _files(60)
+    data = load_generation([("a.jsonl", _jsonl(base)), ("b.jsonl", _jsonl(base))])
+    comparison = compare_generation(data, settings=FAST).comparisons[0]
+    for name, d in comparison.metrics.items():
+        assert d.difference == 0.0, name
+        assert d.p_value == 1.0 and d.verdict == "no significant difference", name
+
+
+def test_loading_refuses_what_it_cannot_pair_or_score() -> None:
+    one = [{"id": "1", "output": "a cat", "reference": "the cat"}, {"id": "2", "output": "dog", "reference": "a dog"}]
+    other = [{"id": "1", "output": "the cat", "reference": "the cat"}, {"id": "2", "output": "dog", "reference": "dogs"}]
+    with pytest.raises(EvaluationError, match=r"b.jsonl: the references differ from a.jsonl's for 1 example \(for "
+                                              r"example id '2'"):
+        load_generation([("a.jsonl", _jsonl(one)), ("b.jsonl", _jsonl(other))])
+    with pytest.raises(EvaluationError, match=r"a\.jsonl: no column holds the reference; expected one named reference"):
+        load_generation([("a.jsonl", _jsonl([{"id": "1", "output": "x"}])), ("b.jsonl", _jsonl(one))])
+    scored = [{**row, "nll": 3.0} for row in one]
+    with pytest.raises(EvaluationError, match=r"a\.jsonl: column 'nll' needs its token counts"):
+        load_generation([("a.jsonl", _jsonl(scored)), ("b.jsonl", _jsonl(scored))])
+    csv = b"id,output,reference\n1,,the cat\n2,dog,a dog\n"
+    data = load_generation([("a.csv", csv), ("b.csv", csv)], options=LoadOptions())
+    assert data.model("a").outputs == ("", "dog")
+    assert any("1 missing outputs are scored as the empty text" in w for w in data.warnings)
+
+
+def test_the_task_is_detected_and_runs_from_the_command_line(tmp_path, rows) -> None:
+    base, tuned = (tmp_path / "base.jsonl", tmp_path / "tuned.jsonl")
+    base.write_bytes(_jsonl(rows[0]))
+    tuned.write_bytes(_jsonl(rows[1]))
+    assert detect_task([str(base)]) == "generation"
+    result = subprocess.run([sys.executable, "-m", "evaluation", "compare", str(base), str(tuned), "--resamples", "300",
+                             "--slice-resamples", "200", "--fail-on-regression", "--gate-slices", "bleu"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr  # the legal slice's BLEU is significantly worse
+    document = json.loads(result.stdout)
+    assert document["task"] == "generation" and document["settings"]["primary_metric"] == "bleu"
+    assert document["comparisons"][0]["verdict"]["outcome"] == "mixed"
+    assert "regression: tuned vs base: bleu on slice 'domain' = 'legal' significantly worse" in result.stderr
+
+
+def test_help_names_every_generation_metric() -> None:
+    assert tuple(evaluation.statistics_of("generation")) == GENERATION_METRICS
