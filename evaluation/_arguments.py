@@ -65,10 +65,11 @@ def _join(names: Sequence[str], word: str = "or") -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
 
 
-def _choice(kind: str, option: str, names: Sequence[str]) -> Callable[[str], str]:
-    """An argparse type accepting one of ``names`` and refusing anything else with the choices."""
+def _choice(kind: str, option: str, names: Sequence[str], *, prefix: str | None = None) -> Callable[[str], str]:
+    """An argparse type accepting one of ``names`` (or any name starting with ``prefix``) and refusing anything else
+    with the choices."""
     def check(text: str) -> str:
-        if text in names:
+        if text in names or (prefix is not None and text.startswith(prefix) and len(text) > len(prefix)):
             return text
         close = difflib.get_close_matches(text, names, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -204,9 +205,10 @@ def _add_compare(commands: argparse._SubParsersAction) -> argparse.ArgumentParse
                             default="percentile", help="bootstrap interval (default percentile)")
     statistics.add_argument("--correction", choices=CORRECTIONS, type=_choice("correction", "--correction", CORRECTIONS),
                             default="holm", help="multiple-comparison correction (default holm)")
-    every_metric = (*METRICS, *regression_metrics)
-    statistics.add_argument("--primary", type=_choice("metric", "--primary", every_metric), default=None, metavar="METRIC",
-                            help="headline metric (default f1_macro; regression: mean_absolute_error)")
+    every_metric = (*METRICS, *regression_metrics, *GENERATION_METRICS)
+    statistics.add_argument("--primary", type=_choice("metric", "--primary", every_metric, prefix="score_"), default=None,
+                            metavar="METRIC", help="headline metric (default f1_macro; regression: mean_absolute_error; "
+                                                   "generation: bleu, or a score_<name> column)")
     analyses = cmd.add_argument_group("analyses")
     analyses.add_argument("--target-precision", nargs="+", type=float, default=[], metavar="P",
                           help="find the threshold reaching this precision on every curve")

@@ -113,6 +113,11 @@ def _choices(names: Sequence[str]) -> str:
     return _join(list(names)).replace(" and ", " or ")
 
 
+def _a_score(metric: str, task: str) -> bool:
+    """A generation file's ``score_<name>`` column, which only the files can confirm (:func:`apply_gate` does)."""
+    return task == "generation" and metric.startswith("score_")
+
+
 def slice_metric_names(task: str, settings: Settings) -> tuple[str, ...]:
     """The metrics each slice carries: classification's confusion-matrix trio and the primary metric
     when it needs no probabilities (see :func:`evaluation._slices.slice_results`); regression's every metric.
@@ -152,7 +157,7 @@ def gate_iv(overall: Sequence[str] | None, classes: Sequence[str] | None, slices
         raise EvaluationError(f"--margin must be zero or positive, got {margin}")
     names = metric_names(task)
     overall = list(overall) or [settings.primary_metric]
-    unknown = [m for m in overall if m not in names]
+    unknown = [m for m in overall if m not in names and not _a_score(m, task)]
     if unknown:
         close = difflib.get_close_matches(unknown[0], names, n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
@@ -172,7 +177,7 @@ def gate_iv(overall: Sequence[str] | None, classes: Sequence[str] | None, slices
         carried = slice_metric_names(task, settings)
         default = settings.primary_metric if settings.primary_metric in carried else "f1_macro"
         gated_slices = list(slices) or [default]
-        unknown = [m for m in gated_slices if m not in carried]
+        unknown = [m for m in gated_slices if m not in carried and not _a_score(m, task)]
         if unknown:
             hint = (f", or make it the primary metric (--primary {unknown[0]})"
                     if unknown[0] in METRICS and not METRICS[unknown[0]].needs_probabilities else "")
@@ -247,6 +252,12 @@ def apply_gate(report: ComparisonReport | RegressionReport, gate: Gate) -> GateR
         The failures (empty when the gate passed) and every significant regression not gated.
     """
     levels = {"overall": gate.overall, "classes": gate.classes, "slices": gate.slices}
+    for comparison in report.comparisons:
+        absent = [metric for metric in gate.overall if metric not in comparison.metrics]
+        if absent:
+            raise EvaluationError(f"--fail-on-regression: the comparison has no metric {quote(absent[0])} (a score_ "
+                                  "column must be in every file; perplexity needs nll and n_tokens); it has "
+                                  f"{', '.join(comparison.metrics)}")
     missing: dict[str, list[str]] = {level: [] for level in levels}
     failures, ungated = [], []
     for comparison in report.comparisons:

@@ -35,7 +35,7 @@ from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guard
 from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
-from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
+from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
 from ._sums import SummedStatistics
 from ._values import read_ids, rows_text, training_rows
 
@@ -52,6 +52,8 @@ __all__ = [
 
 TASK = "generation"
 DEFAULT_PRIMARY = "bleu"
+SCORE_PREFIX = "score_"
+"""Columns ``score_<name>`` hold a per-example score: compared as a mean (McNemar's test when every value is 0 or 1)."""
 
 GENERATION_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "example_id", "sample_id", "uid", "guid", "row_id", "idx", "doc_id"),
@@ -128,6 +130,8 @@ class GenerationModel:
     nll: np.ndarray | None = None
     n_tokens: np.ndarray | None = None
     n_bytes: np.ndarray | None = None
+    scores: dict[str, np.ndarray] = field(default_factory=dict)
+    """Per-example scores by column (``score_<name>``: a judge's rating, a unit test's pass or fail)."""
 
 
 @dataclass(frozen=True)
@@ -243,8 +247,8 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
                                                limits=options.limits))
     roles = found or _roles(table.column_names, options.mapping, filename)
     used = set(roles.values())
-    metadata = tuple(c for c in table.column_names if c not in used) if options.mapping.metadata is None \
-        else tuple(options.mapping.metadata)
+    metadata = tuple(c for c in table.column_names if c not in used and not c.strip().lower().startswith(SCORE_PREFIX)) \
+        if options.mapping.metadata is None else tuple(options.mapping.metadata)
     columns = ColumnMapping(id=roles.get("id"), label=roles["reference"], prediction=roles["output"],
                             split=roles.get("split"), timestamp=roles.get("timestamp"), metadata=metadata)
     table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
@@ -268,6 +272,8 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
             scores["n_bytes"] = _numbers(table, roles["n_bytes"], numbers, filename)
         elif "text" in roles:  # the scored text's UTF-8 bytes
             scores["n_bytes"] = np.array([len(t.encode("utf-8")) for t in _text(table, roles["text"])[0]], dtype=float)
+    for column in (c for c in table.column_names if c.strip().lower().startswith(SCORE_PREFIX) and c not in used):
+        scores[SCORE_PREFIX + column.strip()[len(SCORE_PREFIX):]] = _numbers(table, column, numbers, filename)
     ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
     kept = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
     shell = PredictionFile(name=name or model_name(filename), filename=filename, columns=columns, row_numbers=numbers,
@@ -337,16 +343,24 @@ def load_generation(
                                   f"{len(differ):,} example{many} (for example id {ids[first]!r}: {theirs[first][:60]!r} "
                                   f"against {references[first][:60]!r}); expected the same test set, with the same "
                                   "references, in every file", file=r.shell.filename, column=r.shell.columns.label)
-    scored = [bool(r.scores) for r in read]
+    scored = ["nll" in r.scores for r in read]
     if any(scored) and not all(scored):
         warnings.append("only some files have log-likelihoods (nll, n_tokens): perplexity and bits per byte are left out")
+    named = [{key for key in r.scores if key.startswith(SCORE_PREFIX)} for r in read]
+    common = set.intersection(*named) if named else set()
+    if set.union(*named) - common:
+        warnings.append(f"{', '.join(sorted(set.union(*named) - common))}: not in every file, so not compared")
     models = []
     for r, take in zip(read, takes, strict=True):
         def column(key: str, r: _Read = r, take: np.ndarray | None = take) -> np.ndarray | None:
             values = r.scores.get(key)
-            return None if values is None or not all(scored) else (values if take is None else values[take])
+            if values is None or (not key.startswith(SCORE_PREFIX) and not all(scored)):
+                return None
+            return values if take is None else values[take]
+        per_example = {key: column(key) for key in sorted(common)}
         models.append(GenerationModel(r.shell.name, r.shell.filename, tuple(aligned(r.outputs, take)),
-                                      column("nll"), column("n_tokens"), column("n_bytes")))
+                                      column("nll"), column("n_tokens"), column("n_bytes"),
+                                      {key: values for key, values in per_example.items() if values is not None}))
         if r.empty:
             warnings.append(f"{r.shell.filename}: {r.empty:,} missing outputs are scored as the empty text")
     frames = [f.metadata.to_pandas() if take is None else f.metadata.take(pa.array(take)).to_pandas()
@@ -406,8 +420,19 @@ class GenerationReport:
     task: str = TASK
 
 
+def score_statistics(data: GenerationData) -> list[Statistic]:
+    """A statistic per ``score_<name>`` column of every file: the mean, higher is better, tested by McNemar's exact
+    test when every value of every model is 0 or 1, else by the paired t-test."""
+    out = []
+    for key in data.models[0].scores:
+        binary = all(np.isin(model.scores[key], (0.0, 1.0)).all() for model in data.models)
+        out.append(Statistic(key, key, TASK, True, (key, "one"), _mean, MCNEMAR if binary else PAIRED_T,
+                             f"Mean of the per-example {'pass (1) or fail (0)' if binary else 'score'} in column {key}."))
+    return out
+
+
 def _design(data: GenerationData, model: GenerationModel) -> np.ndarray:
-    """``(n, len(_COLUMNS))`` per-example sufficient statistics of a model's outputs."""
+    """``(n, len(_COLUMNS) + scores)`` per-example sufficient statistics of a model's outputs, then its scores."""
     outputs, references = list(model.outputs), list(data.references)
     n = len(outputs)
     language = [np.zeros(n) if values is None else values for values in (model.nll, model.n_tokens, model.n_bytes)]
@@ -416,7 +441,8 @@ def _design(data: GenerationData, model: GenerationModel) -> np.ndarray:
         text.ter_statistics(outputs, references), text.rouge_f(outputs, references, kind="rouge1"),
         text.rouge_f(outputs, references, kind="rouge2"), text.rouge_f(outputs, references, kind="rougeL"),
         text.exact_match(outputs, references), text.token_f1(outputs, references), *language,
-        np.array([len(output.split()) for output in outputs], dtype=float), np.ones(n)]).astype(float)
+        np.array([len(output.split()) for output in outputs], dtype=float), np.ones(n),
+        *model.scores.values()]).astype(float)
 
 
 def _settings_iv(settings: Settings) -> Settings:
@@ -455,13 +481,15 @@ def compare_generation(
     order = [chosen] + [name for name in names if name != chosen]
     supported = {"perplexity": all(data.model(name).nll is not None for name in order),
                  "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
-    metrics = [s for name, s in statistics_of(TASK).items() if supported.get(name, True)]
+    scores = score_statistics(data)
+    metrics = [s for name, s in statistics_of(TASK).items() if supported.get(name, True)] + scores
+    sums = SummedStatistics(TASK, _COLUMNS + tuple(s.name for s in scores), stream=SUMS.stream)
     if settings.primary_metric not in {s.name for s in metrics}:
-        raise EvaluationError(f"the primary metric {settings.primary_metric} needs log-likelihoods (nll and n_tokens; "
-                              "for bits per byte also n_bytes or the scored text) in every file; choose another with "
-                              "--primary")
+        raise EvaluationError(f"the primary metric {settings.primary_metric} is not in every file: perplexity needs "
+                              "log-likelihoods (nll and n_tokens), bits per byte also n_bytes or the scored text, and a "
+                              "score_ metric its column; choose another with --primary")
     designs = {name: _design(data, data.model(name)) for name in order}
-    estimates, decided = SUMS.compared(designs, order, settings, metrics=metrics)
+    estimates, decided = sums.compared(designs, order, settings, metrics=metrics)
     words = _COLUMNS.index("output_words")
     models = {name: GenerationModelReport(name, data.model(name).source, estimates[name],
                                           float(designs[name][:, words].mean()) if data.n_examples else float("nan"))
@@ -473,7 +501,7 @@ def compare_generation(
         length_difference = SUMS.differences(base, cand, {}, {}, {}, [_WORDS], settings)["output_words"]
         comparisons.append(GenerationComparison(
             candidate=name, baseline=chosen, metrics=decided[name],
-            slices=SUMS.slices(codes, base, cand, index, settings, metrics=metrics),
+            slices=sums.slices(codes, base, cand, index, settings, metrics=metrics),
             output_words=length_difference))
     warnings = list(data.warnings)
     if data.n_examples < 30:

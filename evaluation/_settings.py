@@ -90,7 +90,7 @@ def settings_iv(settings: Settings, *, task: str = "classification") -> Settings
     if settings.correction not in CORRECTIONS:
         raise EvaluationError(f"unknown correction {settings.correction!r}; expected one of {', '.join(CORRECTIONS)}")
     names = metric_names(task)
-    if settings.primary_metric not in names:
+    if settings.primary_metric not in names and not (task == "generation" and settings.primary_metric.startswith("score_")):
         raise EvaluationError(f"unknown primary metric {settings.primary_metric!r} for {task}; expected one of "
                               f"{', '.join(names)}")
     if settings.slice_resamples < 1 or settings.min_slice_size < 1 or settings.max_flip_ids < 0:

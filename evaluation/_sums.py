@@ -34,12 +34,16 @@ from ._inference import (
     t_interval,
     t_test_p_value,
 )
+from ._mcnemar import mcnemar_exact
 from ._resampling import bootstrap_weights, percentile_interval, permutation_p_value, swap_weights
 from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Settings, SliceMetric, SliceResult
-from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
+from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
 from ._units import numpy_units
 
 __all__ = ["SliceCodes", "SummedStatistics"]
+
+_MEANS = (PAIRED_T, MCNEMAR)
+"""Tests of a mean of one per-example column: its interval is the t interval, it needs no resamples."""
 
 SliceCodes = Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
 """Slice column name -> (each example's code, the slices' values)."""
@@ -97,7 +101,7 @@ class SummedStatistics:
         """
         width = len(self.columns)
         units = numpy_units(np.hstack(list(designs)))
-        metrics = [metric for metric in metrics if metric.test != PAIRED_T]  # those have t intervals, not replicates
+        metrics = [metric for metric in metrics if metric.test not in _MEANS]  # those have t intervals, not replicates
 
         def statistic(weights: np.ndarray) -> dict[str, np.ndarray]:
             out = {}
@@ -125,7 +129,7 @@ class SummedStatistics:
         units = numpy_units(np.hstack([base, cand]))
         width = len(self.columns)
         stacked = np.vstack([units.design[:, :width], units.design[:, width:]])
-        metrics = [metric for metric in metrics if metric.test != PAIRED_T]
+        metrics = [metric for metric in metrics if metric.test not in _MEANS]
 
         def statistic(exchanged: np.ndarray) -> dict[str, np.ndarray]:
             kept = units.counts - exchanged
@@ -142,7 +146,7 @@ class SummedStatistics:
         out = {}
         for metric in metrics:
             value = self.point(metric, design)
-            if metric.test == PAIRED_T:
+            if metric.test in _MEANS:
                 values = design[:, self.select(metric)[0]]
                 _, low, high = t_interval(values, settings.confidence)
                 out[metric.name] = make_estimate(value, low, high, "t interval", std_error=mean_std_error(values))
@@ -164,7 +168,14 @@ class SummedStatistics:
         too_few = FEWER_THAN_TWO if base.shape[0] < 2 else ""
         for metric in metrics:
             b, c = self.point(metric, base), self.point(metric, cand)
-            if metric.test == PAIRED_T:
+            if metric.test == MCNEMAR:  # a 0/1 column: the exact conditional test on the discordant examples
+                column = self.select(metric)[0]
+                diff = cand[:, column] - base[:, column]
+                _, low, high = t_interval(diff, settings.confidence)
+                p = mcnemar_exact(int((diff < 0).sum()), int((diff > 0).sum())).p_value
+                out[metric.name] = make_difference(metric.name, c - b, low, high, p, MCNEMAR, "t interval", b, c,
+                                                   std_error=mean_std_error(diff), reason=too_few)
+            elif metric.test == PAIRED_T:
                 column = self.select(metric)[0]
                 diff = cand[:, column] - base[:, column]
                 mean, low, high = t_interval(diff, settings.confidence)
@@ -251,7 +262,7 @@ class SummedStatistics:
                     d = lookup[(i, name)]
                 final[name] = replace(entry, difference=d)
             out.append(SliceResult(column=column, value=value, n=n, insufficient=small, metrics=final))
-        primary = statistics_of(self.task)[settings.primary_metric]
+        primary = next(metric for metric in metrics if metric.name == settings.primary_metric)
         sign = 1.0 if primary.higher_is_better else -1.0
         out.sort(key=lambda s: (s.insufficient, sign * s.metrics[primary.name].difference.difference
                                 if np.isfinite(s.metrics[primary.name].difference.difference) else np.inf))

@@ -39,9 +39,10 @@ def _files(n: int = 240, seed: int = 3) -> tuple[list[dict], list[dict]]:
         nll = rng.uniform(10, 40)
         common = {"id": f"ex{i}", "prompt": f"translate {i}", "reference": " ".join(reference), "domain": domain,
                   "n_tokens": len(reference) + 2}
-        base.append({**common, "output": noisy(0.35), "nll": nll, "text": " ".join(reference)})
+        base.append({**common, "output": noisy(0.35), "nll": nll, "text": " ".join(reference),
+                     "score_judge": rng.randint(1, 7), "score_passed": int(rng.random() < 0.5)})
         tuned.append({**common, "output": noisy(0.15 if domain != "legal" else 0.55), "nll": nll * rng.uniform(0.8, 1.0),
-                      "text": " ".join(reference)})
+                      "text": " ".join(reference), "score_judge": rng.randint(2, 8), "score_passed": int(rng.random() < 0.62)})
     base[0]["output"] = ""  # an empty output is scored
     return base, tuned
 
@@ -151,3 +152,33 @@ def test_the_task_is_detected_and_runs_from_the_command_line(tmp_path, rows) -> 
 
 def test_help_names_every_generation_metric() -> None:
     assert tuple(evaluation.statistics_of("generation")) == GENERATION_METRICS
+
+
+def test_per_example_scores_are_compared_by_the_paired_t_test_or_mcnemar(report, rows) -> None:
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    judge = [np.array([row["score_judge"] for row in side], dtype=float) for side in rows]
+    d = report.comparisons[0].metrics["score_judge"]
+    assert (d.test, d.difference) == ("paired t", pytest.approx(judge[1].mean() - judge[0].mean()))
+    assert d.p_value == pytest.approx(stats.ttest_rel(judge[1], judge[0]).pvalue, rel=1e-9)
+    passed = [np.array([row["score_passed"] for row in side]) for side in rows]
+    table = [[int(((passed[0] == a) & (passed[1] == b)).sum()) for b in (1, 0)] for a in (1, 0)]
+    d = report.comparisons[0].metrics["score_passed"]
+    assert d.test == "McNemar exact"
+    assert d.p_value == pytest.approx(mcnemar(table, exact=True).pvalue, rel=1e-9)
+    assert report.models["tuned"].metrics["score_passed"].value == pytest.approx(passed[1].mean())
+
+
+def test_the_gate_and_the_primary_metric_take_a_score_column(tmp_path, rows) -> None:
+    base, tuned = (tmp_path / "base.jsonl", tmp_path / "tuned.jsonl")
+    base.write_bytes(_jsonl(rows[0]))
+    tuned.write_bytes(_jsonl(rows[1]))
+    common = [sys.executable, "-m", "evaluation", "compare", str(base), str(tuned), "--resamples", "200",
+              "--slice-resamples", "100", "--out", str(tmp_path / "out.json")]
+    passed = subprocess.run([*common, "--primary", "score_judge", "--fail-on-regression"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert passed.returncode == 0, passed.stderr
+    assert "verdict: tuned is significantly better than base on score_judge" in passed.stderr
+    absent = subprocess.run([*common, "--fail-on-regression", "score_missing"], cwd=ROOT, capture_output=True, text=True)
+    assert absent.returncode == 2
+    assert "--fail-on-regression: the comparison has no metric 'score_missing'" in absent.stderr
