@@ -25,13 +25,16 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from scipy.special import ndtri
 
 from . import _text_metrics as text
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError, quote
+from ._inference import rng_for
 from ._io import Source, model_name, read_table, source_name
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded
+from ._resampling import percentile_interval
 from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
@@ -46,8 +49,10 @@ __all__ = [
     "GenerationModel",
     "GenerationModelReport",
     "GenerationReport",
+    "PerplexityRatio",
     "compare_generation",
     "load_generation",
+    "perplexity_ratio",
 ]
 
 TASK = "generation"
@@ -401,6 +406,66 @@ class GenerationComparison:
     metrics: dict[str, Difference]
     slices: tuple[SliceResult, ...] = ()
     output_words: Difference | None = None
+    perplexity_ratio: PerplexityRatio | None = None
+
+
+@dataclass(frozen=True)
+class PerplexityRatio:
+    """The candidate's perplexity divided by the baseline's, with two intervals that should agree.
+
+    The log of the ratio is a difference of two ratio estimators (summed negative log-likelihood over
+    summed tokens). ``ci_low``/``ci_high``: the delta method, ``exp(log ratio +- z se)`` with ``se``
+    from the linearised per-example contributions ``(nll_i - r n_i) / N`` of each model (Cochran 1977,
+    ratio estimators), the baseline's subtracted; ``bootstrap_ci_low``/``bootstrap_ci_high``: the paired
+    bootstrap's percentile interval of the same ratio. Below 1 the candidate is better.
+    """
+
+    ratio: float
+    ci_low: float
+    ci_high: float
+    bootstrap_ci_low: float
+    bootstrap_ci_high: float
+    std_error_log: float
+
+
+_LOG_PERPLEXITY = Statistic("log_perplexity", "log perplexity", TASK, False, ("nll", "n_tokens"),
+                            lambda totals: np.log(_perplexity(totals)), PAIRED_PERMUTATION,
+                            "log(perplexity) = summed nll / summed tokens; not registered: the ratio's bootstrap reads it.")
+
+
+def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng: np.random.Generator) -> PerplexityRatio:
+    """The perplexity ratio of two designs' ``nll`` and ``n_tokens`` columns, by the delta method and the paired bootstrap.
+
+    Examples
+    --------
+    >>> design = np.zeros((4, len(_COLUMNS)))
+    >>> design[:, _COLUMNS.index("n_tokens")] = 10.0
+    >>> base, cand = design.copy(), design.copy()
+    >>> base[:, _COLUMNS.index("nll")] = [20.0, 22.0, 18.0, 21.0]
+    >>> cand[:, _COLUMNS.index("nll")] = [18.0, 20.0, 17.0, 19.0]
+    >>> result = perplexity_ratio(base, cand, Settings(resamples=200), np.random.default_rng(0))
+    >>> bool(np.isclose(result.ratio, np.exp((74 - 81) / 40)))  # exp(cand nll / tokens - base nll / tokens)
+    True
+    """
+    nll, tokens = _COLUMNS.index("nll"), _COLUMNS.index("n_tokens")
+
+    def contributions(design: np.ndarray) -> tuple[float, np.ndarray]:
+        total_nll, total_tokens = design[:, nll].sum(), design[:, tokens].sum()
+        rate = total_nll / total_tokens
+        return rate, (design[:, nll] - rate * design[:, tokens]) / total_tokens
+
+    base_rate, base_u = contributions(base)
+    cand_rate, cand_u = contributions(cand)
+    log_ratio = cand_rate - base_rate
+    n = base.shape[0]
+    u = cand_u - base_u
+    std_error = float(np.sqrt(n / (n - 1) * np.sum(u * u))) if n > 1 else float("nan")
+    z = float(ndtri(0.5 + settings.confidence / 2.0))
+    replicates = SUMS.bootstrap([base, cand], [_LOG_PERPLEXITY], settings.resamples, rng)
+    low, high = percentile_interval(replicates[1]["log_perplexity"] - replicates[0]["log_perplexity"],
+                                    confidence=settings.confidence)
+    return PerplexityRatio(float(np.exp(log_ratio)), float(np.exp(log_ratio - z * std_error)),
+                           float(np.exp(log_ratio + z * std_error)), float(np.exp(low)), float(np.exp(high)), std_error)
 
 
 @dataclass(frozen=True)
@@ -499,10 +564,12 @@ def compare_generation(
     for index, name in enumerate(order[1:], start=1):
         base, cand = designs[chosen], designs[name]
         length_difference = SUMS.differences(base, cand, {}, {}, {}, [_WORDS], settings)["output_words"]
+        ratio = (perplexity_ratio(base, cand, settings, rng_for(settings, SUMS.stream + 2, index))
+                 if supported["perplexity"] and data.n_examples > 1 else None)
         comparisons.append(GenerationComparison(
             candidate=name, baseline=chosen, metrics=decided[name],
             slices=sums.slices(codes, base, cand, index, settings, metrics=metrics),
-            output_words=length_difference))
+            output_words=length_difference, perplexity_ratio=ratio))
     warnings = list(data.warnings)
     if data.n_examples < 30:
         warnings.append(f"only {data.n_examples} paired examples: intervals and tests rest on few examples")

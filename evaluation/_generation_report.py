@@ -32,7 +32,8 @@ def generation_report_to_dict(report: GenerationReport) -> dict[str, Any]:
         "models": {name: {"source": model.source, "metrics": model.metrics, "output_words": model.output_words}
                    for name, model in report.models.items()},
         "comparisons": [{"candidate": c.candidate, "baseline": c.baseline, "metrics": c.metrics,
-                         "output_words": c.output_words, "slices": list(c.slices),
+                         "output_words": c.output_words, "perplexity_ratio": c.perplexity_ratio,
+                         "slices": list(c.slices),
                          "verdict": verdict_document(c, report)} for c in report.comparisons],
         "warnings": list(report.warnings),
     })
@@ -74,6 +75,12 @@ def generation_report_to_markdown(report: GenerationReport) -> str:
                           f"{level}% CI {format_number(words.ci_low, signed=True)} to "
                           f"{format_number(words.ci_high, signed=True)}); longer outputs tend to score higher with "
                           "judges and on recall-oriented metrics."]
+        ratio = comparison.perplexity_ratio
+        if ratio is not None:
+            lines += ["", f"Perplexity ratio (candidate / baseline): {format_number(ratio.ratio)} ({level}% CI "
+                          f"{format_number(ratio.ci_low)} to {format_number(ratio.ci_high)} by the delta method; "
+                          f"{format_number(ratio.bootstrap_ci_low)} to {format_number(ratio.bootstrap_ci_high)} by the "
+                          "paired bootstrap)."]
     lines += ["", "## Signatures", ""] + [f"- {metric_title(name)}: `{signature}`"
                                           for name, signature in report.signatures.items()]
     if report.warnings:

@@ -182,3 +182,35 @@ def test_the_gate_and_the_primary_metric_take_a_score_column(tmp_path, rows) -> 
     absent = subprocess.run([*common, "--fail-on-regression", "score_missing"], cwd=ROOT, capture_output=True, text=True)
     assert absent.returncode == 2
     assert "--fail-on-regression: the comparison has no metric 'score_missing'" in absent.stderr
+
+
+def test_the_perplexity_ratio_by_the_delta_method_agrees_with_the_bootstrap() -> None:
+    from evaluation._generation import _COLUMNS, perplexity_ratio
+
+    rng = np.random.default_rng(12)
+    n = 3000
+    tokens = rng.integers(5, 60, n).astype(float)
+    base_nll = tokens * rng.gamma(4.0, 0.6, n)
+    cand_nll = base_nll * rng.uniform(0.85, 1.02, n)
+    designs = []
+    for nll in (base_nll, cand_nll):
+        design = np.zeros((n, len(_COLUMNS)))
+        design[:, _COLUMNS.index("nll")], design[:, _COLUMNS.index("n_tokens")] = nll, tokens
+        designs.append(design)
+    result = perplexity_ratio(designs[0], designs[1], Settings(resamples=4000), np.random.default_rng(3))
+    assert result.ratio == pytest.approx(np.exp(cand_nll.sum() / tokens.sum() - base_nll.sum() / tokens.sum()), rel=1e-12)
+    # The delta method written out: each example's contribution to the difference of the two ratio estimators.
+    u = (cand_nll - cand_nll.sum() / tokens.sum() * tokens - base_nll + base_nll.sum() / tokens.sum() * tokens) / tokens.sum()
+    se = np.sqrt(n / (n - 1) * np.sum(u**2))
+    assert result.std_error_log == pytest.approx(se, rel=1e-12)
+    assert result.ci_low == pytest.approx(result.ratio * np.exp(-stats.norm.ppf(0.975) * se), rel=1e-12)
+    width = np.log(result.ci_high) - np.log(result.ci_low)
+    assert abs(np.log(result.bootstrap_ci_low) - np.log(result.ci_low)) < 0.1 * width
+    assert abs(np.log(result.bootstrap_ci_high) - np.log(result.ci_high)) < 0.1 * width
+
+
+def test_the_report_carries_the_perplexity_ratio(report) -> None:
+    ratio = report.comparisons[0].perplexity_ratio
+    perplexity = report.comparisons[0].metrics["perplexity"]
+    assert ratio.ratio == pytest.approx(perplexity.candidate_value / perplexity.baseline_value, rel=1e-12)
+    assert ratio.ci_low < ratio.ratio < ratio.ci_high < 1.0
