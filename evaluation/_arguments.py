@@ -27,12 +27,13 @@ from ._slices import SLICE_METRICS
 from ._statistics import higher_is_better
 from ._tasks import TASKS
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "UsageError", "build_parser", "explain", "limits",
-           "swallowed_file"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "UsageError", "build_parser", "command_of", "explain",
+           "limits", "swallowed_file"]
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 PROG = "python -m evaluation"
 FORMATS = ("json", "markdown", "html")
+PREFERENCE_FORMATS = ("json", "markdown")
 
 # Options taking a list, and what each takes: a file written after one of them is taken as one of these.
 _LISTS = {
@@ -253,15 +254,50 @@ def build_parser() -> argparse.ArgumentParser:
                "example: .venv/bin/python -m evaluation compare data/demo/base.csv data/demo/finetuned.csv "
                "--format markdown\n"
                f"{PROG} compare --help lists every option, the metrics of each task and the gate.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="compare")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compare(commands)
+    _add_preferences(commands)
     return parser
 
 
-def _long_options(parser: argparse.ArgumentParser) -> list[str]:
-    """Every long option of the ``compare`` command."""
+def _add_preferences(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``preferences`` command: pairwise preference judgments (see ``docs/preferences.md``)."""
+    cmd: argparse.ArgumentParser = commands.add_parser(
+        "preferences", help="win rates, sign test or Bradley-Terry ratings from pairwise preference judgments",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Pairwise preference judgments, one per row: columns id, winner (a model's name or tie) and\n"
+                    "either model_a and model_b (Bradley-Terry ratings of every model) or, for two models named by\n"
+                    "--baseline and --candidate, nothing more (wins, losses, ties, win rate and sign test);\n"
+                    "optional judge and position (the model shown first). CSV, TSV, Parquet or JSON Lines (.gz).",
+        epilog="exit status: 0 the report was written; 2 bad input or usage; 3 internal error (a bug)\n"
+               f"example: {PROG} preferences judgments.csv --baseline base --candidate tuned --format markdown")
+    cmd.add_argument("judgments", metavar="JUDGMENTS", help="the judgments file")
+    models = cmd.add_argument_group("models")
+    models.add_argument("--baseline", metavar="NAME",
+                        help="two models: the baseline; with columns model_a and model_b alone: the ratings' anchor "
+                             "(default: the first model by name)")
+    models.add_argument("--candidate", metavar="NAME", help="two models: the candidate (needs --baseline)")
+    statistics = cmd.add_argument_group("statistics")
+    statistics.add_argument("--confidence", type=float, default=0.95, help="interval level (default 0.95)")
+    statistics.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of ids (default 1000)")
+    statistics.add_argument("--seed", type=int, default=0, help="seed of every random draw (default 0)")
+    output = cmd.add_argument_group("output")
+    output.add_argument("--format", choices=PREFERENCE_FORMATS,
+                        type=_choice("format", "--format", PREFERENCE_FORMATS), default="json")
+    output.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    return cmd
+
+
+def command_of(argv: Sequence[str]) -> str:
+    """The command ``argv`` runs: its first word that is not an option (``compare`` when there is none)."""
+    return next((word for word in argv if not word.startswith("-")), "compare")
+
+
+def _long_options(parser: argparse.ArgumentParser, command: str = "compare") -> list[str]:
+    """Every long option of a command (``compare`` by default)."""
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return [s for action in commands.choices["compare"]._actions for s in action.option_strings if s.startswith("--")]
+    chosen = commands.choices[command if command in commands.choices else "compare"]
+    return [s for action in chosen._actions for s in action.option_strings if s.startswith("--")]
 
 
 def _resolve(token: str, options: Sequence[str]) -> str | None:
@@ -306,17 +342,22 @@ def explain(message: str, argv: Sequence[str], parser: argparse.ArgumentParser) 
         swallowed = swallowed_file(argv, parser)
         if swallowed:
             return swallowed
-    if re.search(r"required: (command|compare)$", message):
-        return f"no command: run {PROG} compare BASELINE CANDIDATE [CANDIDATE ...] [options] ({PROG} --help)"
-    command = re.match(r"argument (?:command|compare): invalid choice: (.*?) \(choose from", message)
+    if re.search(r"required: (command|compare|COMMAND)$", message):
+        return (f"no command: run {PROG} compare BASELINE CANDIDATE [CANDIDATE ...] [options], or {PROG} preferences "
+                f"JUDGMENTS [options] ({PROG} --help)")
+    command = re.match(r"argument (?:command|compare|COMMAND): invalid choice: (.*?) \(choose from", message)
     if command:
-        return f"unknown command {command.group(1)}: the command is compare ({PROG} compare BASELINE CANDIDATE ...)"
+        return (f"unknown command {command.group(1)}: the command is compare ({PROG} compare BASELINE CANDIDATE ...) "
+                f"or preferences ({PROG} preferences JUDGMENTS ...)")
+    if "required: JUDGMENTS" in message:
+        return (f"no judgments file: write {PROG} preferences JUDGMENTS [--baseline NAME --candidate NAME] [options], "
+                "the file before the options")
     if "required: FILE" in message:
         return (f"no files: write {PROG} compare BASELINE CANDIDATE [CANDIDATE ...], the files before the options "
                 "(an option taking a list takes every word after it; end its list with --)")
     unknown = re.match(r"unrecognized arguments: (.*)", message)
     if unknown:
-        return _unrecognized(unknown.group(1).split(), parser)
+        return _unrecognized(unknown.group(1).split(), parser, command_of(argv))
     value = re.match(r"argument (\S+?)(?:/\S+)?: invalid (int|float) value: (.*)", message)
     if value:
         kind = "a whole number" if value.group(2) == "int" else "a number"
@@ -331,16 +372,19 @@ def explain(message: str, argv: Sequence[str], parser: argparse.ArgumentParser) 
     return message
 
 
-def _unrecognized(words: Sequence[str], parser: argparse.ArgumentParser) -> str:
+def _unrecognized(words: Sequence[str], parser: argparse.ArgumentParser, command: str = "compare") -> str:
     """What to do about words the parser could not place: a misspelt option, or files split by the options."""
+    command = command if command == "preferences" else "compare"
     word = words[0]
     if word == "--" and len(words) > 1:
         word = words[1]
     if not word.startswith("-"):
+        if command == "preferences":
+            return f"unexpected word {quote(word)}: preferences takes one judgments file, then the options"
         if _looks_like_file(word):
             return f"the file {quote(word)} came after the options: put every file together, before the options"
         return f"unexpected word {quote(word)}: the files go first, then the options ({PROG} compare --help)"
-    options = _long_options(parser)
+    options = _long_options(parser, command)
     close = difflib.get_close_matches(word.partition("=")[0], options, n=1)
     hint = f" (did you mean {close[0]}?)" if close else ""
-    return f"unknown option {quote(word)}{hint}; {PROG} compare --help lists every option"
+    return f"unknown option {quote(word)}{hint}; {PROG} {command} --help lists every option"

@@ -1,4 +1,5 @@
-"""Command line: ``python -m evaluation compare BASELINE CANDIDATE [CANDIDATE ...]``.
+"""Command line: ``python -m evaluation compare BASELINE CANDIDATE [CANDIDATE ...]``, and
+``python -m evaluation preferences JUDGMENTS`` for pairwise preference judgments (``docs/preferences.md``).
 
 Exit status: 0 success; 1 a candidate regressed where the CI gate looks (``--fail-on-regression``,
 ``--gate-classes``, ``--gate-slices``); 2 bad input or usage (the message names the file, column and
@@ -39,6 +40,7 @@ from ._tasks import detect_task, task_named
 from ._verdict import verdict_sentence
 
 if TYPE_CHECKING:
+    from ._preferences import PreferenceComparison, PreferenceRatings
     from ._regression import RegressionReport
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "build_parser", "main"]
@@ -145,6 +147,26 @@ def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonRepor
     return EXIT_OK if result.passed else EXIT_REGRESSION
 
 
+def _run_preferences(args: argparse.Namespace) -> int:
+    """Pairwise preference judgments: two models' win rate and sign test, or Bradley-Terry ratings."""
+    from ._preferences import compare_preferences, rate_models, read_judgments
+
+    if not os.path.isfile(args.judgments):
+        raise EvaluationError(f"{args.judgments}: no such file", file=args.judgments)
+    judgments = read_judgments(args.judgments, baseline=args.baseline, candidate=args.candidate)
+    if args.candidate:
+        result: PreferenceComparison | PreferenceRatings = compare_preferences(
+            judgments, confidence=args.confidence, resamples=args.resamples, seed=args.seed)
+    else:
+        result = rate_models(judgments, confidence=args.confidence, resamples=args.resamples, seed=args.seed)
+    text = json.dumps(result.to_dict(), allow_nan=False) + "\n" if args.format == "json" else result.to_markdown()
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
     """The options, or :class:`UsageError` with one or two lines saying what went wrong and what to do."""
     try:
@@ -153,6 +175,8 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except UsageError as error:
         raise UsageError(explain(error.message, argv, parser)) from None
+    if args.command == "preferences":
+        return args
     gated = [*(args.fail_on_regression or ()), *(args.gate_classes or ()), *(args.gate_slices or ())]
     if len(args.files) < 2 or gated:
         swallowed = swallowed_file(argv, parser)
@@ -168,7 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     try:
-        return _run_compare(_parse(parser, arguments))
+        args = _parse(parser, arguments)
+        return _run_preferences(args) if args.command == "preferences" else _run_compare(args)
     except UsageError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
