@@ -6,7 +6,9 @@ model's ``output`` and the ``reference`` are required; a ``prompt`` is kept for 
 model's summed negative log-likelihood ``nll`` (nats) with its ``n_tokens``, and optionally ``n_bytes``,
 give perplexity, and with ``n_bytes`` (or the scored ``text``, whose UTF-8 bytes are counted) bits per byte;
 every other column is metadata to slice by. A missing output
-is scored as the empty text. References must be the same in every file for an id.
+is scored as the empty text. References must be the same in every file for an id. lm-evaluation-harness's
+per-sample logs (``samples_<task>_<timestamp>.jsonl``) and Inspect's eval logs are read as such files
+(:mod:`evaluation._generation_logs`).
 
 Every metric is a registered statistic of per-example sufficient statistics (:mod:`evaluation._sums`):
 sacrebleu's BLEU, chrF and TER from their summed per-sentence statistics (equal to sacrebleu's
@@ -30,6 +32,7 @@ from scipy.special import ndtri
 from . import _text_metrics as text
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError, quote
+from ._generation_logs import log_format, read_log
 from ._inference import rng_for
 from ._io import Source, model_name, read_table, source_name
 from ._pairing import pair_files
@@ -248,8 +251,11 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
         found.update(_roles(header, options.mapping, filename))
         return [found[role] for role in ("id", "output", "reference", "prompt", "split") if role in found]
 
-    table = guarded(source, lambda: read_table(source, filename=filename, text_columns=text_columns,
-                                               limits=options.limits))
+    if log_format(source) is not None:  # an lm-evaluation-harness or Inspect log: its rows as this task's table
+        table = read_log(source)
+    else:
+        table = guarded(source, lambda: read_table(source, filename=filename, text_columns=text_columns,
+                                                   limits=options.limits))
     roles = found or _roles(table.column_names, options.mapping, filename)
     used = set(roles.values())
     metadata = tuple(c for c in table.column_names if c not in used and not c.strip().lower().startswith(SCORE_PREFIX)) \
@@ -448,6 +454,7 @@ def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng
     True
     """
     nll, tokens = _COLUMNS.index("nll"), _COLUMNS.index("n_tokens")
+    base, cand = base[:, :len(_COLUMNS)], cand[:, :len(_COLUMNS)]  # the task's columns, without any score_ columns
 
     def contributions(design: np.ndarray) -> tuple[float, np.ndarray]:
         total_nll, total_tokens = design[:, nll].sum(), design[:, tokens].sum()

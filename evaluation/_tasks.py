@@ -232,8 +232,8 @@ _REFERENCES = ("reference", "references", "target", "answer", "gold")
 def _head_columns(source: Source) -> list[str]:
     """The column names of a file, from its first bytes (a Parquet file's schema); empty when unreadable."""
     name = source_name(source)
-    kind = table_format(name)
     try:
+        kind = table_format(name)
         if kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -246,13 +246,14 @@ def _head_columns(source: Source) -> list[str]:
             return list(row) if isinstance(row, dict) else []
         line = head.splitlines()[0] if head else ""
         return [c.strip().strip('"') for c in line.split("\t" if kind == "tsv" or "\t" in line else ",")]
-    except (pa.ArrowException, ValueError, OSError, RecursionError):
-        return []
+    except (pa.ArrowException, ValueError, OSError, RecursionError, EvaluationError):
+        return []  # loading reads the whole file and names any problem
 
 
 def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:
     """``"generation"`` when the first file has an output and a reference column (``output``, ``completion``,
-    ``response``, ``hypothesis`` or ``generation``; ``reference``, ``target``, ``answer`` or ``gold``);
+    ``response``, ``hypothesis`` or ``generation``; ``reference``, ``target``, ``answer`` or ``gold``) or is an
+    lm-evaluation-harness or Inspect log;
     ``"regression"`` when its first true values are numbers, not all whole; else ``"classification"``.
 
     Examples
@@ -266,6 +267,10 @@ def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = No
     """
     if not sources:
         return "classification"
+    from ._generation_logs import log_format
+
+    if log_format(sources[0]) is not None:
+        return "generation"
     names = {c.strip().lower() for c in _head_columns(sources[0])}
     if names & set(_OUTPUTS) and names & set(_REFERENCES):
         return "generation"

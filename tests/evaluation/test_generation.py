@@ -214,3 +214,19 @@ def test_the_report_carries_the_perplexity_ratio(report) -> None:
     perplexity = report.comparisons[0].metrics["perplexity"]
     assert ratio.ratio == pytest.approx(perplexity.candidate_value / perplexity.baseline_value, rel=1e-12)
     assert ratio.ci_low < ratio.ratio < ratio.ci_high < 1.0
+    assert ratio.bootstrap_ci_low < ratio.ratio < ratio.bootstrap_ci_high  # its designs also hold score_ columns
+
+
+@pytest.mark.parametrize("names", [
+    ("base/samples_gsm8k_2024-06-28T10-11-12.123456.jsonl", "tuned/samples_gsm8k_2024-06-28T11-02-40.654321.jsonl"),
+    ("base/capitals_base.json", "tuned/capitals_tuned.json"),
+])
+def test_evaluation_logs_are_compared_as_they_are(names) -> None:
+    logs = [str(ROOT / "tests" / "data" / "generation_logs" / name) for name in names]
+    assert detect_task(logs[:1]) == "generation"
+    result = subprocess.run([sys.executable, "-m", "evaluation", "compare", *logs, "--names", "base", "tuned",
+                             "--resamples", "200", "--slice-resamples", "100"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["task"] == "generation" and document["n_examples"] == 3
+    assert any(name.startswith("score_") for name in document["comparisons"][0]["metrics"])
