@@ -37,11 +37,32 @@ The progression values are whole numbers (25 to 346), and they are written as th
 ``151.0``). A tool that infers the task cannot tell integer targets from class labels, so this demo is
 compared with ``--task regression``.
 
-Sources. All three datasets ship inside scikit-learn; nothing is downloaded. The diabetes data are
+The generation demo translates the English messages of Django's user interface into German, from
+the German message catalogs that ship inside Django (the core catalog and those of its contrib apps:
+admin, auth, admindocs, humanize and seven small ones together as ``other``). Every English text once;
+a seeded 40% of each catalog's messages are held out, the rest is training data. Each model version is
+a translation memory (its output: the German text of the most similar training message, by the Dice
+coefficient of character trigrams) with a count-based language model of the German side (bytes,
+5-grams, interpolated Witten-Bell smoothing), which scores the held-out *reference*, so both versions'
+perplexities are of the same text. The *base* version knows only the core catalog's training messages
+(general-domain text): its memory and its language model. The *fine-tuned* one also knows the contrib
+apps' (in-domain text): its memory holds every training message, and its language model is the base
+model interpolated with a model of the contrib messages, weight 0.97 on the latter. It is much better
+overall (BLEU, chrF, perplexity) and on every contrib app, but on the core catalog's own messages its
+BLEU is a little lower (contrib messages now win some matches) and its perplexity clearly higher: it
+has all but forgotten general text. The verdict names that slice.
+``prompt`` is the English message, ``reference`` Django's German translation; metadata: ``catalog``
+and ``length`` (``1-2 words``, ``3-6 words``, ``7+ words`` of the English message);
+``score_placeholders_kept`` is 1 when every placeholder of the message (``%(name)s``, ``%s``,
+``{name}``) is in the output, as a unit test of the translation would check.
+
+Sources. The tabular datasets ship inside scikit-learn; nothing is downloaded. The diabetes data are
 from Bradley Efron, Trevor Hastie, Iain Johnstone and Robert Tibshirani (2004), "Least Angle
 Regression", Annals of Statistics 32(2), 407-499
 (https://www4.stat.ncsu.edu/~boos/var.select/diabetes.html); scikit-learn ships them as
-``sklearn.datasets.load_diabetes`` under its BSD-3-Clause licence. ``data/demo/README.md`` repeats this.
+``sklearn.datasets.load_diabetes`` under its BSD-3-Clause licence. The German catalogs ship inside Django (pinned in
+``requirements-dev.txt``; the script refuses another release) under Django's BSD-3-Clause licence;
+their translators are named in each catalog's header. ``data/demo/README.md`` repeats this.
 
 Everything is seeded, so ``python scripts/make_demo_data.py [OUT_DIR]`` rewrites byte-identical
 files.
@@ -50,10 +71,16 @@ files.
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sacrebleu
 from scipy import ndimage
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits
@@ -83,6 +110,30 @@ FILES = (
     "regression_base.csv",
     "regression_finetuned.csv",
 )
+GENERATION_FILES = ("generation_base.jsonl", "generation_finetuned.jsonl")
+DJANGO_VERSION = "5.2.19"
+"""The Django release whose German catalogs the generation demo is built from (pinned in requirements-dev.txt)."""
+GENERAL_CATALOG = "core"
+CATALOGS = (
+    ("core", "conf/locale/de/LC_MESSAGES/django.po"),
+    ("admin", "contrib/admin/locale/de/LC_MESSAGES/django.po"),
+    ("admin", "contrib/admin/locale/de/LC_MESSAGES/djangojs.po"),
+    ("auth", "contrib/auth/locale/de/LC_MESSAGES/django.po"),
+    ("admindocs", "contrib/admindocs/locale/de/LC_MESSAGES/django.po"),
+    ("humanize", "contrib/humanize/locale/de/LC_MESSAGES/django.po"),
+    *(("other", f"contrib/{app}/locale/de/LC_MESSAGES/django.po")
+      for app in ("contenttypes", "flatpages", "gis", "postgres", "redirects", "sessions", "sites")),
+)
+"""``(slice name, path inside the django package)`` of every German catalog; the small contrib apps are one slice."""
+HELD_OUT_SHARE = 0.4
+LM_ORDER = 5
+IN_DOMAIN_WEIGHT = 0.97
+"""The fine-tuned language model's weight on the in-domain (contrib) model; the base model keeps the rest."""
+LENGTH_BANDS = ((3, "1-2 words"), (7, "3-6 words"), (np.inf, "7+ words"))
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdifr]|%[sdifr]|\{\w*\}")
+"""printf-style (``%(name)s``, ``%s``) and format-style (``{name}``, ``{}``) placeholders of a message."""
+_PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_PO_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
 
 
 def phone(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -233,6 +284,169 @@ def diabetes_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     return frames[0], frames[1]
 
 
+def _po_unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda match: _PO_ESCAPES.get(match.group(1), match.group(0)), text)
+
+
+def read_po(text: str) -> list[tuple[str, str]]:
+    """The ``(msgid, msgstr)`` pairs of a gettext catalog: translated, not fuzzy, not obsolete; the singular of a plural."""
+    pairs = []
+    for block in text.split("\n\n"):
+        fields: dict[str, str] = {}
+        key = ""
+        fuzzy = False
+        for line in block.splitlines():
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+            if line.startswith("#"):
+                continue
+            keyword, _, rest = line.partition(" ")
+            if not line.startswith('"'):
+                key, line = keyword, rest
+            fields[key] = fields.get(key, "") + "".join(_po_unescape(part) for part in _PO_STRING.findall(line))
+        source, target = fields.get("msgid", ""), fields.get("msgstr", fields.get("msgstr[0]", ""))
+        if source and target and not fuzzy:
+            pairs.append((source, target))
+    return pairs
+
+
+def django_messages() -> pd.DataFrame:
+    """Every German message of Django's catalogs, once (the first catalog to have an English text keeps it)."""
+    import django  # a build dependency of the demo only (requirements-dev.txt)
+
+    if django.__version__ != DJANGO_VERSION:
+        raise SystemExit(f"the generation demo is built from Django {DJANGO_VERSION}'s catalogs, found "
+                         f"{django.__version__}: pip install -r requirements-dev.txt")
+    root = Path(django.__file__).parent
+    rows = []
+    for catalog, path in CATALOGS:
+        rows += [(catalog, source, target) for source, target in read_po((root / path).read_text(encoding="utf-8"))]
+    frame = pd.DataFrame(rows, columns=["catalog", "source", "target"])
+    return frame.drop_duplicates("source", keep="first").reset_index(drop=True)
+
+
+def _trigrams(text: str) -> frozenset[str]:
+    padded = f" {text.lower()} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def translation_memory(memory: pd.DataFrame, sources: pd.Series) -> list[str]:
+    """For each source, the target of the memory's most similar source (Dice coefficient of character
+    trigrams; the first in memory order wins a tie): what a translation memory's best fuzzy match proposes."""
+    grams = [_trigrams(text) for text in memory["source"]]
+    targets = memory["target"].tolist()
+    outputs = []
+    for source in sources:
+        query = _trigrams(source)
+        similarity = [2 * len(query & other) / (len(query) + len(other)) for other in grams]
+        outputs.append(targets[int(np.argmax(similarity))])
+    return outputs
+
+
+class ByteNgramModel:
+    """A count-based language model of UTF-8 bytes: interpolated Witten-Bell smoothing of ``order``-grams
+    down to the uniform distribution over the 256 bytes and the end of the message.
+
+    ``P(w | h) = (c(h w) + T(h) P(w | h')) / (c(h) + T(h))``, with ``T(h)`` the number of distinct tokens
+    seen after ``h`` and ``h'`` the history without its oldest token (Witten and Bell 1991, as SRILM's
+    ``-wbdiscount -interpolate``); a history never seen keeps the shorter history's probability.
+    """
+
+    END, START = 256, 257
+    VOCABULARY = 257  # the bytes and the end; START only pads histories
+
+    def __init__(self, texts: Iterable[str], *, order: int) -> None:
+        self.order = order
+        counts: dict[tuple[int, ...], Counter[int]] = defaultdict(Counter)
+        for text in texts:
+            for history, token in self.events(text):
+                for k in range(order):
+                    counts[history[len(history) - k :]][token] += 1
+        self.counts = dict(counts)
+        self.totals = {history: sum(seen.values()) for history, seen in counts.items()}
+
+    def events(self, text: str) -> Iterator[tuple[tuple[int, ...], int]]:
+        """Each token of ``text`` (its bytes, then the end) with the ``order - 1`` tokens before it."""
+        tokens = [self.START] * (self.order - 1) + list(text.encode("utf-8")) + [self.END]
+        for i in range(self.order - 1, len(tokens)):
+            yield tuple(tokens[i - self.order + 1 : i]), tokens[i]
+
+    def probability(self, token: int, history: tuple[int, ...]) -> float:
+        """P(token | history), interpolated from the empty history up to the last ``order - 1`` tokens."""
+        p = 1.0 / self.VOCABULARY
+        for k in range(self.order):
+            context = history[len(history) - k :]
+            seen = self.counts.get(context)
+            if seen:
+                p = (seen[token] + len(seen) * p) / (self.totals[context] + len(seen))
+        return p
+
+    def nll(self, text: str) -> float:
+        """The negative log-likelihood of ``text`` and its end, in nats."""
+        return -sum(math.log(self.probability(token, history)) for history, token in self.events(text))
+
+
+class InterpolatedModel:
+    """``P(w | h) = sum of weight x P_model(w | h)``: linear interpolation of byte n-gram models (SRILM's
+    ``-mix-lm``), the classic adaptation of a general-domain model to a domain."""
+
+    def __init__(self, components: Sequence[tuple[ByteNgramModel, float]]) -> None:
+        self.components = tuple(components)
+        assert math.isclose(sum(weight for _, weight in self.components), 1.0)
+
+    def probability(self, token: int, history: tuple[int, ...]) -> float:
+        """The weighted sum of the components' probabilities of ``token`` after ``history``."""
+        return sum(weight * model.probability(token, history) for model, weight in self.components)
+
+    def nll(self, text: str) -> float:
+        """The negative log-likelihood of ``text`` and its end, in nats."""
+        events = self.components[0][0].events(text)
+        return -sum(math.log(self.probability(token, history)) for history, token in events)
+
+
+def placeholders_kept(source: str, output: str) -> int:
+    """1 if every placeholder of ``source`` is in ``output`` (always, when it has none), else 0."""
+    return int(set(PLACEHOLDER.findall(source)) <= set(PLACEHOLDER.findall(output)))
+
+
+def generation_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build both translation versions from Django's German catalogs; return their rows on the held-out messages."""
+    messages = django_messages()
+    index = np.arange(len(messages))
+    train, test = train_test_split(index, test_size=HELD_OUT_SHARE, stratify=messages["catalog"], random_state=SEED)
+    training, held_out = messages.iloc[np.sort(train)], messages.iloc[np.sort(test)]
+    general = training[training["catalog"] == GENERAL_CATALOG]
+    words = np.array([len(source.split()) for source in held_out["source"]])
+    base_model = ByteNgramModel(general["target"], order=LM_ORDER)
+    in_domain_model = ByteNgramModel(training.loc[training["catalog"] != GENERAL_CATALOG, "target"], order=LM_ORDER)
+    adapted_model = InterpolatedModel([(base_model, 1 - IN_DOMAIN_WEIGHT), (in_domain_model, IN_DOMAIN_WEIGHT)])
+    frames = []
+    # Base: general-domain text only. Fine-tuned: the contrib apps' messages too, and a language model adapted to them.
+    for memory, language_model in ((general, base_model), (training, adapted_model)):
+        outputs = translation_memory(memory, held_out["source"])
+        references = held_out["target"].tolist()
+        frames.append(pd.DataFrame({
+            "id": [f"msg-{i:04d}" for i in held_out.index],
+            "prompt": held_out["source"].tolist(),
+            "output": outputs,
+            "reference": references,
+            "split": "test",
+            "catalog": held_out["catalog"].tolist(),
+            "length": _band(words, LENGTH_BANDS),
+            "nll": [round(language_model.nll(text), 6) for text in references],
+            "n_tokens": [len(text.encode("utf-8")) + 1 for text in references],  # the bytes and the end
+            "n_bytes": [len(text.encode("utf-8")) for text in references],
+            "score_placeholders_kept": [placeholders_kept(*pair) for pair in zip(held_out["source"], outputs, strict=True)],
+        }))
+    return frames[0], frames[1]
+
+
+def write_jsonl(frame: pd.DataFrame, path: Path) -> None:
+    """One JSON object a line, UTF-8 as it is (``ä``, not ``\\u00e4``), columns in frame order."""
+    lines = (json.dumps(row, ensure_ascii=False) for row in frame.to_dict(orient="records"))
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8", newline="\n")
+
+
 def _scores(frame: pd.DataFrame) -> str:
     accuracy = accuracy_score(frame["label"], frame["prediction"])
     macro_f1 = f1_score(frame["label"], frame["prediction"], average="macro")
@@ -271,8 +485,26 @@ def summarize_regression(name: str, base: pd.DataFrame, finetuned: pd.DataFrame,
         print(f"  {label:<18}{mask.sum():>5}   {_regression_scores(base[mask]):<38}{_regression_scores(finetuned[mask])}")
 
 
-def main(out_dir: Path | str = DEFAULT_OUT, verbose: bool = True) -> list[Path]:
-    """Write the six demo CSV files into ``out_dir`` and return their paths."""
+def _generation_scores(frame: pd.DataFrame) -> str:
+    bleu = sacrebleu.corpus_bleu(frame["output"].tolist(), [frame["reference"].tolist()]).score
+    chrf = sacrebleu.corpus_chrf(frame["output"].tolist(), [frame["reference"].tolist()]).score
+    perplexity = math.exp(frame["nll"].sum() / frame["n_tokens"].sum())
+    return f"BLEU {bleu:5.2f}  chrF {chrf:5.2f}  ppl {perplexity:6.3f}  kept {frame['score_placeholders_kept'].mean():.3f}"
+
+
+def summarize_generation(name: str, base: pd.DataFrame, finetuned: pd.DataFrame, by: tuple[str, ...]) -> None:
+    """Print BLEU, chrF, perplexity and the share of kept placeholders of both versions, overall and per slice."""
+    print(f"\n{name}: {len(base)} held-out messages")
+    print(f"  {'slice':<20}{'n':>5}   {'base':<52}finetuned")
+    slices = [("overall", np.ones(len(base), dtype=bool))]
+    for column in by:
+        slices += [(f"{column}={value}", (base[column] == value).to_numpy()) for value in sorted(base[column].unique())]
+    for label, mask in slices:
+        print(f"  {label:<20}{mask.sum():>5}   {_generation_scores(base[mask]):<52}{_generation_scores(finetuned[mask])}")
+
+
+def write_tabular(out_dir: Path | str, *, verbose: bool = True) -> list[Path]:
+    """Write the six CSV files of the classification and regression demos into ``out_dir``; return their paths."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     digits_base, digits_finetuned = digits_frames()
@@ -293,6 +525,29 @@ def main(out_dir: Path | str = DEFAULT_OUT, verbose: bool = True) -> list[Path]:
         summarize("digits (multiclass)", digits_base, digits_finetuned, by="scanner")
         summarize("breast cancer (binary, positive = malignant)", binary_base, binary_finetuned, by="clinic")
         summarize_regression("diabetes (regression)", regression_base, regression_finetuned, by=("sex", "age_band", "bmi_band"))
+    return paths
+
+
+def write_generation(out_dir: Path | str, *, verbose: bool = True) -> list[Path]:
+    """Write the two JSON Lines files of the generation demo into ``out_dir``; return their paths.
+
+    Needs Django (its catalogs are the text), a build dependency in ``requirements-dev.txt``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    base, finetuned = generation_frames()
+    paths = [out / filename for filename in GENERATION_FILES]
+    for frame, path in zip((base, finetuned), paths, strict=True):
+        write_jsonl(frame, path)
+    if verbose:
+        summarize_generation("Django messages, English to German (generation)", base, finetuned, by=("catalog", "length"))
+    return paths
+
+
+def main(out_dir: Path | str = DEFAULT_OUT, verbose: bool = True) -> list[Path]:
+    """Write every demo file into ``out_dir`` and return their paths."""
+    paths = write_tabular(out_dir, verbose=verbose) + write_generation(out_dir, verbose=verbose)
+    if verbose:
         print(f"\nwrote {', '.join(str(path) for path in paths)}")
     return paths
 

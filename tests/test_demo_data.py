@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import gettext
 import importlib.util
+import json
+import math
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pandas as pd
 import pytest
+import sacrebleu
 from sklearn.datasets import load_diabetes
 from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, root_mean_squared_error
+
+from evaluation import Settings
+from evaluation._generation import compare_generation, load_generation
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo"
@@ -27,6 +34,10 @@ PAIRS = {
 }
 CLASSIFICATION = ["multiclass", "binary"]
 REGRESSION_FILES = ["regression_base.csv", "regression_finetuned.csv"]
+GENERATION_FILES = ["generation_base.jsonl", "generation_finetuned.jsonl"]
+GENERATION_COLUMNS = ["id", "prompt", "output", "reference", "split", "catalog", "length", "nll", "n_tokens", "n_bytes",
+                      "score_placeholders_kept"]
+FAST = Settings(resamples=200, slice_resamples=100)
 
 
 def _load_script() -> ModuleType:
@@ -144,7 +155,103 @@ def test_regression_finetuned_is_worse_for_patients_under_40() -> None:
 
 
 def test_main_reproduces_committed_files(tmp_path: Path) -> None:
-    paths = _load_script().main(tmp_path, verbose=False)
+    paths = _load_script().write_tabular(tmp_path, verbose=False)
     assert sorted(path.name for path in paths) == sorted(p.name for p in DEMO.glob("*.csv"))
     for path in paths:
         assert path.read_bytes() == (DEMO / path.name).read_bytes(), path.name
+
+
+def _generation_rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DEMO / name).read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def generation_report():
+    return compare_generation(load_generation([DEMO / name for name in GENERATION_FILES]), settings=FAST)
+
+
+def test_generation_files_regenerate_byte_for_byte(tmp_path: Path) -> None:
+    pytest.importorskip("django")  # the catalogs are the text; requirements-dev.txt pins the release
+    paths = _load_script().write_generation(tmp_path, verbose=False)
+    assert sorted(path.name for path in paths) == sorted(p.name for p in DEMO.glob("*.jsonl")) == sorted(GENERATION_FILES)
+    for path in paths:
+        assert path.read_bytes() == (DEMO / path.name).read_bytes(), path.name
+
+
+def test_generation_catalog_reader_agrees_with_gettext() -> None:
+    django = pytest.importorskip("django")
+    script = _load_script()
+    root = Path(django.__file__).parent
+    for _, path in script.CATALOGS:
+        po = root / path
+        with po.with_suffix(".mo").open("rb") as compiled:  # Django's compiled catalog, read by the standard library
+            catalog = vars(gettext.GNUTranslations(compiled))["_catalog"]
+        expected = sorted(
+            ((key[0] if isinstance(key, tuple) else key).split("\x04")[-1], text)  # msgctxt \x04 msgid; plural forms
+            for key, text in catalog.items()
+            if key != "" and not (isinstance(key, tuple) and key[1] != 0)
+        )
+        assert sorted(script.read_po(po.read_text(encoding="utf-8"))) == expected, path
+
+
+@pytest.mark.parametrize("name", GENERATION_FILES)
+def test_generation_files_have_documented_columns(name: str) -> None:
+    assert (DEMO / name).stat().st_size < 1_000_000
+    rows = _generation_rows(name)
+    assert 300 <= len(rows) <= 400
+    assert all(list(row) == GENERATION_COLUMNS for row in rows)
+    assert len({row["id"] for row in rows}) == len(rows)
+    assert {row["split"] for row in rows} == {"test"}
+    assert {row["catalog"] for row in rows} == {"core", "admin", "auth", "admindocs", "humanize", "other"}
+    assert {row["length"] for row in rows} == {"1-2 words", "3-6 words", "7+ words"}
+    for row in rows:
+        n_bytes = len(row["reference"].encode("utf-8"))  # the language model scores the reference
+        assert (row["n_bytes"], row["n_tokens"]) == (n_bytes, n_bytes + 1)
+        assert row["nll"] > 0 and row["score_placeholders_kept"] in (0, 1)
+
+
+def test_generation_files_share_prompts_references_and_metadata() -> None:
+    base, finetuned = (pd.DataFrame(_generation_rows(name)) for name in GENERATION_FILES)
+    shared = ["id", "prompt", "reference", "split", "catalog", "length", "n_tokens", "n_bytes"]
+    pd.testing.assert_frame_equal(base[shared], finetuned[shared])
+
+
+def test_generation_language_models_are_distributions() -> None:
+    script = _load_script()
+    texts = ["Benutzer ändern", "Passwort zurücksetzen", "Gruppe hinzufügen"]
+    base = script.ByteNgramModel(texts[:2], order=3)
+    adapted = script.InterpolatedModel([(base, 0.25), (script.ByteNgramModel(texts[2:], order=3), 0.75)])
+    for model in (base, adapted):
+        for history in [(257, 257), tuple(b"Be"), tuple(b"zz"), tuple("ä".encode())]:
+            total = math.fsum(model.probability(token, history) for token in range(257))
+            assert total == pytest.approx(1.0, abs=1e-12)
+        events = list(base.events(texts[0]))
+        assert len(events) == len(texts[0].encode()) + 1
+        assert model.nll(texts[0]) == pytest.approx(-math.fsum(math.log(model.probability(t, h)) for h, t in events))
+
+
+def test_generation_metrics_equal_sacrebleu(generation_report) -> None:
+    for name in GENERATION_FILES:
+        rows = _generation_rows(name)
+        outputs, references = [row["output"] for row in rows], [[row["reference"] for row in rows]]
+        metrics = generation_report.models[name.removesuffix(".jsonl")].metrics
+        assert metrics["bleu"].value == pytest.approx(sacrebleu.corpus_bleu(outputs, references).score, abs=1e-9)
+        assert metrics["chrf"].value == pytest.approx(sacrebleu.corpus_chrf(outputs, references).score, abs=1e-9)
+        assert metrics["ter"].value == pytest.approx(sacrebleu.corpus_ter(outputs, references).score, abs=1e-9)
+        nll, tokens = sum(row["nll"] for row in rows), sum(row["n_tokens"] for row in rows)
+        assert metrics["perplexity"].value == pytest.approx(math.exp(nll / tokens), rel=1e-12)
+
+
+def test_generation_finetuned_is_better_overall_but_forgets_the_core_catalog(generation_report) -> None:
+    base, finetuned = (pd.DataFrame(_generation_rows(name)) for name in GENERATION_FILES)
+    comparison = generation_report.comparisons[0]
+    for metric in ("bleu", "chrf", "perplexity", "score_placeholders_kept"):
+        assert comparison.metrics[metric].verdict == "better", metric
+    core = base["catalog"] == "core"
+
+    def perplexity(frame: pd.DataFrame) -> float:
+        return math.exp(frame.loc[core, "nll"].sum() / frame.loc[core, "n_tokens"].sum())
+
+    assert perplexity(finetuned) > perplexity(base) * 1.1
+    worse = [(s.column, s.value) for s in comparison.slices if s.metrics["perplexity"].difference.verdict == "worse"]
+    assert worse == [("catalog", "core")]
