@@ -12,9 +12,17 @@ from components import render, state
 st.set_page_config(page_title="Is the fine-tuned model better?", page_icon="⚖️", layout="wide")
 state.init_session()
 
-# The pages that apply to the comparison shown: a regression has no classes, curves or calibration, and its
-# Overview and Examples are its own (at the same addresses).
-if state.current_spec().resolved_task == "regression":
+# The pages that apply to the comparison shown: a regression or a text generation has no classes, curves or
+# calibration, and its Overview and Examples are its own (at the same addresses).
+task = state.current_spec().resolved_task
+if task == "generation":
+    results = [
+        st.Page("pages/generation_overview.py", title="Overview", icon=":material/dashboard:", default=True,
+                url_path="overview"),
+        st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
+        st.Page("pages/generation_examples.py", title="Examples", icon=":material/list_alt:", url_path="examples"),
+    ]
+elif task == "regression":
     results = [
         st.Page("pages/regression_overview.py", title="Overview", icon=":material/dashboard:", default=True,
                 url_path="overview"),

@@ -26,6 +26,7 @@ from evaluation import (
     ComparisonReport,
     Difference,
     Estimate,
+    GenerationReport,
     RegressionReport,
     csv_safe,
     format_number,
@@ -226,7 +227,7 @@ def _curves(doc: _Document, report: ComparisonReport) -> None:
         doc.figure(charts.reliability_figure(report))
 
 
-def report_html(report: ComparisonReport | RegressionReport) -> str:
+def report_html(report: ComparisonReport | RegressionReport | GenerationReport) -> str:
     """One self-contained HTML document of the whole comparison, readable offline.
 
     plotly.js is embedded once in the head; every figure follows as a ``div`` with its data.
@@ -248,6 +249,10 @@ def report_html(report: ComparisonReport | RegressionReport) -> str:
     >>> page.startswith("<!DOCTYPE html>"), "<script src=" in page  # one file: plotly.js is inside
     (True, False)
     """
+    if isinstance(report, GenerationReport):  # the generation task's own layout
+        from .html_report_generation import generation_report_html
+
+        return generation_report_html(report)
     if isinstance(report, RegressionReport):  # the regression task's own layout
         from .html_report_regression import regression_report_html
 
@@ -264,7 +269,7 @@ def _csv_number(value: float) -> str:
     return repr(float(value)) if value is not None and math.isfinite(value) else ""
 
 
-def metrics_csv(report: ComparisonReport | RegressionReport) -> str:
+def metrics_csv(report: ComparisonReport | RegressionReport | GenerationReport) -> str:
     """Every estimate and difference in long format, one row each (see :data:`CSV_COLUMNS`).
 
     Model rows (``kind="model"``, ``name`` the model) hold each headline and per-class estimate;
@@ -280,6 +285,10 @@ def metrics_csv(report: ComparisonReport | RegressionReport) -> str:
     >>> tuple(frame.columns) == CSV_COLUMNS, frame["kind"].unique().tolist()
     (True, ['model', 'comparison'])
     """
+    if isinstance(report, GenerationReport):  # the generation task's own layout
+        from .html_report_generation import generation_metrics_csv
+
+        return generation_metrics_csv(report)
     if isinstance(report, RegressionReport):  # the regression task's own layout
         from .html_report_regression import regression_metrics_csv
 
@@ -305,7 +314,7 @@ def metrics_csv(report: ComparisonReport | RegressionReport) -> str:
     return out.getvalue()
 
 
-def report_json(report: ComparisonReport | RegressionReport) -> str:
+def report_json(report: ComparisonReport | RegressionReport | GenerationReport) -> str:
     """The report as JSON (:func:`evaluation.report_to_dict`); NaN becomes ``null``, never ``NaN``.
 
     Examples
@@ -313,6 +322,10 @@ def report_json(report: ComparisonReport | RegressionReport) -> str:
     >>> json.loads(report_json(report))["schema_version"]
     2
     """
+    if isinstance(report, GenerationReport):
+        from evaluation import generation_report_to_dict
+
+        return json.dumps(generation_report_to_dict(report), allow_nan=False, indent=2)
     if isinstance(report, RegressionReport):
         return json.dumps(regression_report_to_dict(report), allow_nan=False, indent=2)
     return json.dumps(report_to_dict(report), allow_nan=False, indent=2)

@@ -18,13 +18,21 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import evaluation
-from evaluation import Comparison, ComparisonReport, RegressionComparison, RegressionReport
+from evaluation import (
+    Comparison,
+    ComparisonReport,
+    GenerationComparison,
+    GenerationReport,
+    RegressionComparison,
+    RegressionReport,
+)
 
 from . import html_report, scorecard, share_panel, state, uploads
 
 __all__ = [
     "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
-    "first_screen", "mapping_inputs", "page_start", "plot", "regression_page_start", "settings_inputs", "share_link",
+    "first_screen", "generation_page_start", "mapping_inputs", "page_start", "plot", "regression_page_start",
+    "settings_inputs", "share_link",
     "sidebar", "small_table", "table", "text", "unexpected_error", "verdict_box", "view_selectbox",
 ]
 
@@ -87,7 +95,7 @@ def verdict_box(sentence: str, *, outcome: str) -> None:
     show(sentence)
 
 
-def first_screen(report: ComparisonReport | RegressionReport) -> None:
+def first_screen(report: ComparisonReport | RegressionReport | GenerationReport) -> None:
     """What a stakeholder reads first, for every task: each candidate's verdict, the scorecard, a leaderboard of
     several candidates, and the report's warnings."""
     st.subheader("Verdict")
@@ -138,14 +146,15 @@ def _notes(key_prefix: str) -> None:
                 "You can explore it; uploads and settings cannot change it.", icon=":material/link:")
         st.button("Leave shared view", key=f"{key_prefix}_leave_shared", on_click=state.leave_shared_view)
     elif spec.origin == "demo":
-        what = ("a model of diabetes progression one year on (regression), `base` vs `finetuned`"
-                if spec.task == "regression" else "a handwritten-digit classifier, `base` vs `finetuned`")
+        what = {"regression": "a model of diabetes progression one year on (regression), `base` vs `finetuned`",
+                "generation": "a model that writes text (generation), `base` vs `finetuned`"}.get(
+                    spec.task or "", "a handwritten-digit classifier, `base` vs `finetuned`")
         st.info(f"**Demo data**: {what} (data/demo). To compare your own models, upload two or more prediction "
                 "files on the Data page, or open the other demo there.", icon=":material/science:")
         st.page_link(DATA_PAGE, label="Upload your own prediction files", icon=":material/upload_file:")
 
 
-def any_page_start(title: str, key_prefix: str) -> state.Results | state.RegressionResults | None:
+def any_page_start(title: str, key_prefix: str) -> state.Results | state.RegressionResults | state.GenerationResults | None:
     """Title, notes and the current comparison's results (computed with a spinner), or ``None`` on failure."""
     ensure_entrypoint()
     st.title(title)
@@ -159,6 +168,7 @@ def any_page_start(title: str, key_prefix: str) -> state.Results | state.Regress
         return None
     report = results.report
     kind = ("Regression task" if isinstance(report, RegressionReport)
+            else "Generation task" if isinstance(report, GenerationReport)
             else f"{report.task.capitalize()} task · {len(report.classes)} classes")
     st.caption(f"{kind} · {report.n_examples:,} paired examples · baseline **{text(report.baseline)}** · "
                f"{round(report.settings.confidence * 100)}% intervals · alpha {report.settings.alpha} "
@@ -169,9 +179,9 @@ def any_page_start(title: str, key_prefix: str) -> state.Results | state.Regress
 def page_start(title: str, key_prefix: str) -> state.Results | None:
     """:func:`any_page_start` for a page that shows classification only (a regression comparison gets a note)."""
     results = any_page_start(title, key_prefix)
-    if isinstance(results, state.RegressionResults):
-        st.info("This page is for classification; the comparison shown is a regression. See the Overview and "
-                "Residuals pages.", icon=":material/info:")
+    if isinstance(results, (state.RegressionResults, state.GenerationResults)):
+        st.info("This page is for classification; the comparison shown is not one. See the Overview and "
+                "Examples pages.", icon=":material/info:")
         return None
     return results
 
@@ -179,8 +189,17 @@ def page_start(title: str, key_prefix: str) -> state.Results | None:
 def regression_page_start(title: str, key_prefix: str) -> state.RegressionResults | None:
     """:func:`any_page_start` for a page that shows regression only (a classification comparison gets a note)."""
     results = any_page_start(title, key_prefix)
-    if isinstance(results, state.Results):
-        st.info("This page is for regression; the comparison shown is a classification.", icon=":material/info:")
+    if isinstance(results, (state.Results, state.GenerationResults)):
+        st.info("This page is for regression; the comparison shown is not a regression.", icon=":material/info:")
+        return None
+    return results
+
+
+def generation_page_start(title: str, key_prefix: str) -> state.GenerationResults | None:
+    """:func:`any_page_start` for a page that shows text generation only (another task gets a note)."""
+    results = any_page_start(title, key_prefix)
+    if results is not None and not isinstance(results, state.GenerationResults):
+        st.info("This page is for text generation; the comparison shown is not one.", icon=":material/info:")
         return None
     return results
 
@@ -193,7 +212,17 @@ def candidate_selector(report: ComparisonReport, key_prefix: str) -> Comparison:
 def candidate_selector(report: RegressionReport, key_prefix: str) -> RegressionComparison: ...
 
 
-def candidate_selector(report: ComparisonReport | RegressionReport, key_prefix: str) -> Comparison | RegressionComparison:
+@overload
+def candidate_selector(report: GenerationReport, key_prefix: str) -> GenerationComparison: ...
+
+
+@overload
+def candidate_selector(report: ComparisonReport | RegressionReport | GenerationReport,
+                       key_prefix: str) -> Comparison | RegressionComparison | GenerationComparison: ...
+
+
+def candidate_selector(report: ComparisonReport | RegressionReport | GenerationReport,
+                       key_prefix: str) -> Comparison | RegressionComparison | GenerationComparison:
     """The comparison to show: the only candidate, or the one chosen when there are several.
 
     The choice is the session's view ``candidate``: every page shows the same one and a share link
@@ -303,7 +332,10 @@ def file_section(index: int, filename: str, content: bytes, digest: str, default
             roles += [f"{role} **{text(getattr(mapping, role))}**" for role in ("split", "timestamp") if getattr(mapping, role)]
             if mapping.metadata:
                 roles.append("metadata " + ", ".join(f"**{text(c)}**" for c in mapping.metadata))
-            kind = ("regression" if not summary.classes else
+            generation = (task or evaluation.detect_task([(filename, content)])) == "generation"
+            if generation:
+                roles[:2] = [f"reference **{text(mapping.label)}**", f"output **{text(mapping.prediction)}**"]
+            kind = ("generated text" if generation else "regression" if not summary.classes else
                     f"{'binary' if len(summary.classes) == 2 else 'multiclass'} ({len(summary.classes)} classes)")
             right.markdown((":blue-badge[baseline] " if baseline else "")
                            + f"{summary.n_rows:,} rows · {kind} · detected: " + " · ".join(roles))
@@ -395,8 +427,8 @@ def settings_inputs(current: evaluation.Settings, key_prefix: str, *, task: str 
         corrections = list(evaluation.CORRECTIONS)
         correction = first.selectbox("Multiple-comparison correction", corrections, key=f"{key_prefix}_correction",
                                      index=corrections.index(current.correction) if current.correction in corrections else 0)
-        metrics = list(evaluation.statistics_of("regression") if task == "regression" else evaluation.METRICS)
-        default = "mean_absolute_error" if task == "regression" else "f1_macro"
+        metrics = list(evaluation.statistics_of(task) if task in ("regression", "generation") else evaluation.METRICS)
+        default = {"regression": "mean_absolute_error", "generation": state.GENERATION_DEFAULT_PRIMARY}.get(task, "f1_macro")
         primary = second.selectbox("Primary metric (the verdict's headline)", metrics, key=f"{key_prefix}_primary_{task}",
                                    index=metrics.index(current.primary_metric if current.primary_metric in metrics
                                                        else default),

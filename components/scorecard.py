@@ -17,7 +17,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import evaluation
-from evaluation import Comparison, ComparisonReport, Difference, Estimate, RegressionComparison, RegressionReport
+from evaluation import (
+    Comparison,
+    ComparisonReport,
+    Difference,
+    Estimate,
+    GenerationComparison,
+    GenerationReport,
+    RegressionComparison,
+    RegressionReport,
+)
 
 from .palette import verdict_color, verdict_glyph
 
@@ -38,6 +47,10 @@ __all__ = [
 _CLASSIFICATION_EXTRAS: tuple[str, ...] = ("accuracy",)
 _PROBABILITY_METRICS: tuple[str, ...] = ("roc_auc", "log_loss")  # the first every model has
 _REGRESSION_EXTRAS: tuple[str, ...] = ("root_mean_squared_error", "mean_absolute_error", "r2")
+_GENERATION_EXTRAS: tuple[str, ...] = ("chrf", "rougeL", "bleu", "ter")  # the first two not the primary
+_GENERATION_COLUMNS = 3
+AnyReport = ComparisonReport | RegressionReport | GenerationReport
+AnyComparison = Comparison | RegressionComparison | GenerationComparison
 _NAME_LIMIT = 40
 _MUTED = "#595959"  # secondary text: 7:1 on white
 _WORSE = "worse"  # a verdict (evaluation's Verdict is a StrEnum: equal to its text)
@@ -194,21 +207,26 @@ def _interval(low: float, high: float, *, signed: bool = False) -> str:
     return f"[{_number(low, signed=signed)}, {_number(high, signed=signed)}]"
 
 
-def _is_regression(report: ComparisonReport | RegressionReport) -> bool:
+def _is_regression(report: AnyReport) -> bool:
     return isinstance(report, RegressionReport)
 
 
-def _comparisons(report: ComparisonReport | RegressionReport) -> list[Comparison | RegressionComparison]:
+def _is_generation(report: AnyReport) -> bool:
+    return isinstance(report, GenerationReport)
+
+
+def _comparisons(report: AnyReport) -> list[AnyComparison]:
     """The report's comparisons, typed for either task."""
     return list(report.comparisons)
 
 
-def headline_metrics(report: ComparisonReport | RegressionReport) -> tuple[str, ...]:
+def headline_metrics(report: AnyReport) -> tuple[str, ...]:
     """The scorecard's metrics: the primary metric, then the ones a stakeholder asks for first.
 
     Classification: the primary metric, accuracy, and the main probability metric (ROC AUC, else log
     loss) when every model has one. Regression: the primary metric, root mean squared error, mean
-    absolute error and R². Each once, and only metrics every model has.
+    absolute error and R². Generation: the primary metric and the next two of chrF, ROUGE-L, BLEU and
+    TER. Each once, and only metrics every model has.
 
     Examples
     --------
@@ -218,13 +236,13 @@ def headline_metrics(report: ComparisonReport | RegressionReport) -> tuple[str, 
     metrics: list[Mapping[str, Estimate]] = [model.metrics for _, model in report.models.items()]
     shared = [m for m in metrics[0] if all(m in values for values in metrics)] if metrics else []
     primary = report.settings.primary_metric
-    extras = _REGRESSION_EXTRAS if _is_regression(report) else (
+    extras = _REGRESSION_EXTRAS if _is_regression(report) else _GENERATION_EXTRAS if _is_generation(report) else (
         *_CLASSIFICATION_EXTRAS, *[m for m in _PROBABILITY_METRICS if m in shared][:1])
     chosen: list[str] = []
     for metric in (primary, *extras):
         if metric in shared and metric not in chosen:
             chosen.append(metric)
-    return tuple(chosen)
+    return tuple(chosen[:_GENERATION_COLUMNS] if _is_generation(report) else chosen)
 
 
 def _estimate_cell(estimate: Estimate | None) -> tuple[str, str]:
@@ -243,13 +261,13 @@ def _cell(estimate: Estimate | None, difference: Difference | None) -> Scorecard
                          verdict_glyph(difference.verdict))
 
 
-def scorecard(report: ComparisonReport | RegressionReport, metrics: Sequence[str] | None = None) -> Scorecard:
+def scorecard(report: AnyReport, metrics: Sequence[str] | None = None) -> Scorecard:
     """Every model's headline metrics with intervals and every candidate's differences with verdicts.
 
     Parameters
     ----------
     report:
-        The engine's report (classification or regression).
+        The engine's report (classification, regression or generation).
     metrics:
         The metrics to show, left to right; by default :func:`headline_metrics`.
 
@@ -270,7 +288,7 @@ def scorecard(report: ComparisonReport | RegressionReport, metrics: Sequence[str
     columns = tuple(ScorecardColumn(m, evaluation.metric_title(m), m == primary,
                                     "higher is better" if evaluation.higher_is_better(m) else "lower is better")
                     for m in chosen)
-    comparisons: dict[str, Comparison | RegressionComparison] = {c.candidate: c for c in _comparisons(report)}
+    comparisons: dict[str, AnyComparison] = {c.candidate: c for c in _comparisons(report)}
     rows = []
     for name, model in report.models.items():
         comparison = comparisons.get(name)
@@ -284,7 +302,7 @@ def _worse(difference: Difference) -> bool:
     return difference.verdict == _WORSE
 
 
-def _sort_key(comparison: Comparison | RegressionComparison, primary: str) -> tuple[bool, float]:
+def _sort_key(comparison: AnyComparison, primary: str) -> tuple[bool, float]:
     """Largest improvement first whatever the metric's direction; undefined last."""
     difference = comparison.metrics[primary].difference if primary in comparison.metrics else math.nan
     if not math.isfinite(difference):
@@ -292,7 +310,7 @@ def _sort_key(comparison: Comparison | RegressionComparison, primary: str) -> tu
     return False, -difference if evaluation.higher_is_better(primary) else difference
 
 
-def leaderboard(report: ComparisonReport | RegressionReport) -> Leaderboard:
+def leaderboard(report: AnyReport) -> Leaderboard:
     """Every candidate against the baseline, best first on the primary metric, with its significant regressions.
 
     Parameters

@@ -27,10 +27,14 @@ from evaluation import (
     ClassificationData,
     ColumnMapping,
     ComparisonReport,
+    GenerationData,
+    GenerationReport,
     LoadOptions,
     RegressionData,
     RegressionReport,
     Settings,
+    compare_generation,
+    load_generation,
 )
 
 from . import uploads
@@ -41,9 +45,12 @@ __all__ = [
     "DASHBOARD_SETTINGS",
     "DEFAULT_VIEW",
     "DEMO_FILES",
+    "GENERATION_DEFAULT_PRIMARY",
+    "GENERATION_DEMO_FILES",
     "PAYLOAD_VERSION",
     "REGRESSION_DEMO_FILES",
     "ComparisonSpec",
+    "GenerationResults",
     "RegressionResults",
     "Results",
     "build_options",
@@ -52,6 +59,7 @@ __all__ = [
     "current_spec",
     "demo_spec",
     "error_location",
+    "generation_settings",
     "init_session",
     "inspect_upload",
     "is_shared_view",
@@ -72,6 +80,8 @@ APP_DIR = Path(__file__).resolve().parent.parent
 DEMO_FILES = (APP_DIR / "data" / "demo" / "base.csv", APP_DIR / "data" / "demo" / "finetuned.csv")
 REGRESSION_DEMO_FILES = (APP_DIR / "data" / "demo" / "regression_base.csv",
                          APP_DIR / "data" / "demo" / "regression_finetuned.csv")
+GENERATION_DEMO_FILES = (APP_DIR / "data" / "demo" / "generation_base.jsonl",
+                         APP_DIR / "data" / "demo" / "generation_finetuned.jsonl")
 # Fewer resamples than the CLI's 10,000 so that a comparison shows within seconds (the bootstrap draws cell
 # counts, so its cost does not grow with the rows); the Data page raises them for final numbers. Slices keep
 # 1,000 exchanges: a permutation p-value counts to 1/(B + 1) (a normal tail below it), and after Holm's
@@ -150,6 +160,17 @@ class RegressionResults(NamedTuple):
     report: RegressionReport
 
 
+class GenerationResults(NamedTuple):
+    """The loaded data and the engine's report of one comparison of text-generating models."""
+
+    data: GenerationData
+    report: GenerationReport
+
+
+GENERATION_DEFAULT_PRIMARY = "bleu"
+"""The generation task's primary metric when the settings hold another task's (the engine's default)."""
+
+
 # --- conversions to and from JSON (sharing, cache keys) -------------------------------------------
 
 def options_to_dict(options: LoadOptions) -> dict[str, Any]:
@@ -212,7 +233,11 @@ def spec_from_share(shared: SharedComparison) -> tuple[ComparisonSpec, dict[str,
 
 
 def demo_spec(task: str = "classification") -> ComparisonSpec:
-    """A bundled demo: digits (classification, the default) or diabetes progression (regression)."""
+    """A bundled demo: digits (classification, the default), diabetes progression (regression) or generated text
+    (generation)."""
+    if task == "generation":
+        return ComparisonSpec(files=tuple((path.name, path.read_bytes()) for path in GENERATION_DEMO_FILES),
+                              names=("base", "finetuned"), baseline="base", origin="demo", task="generation")
     if task == "regression":
         return ComparisonSpec(files=tuple((path.name, path.read_bytes()) for path in REGRESSION_DEMO_FILES),
                               names=("base", "finetuned"), baseline="base", origin="demo", task="regression")
@@ -223,23 +248,23 @@ def demo_spec(task: str = "classification") -> ComparisonSpec:
 # --- computation (cached by content) ------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _load(load_key: str, _spec: ComparisonSpec) -> ClassificationData | RegressionData:
+def _load(load_key: str, _spec: ComparisonSpec) -> ClassificationData | RegressionData | GenerationData:
     """Load and validate the files (keyed on :attr:`ComparisonSpec.load_key`), within the dashboard's limits."""
     options = dataclasses.replace(_spec.options, limits=evaluation.DASHBOARD_LIMITS)
     if _spec.resolved_task == "generation":
-        raise evaluation.EvaluationError(
-            "these files hold generated text (output and reference columns): the dashboard's pages for text are not "
-            "built yet; compare them from the command line: .venv/bin/python -m evaluation compare BASELINE CANDIDATE "
-            "--format markdown (docs/generation.md)")
+        return load_generation(list(_spec.files), names=list(_spec.names), options=options)
     if _spec.resolved_task == "regression":
         return evaluation.load_regression(list(_spec.files), names=list(_spec.names), options=options)
     return evaluation.load_classification(list(_spec.files), names=list(_spec.names), options=options)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _compare(key: str, _spec: ComparisonSpec) -> Results | RegressionResults:
+def _compare(key: str, _spec: ComparisonSpec) -> Results | RegressionResults | GenerationResults:
     """Load (cached) and compare (keyed on :attr:`ComparisonSpec.key`)."""
     data = _load(_spec.load_key, _spec)
+    if isinstance(data, GenerationData):
+        return GenerationResults(data, compare_generation(data, settings=generation_settings(_spec.settings, data),
+                                                          baseline=_spec.baseline))
     if isinstance(data, RegressionData):
         settings = _spec.settings
         if settings.primary_metric not in evaluation.statistics_of("regression"):  # a classification choice: the default
@@ -248,7 +273,16 @@ def _compare(key: str, _spec: ComparisonSpec) -> Results | RegressionResults:
     return Results(data, evaluation.compare(data, settings=_spec.settings, baseline=_spec.baseline))
 
 
-def compute(spec: ComparisonSpec) -> Results | RegressionResults:
+def generation_settings(settings: Settings, data: GenerationData) -> Settings:
+    """``settings`` for a generation comparison: another task's primary metric (or a score column not in these files)
+    becomes BLEU."""
+    known = set(evaluation.statistics_of("generation")) | set(data.models[0].scores if data.models else ())
+    if settings.primary_metric in known:
+        return settings
+    return dataclasses.replace(settings, primary_metric=GENERATION_DEFAULT_PRIMARY)
+
+
+def compute(spec: ComparisonSpec) -> Results | RegressionResults | GenerationResults:
     """The comparison's results, computed once per distinct content.
 
     Raises
@@ -286,9 +320,17 @@ def _session_ended() -> Callable[[], bool]:
 def inspect_upload(filename: str, digest: str, _content: bytes, task: str | None = None) -> Any:
     """What one uploaded file holds (within the dashboard's limits), cached on its name, the digest of its bytes
     and the task (``None``: detected from the file)."""
-    if (task or evaluation.detect_task([(filename, _content)])) == "regression":
+    chosen = task or evaluation.detect_task([(filename, _content)])
+    if chosen == "generation":
+        return _inspect_generation_file(filename, _content)
+    if chosen == "regression":
         return evaluation.inspect_regression_file((filename, _content), limits=evaluation.DASHBOARD_LIMITS)
     return evaluation.inspect_file((filename, _content), limits=evaluation.DASHBOARD_LIMITS)
+
+
+def _inspect_generation_file(filename: str, content: bytes) -> evaluation.FileSummary:
+    """A generation file's rows and detected columns (reference as ``label``, output as ``prediction``), no classes."""
+    return evaluation.inspect_generation_file((filename, content), limits=evaluation.DASHBOARD_LIMITS)
 
 
 @st.cache_resource

@@ -22,6 +22,17 @@ if TYPE_CHECKING:
     from ._errors import EvaluationError
     from ._flips import flip_table
     from ._format import format_number, format_p_value
+    from ._generation import (
+        GenerationComparison,
+        GenerationData,
+        GenerationModel,
+        GenerationReport,
+        PerplexityRatio,
+        compare_generation,
+        inspect_generation_file,
+        load_generation,
+    )
+    from ._generation_report import generation_report_to_dict, generation_report_to_markdown
     from ._io import ACCEPTED_EXTENSIONS, model_name
     from ._limits import DASHBOARD_LIMITS, Limits
     from ._loading import FileSummary, inspect_file, load_classification
@@ -64,12 +75,24 @@ if TYPE_CHECKING:
     from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
     from ._tasks import TASKS, Task, detect_task, task_named
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
+    from ._text_metrics import rouge_f
     from ._thresholds import metrics_at_threshold, one_vs_rest, operating_points
     from ._verdict import CandidateVerdict, Finding, candidate_verdict, verdict_sentence
 
 # Names are imported on first use, so that a command needing only the loader (or starting to read
 # files while the rest imports) does not wait for SciPy.
 _WHERE = {
+    "GenerationComparison": "._generation",
+    "GenerationData": "._generation",
+    "GenerationModel": "._generation",
+    "GenerationReport": "._generation",
+    "PerplexityRatio": "._generation",
+    "compare_generation": "._generation",
+    "inspect_generation_file": "._generation",
+    "load_generation": "._generation",
+    "generation_report_to_dict": "._generation_report",
+    "generation_report_to_markdown": "._generation_report",
+    "rouge_f": "._text_metrics",
     "task_named": "._tasks",
     "Task": "._tasks",
     "metric_title": "._statistics",
@@ -176,12 +199,17 @@ __all__ = [
     "Finding",
     "FlipCounts",
     "Flips",
+    "GenerationComparison",
+    "GenerationData",
+    "GenerationModel",
+    "GenerationReport",
     "Limits",
     "LoadOptions",
     "MetricInfo",
     "ModelData",
     "ModelReport",
     "OperatingPoint",
+    "PerplexityRatio",
     "Power",
     "RegressionComparison",
     "RegressionData",
@@ -197,6 +225,7 @@ __all__ = [
     "candidate_verdict",
     "class_of_probability_column",
     "compare",
+    "compare_generation",
     "compare_regression",
     "csv_safe",
     "csv_safe_frame",
@@ -205,10 +234,14 @@ __all__ = [
     "flip_table",
     "format_number",
     "format_p_value",
+    "generation_report_to_dict",
+    "generation_report_to_markdown",
     "higher_is_better",
     "inspect_file",
+    "inspect_generation_file",
     "inspect_regression_file",
     "load_classification",
+    "load_generation",
     "load_regression",
     "markdown_cell",
     "metric_title",
@@ -222,6 +255,7 @@ __all__ = [
     "regression_verdict_sentence",
     "report_to_dict",
     "report_to_markdown",
+    "rouge_f",
     "shorten",
     "slice_labels",
     "statistics_of",

@@ -35,6 +35,8 @@ from ._errors import EvaluationError, quote
 from ._generation_logs import log_format, read_log
 from ._inference import rng_for
 from ._io import Source, model_name, read_table, source_name
+from ._limits import Limits
+from ._loading import FileSummary
 from ._pairing import pair_files
 from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded
 from ._resampling import percentile_interval
@@ -54,6 +56,7 @@ __all__ = [
     "GenerationReport",
     "PerplexityRatio",
     "compare_generation",
+    "inspect_generation_file",
     "load_generation",
     "perplexity_ratio",
 ]
@@ -385,6 +388,26 @@ def load_generation(
                           prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
                           metadata=metadata.reset_index(drop=True),
                           warnings=tuple([w for f in files for w in f.warnings] + list(warnings)))
+
+
+def inspect_generation_file(source: Source, *, mapping: ColumnMapping | None = None,
+                            limits: Limits | None = None) -> FileSummary:
+    """What a generation file holds and which columns were detected, before anything is computed.
+
+    The summary of :func:`evaluation.inspect_file`, with the reference as ``label``, the output as
+    ``prediction`` and no classes; a problem with the file shows at once.
+
+    Examples
+    --------
+    >>> s = inspect_generation_file(("m.jsonl", b'{"id": 1, "output": "a cat", "reference": "the cat"}\\n'))
+    >>> s.n_rows, s.mapping.label, s.mapping.prediction
+    (1, 'reference', 'output')
+    """
+    read = _read_one(source, None, LoadOptions(mapping=mapping or ColumnMapping(), limits=limits or Limits()))
+    columns = read.shell.columns
+    roles = (columns.id, columns.label, columns.prediction, columns.split, columns.timestamp, *(columns.metadata or ()))
+    return FileSummary(filename=read.shell.filename, n_rows=read.shell.n_rows,
+                       columns=tuple(dict.fromkeys(c for c in roles if c)), mapping=columns, classes=())
 
 
 # --- results --------------------------------------------------------------------------------------

@@ -22,11 +22,13 @@ st.markdown(f"Now showing {origin}: " + ", ".join(
     f"{render.text(filename)} as **{render.text(name)}**" + (" (baseline)" if name == current.baseline else "")
     for (filename, _), name in zip(current.files, current.names, strict=True)) + ".")
 
-left, right = st.columns(2)
+left, middle, right = st.columns(3)
 left.button("Open the classification demo (digits)", key="data_demo_classification", icon=":material/science:",
             on_click=state.open_demo, args=("classification",))
-right.button("Open the regression demo (diabetes)", key="data_demo_regression", icon=":material/science:",
-             on_click=state.open_demo, args=("regression",))
+middle.button("Open the regression demo (diabetes)", key="data_demo_regression", icon=":material/science:",
+              on_click=state.open_demo, args=("regression",))
+right.button("Open the text-generation demo (translation)", key="data_demo_generation", icon=":material/science:",
+             on_click=state.open_demo, args=("generation",))
 
 st.subheader("Prediction files")
 if not access.gate("upload files", "data"):

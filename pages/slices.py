@@ -1,5 +1,7 @@
 """Slices: per-slice differences of a metadata column, worst first, with adjusted p-values."""
 
+from typing import Any
+
 import streamlit as st
 
 import evaluation
@@ -9,7 +11,8 @@ results = render.any_page_start("Slices", "slices")
 if results is None:
     st.stop()
 report = results.report
-comparison = render.candidate_selector(report, "slices")
+# Any task: every comparison has slices of the same shape (a generation comparison's too).
+comparison: Any = render.candidate_selector(report, "slices")
 columns = list(dict.fromkeys(entry.column for entry in comparison.slices))
 if not columns:
     st.info("No metadata column to slice by. Add columns such as device, language or source to the prediction "

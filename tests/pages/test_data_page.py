@@ -210,10 +210,13 @@ def test_the_class_order_chosen_is_the_order_of_every_table(app: AppTest, demo_f
     assert list(table["class"])[:3] == ["9", "3", "0"]
 
 
-def test_generated_text_files_are_sent_to_the_command_line_with_a_clear_message(app: AppTest) -> None:
+def test_generated_text_files_open_the_generation_overview(app: AppTest) -> None:
     rows = b'{"id": 1, "output": "a cat", "reference": "the cat"}\n{"id": 2, "output": "dog", "reference": "a dog"}\n'
-    drop(app, [("base.jsonl", rows), ("tuned.jsonl", rows)])
+    better = b'{"id": 1, "output": "the cat", "reference": "the cat"}\n{"id": 2, "output": "a dog", "reference": "a dog"}\n'
+    drop(app, [("base.jsonl", rows), ("tuned.jsonl", better)])
     compare(app)
-    assert app.title[0].value == "Data"  # nothing computed, the files kept
-    said = " ".join(unescaped(error.value) for error in app.error)
-    assert "these files hold generated text" in said and "python -m evaluation compare" in said
+    assert app.title[0].value == "Overview"  # the generation task's Overview
+    assert "Generation task · 2 paired examples" in texts(app)
+    assert not app.error
+    said = " ".join(unescaped(box.value) for box in (*app.success, *app.info, *app.warning))
+    assert "tuned" in said and "BLEU" in said

@@ -1,0 +1,89 @@
+"""The Examples page of a generation comparison: each example's outputs and its change in ROUGE-L, worst first.
+
+Pure functions (no Streamlit), tested directly. The per-example score is rouge-score's ROUGE-L F-measure
+(:func:`evaluation.rouge_f`, the same that the engine averages): corpus BLEU, chrF and TER
+are not sums of per-example scores, so a per-example change is read on ROUGE-L. Frames hold the real
+text (``st.dataframe`` shows cells as plain text); :func:`highlighted_words` escapes every word for
+Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+import evaluation
+from evaluation import GenerationData, rouge_f
+
+__all__ = ["CHANGE", "KINDS", "examples_table", "filter_examples", "highlighted_words"]
+
+CHANGE = "ROUGE-L change"
+"""The column of each example's candidate ROUGE-L F minus the baseline's (negative: worse)."""
+KINDS: tuple[str, ...] = ("worse", "better", "unchanged")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def examples_table(data: GenerationData, baseline: str, candidate: str) -> pd.DataFrame:
+    """One row per example, largest regression in ROUGE-L first.
+
+    Columns: ``id``, ``kind`` (worse, better, unchanged), ``ROUGE-L change``, ``baseline output``,
+    ``candidate output``, ``reference``, ``prompt`` (when the files have one), ``ROUGE-L baseline``,
+    ``ROUGE-L candidate``, then every metadata column (to filter by slice). Ties keep the file order.
+
+    Examples
+    --------
+    >>> from evaluation import load_generation
+    >>> data = load_generation([("a.jsonl", b'{"id": 1, "output": "the cat", "reference": "the cat"}\\n'),
+    ...                         ("b.jsonl", b'{"id": 1, "output": "a dog", "reference": "the cat"}\\n')])
+    >>> examples_table(data, "a", "b")[["id", "kind", "ROUGE-L change"]].to_dict("records")
+    [{'id': '1', 'kind': 'worse', 'ROUGE-L change': -1.0}]
+    """
+    references = list(data.references)
+    before = data.model(baseline).outputs
+    after = data.model(candidate).outputs
+    base = rouge_f(list(before), references, kind="rougeL")
+    cand = rouge_f(list(after), references, kind="rougeL")
+    change = cand - base
+    frame = pd.DataFrame({"id": [str(i) for i in data.ids],
+                          "kind": np.where(change < 0, "worse", np.where(change > 0, "better", "unchanged")),
+                          CHANGE: change, "baseline output": list(before), "candidate output": list(after),
+                          "reference": references})
+    if data.prompts is not None:
+        frame["prompt"] = list(data.prompts)
+    frame["ROUGE-L baseline"] = base
+    frame["ROUGE-L candidate"] = cand
+    for column in data.metadata.columns:
+        if column not in frame.columns:
+            frame[column] = data.metadata[column].to_numpy()
+    return frame.sort_values(CHANGE, kind="stable").reset_index(drop=True)
+
+
+def filter_examples(table: pd.DataFrame, *, kinds: Sequence[str], column: str | None = None,
+                    values: Sequence[str] = ()) -> pd.DataFrame:
+    """The rows of the chosen kinds and, when ``column`` and ``values`` are given, of those slice values."""
+    shown = table[table["kind"].isin(list(kinds))]
+    if column is not None and values:
+        shown = shown[shown[column].astype(str).isin([str(v) for v in values])]
+    return shown
+
+
+def highlighted_words(text: str, other: str) -> str:
+    """``text`` as literal Markdown with its words absent from ``other`` in bold (case-insensitive; whitespace
+    becomes single spaces).
+
+    Examples
+    --------
+    >>> highlighted_words("the *big* cat", "the cat")
+    'the **\\\\*big\\\\*** cat'
+    """
+    known = {word.lower() for word in _WORD.findall(other)}
+    out = []
+    for token in text.split():
+        escaped = evaluation.escape_markdown(token)
+        new = any(word.lower() not in known for word in _WORD.findall(token))
+        out.append(f"**{escaped}**" if new and escaped else escaped)
+    return " ".join(out)
+

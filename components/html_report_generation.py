@@ -1,0 +1,147 @@
+"""Exports of a generation report (:class:`evaluation.GenerationReport`): one offline HTML document and
+a long CSV.
+
+The same conventions as :mod:`components.html_report`: plotly.js embedded once, every figure beside the numbers
+in tables, user text escaped (:func:`html.escape`, the charts' label helpers, :func:`evaluation.csv_safe`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from html import escape
+
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from evaluation import GenerationReport, csv_safe, format_number, metric_title, verdict_label, verdict_sentence
+
+from . import charts, charts_generation
+from .html_report import CSV_COLUMNS
+
+__all__ = ["generation_metrics_csv", "generation_report_html"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+th{background:#f4f4f4}.warning{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em;margin:.4em 0}
+"""
+_MAX_SLICE_ROWS = 30
+_MAX_SLICE_COLUMNS = 6
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _p(p: float) -> str:
+    return format_number(p, digits=4)
+
+
+def _figure(fig: go.Figure, index: int) -> str:
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{index}",
+                       default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False})
+
+
+def generation_report_html(report: GenerationReport) -> str:
+    """One self-contained HTML document of a comparison of text-generating models, readable offline.
+
+    Examples
+    --------
+    >>> from evaluation import compare_generation, load_generation
+    >>> data = load_generation([("a.jsonl", b'{"id": 1, "output": "a cat", "reference": "the cat"}\\n'
+    ...                                     b'{"id": 2, "output": "dog", "reference": "a dog"}\\n'),
+    ...                         ("b.jsonl", b'{"id": 1, "output": "the cat", "reference": "the cat"}\\n'
+    ...                                     b'{"id": 2, "output": "a dog", "reference": "a dog"}\\n')])
+    >>> generation_report_html(compare_generation(data)).startswith("<!DOCTYPE html>")
+    True
+    """
+    settings = report.settings
+    level = round(settings.confidence * 100)
+    figures = 0
+
+    def figure(fig: go.Figure) -> str:
+        nonlocal figures
+        figures += 1
+        return _figure(fig, figures)
+
+    parts = [f"<h1>Model comparison (generation): {escape(', '.join(report.models))}</h1>",
+             f"<p>{report.n_examples:,} paired examples · baseline {escape(report.baseline)} · {level}% intervals · alpha "
+             f"{settings.alpha} ({escape(settings.correction)} correction) · {settings.resamples:,} resamples</p>",
+             "<h2>Verdict</h2><ul>" + "".join(f"<li>{escape(verdict_sentence(c, report))}</li>"
+                                              for c in report.comparisons) + "</ul>"]
+    parts += [f'<div class="warning">{escape(w)}</div>' for w in report.warnings]
+    metrics = list(report.models[report.baseline].metrics)
+    parts.append("<h2>Metrics</h2>" + _table(["model", *[metric_title(m) for m in metrics], "output words"], [
+        [name] + [f"{format_number(e.value)} [{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
+                  for e in (model.metrics[m] for m in metrics)] + [format_number(model.output_words, digits=1)]
+        for name, model in report.models.items()]))
+    parts.append(figure(charts_generation.generation_metrics_figure(report)))
+    for comparison in report.comparisons:
+        parts.append(f"<h2>{escape(comparison.candidate)} minus {escape(comparison.baseline)}</h2>")
+        parts.append(_table(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p", "p adjusted",
+                             "verdict"], [
+            [metric_title(m), format_number(d.baseline_value), format_number(d.candidate_value),
+             format_number(d.difference, signed=True),
+             f"[{format_number(d.ci_low, signed=True)}, {format_number(d.ci_high, signed=True)}]", d.test, _p(d.p_value),
+             _p(d.p_value_adjusted), verdict_label(d)] for m, d in comparison.metrics.items()]))
+        parts.append(figure(charts_generation.generation_difference_figure(comparison, confidence=settings.confidence)))
+        words = comparison.output_words
+        if words is not None:
+            parts.append(f"<p>Output length: {format_number(words.candidate_value, digits=1)} words against "
+                         f"{format_number(words.baseline_value, digits=1)} "
+                         f"({format_number(words.difference, signed=True, digits=1)}, {level}% CI "
+                         f"{format_number(words.ci_low, signed=True, digits=1)} to "
+                         f"{format_number(words.ci_high, signed=True, digits=1)}): read it beside every gain.</p>")
+        primary = settings.primary_metric
+        rows = [[s.column, s.value, f"{s.n:,}", format_number(s.metrics[primary].baseline.value),
+                 format_number(s.metrics[primary].candidate.value),
+                 format_number(s.metrics[primary].difference.difference, signed=True),
+                 _p(s.metrics[primary].difference.p_value_adjusted), verdict_label(s.metrics[primary].difference)]
+                for s in comparison.slices[:_MAX_SLICE_ROWS] if primary in s.metrics]
+        if rows:
+            parts.append(f"<h3>Slices ({escape(metric_title(primary))}, worst first)</h3>" + _table(
+                ["column", "value", "n", "baseline", "candidate", "difference", "p adjusted", "verdict"], rows))
+            for column in list(dict.fromkeys(s.column for s in comparison.slices))[:_MAX_SLICE_COLUMNS]:
+                parts.append(figure(charts.slice_forest_figure(comparison, column, primary)))  # type: ignore[arg-type]
+    parts.append("<h2>Signatures</h2><ul>" + "".join(f"<li>{escape(metric_title(name))}: <code>{escape(sig)}</code></li>"
+                                                     for name, sig in report.signatures.items()) + "</ul>")
+    title = escape(f"Model comparison: {', '.join(report.models)}")
+    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title}</title>"
+            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
+
+
+def _number(value: float) -> str:
+    return repr(float(value)) if value is not None and math.isfinite(value) else ""
+
+
+def generation_metrics_csv(report: GenerationReport) -> str:
+    """Every estimate and difference (and the output length) in the long format of
+    :data:`components.html_report.CSV_COLUMNS`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for name, model in report.models.items():
+        for metric, e in model.metrics.items():
+            writer.writerow(["model", csv_safe(name), csv_safe(metric), "", _number(e.value), _number(e.ci_low),
+                             _number(e.ci_high), "", "", "", "", e.method])
+        writer.writerow(["model", csv_safe(name), "output_words", "", _number(model.output_words), "", "", "", "", "",
+                         "", "mean"])
+    for comparison in report.comparisons:
+        pair = csv_safe(f"{comparison.candidate} - {comparison.baseline}")
+        differences = dict(comparison.metrics)
+        if comparison.output_words is not None:
+            differences["output_words"] = comparison.output_words
+        for metric, d in differences.items():
+            writer.writerow(["comparison", pair, csv_safe(metric), "", _number(d.difference), _number(d.ci_low),
+                             _number(d.ci_high), _number(d.p_value), _number(d.p_value_adjusted), d.test,
+                             verdict_label(d), d.method])
+    return out.getvalue()

@@ -1,0 +1,52 @@
+"""Examples (generation): prompt, reference and both outputs of every example, largest drop in ROUGE-L first;
+filterable by kind and slice, one example side by side, downloadable."""
+
+import streamlit as st
+
+import evaluation
+from components import generation_examples, render
+
+results = render.generation_page_start("Examples", "examples")
+if results is None:
+    st.stop()
+data, report = results
+comparison = render.candidate_selector(report, "examples")
+table = generation_examples.examples_table(data, comparison.baseline, comparison.candidate)
+st.caption(f"Each example's ROUGE-L F-measure (rouge-score, no stemming) of {render.text(comparison.candidate)} minus "
+           f"{render.text(comparison.baseline)}'s; **worse**: lower. Sorted by the change, largest regression first.")
+
+left, right = st.columns(2)
+kinds = left.multiselect("Kind", list(generation_examples.KINDS), default=["worse", "better"], key="examples_kinds")
+column, values = None, []
+with right:
+    slice_columns = list(data.metadata.columns)
+    if slice_columns:
+        column = render.view_selectbox("Slice column", [None, *slice_columns], "slice_column", "examples",
+                                       format_func=lambda c: "(no slice filter)" if c is None else c)
+        if column:
+            values = st.multiselect("Slice values", sorted(set(map(str, table[column]))), key="examples_slice_values",
+                                    placeholder="every value")
+shown = generation_examples.filter_examples(table, kinds=kinds, column=column, values=values)
+st.write(f"{len(shown):,} of {len(table):,} examples")
+render.table(shown, key="examples_table", height=420)
+st.download_button("Download these examples (CSV)", data=evaluation.csv_safe_frame(shown).to_csv(index=False).encode(),
+                   file_name=render.file_name(f"outputs-{comparison.candidate}-vs-{comparison.baseline}.csv"),
+                   mime="text/csv", on_click="ignore", key="examples_download", icon=":material/download:")
+
+if len(shown):
+    st.subheader("One example, side by side")
+    ids = list(shown["id"])
+    chosen = st.selectbox("Example id", ids, key="examples_id")
+    row = shown[shown["id"] == chosen].iloc[0]
+    st.markdown(f"ROUGE-L {row['ROUGE-L baseline']:.3f} → {row['ROUGE-L candidate']:.3f} "
+                f"(**{row[generation_examples.CHANGE]:+.3f}**) · words in bold are not in the other model's output")
+    if "prompt" in row:
+        st.markdown("**Prompt**: " + render.text(row["prompt"]))
+    st.markdown("**Reference**: " + render.text(row["reference"]))
+    first, second = st.columns(2)
+    with first.container(border=True):
+        st.markdown(f"**{render.text(comparison.baseline)}** (baseline)")
+        st.markdown(generation_examples.highlighted_words(row["baseline output"], row["candidate output"]))
+    with second.container(border=True):
+        st.markdown(f"**{render.text(comparison.candidate)}** (candidate)")
+        st.markdown(generation_examples.highlighted_words(row["candidate output"], row["baseline output"]))

@@ -1,0 +1,47 @@
+"""Overview (generation): the verdict of every candidate, its scorecard (and a leaderboard of several), every metric
+with its interval, the differences, and the change in output length beside them."""
+
+import streamlit as st
+
+import evaluation
+from components import charts_generation, render, tables
+
+results = render.generation_page_start("Overview", "overview")
+if results is None:
+    st.stop()
+data, report = results
+
+render.first_screen(report)  # the verdicts, the scorecard, the leaderboard, the warnings
+
+st.subheader("Metrics")
+render.plot(charts_generation.generation_metrics_figure(report), key="overview_generation_metrics")
+
+st.subheader("Differences")
+comparison = render.candidate_selector(report, "overview")
+render.plot(charts_generation.generation_difference_figure(comparison, confidence=report.settings.confidence),
+            key="overview_generation_differences")
+render.table(tables.differences_table(comparison), key="overview_generation_differences_table")  # type: ignore[arg-type]
+st.caption("BLEU, chrF and TER (sacrebleu, corpus scores from summed per-sentence statistics), perplexity and bits per "
+           "byte: paired permutation test, paired bootstrap percentile interval. ROUGE, exact match, token F1 and score "
+           "columns: paired t-test (McNemar's exact test for 0/1 scores). p-values adjusted across candidates "
+           f"({report.settings.correction}).")
+
+st.subheader("Output length")
+st.caption("Read it beside every gain: overlap metrics and judges favour longer outputs.")
+words = comparison.output_words
+if words is not None:
+    level = round(report.settings.confidence * 100)
+    left, right = st.columns([1, 2])
+    left.metric(f"{render.text(comparison.baseline)}: mean words", evaluation.format_number(words.baseline_value, digits=1))
+    left.metric(f"{render.text(comparison.candidate)}: mean words", evaluation.format_number(words.candidate_value, digits=1),
+                delta=evaluation.format_number(words.difference, signed=True, digits=1), delta_color="off")
+    left.caption(f"Difference {evaluation.format_number(words.difference, signed=True, digits=1)} words, {level}% CI "
+                 f"{evaluation.format_number(words.ci_low, signed=True, digits=1)} to "
+                 f"{evaluation.format_number(words.ci_high, signed=True, digits=1)} ({words.test}).")
+    with right:
+        render.plot(charts_generation.output_length_figure(report, comparison), key="overview_generation_length")
+with st.expander("sacrebleu signatures (to reproduce the numbers)"):
+    for name, signature in report.signatures.items():
+        st.markdown(f"{evaluation.metric_title(name)}: `{signature}`")
+st.page_link("pages/generation_examples.py", label="See each example's outputs, largest regressions first",
+             icon=":material/list_alt:")
