@@ -210,10 +210,15 @@ def test_three_generation_files_show_a_leaderboard_and_a_candidate_choice(app: A
 
 
 def test_the_bundled_generation_demo_renders_on_every_page(app: AppTest) -> None:
-    app.session_state["spec"] = state.demo_spec("generation")  # what the Data page's demo button would open
-    app.run()
+    app.switch_page("pages/data.py").run()
+    app.button(key="data_demo_generation").click().run()  # the Data page's demo button
+    assert app.session_state["spec"].resolved_task == "generation"
     for page in ("pages/generation_overview.py", "pages/slices.py", "pages/generation_examples.py"):
         app.switch_page(page).run()
         assert not app.exception, [e.value for e in app.exception]
         assert "Generation task" in texts(app) and "Demo data" in texts(app)
         assert not app.error
+    app.switch_page("pages/generation_overview.py").run()
+    said = " ".join(unescaped(element.value) for element in app.warning)
+    assert "finetuned is significantly better than base on BLEU" in said  # the demo names its models
+    assert "But significantly worse on slice catalog = core" in said
