@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
-from ._sums import SummedStatistics
+from ._sums import SummedStatistics, baseline_first
 from ._values import read_ids, rows_text, training_rows
 
 __all__ = [
@@ -542,9 +542,7 @@ def _design(data: GenerationData, model: GenerationModel) -> np.ndarray:
 
 def _settings_iv(settings: Settings) -> Settings:
     """Check the settings; the classification default primary metric becomes BLEU."""
-    if settings.primary_metric == Settings().primary_metric:
-        settings = replace(settings, primary_metric=DEFAULT_PRIMARY)
-    return settings_iv(settings, task=TASK)
+    return settings_iv(settings, task=TASK, default_primary=DEFAULT_PRIMARY)
 
 
 def compare_generation(
@@ -567,13 +565,8 @@ def compare_generation(
     GenerationReport
     """
     settings = _settings_iv(settings or Settings())
-    names = data.model_names
-    if len(names) < 2:
-        raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
-    chosen = names[0] if baseline is None else baseline
-    if chosen not in names:
-        raise EvaluationError(f"no model is named {chosen!r} to serve as baseline; the models are {', '.join(names)}")
-    order = [chosen] + [name for name in names if name != chosen]
+    order = baseline_first(data.model_names, baseline)
+    chosen = order[0]
     supported = {"perplexity": all(data.model(name).nll is not None for name in order),
                  "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
     scores = score_statistics(data)

@@ -14,7 +14,7 @@ complete a comparison.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,7 @@ from ._results import Difference, Estimate, Power, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register
-from ._sums import SummedStatistics
+from ._sums import SummedStatistics, baseline_first
 from ._values import number_values, read_ids, rows_text, training_rows
 
 __all__ = [
@@ -382,9 +382,7 @@ def _power(base: np.ndarray, cand: np.ndarray, settings: Settings, power: float 
 
 def _settings_iv(settings: Settings) -> Settings:
     """Check the settings; the classification default primary metric becomes the mean absolute error."""
-    if settings.primary_metric == Settings().primary_metric:
-        settings = replace(settings, primary_metric=DEFAULT_PRIMARY)
-    return settings_iv(settings, task=TASK)
+    return settings_iv(settings, task=TASK, default_primary=DEFAULT_PRIMARY)
 
 
 def compare_regression(
@@ -418,13 +416,8 @@ def compare_regression(
     'better'
     """
     settings = _settings_iv(settings or Settings())
-    names = data.model_names
-    if len(names) < 2:
-        raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
-    chosen = names[0] if baseline is None else baseline
-    if chosen not in names:
-        raise EvaluationError(f"no model is named {chosen!r} to serve as baseline; the models are {', '.join(names)}")
-    order = [chosen] + [name for name in names if name != chosen]
+    order = baseline_first(data.model_names, baseline)
+    chosen = order[0]
     designs = {name: _design(data.y_true, data.model(name).y_pred) for name in order}
     estimates, decided = SUMS.compared(designs, order, settings)
     quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)

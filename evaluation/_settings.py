@@ -8,6 +8,7 @@ minutes of reading. It imports no SciPy: ``--help`` and bad arguments answer qui
 from __future__ import annotations
 
 import operator
+from dataclasses import replace
 
 from ._errors import EvaluationError
 from ._metrics import METRICS
@@ -47,20 +48,24 @@ def metric_names(task: str) -> tuple[str, ...]:
     return tuple(METRICS)
 
 
-def settings_iv(settings: Settings, *, task: str = "classification") -> Settings:
-    """Check every setting of a comparison and return them unchanged (SciPy's ``_<name>_iv`` convention).
+def settings_iv(settings: Settings, *, task: str = "classification", default_primary: str | None = None) -> Settings:
+    """Check every setting of a comparison and return them (SciPy's ``_<name>_iv`` convention).
 
     Parameters
     ----------
     settings:
         The settings to check.
     task:
-        ``"classification"`` or ``"regression"``: the primary metric must be one of its metrics.
+        ``"classification"``, ``"regression"`` or ``"generation"``: the primary metric must be one of its
+        metrics (generation: or a ``score_`` column).
+    default_primary:
+        The task's default primary metric, which replaces classification's default (``f1_macro``) when
+        the settings still name it.
 
     Returns
     -------
     Settings
-        ``settings`` itself, now trusted.
+        ``settings``, now trusted (with the task's default primary metric).
 
     Raises
     ------
@@ -76,6 +81,8 @@ def settings_iv(settings: Settings, *, task: str = "classification") -> Settings
     ...
     evaluation._errors.EvaluationError: a target precision must lie in (0, 1] (for example 0.9), got 1.5
     """
+    if default_primary is not None and settings.primary_metric == Settings().primary_metric:
+        settings = replace(settings, primary_metric=default_primary)
     if not 0 < settings.confidence < 1:
         raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {settings.confidence}")
     if not 0 < settings.alpha < 1:

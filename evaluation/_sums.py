@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ._errors import EvaluationError
 from ._inference import (
     FEWER_THAN_TWO,
     NO_SPREAD,
@@ -40,13 +41,34 @@ from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Settings, Slic
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
 from ._units import numpy_units
 
-__all__ = ["SliceCodes", "SummedStatistics"]
+__all__ = ["SliceCodes", "SummedStatistics", "baseline_first"]
 
 _MEANS = (PAIRED_T, MCNEMAR)
 """Tests of a mean of one per-example column: its interval is the t interval, it needs no resamples."""
 
 SliceCodes = Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
 """Slice column name -> (each example's code, the slices' values)."""
+
+
+def baseline_first(names: Sequence[str], baseline: str | None) -> list[str]:
+    """The models in comparison order: the baseline (the first file's model by default), then the candidates.
+
+    Raises
+    ------
+    EvaluationError
+        Fewer than two models, or no model of the baseline's name.
+
+    Examples
+    --------
+    >>> baseline_first(["a", "b", "c"], "b")
+    ['b', 'a', 'c']
+    """
+    if len(names) < 2:
+        raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
+    chosen = names[0] if baseline is None else baseline
+    if chosen not in names:
+        raise EvaluationError(f"no model is named {chosen!r} to serve as baseline; the models are {', '.join(names)}")
+    return [chosen] + [name for name in names if name != chosen]
 
 
 @dataclass(frozen=True)
