@@ -44,7 +44,7 @@ from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
-from ._sums import SummedStatistics, baseline_first
+from ._sums import SummedStatistics, baseline_first, cluster_sums, clustered_t
 from ._values import read_ids, rows_text, training_rows
 
 __all__ = [
@@ -78,6 +78,8 @@ GENERATION_ALIASES: dict[str, tuple[str, ...]] = {
     "text": ("text", "scored_text"),
     "split": ("split", "subset", "partition", "data_split"),
     "timestamp": ("timestamp", "time", "datetime", "date", "created_at"),
+    "sample": ("sample", "repeat", "sample_index"),
+    "cluster": ("cluster", "cluster_id", "group_id", "conversation_id", "passage_id"),
 }
 """Accepted names of each column role of a generation file, matched case-insensitively, first alias first."""
 
@@ -172,6 +174,8 @@ class GenerationData:
     metadata: pd.DataFrame
     warnings: tuple[str, ...] = ()
     task: str = TASK
+    clusters: np.ndarray | None = None
+    """Each example's cluster, coded 0..C-1 (an id with its samples, or the ``cluster`` column); ``None``: independent."""
 
     @property
     def n_examples(self) -> int:
@@ -237,6 +241,7 @@ class _Read:
     prompts: list[str] | None
     scores: dict[str, np.ndarray] = field(default_factory=dict)
     empty: int = 0
+    clusters: list[str] | None = None
 
 
 def _text(table: pa.Table, column: str) -> tuple[list[str], int]:
@@ -289,12 +294,23 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
     for column in (c for c in table.column_names if c.strip().lower().startswith(SCORE_PREFIX) and c not in used):
         scores[SCORE_PREFIX + column.strip()[len(SCORE_PREFIX):]] = _numbers(table, column, numbers, filename)
     ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
+    clusters = None
+    if "sample" in roles:  # several generations per id: pair by (id, sample), resample each id with its samples
+        if ids is None:
+            raise EvaluationError(f"{filename}: column {quote(roles['sample'])} numbers several samples per id, but the "
+                                  "file has no id column; expected an id on every row", file=filename,
+                                  column=roles["sample"])
+        samples = _text(table, roles["sample"])[0]
+        clusters = [str(i) for i in ids.to_pylist()]
+        ids = pa.array([f"{i} #{sample}" for i, sample in zip(clusters, samples, strict=True)])
+    if "cluster" in roles:  # examples that share a passage, a template or a conversation
+        clusters = _text(table, roles["cluster"])[0]
     kept = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
     shell = PredictionFile(name=name or model_name(filename), filename=filename, columns=columns, row_numbers=numbers,
                            ids=ids, true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
                            predicted_labels=(), probabilities=None, probability_classes=(), score=None,
                            metadata=kept, warnings=tuple(warnings))
-    return _Read(shell, outputs, references, prompts, scores, empty)
+    return _Read(shell, outputs, references, prompts, scores, empty, clusters)
 
 
 def load_generation(
@@ -384,7 +400,11 @@ def load_generation(
         extra = [c for c in frame.columns if c not in metadata.columns]
         metadata = pd.concat([metadata, frame[extra]], axis=1) if extra else metadata
     prompts = read[0].prompts
-    return GenerationData(ids=np.asarray(ids, dtype=object), references=tuple(references),
+    clusters = None
+    if read[0].clusters is not None:
+        clusters = np.unique(np.asarray(aligned(read[0].clusters, takes[0]), dtype=object).astype(str),
+                             return_inverse=True)[1].astype(np.int64)
+    return GenerationData(ids=np.asarray(ids, dtype=object), references=tuple(references), clusters=clusters,
                           prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
                           metadata=metadata.reset_index(drop=True),
                           warnings=tuple([w for f in files for w in f.warnings] + list(warnings)))
@@ -436,6 +456,9 @@ class GenerationComparison:
     slices: tuple[SliceResult, ...] = ()
     output_words: Difference | None = None
     perplexity_ratio: PerplexityRatio | None = None
+    design_effect: dict[str, float] = field(default_factory=dict)
+    """With clustered examples: each mean metric's design effect, the variance of its paired difference with
+    clusters over the variance were the examples independent (1: clustering changes nothing)."""
 
 
 @dataclass(frozen=True)
@@ -462,7 +485,8 @@ _LOG_PERPLEXITY = Statistic("log_perplexity", "log perplexity", TASK, False, ("n
                             "log(perplexity) = summed nll / summed tokens; not registered: the ratio's bootstrap reads it.")
 
 
-def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng: np.random.Generator) -> PerplexityRatio:
+def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng: np.random.Generator, *,
+                     clusters: np.ndarray | None = None) -> PerplexityRatio:
     """The perplexity ratio of two designs' ``nll`` and ``n_tokens`` columns, by the delta method and the paired bootstrap.
 
     Examples
@@ -487,8 +511,11 @@ def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng
     base_rate, base_u = contributions(base)
     cand_rate, cand_u = contributions(cand)
     log_ratio = cand_rate - base_rate
-    n = base.shape[0]
     u = cand_u - base_u
+    if clusters is not None:  # whole clusters are the units: their summed contributions, and their summed rows
+        u = np.bincount(clusters, weights=u)
+        base, cand = cluster_sums(base, clusters), cluster_sums(cand, clusters)
+    n = u.shape[0]
     std_error = float(np.sqrt(n / (n - 1) * np.sum(u * u))) if n > 1 else float("nan")
     z = float(ndtri(0.5 + settings.confidence / 2.0))
     replicates = SUMS.bootstrap([base, cand], [_LOG_PERPLEXITY], settings.resamples, rng)
@@ -545,6 +572,20 @@ def _settings_iv(settings: Settings) -> Settings:
     return settings_iv(settings, task=TASK, default_primary=DEFAULT_PRIMARY)
 
 
+def _design_effects(sums: SummedStatistics, base: np.ndarray, cand: np.ndarray, metrics: Sequence[Statistic],
+                    clusters: np.ndarray) -> dict[str, float]:
+    """Each mean metric's design effect: (clustered standard error / independent one) squared, of its paired difference."""
+    out = {}
+    for metric in metrics:
+        if metric.test in (PAIRED_T, MCNEMAR):
+            column = sums.select(metric)[0]
+            diff = cand[:, column] - base[:, column]
+            independent = float(diff.std(ddof=1) / np.sqrt(diff.shape[0])) if diff.shape[0] > 1 else float("nan")
+            clustered = clustered_t(diff, clusters, 0.95)[3]
+            out[metric.name] = clustered**2 / independent**2 if independent > 0 else float("nan")
+    return out
+
+
 def compare_generation(
     data: GenerationData, *, settings: Settings | None = None, baseline: str | None = None
 ) -> GenerationReport:
@@ -577,7 +618,8 @@ def compare_generation(
                               "log-likelihoods (nll and n_tokens), bits per byte also n_bytes or the scored text, and a "
                               "score_ metric its column; choose another with --primary")
     designs = {name: _design(data, data.model(name)) for name in order}
-    estimates, decided = sums.compared(designs, order, settings, metrics=metrics)
+    clusters = data.clusters
+    estimates, decided = sums.compared(designs, order, settings, metrics=metrics, clusters=clusters)
     words = _COLUMNS.index("output_words")
     models = {name: GenerationModelReport(name, data.model(name).source, estimates[name],
                                           float(designs[name][:, words].mean()) if data.n_examples else float("nan"))
@@ -587,13 +629,17 @@ def compare_generation(
     for index, name in enumerate(order[1:], start=1):
         base, cand = designs[chosen], designs[name]
         length_difference = SUMS.differences(base, cand, {}, {}, {}, [_WORDS], settings)["output_words"]
-        ratio = (perplexity_ratio(base, cand, settings, rng_for(settings, SUMS.stream + 2, index))
+        ratio = (perplexity_ratio(base, cand, settings, rng_for(settings, SUMS.stream + 2, index), clusters=clusters)
                  if supported["perplexity"] and data.n_examples > 1 else None)
         comparisons.append(GenerationComparison(
             candidate=name, baseline=chosen, metrics=decided[name],
-            slices=sums.slices(codes, base, cand, index, settings, metrics=metrics),
-            output_words=length_difference, perplexity_ratio=ratio))
+            slices=sums.slices(codes, base, cand, index, settings, metrics=metrics, clusters=clusters),
+            output_words=length_difference, perplexity_ratio=ratio,
+            design_effect={} if clusters is None else _design_effects(sums, base, cand, metrics, clusters)))
     warnings = list(data.warnings)
+    if clusters is not None:
+        warnings.append(f"the {data.n_examples:,} examples form {int(clusters.max()) + 1:,} clusters (an id's samples or "
+                        "the cluster column): intervals and tests resample whole clusters")
     if data.n_examples < 30:
         warnings.append(f"only {data.n_examples} paired examples: intervals and tests rest on few examples")
     signatures = {"bleu": text.bleu_signature(), "chrf": text.chrf_signature(), "ter": text.ter_signature()}

@@ -33,6 +33,7 @@ def generation_report_to_dict(report: GenerationReport) -> dict[str, Any]:
                    for name, model in report.models.items()},
         "comparisons": [{"candidate": c.candidate, "baseline": c.baseline, "metrics": c.metrics,
                          "output_words": c.output_words, "perplexity_ratio": c.perplexity_ratio,
+                         "design_effect": c.design_effect,
                          "slices": list(c.slices),
                          "verdict": verdict_document(c, report)} for c in report.comparisons],
         "warnings": list(report.warnings),

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+from scipy.special import stdtr, stdtrit
 
 from ._errors import EvaluationError
 from ._inference import (
@@ -41,10 +42,45 @@ from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Settings, Slic
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
 from ._units import numpy_units
 
-__all__ = ["SliceCodes", "SummedStatistics", "baseline_first"]
+__all__ = ["CLUSTERED_T", "SliceCodes", "SummedStatistics", "baseline_first", "cluster_sums", "clustered_t"]
 
 _MEANS = (PAIRED_T, MCNEMAR)
 """Tests of a mean of one per-example column: its interval is the t interval, it needs no resamples."""
+CLUSTERED_T = "paired t (clustered)"
+"""The test of a mean's difference when examples come in clusters: the clustered standard error, C - 1 df."""
+
+
+def cluster_sums(design: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    """Each cluster's summed rows (clusters coded 0..C-1): resampling them resamples whole clusters."""
+    out = np.zeros((int(clusters.max()) + 1 if clusters.size else 0, design.shape[1]))
+    np.add.at(out, clusters, design)
+    return out
+
+
+def clustered_t(values: np.ndarray, clusters: np.ndarray, confidence: float) -> tuple[float, float, float, float, float]:
+    """Mean, t interval, standard error and two-sided p-value (of mean zero) with examples in clusters.
+
+    The standard error is Miller's (2024, "Adding Error Bars to Evals", Appendix A) with the finite-cluster
+    correction, ``sqrt(C / (C - 1) * sum_c (sum_{i in c} (s_i - mean))**2) / n``, as Inspect's
+    ``stderr(cluster=...)`` computes it; the reference distribution is t with ``C - 1`` degrees of freedom.
+
+    Examples
+    --------
+    >>> mean, low, high, se, p = clustered_t(np.array([1.0, 1.0, 0.0, 0.0]), np.array([0, 0, 1, 1]), 0.95)
+    >>> mean, round(se, 4)  # two clusters, all right and all wrong: the SE of the two cluster means' mean
+    (0.5, 0.5)
+    """
+    n = values.shape[0]
+    mean = float(values.mean()) if n else float("nan")
+    count = int(np.unique(clusters).size)
+    if count < 2:
+        return mean, float("nan"), float("nan"), float("nan"), float("nan")
+    deviations = np.bincount(clusters, weights=values - mean)
+    se = float(np.sqrt(count / (count - 1) * np.sum(deviations**2)) / n)
+    if se == 0:
+        return mean, mean, mean, 0.0, 1.0 if mean == 0 else float("nan")
+    half = float(stdtrit(count - 1, 0.5 + confidence / 2.0)) * se
+    return mean, mean - half, mean + half, se, float(2.0 * stdtr(count - 1, -abs(mean) / se))
 
 SliceCodes = Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
 """Slice column name -> (each example's code, the slices' values)."""
@@ -163,12 +199,17 @@ class SummedStatistics:
         return swap_weights(units.counts, statistic, resamples=resamples, rng=rng)
 
     def estimates(self, design: np.ndarray, replicates: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
-                  settings: Settings) -> dict[str, Estimate]:
-        """Each metric with its interval: the t interval for a mean of per-example values, else the bootstrap's."""
+                  settings: Settings, *, clusters: np.ndarray | None = None) -> dict[str, Estimate]:
+        """Each metric with its interval: the t interval for a mean of per-example values (clustered when the
+        examples come in ``clusters``), else the bootstrap's."""
         out = {}
         for metric in metrics:
             value = self.point(metric, design)
-            if metric.test in _MEANS:
+            if metric.test in _MEANS and clusters is not None:
+                values = design[:, self.select(metric)[0]]
+                _, low, high, se, _ = clustered_t(values, clusters, settings.confidence)
+                out[metric.name] = make_estimate(value, low, high, "clustered t interval", std_error=se)
+            elif metric.test in _MEANS:
                 values = design[:, self.select(metric)[0]]
                 _, low, high = t_interval(values, settings.confidence)
                 out[metric.name] = make_estimate(value, low, high, "t interval", std_error=mean_std_error(values))
@@ -181,16 +222,24 @@ class SummedStatistics:
 
     def differences(self, base: np.ndarray, cand: np.ndarray, base_reps: Mapping[str, np.ndarray],
                     cand_reps: Mapping[str, np.ndarray], exchanged: Mapping[str, np.ndarray],
-                    metrics: Sequence[Statistic], settings: Settings) -> dict[str, Difference]:
+                    metrics: Sequence[Statistic], settings: Settings, *,
+                    clusters: np.ndarray | None = None) -> dict[str, Difference]:
         """Each metric's paired difference (candidate minus baseline) with its interval and named test.
 
         ``exchanged``: each resampled metric's differences under random exchanges (:meth:`exchanges`).
+        ``clusters``: each example's cluster (coded 0..C-1) when examples are not independent; a mean's
+        difference is then tested with the clustered standard error (:func:`clustered_t`).
         """
         out = {}
         too_few = FEWER_THAN_TWO if base.shape[0] < 2 else ""
         for metric in metrics:
             b, c = self.point(metric, base), self.point(metric, cand)
-            if metric.test == MCNEMAR:  # a 0/1 column: the exact conditional test on the discordant examples
+            if metric.test in _MEANS and clusters is not None:
+                column = self.select(metric)[0]
+                _, low, high, se, p = clustered_t(cand[:, column] - base[:, column], clusters, settings.confidence)
+                out[metric.name] = make_difference(metric.name, c - b, low, high, p, CLUSTERED_T, "clustered t interval",
+                                                   b, c, std_error=se, reason=too_few)
+            elif metric.test == MCNEMAR:  # a 0/1 column: the exact conditional test on the discordant examples
                 column = self.select(metric)[0]
                 diff = cand[:, column] - base[:, column]
                 _, low, high = t_interval(diff, settings.confidence)
@@ -217,21 +266,26 @@ class SummedStatistics:
         return out
 
     def compared(self, designs: Mapping[str, np.ndarray], order: Sequence[str], settings: Settings, *,
-                 metrics: Sequence[Statistic] | None = None,
+                 metrics: Sequence[Statistic] | None = None, clusters: np.ndarray | None = None,
                  ) -> tuple[dict[str, dict[str, Estimate]], dict[str, dict[str, Difference]]]:
         """Every model's estimates and every candidate's decided differences from the baseline ``order[0]``.
 
-        ``metrics``: the statistics the data supports (default: every one of the task). Each metric's
-        differences are decided across the candidates (one family per metric, as in classification).
+        ``metrics``: the statistics the data supports (default: every one of the task). ``clusters``: each
+        example's cluster (coded 0..C-1): the bootstrap and the exchanges then move whole clusters (their
+        summed rows), and means get the clustered standard error. Each metric's differences are decided
+        across the candidates (one family per metric, as in classification).
         """
         metrics = self.metrics if metrics is None else list(metrics)
-        replicates = dict(zip(order, self.bootstrap([designs[name] for name in order], metrics, settings.resamples,
+        units = designs if clusters is None else {name: cluster_sums(design, clusters) for name, design in designs.items()}
+        replicates = dict(zip(order, self.bootstrap([units[name] for name in order], metrics, settings.resamples,
                                                     rng_for(settings, self.stream, 0)), strict=True))
-        estimates = {name: self.estimates(designs[name], replicates[name], metrics, settings) for name in order}
+        estimates = {name: self.estimates(designs[name], replicates[name], metrics, settings, clusters=clusters)
+                     for name in order}
         baseline = order[0]
         raw = {name: self.differences(designs[baseline], designs[name], replicates[baseline], replicates[name],
-                                      self.exchanges(designs[baseline], designs[name], metrics, settings.resamples,
-                                                     rng_for(settings, self.stream + 1, index)), metrics, settings)
+                                      self.exchanges(units[baseline], units[name], metrics, settings.resamples,
+                                                     rng_for(settings, self.stream + 1, index)), metrics, settings,
+                                      clusters=clusters)
                for index, name in enumerate(order[1:], start=1)}
         decided: dict[str, dict[str, Difference]] = {name: {} for name in raw}
         for metric in metrics:
@@ -242,7 +296,8 @@ class SummedStatistics:
         return estimates, decided
 
     def slices(self, slice_codes: SliceCodes, base: np.ndarray, cand: np.ndarray, index: int,
-               settings: Settings, *, metrics: Sequence[Statistic] | None = None) -> tuple[SliceResult, ...]:
+               settings: Settings, *, metrics: Sequence[Statistic] | None = None,
+               clusters: np.ndarray | None = None) -> tuple[SliceResult, ...]:
         """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices,
         the worst difference of the primary metric first, slices under ``min_slice_size`` last (not tested)."""
         metrics = self.metrics if metrics is None else list(metrics)
@@ -257,14 +312,16 @@ class SummedStatistics:
                 stream += 1
                 small = n < max(settings.min_slice_size, 2)
                 b, c = base[rows], cand[rows]
-                reps = self.bootstrap([b, c], metrics, settings.slice_resamples,
+                within = None if clusters is None else np.unique(clusters[rows], return_inverse=True)[1]
+                ub, uc = (b, c) if within is None else (cluster_sums(b, within), cluster_sums(c, within))
+                reps = self.bootstrap([ub, uc], metrics, settings.slice_resamples,
                                       rng_for(settings, self.stream + 10 + index, stream))
                 exchanged = ({metric.name: np.full(1, np.nan) for metric in metrics} if small else
-                             self.exchanges(b, c, metrics, settings.slice_resamples,
+                             self.exchanges(ub, uc, metrics, settings.slice_resamples,
                                             rng_for(settings, self.stream + 1010 + index, stream)))
-                estimates_b = self.estimates(b, reps[0], metrics, settings)
-                estimates_c = self.estimates(c, reps[1], metrics, settings)
-                differences = self.differences(b, c, reps[0], reps[1], exchanged, metrics, settings)
+                estimates_b = self.estimates(b, reps[0], metrics, settings, clusters=within)
+                estimates_c = self.estimates(c, reps[1], metrics, settings, clusters=within)
+                differences = self.differences(b, c, reps[0], reps[1], exchanged, metrics, settings, clusters=within)
                 results.append((column, value, n, small, {
                     name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
         tested = [i for i, (_, _, _, small, _) in enumerate(results) if not small]

@@ -230,3 +230,62 @@ def test_evaluation_logs_are_compared_as_they_are(names) -> None:
     document = json.loads(result.stdout)
     assert document["task"] == "generation" and document["n_examples"] == 3
     assert any(name.startswith("score_") for name in document["comparisons"][0]["metrics"])
+
+
+def _repeated(samples: int, *, seed: int = 5) -> tuple[bytes, bytes]:
+    """Each prompt answered ``samples`` times by each model, the answers of one prompt alike (correlated)."""
+    rng = random.Random(seed)
+    base, tuned = [], []
+    for i in range(90):
+        reference = [rng.choice(WORDS) for _ in range(rng.randint(5, 10))]
+        quality = rng.random()  # how hard the prompt is: shared by its samples, so they are correlated
+        for k in range(samples):
+            def answer(p: float, reference: list[str] = reference) -> str:
+                return " ".join(t if rng.random() > p else rng.choice(WORDS) for t in reference)
+
+            common = {"id": f"q{i}", "sample": k, "reference": " ".join(reference), "topic": f"t{i % 3}"}
+            base.append({**common, "output": answer(0.2 + 0.5 * quality), "score_ok": rng.random() < 0.6 - 0.3 * quality})
+            tuned.append({**common, "output": answer(0.1 + 0.5 * quality), "score_ok": rng.random() < 0.7 - 0.3 * quality})
+    return _jsonl([{**r, "score_ok": int(r["score_ok"])} for r in base]), \
+        _jsonl([{**r, "score_ok": int(r["score_ok"])} for r in tuned])
+
+
+def test_samples_of_one_id_are_resampled_together_with_the_clustered_standard_error() -> None:
+    import statsmodels.api as sm
+    from rouge_score import rouge_scorer as scorer_module
+
+    base, tuned = _repeated(3)
+    data = load_generation([("base.jsonl", base), ("tuned.jsonl", tuned)])
+    assert data.n_examples == 270 and int(data.clusters.max()) + 1 == 90
+    report = compare_generation(data, settings=FAST)
+    comparison = report.comparisons[0]
+    assert any("270 examples form 90 clusters" in w for w in report.warnings)
+    # The paired ROUGE-L difference: statsmodels' cluster-robust OLS of the per-example differences on a constant.
+    scorer = scorer_module.RougeScorer(["rougeL"], use_stemmer=False)
+    rows = [[json.loads(line) for line in side.decode().splitlines()] for side in (base, tuned)]
+    diff = np.array([scorer.score(b["reference"], c["output"])["rougeL"].fmeasure
+                     - scorer.score(b["reference"], b["output"])["rougeL"].fmeasure for b, c in zip(*rows, strict=True)])
+    groups = np.array([int(row["id"][1:]) for row in rows[0]])
+    fit = sm.OLS(diff, np.ones_like(diff)).fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
+    d = comparison.metrics["rougeL"]
+    assert d.test == "paired t (clustered)"
+    assert d.std_error == pytest.approx(float(fit.bse[0]), rel=1e-9)
+    assert d.p_value == pytest.approx(float(fit.pvalues[0]), rel=1e-9)
+    assert (d.ci_low, d.ci_high) == pytest.approx(tuple(fit.conf_int(0.05)[0]), rel=1e-9)
+    assert comparison.design_effect["rougeL"] == pytest.approx(
+        (fit.bse[0] / (diff.std(ddof=1) / np.sqrt(diff.size))) ** 2, rel=1e-9)
+    assert comparison.metrics["score_ok"].test == "paired t (clustered)"  # McNemar assumes independent pairs
+
+
+def test_identical_samples_widen_the_corpus_intervals_as_whole_clusters_should() -> None:
+    # Every id answered three times identically: resampling ids (clusters) must give an interval about sqrt(3)
+    # times wider than resampling the 3n rows as if independent.
+    base, tuned = _files(150, seed=9)
+    tripled = [[{**row, "sample": k} for row in side for k in range(3)] for side in (base, tuned)]
+    as_rows = [[{**row, "id": f"{row['id']}-{row['sample']}"} for row in side] for side in tripled]
+    widths = []
+    for sides in (tripled, as_rows):
+        data = load_generation([("a.jsonl", _jsonl(sides[0])), ("b.jsonl", _jsonl(sides[1]))])
+        d = compare_generation(data, settings=Settings(resamples=2000, slice_resamples=100)).comparisons[0].metrics["bleu"]
+        widths.append(d.ci_high - d.ci_low)
+    assert widths[0] / widths[1] == pytest.approx(np.sqrt(3), rel=0.2)
