@@ -176,6 +176,8 @@ class GenerationData:
     task: str = TASK
     clusters: np.ndarray | None = None
     """Each example's cluster, coded 0..C-1 (an id with its samples, or the ``cluster`` column); ``None``: independent."""
+    repeats: bool = False
+    """Whether the clusters are ids with several samples each (a ``sample`` column, no ``cluster`` column): pass@k."""
 
     @property
     def n_examples(self) -> int:
@@ -242,6 +244,7 @@ class _Read:
     scores: dict[str, np.ndarray] = field(default_factory=dict)
     empty: int = 0
     clusters: list[str] | None = None
+    repeats: bool = False
 
 
 def _text(table: pa.Table, column: str) -> tuple[list[str], int]:
@@ -310,7 +313,7 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
                            ids=ids, true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
                            predicted_labels=(), probabilities=None, probability_classes=(), score=None,
                            metadata=kept, warnings=tuple(warnings))
-    return _Read(shell, outputs, references, prompts, scores, empty, clusters)
+    return _Read(shell, outputs, references, prompts, scores, empty, clusters, "sample" in roles and "cluster" not in roles)
 
 
 def load_generation(
@@ -405,6 +408,7 @@ def load_generation(
         clusters = np.unique(np.asarray(aligned(read[0].clusters, takes[0]), dtype=object).astype(str),
                              return_inverse=True)[1].astype(np.int64)
     return GenerationData(ids=np.asarray(ids, dtype=object), references=tuple(references), clusters=clusters,
+                          repeats=clusters is not None and all(r.repeats for r in read),
                           prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
                           metadata=metadata.reset_index(drop=True),
                           warnings=tuple([w for f in files for w in f.warnings] + list(warnings)))
@@ -542,6 +546,41 @@ class GenerationReport:
     task: str = TASK
 
 
+def pass_at_k(passes: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """The unbiased pass@k of each group (an id's samples) from its 0/1 results (Chen et al. 2021, HumanEval):
+    ``1 - C(n - c, k) / C(n, k)`` with ``n`` samples and ``c`` passes, in its stable product form.
+
+    Examples
+    --------
+    >>> pass_at_k(np.array([1, 0, 0, 0, 1, 1]), np.array([0, 0, 0, 1, 1, 1]), 2).round(4).tolist()
+    [0.6667, 1.0]
+    """
+    n = np.bincount(groups).astype(float)
+    c = np.bincount(groups, weights=passes).astype(float)
+    out = np.ones_like(n)
+    for i, (total, right) in enumerate(zip(n, c, strict=True)):
+        if total - right >= k:
+            out[i] = 1.0 - float(np.prod(1.0 - k / np.arange(total - right + 1, total + 1)))
+    return out
+
+
+def pass_statistics(data: GenerationData) -> list[tuple[Statistic, int, str]]:
+    """With several samples per id: pass@1 and pass@n (n the fewest samples of an id) of every 0/1 score column,
+    as ``(statistic, k, score column)``; the statistic is the mean over ids (a ratio of per-sample sums, so
+    resampling ids is exact)."""
+    if not data.repeats or data.clusters is None:
+        return []
+    fewest = int(np.bincount(data.clusters).min())
+    out = []
+    for key in data.models[0].scores:
+        if all(np.isin(model.scores[key], (0.0, 1.0)).all() for model in data.models):
+            for k in sorted({1, fewest}):
+                name = f"{key}_pass@{k}"
+                out.append((Statistic(name, f"{key} pass@{k}", TASK, True, (name, "per_id"), _mean, PAIRED_PERMUTATION,
+                                      f"Unbiased pass@{k} of {key} over the ids, from each id's samples."), k, key))
+    return out
+
+
 def score_statistics(data: GenerationData) -> list[Statistic]:
     """A statistic per ``score_<name>`` column of every file: the mean, higher is better, tested by McNemar's exact
     test when every value of every model is 0 or 1, else by the paired t-test."""
@@ -611,13 +650,23 @@ def compare_generation(
     supported = {"perplexity": all(data.model(name).nll is not None for name in order),
                  "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
     scores = score_statistics(data)
-    metrics = [s for name, s in statistics_of(TASK).items() if supported.get(name, True)] + scores
-    sums = SummedStatistics(TASK, _COLUMNS + tuple(s.name for s in scores), stream=SUMS.stream)
+    passes = pass_statistics(data)
+    metrics = ([s for name, s in statistics_of(TASK).items() if supported.get(name, True)] + scores
+               + [statistic for statistic, _, _ in passes])
+    extra = (*(statistic.name for statistic, _, _ in passes), "per_id") if passes else ()
+    sums = SummedStatistics(TASK, _COLUMNS + tuple(s.name for s in scores) + extra, stream=SUMS.stream)
     if settings.primary_metric not in {s.name for s in metrics}:
         raise EvaluationError(f"the primary metric {settings.primary_metric} is not in every file: perplexity needs "
                               "log-likelihoods (nll and n_tokens), bits per byte also n_bytes or the scored text, and a "
                               "score_ metric its column; choose another with --primary")
     designs = {name: _design(data, data.model(name)) for name in order}
+    if passes:  # each sample carries its id's pass@k / n, and 1 / n: their sums over ids are the mean over ids
+        assert data.clusters is not None
+        per_sample = 1.0 / np.bincount(data.clusters)[data.clusters]
+        for name in order:
+            scored = [pass_at_k(data.model(name).scores[key], data.clusters, k)[data.clusters] * per_sample
+                      for _, k, key in passes]
+            designs[name] = np.column_stack([designs[name], *scored, per_sample])
     clusters = data.clusters
     estimates, decided = sums.compared(designs, order, settings, metrics=metrics, clusters=clusters)
     words = _COLUMNS.index("output_words")

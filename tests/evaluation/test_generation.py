@@ -289,3 +289,22 @@ def test_identical_samples_widen_the_corpus_intervals_as_whole_clusters_should()
         d = compare_generation(data, settings=Settings(resamples=2000, slice_resamples=100)).comparisons[0].metrics["bleu"]
         widths.append(d.ci_high - d.ci_low)
     assert widths[0] / widths[1] == pytest.approx(np.sqrt(3), rel=0.2)
+
+
+def test_pass_at_k_is_the_unbiased_estimator_over_ids() -> None:
+    from math import comb
+
+    base, tuned = _repeated(3)
+    report = compare_generation(load_generation([("base.jsonl", base), ("tuned.jsonl", tuned)]), settings=FAST)
+    for name, side in (("base", base), ("tuned", tuned)):
+        rows = [json.loads(line) for line in side.decode().splitlines()]
+        by_id: dict[str, list[int]] = {}
+        for row in rows:
+            by_id.setdefault(row["id"], []).append(row["score_ok"])
+        for k in (1, 3):
+            expected = np.mean([1 - comb(len(v) - sum(v), k) / comb(len(v), k) for v in by_id.values()])
+            estimate = report.models[name].metrics[f"score_ok_pass@{k}"]
+            assert estimate.value == pytest.approx(expected, rel=1e-12)
+            assert estimate.ci_low <= estimate.value <= estimate.ci_high
+    d = report.comparisons[0].metrics["score_ok_pass@3"]
+    assert d.test == "paired permutation" and np.isfinite(d.p_value)
