@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+from scipy import stats
 from scipy.special import ndtri
 
 from . import _text_metrics as text
@@ -460,6 +461,9 @@ class GenerationComparison:
     slices: tuple[SliceResult, ...] = ()
     output_words: Difference | None = None
     perplexity_ratio: PerplexityRatio | None = None
+    wilcoxon: dict[str, float] = field(default_factory=dict)
+    """For each numeric ``score_`` column (not 0/1), independent examples: the two-sided p-value of the Wilcoxon
+    signed-rank test of the paired differences (``scipy.stats.wilcoxon``, zeros dropped), beside the paired t."""
     design_effect: dict[str, float] = field(default_factory=dict)
     """With clustered examples: each mean metric's design effect, the variance of its paired difference with
     clusters over the variance were the examples independent (1: clustering changes nothing)."""
@@ -611,6 +615,21 @@ def _settings_iv(settings: Settings) -> Settings:
     return settings_iv(settings, task=TASK, default_primary=DEFAULT_PRIMARY)
 
 
+def _wilcoxon(data: GenerationData, baseline: str, candidate: str, clusters: np.ndarray | None) -> dict[str, float]:
+    """The Wilcoxon signed-rank p-value of each numeric score's paired differences (none with clusters: it
+    assumes independent pairs)."""
+    if clusters is not None:
+        return {}
+    out = {}
+    for key, values in data.model(candidate).scores.items():
+        base = data.model(baseline).scores[key]
+        if np.isin(values, (0.0, 1.0)).all() and np.isin(base, (0.0, 1.0)).all():
+            continue
+        diff = values - base
+        out[key] = float(stats.wilcoxon(diff).pvalue) if np.any(diff != 0) else 1.0
+    return out
+
+
 def _design_effects(sums: SummedStatistics, base: np.ndarray, cand: np.ndarray, metrics: Sequence[Statistic],
                     clusters: np.ndarray) -> dict[str, float]:
     """Each mean metric's design effect: (clustered standard error / independent one) squared, of its paired difference."""
@@ -683,7 +702,7 @@ def compare_generation(
         comparisons.append(GenerationComparison(
             candidate=name, baseline=chosen, metrics=decided[name],
             slices=sums.slices(codes, base, cand, index, settings, metrics=metrics, clusters=clusters),
-            output_words=length_difference, perplexity_ratio=ratio,
+            output_words=length_difference, perplexity_ratio=ratio, wilcoxon=_wilcoxon(data, chosen, name, clusters),
             design_effect={} if clusters is None else _design_effects(sums, base, cand, metrics, clusters)))
     warnings = list(data.warnings)
     if clusters is not None:

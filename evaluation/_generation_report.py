@@ -33,7 +33,7 @@ def generation_report_to_dict(report: GenerationReport) -> dict[str, Any]:
                    for name, model in report.models.items()},
         "comparisons": [{"candidate": c.candidate, "baseline": c.baseline, "metrics": c.metrics,
                          "output_words": c.output_words, "perplexity_ratio": c.perplexity_ratio,
-                         "design_effect": c.design_effect,
+                         "design_effect": c.design_effect, "wilcoxon": c.wilcoxon,
                          "slices": list(c.slices),
                          "verdict": verdict_document(c, report)} for c in report.comparisons],
         "warnings": list(report.warnings),
@@ -76,6 +76,9 @@ def generation_report_to_markdown(report: GenerationReport) -> str:
                           f"{level}% CI {format_number(words.ci_low, signed=True)} to "
                           f"{format_number(words.ci_high, signed=True)}); longer outputs tend to score higher with "
                           "judges and on recall-oriented metrics."]
+        if comparison.wilcoxon:
+            lines += ["", "Wilcoxon signed-rank test of the numeric scores' paired differences: " + "; ".join(
+                f"{escape_markdown(key)} p = {format_p_value(p)}" for key, p in comparison.wilcoxon.items()) + "."]
         ratio = comparison.perplexity_ratio
         if ratio is not None:
             lines += ["", f"Perplexity ratio (candidate / baseline): {format_number(ratio.ratio)} ({level}% CI "

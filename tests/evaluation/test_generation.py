@@ -308,3 +308,8 @@ def test_pass_at_k_is_the_unbiased_estimator_over_ids() -> None:
             assert estimate.ci_low <= estimate.value <= estimate.ci_high
     d = report.comparisons[0].metrics["score_ok_pass@3"]
     assert d.test == "paired permutation" and np.isfinite(d.p_value)
+
+
+def test_numeric_scores_also_get_the_wilcoxon_signed_rank_test(report, rows) -> None:
+    judge = [np.array([row["score_judge"] for row in side], dtype=float) for side in rows]
+    assert report.comparisons[0].wilcoxon == {"score_judge": pytest.approx(stats.wilcoxon(judge[1] - judge[0]).pvalue)}
