@@ -26,7 +26,8 @@ def drop(page: Page, files: list[Path]) -> None:
 
 def goto_page(page: Page, label: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_text(label, exact=True).click()
-    expect(page.get_by_test_id("stMain").get_by_role("heading", name=label)).to_be_visible(timeout=TIMEOUT)
+    # exact: "Per class" would also match the page's "Differences per class" once that is drawn (strict mode)
+    expect(page.get_by_test_id("stMain").get_by_role("heading", name=label, exact=True)).to_be_visible(timeout=TIMEOUT)
     wait_idle(page)
 
 
