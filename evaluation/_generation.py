@@ -38,8 +38,8 @@ from ._inference import rng_for
 from ._io import Source, model_name, read_table, source_name
 from ._limits import Limits
 from ._loading import FileSummary
-from ._pairing import pair_files
-from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded
+from ._pairing import pair_checked, paired_metadata
+from ._prediction_file import PredictionFile, _metadata, guarded, unlabelled_file
 from ._resampling import percentile_interval
 from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
@@ -310,10 +310,7 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
     if "cluster" in roles:  # examples that share a passage, a template or a conversation
         clusters = _text(table, roles["cluster"])[0]
     kept = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
-    shell = PredictionFile(name=name or model_name(filename), filename=filename, columns=columns, row_numbers=numbers,
-                           ids=ids, true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
-                           predicted_labels=(), probabilities=None, probability_classes=(), score=None,
-                           metadata=kept, warnings=tuple(warnings))
+    shell = unlabelled_file(name or model_name(filename), filename, columns, numbers, ids, kept, warnings)
     return _Read(shell, outputs, references, prompts, scores, empty, clusters, "sample" in roles and "cluster" not in roles)
 
 
@@ -354,14 +351,7 @@ def load_generation(
         raise EvaluationError(f"{len(names)} model names for {len(sources)} files; expected one name per file")
     read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
     files = [r.shell for r in read]
-    model_names = [f.name for f in files]
-    if len(set(model_names)) != len(model_names):
-        raise EvaluationError(f"two files have the same model name ({', '.join(model_names)}); give distinct names "
-                              "(--names)")
-    for f in files:
-        if f.ids is not None:
-            check_unique_ids(f)
-    ids, takes, warnings = pair_files(files, options.shared_ids_only)
+    ids, takes, warnings = pair_checked(files, options.shared_ids_only)
 
     def aligned(values: list[str], take: np.ndarray | None) -> list[str]:
         return values if take is None else [values[i] for i in take]
@@ -397,12 +387,7 @@ def load_generation(
                                       {key: values for key, values in per_example.items() if values is not None}))
         if r.empty:
             warnings.append(f"{r.shell.filename}: {r.empty:,} missing outputs are scored as the empty text")
-    frames = [f.metadata.to_pandas() if take is None else f.metadata.take(pa.array(take)).to_pandas()
-              for f, take in zip(files, takes, strict=True)]
-    metadata = frames[0]
-    for frame in frames[1:]:
-        extra = [c for c in frame.columns if c not in metadata.columns]
-        metadata = pd.concat([metadata, frame[extra]], axis=1) if extra else metadata
+    metadata = paired_metadata(files, takes)
     prompts = read[0].prompts
     clusters = None
     if read[0].clusters is not None:
@@ -411,7 +396,7 @@ def load_generation(
     return GenerationData(ids=np.asarray(ids, dtype=object), references=tuple(references), clusters=clusters,
                           repeats=clusters is not None and all(r.repeats for r in read),
                           prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
-                          metadata=metadata.reset_index(drop=True),
+                          metadata=metadata,
                           warnings=tuple([w for f in files for w in f.warnings] + list(warnings)))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,7 +21,7 @@ from ._prediction_file import PredictionFile, check_unique_ids, count_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["pair_files"]
+__all__ = ["pair_checked", "pair_files", "paired_metadata"]
 
 
 def pair_files(files: Sequence[PredictionFile], shared_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:
@@ -103,3 +104,27 @@ def _id_difference(first: PredictionFile, other: PredictionFile, take: np.ndarra
     if extra:
         parts.append(f"has {count_text(len(extra), 'id')} {first.filename} lacks (for example {format_examples(extra)})")
     return f"{other.filename} " + " and ".join(parts)
+
+
+def pair_checked(files: Sequence[PredictionFile], shared_ids_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:
+    """Refuse two files of one model name or a file with repeated ids, then :func:`pair_files` (the tasks
+    whose files hold no classes: regression, generation)."""
+    model_names = [f.name for f in files]
+    if len(set(model_names)) != len(model_names):
+        raise EvaluationError(f"two files have the same model name ({', '.join(model_names)}); give distinct names "
+                              "(--names)")
+    for f in files:
+        if f.ids is not None:
+            check_unique_ids(f)
+    return pair_files(files, shared_ids_only)
+
+
+def paired_metadata(files: Sequence[PredictionFile], takes: Sequence[np.ndarray | None]) -> pd.DataFrame:
+    """Every file's metadata columns in paired order, the first file's for a column several files hold."""
+    frames = [f.metadata.to_pandas() if take is None else f.metadata.take(pa.array(take)).to_pandas()
+              for f, take in zip(files, takes, strict=True)]
+    metadata = frames[0]
+    for frame in frames[1:]:
+        extra = [c for c in frame.columns if c not in metadata.columns]
+        metadata = pd.concat([metadata, frame[extra]], axis=1) if extra else metadata
+    return metadata.reset_index(drop=True)

@@ -7,7 +7,7 @@ checks ids, labels, predictions and probabilities; every problem becomes an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -38,6 +38,7 @@ __all__ = [
     "load_prediction_file",
     "read_file",
     "require_probability_columns",
+    "unlabelled_file",
 ]
 
 _T = TypeVar("_T")
@@ -318,3 +319,12 @@ def _refuse_scores_as_predictions(predicted: tuple[str, ...], true: tuple[str, .
             f"{filename}: column {quote(column)} holds fractions such as {format_examples(fractions, limit=3)}, but it should "
             "hold predicted class labels; if these are probabilities, name the column 'score' (two classes) or "
             "prob_<class>", file=filename, column=column)
+
+
+def unlabelled_file(name: str, filename: str, columns: ColumnMapping, numbers: np.ndarray, ids: pa.Array | None,
+                    metadata: pa.Table, warnings: Sequence[str]) -> PredictionFile:
+    """The shape pairing needs of a file whose rows hold no classes (regression, generation)."""
+    return PredictionFile(name=name, filename=filename, columns=columns, row_numbers=numbers, ids=ids,
+                          true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
+                          predicted_labels=(), probabilities=None, probability_classes=(), score=None,
+                          metadata=metadata, warnings=tuple(warnings))

@@ -26,8 +26,8 @@ from ._errors import EvaluationError
 from ._io import Source, model_name
 from ._limits import Limits
 from ._loading import FileSummary
-from ._pairing import pair_files
-from ._prediction_file import PredictionFile, _metadata, check_unique_ids, guarded, read_file
+from ._pairing import pair_checked, paired_metadata
+from ._prediction_file import PredictionFile, _metadata, guarded, read_file, unlabelled_file
 from ._results import Difference, Estimate, Power, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
@@ -187,10 +187,7 @@ def _read_one(source: Source, name: str | None,
     y_pred = _numbers(table, columns.prediction, numbers, filename, "the predicted value")
     ids = read_ids(table, columns.id, numbers, filename) if columns.id else None
     metadata = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
-    shell = PredictionFile(name=name or model_name(filename), filename=filename, columns=columns, row_numbers=numbers,
-                           ids=ids, true_codes=np.zeros(0, dtype=np.int64), true_labels=(), predicted_codes=None,
-                           predicted_labels=(), probabilities=None, probability_classes=(), score=None,
-                           metadata=metadata, warnings=tuple(warnings))
+    shell = unlabelled_file(name or model_name(filename), filename, columns, numbers, ids, metadata, warnings)
     return shell, y_true, y_pred, tuple(table.column_names)
 
 
@@ -230,14 +227,7 @@ def load_regression(
         raise EvaluationError(f"{len(names)} model names for {len(sources)} files; expected one name per file")
     read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
     files = [shell for shell, _, _, _ in read]
-    model_names = [f.name for f in files]
-    if len(set(model_names)) != len(model_names):
-        raise EvaluationError(f"two files have the same model name ({', '.join(model_names)}); give distinct names "
-                              "(--names)")
-    for f in files:
-        if f.ids is not None:
-            check_unique_ids(f)
-    ids, takes, warnings = pair_files(files, options.shared_ids_only)
+    ids, takes, warnings = pair_checked(files, options.shared_ids_only)
     aligned = [(y, p) if take is None else (y[take], p[take]) for (_, y, p, _), take in zip(read, takes, strict=True)]
     y_true = aligned[0][0]
     for f, (y, _) in zip(files[1:], aligned[1:], strict=True):
@@ -248,16 +238,11 @@ def load_regression(
                                   f"{int(differ.sum()):,} examples (for example id {ids[first]!r}: {y[first]!r} against "
                                   f"{y_true[first]!r}); expected the same test set, with the same true values, in every file",
                                   file=f.filename, column=f.columns.label)
-    frames = [f.metadata.to_pandas() if take is None else f.metadata.take(pa.array(take)).to_pandas()
-              for f, take in zip(files, takes, strict=True)]
-    metadata = frames[0]
-    for frame in frames[1:]:
-        extra = [c for c in frame.columns if c not in metadata.columns]
-        metadata = pd.concat([metadata, frame[extra]], axis=1) if extra else metadata
+    metadata = paired_metadata(files, takes)
     models = tuple(RegressionModel(f.name, f.filename, p, f.columns) for f, (_, p) in zip(files, aligned, strict=True))
     all_warnings = [w for f in files for w in f.warnings] + list(warnings)
     return RegressionData(ids=np.asarray(ids, dtype=object), y_true=y_true, models=models,
-                          metadata=metadata.reset_index(drop=True), warnings=tuple(all_warnings))
+                          metadata=metadata, warnings=tuple(all_warnings))
 
 
 def inspect_regression_file(source: Source, *, mapping: ColumnMapping | None = None,
