@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
 
 import plotly.graph_objects as go
@@ -41,7 +41,7 @@ from evaluation import (
 from . import charts
 from .charts_common import metric_title
 
-__all__ = ["CSV_COLUMNS", "metrics_csv", "report_html", "report_json"]
+__all__ = ["CSV_COLUMNS", "PLAIN_CSS", "csv_number", "html_page", "metrics_csv", "report_html", "report_json"]
 
 CSV_COLUMNS: tuple[str, ...] = ("kind", "name", "metric", "class", "value", "ci_low", "ci_high", "p_value",
                                 "p_value_adjusted", "test", "verdict", "method")
@@ -50,6 +50,14 @@ CSV_COLUMNS: tuple[str, ...] = ("kind", "name", "metric", "class", "value", "ci_
 _MAX_CURVE_CLASSES = 3
 _MAX_SLICE_ROWS = 30
 _MAX_SLICE_COLUMNS = 6
+PLAIN_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#222;line-height:1.45}
+h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+th{background:#f4f4f4}.warning{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em;margin:.4em 0}
+"""
+"""The style of the regression and generation reports' plain tables."""
 _CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222;line-height:1.45}
@@ -258,14 +266,20 @@ def report_html(report: ComparisonReport | RegressionReport | GenerationReport) 
 
         return regression_report_html(report)
     doc = _build(report)
-    title = escape(f"Model comparison: {', '.join(report.models)}")
+    return html_page(report.models, doc.parts)
+
+
+def html_page(models: Iterable[str], parts: Sequence[str], *, css: str = _CSS) -> str:
+    """One self-contained HTML document of a report's parts (plotly.js inside, so it works offline)."""
+    title = escape(f"Model comparison: {', '.join(models)}")
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title}</title>"
-            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(doc.parts) + "\n</body></html>\n")
+            f"<style>{css}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
+            + "\n".join(parts) + "\n</body></html>\n")
 
 
-def _csv_number(value: float) -> str:
+def csv_number(value: float) -> str:
+    """A number as the CSV exports write it: full precision, empty when undefined."""
     return repr(float(value)) if value is not None and math.isfinite(value) else ""
 
 
@@ -300,16 +314,16 @@ def metrics_csv(report: ComparisonReport | RegressionReport | GenerationReport) 
         items = [("", m, e) for m, e in model.metrics.items()]
         items += [(label, m, e) for label, values in model.per_class.items() for m, e in values.items()]
         for label, metric, e in items:  # numbers are written as numbers; every text cell through csv_safe
-            writer.writerow(["model", csv_safe(name), csv_safe(metric), csv_safe(label), _csv_number(e.value),
-                             _csv_number(e.ci_low), _csv_number(e.ci_high), "", "", "", "", csv_safe(e.method)])
+            writer.writerow(["model", csv_safe(name), csv_safe(metric), csv_safe(label), csv_number(e.value),
+                             csv_number(e.ci_low), csv_number(e.ci_high), "", "", "", "", csv_safe(e.method)])
     for comparison in report.comparisons:
         name = f"{comparison.candidate} - {comparison.baseline}"
         diffs = [("", m, d) for m, d in comparison.metrics.items()]
         diffs += [(label, m, d) for label, values in comparison.per_class.items() for m, d in values.items()]
         for label, metric, d in diffs:
-            writer.writerow(["comparison", csv_safe(name), csv_safe(metric), csv_safe(label), _csv_number(d.difference),
-                             _csv_number(d.ci_low), _csv_number(d.ci_high), _csv_number(d.p_value),
-                             _csv_number(d.p_value_adjusted), csv_safe(d.test), csv_safe(verdict_label(d)),
+            writer.writerow(["comparison", csv_safe(name), csv_safe(metric), csv_safe(label), csv_number(d.difference),
+                             csv_number(d.ci_low), csv_number(d.ci_high), csv_number(d.p_value),
+                             csv_number(d.p_value_adjusted), csv_safe(d.test), csv_safe(verdict_label(d)),
                              csv_safe(d.method)])
     return out.getvalue()
 

@@ -9,27 +9,18 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
 from html import escape
 
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from evaluation import GenerationReport, csv_safe, format_number, metric_title, verdict_label, verdict_sentence
 
 from . import charts, charts_generation
-from .html_report import CSV_COLUMNS
+from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, html_page
 
 __all__ = ["generation_metrics_csv", "generation_report_html"]
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#222;line-height:1.45}
-h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
-th{background:#f4f4f4}.warning{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em;margin:.4em 0}
-"""
 _MAX_SLICE_ROWS = 30
 _MAX_SLICE_COLUMNS = 6
 
@@ -112,15 +103,7 @@ def generation_report_html(report: GenerationReport) -> str:
                 parts.append(figure(charts.slice_forest_figure(comparison, column, primary)))  # type: ignore[arg-type]
     parts.append("<h2>Signatures</h2><ul>" + "".join(f"<li>{escape(metric_title(name))}: <code>{escape(sig)}</code></li>"
                                                      for name, sig in report.signatures.items()) + "</ul>")
-    title = escape(f"Model comparison: {', '.join(report.models)}")
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title}</title>"
-            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(parts) + "\n</body></html>\n")
-
-
-def _number(value: float) -> str:
-    return repr(float(value)) if value is not None and math.isfinite(value) else ""
+    return html_page(report.models, parts, css=PLAIN_CSS)
 
 
 def generation_metrics_csv(report: GenerationReport) -> str:
@@ -131,9 +114,9 @@ def generation_metrics_csv(report: GenerationReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for name, model in report.models.items():
         for metric, e in model.metrics.items():
-            writer.writerow(["model", csv_safe(name), csv_safe(metric), "", _number(e.value), _number(e.ci_low),
-                             _number(e.ci_high), "", "", "", "", e.method])
-        writer.writerow(["model", csv_safe(name), "output_words", "", _number(model.output_words), "", "", "", "", "",
+            writer.writerow(["model", csv_safe(name), csv_safe(metric), "", csv_number(e.value), csv_number(e.ci_low),
+                             csv_number(e.ci_high), "", "", "", "", e.method])
+        writer.writerow(["model", csv_safe(name), "output_words", "", csv_number(model.output_words), "", "", "", "", "",
                          "", "mean"])
     for comparison in report.comparisons:
         pair = csv_safe(f"{comparison.candidate} - {comparison.baseline}")
@@ -141,7 +124,7 @@ def generation_metrics_csv(report: GenerationReport) -> str:
         if comparison.output_words is not None:
             differences["output_words"] = comparison.output_words
         for metric, d in differences.items():
-            writer.writerow(["comparison", pair, csv_safe(metric), "", _number(d.difference), _number(d.ci_low),
-                             _number(d.ci_high), _number(d.p_value), _number(d.p_value_adjusted), d.test,
+            writer.writerow(["comparison", pair, csv_safe(metric), "", csv_number(d.difference), csv_number(d.ci_low),
+                             csv_number(d.ci_high), csv_number(d.p_value), csv_number(d.p_value_adjusted), d.test,
                              verdict_label(d), d.method])
     return out.getvalue()

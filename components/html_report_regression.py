@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from collections.abc import Sequence
 from html import escape
-
-from plotly.offline import get_plotlyjs
 
 from evaluation import (
     RegressionReport,
@@ -25,17 +22,10 @@ from evaluation import (
 )
 
 from . import charts, charts_regression
-from .html_report import CSV_COLUMNS
+from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, html_page
 
 __all__ = ["regression_metrics_csv", "regression_report_html"]
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#222;line-height:1.45}
-h1{font-size:1.7em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
-th{background:#f4f4f4}.warning{background:#fff4e5;border-left:4px solid #E69F00;padding:.5em 1em;margin:.4em 0}
-"""
 _MAX_SLICE_ROWS = 30
 
 
@@ -104,15 +94,7 @@ def regression_report_html(report: RegressionReport) -> str:
                                     default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False}))
         else:
             body.append(part)
-    title = escape(f"Model comparison: {', '.join(report.models)}")
-    return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{title}</title>"
-            f"<style>{_CSS}</style><script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
-
-
-def _number(value: float) -> str:
-    return repr(float(value)) if value is not None and math.isfinite(value) else ""
+    return html_page(report.models, body, css=PLAIN_CSS)
 
 
 def regression_metrics_csv(report: RegressionReport) -> str:
@@ -122,11 +104,12 @@ def regression_metrics_csv(report: RegressionReport) -> str:
     writer.writerow(CSV_COLUMNS)
     for name, model in report.models.items():
         for metric, e in model.metrics.items():
-            writer.writerow(["model", csv_safe(name), metric, "", _number(e.value), _number(e.ci_low), _number(e.ci_high),
-                             "", "", "", "", e.method])
+            writer.writerow(["model", csv_safe(name), metric, "", csv_number(e.value), csv_number(e.ci_low),
+                             csv_number(e.ci_high), "", "", "", "", e.method])
     for comparison in report.comparisons:
         pair = csv_safe(f"{comparison.candidate} - {comparison.baseline}")
         for metric, d in comparison.metrics.items():
-            writer.writerow(["comparison", pair, metric, "", _number(d.difference), _number(d.ci_low), _number(d.ci_high),
-                             _number(d.p_value), _number(d.p_value_adjusted), d.test, verdict_label(d), d.method])
+            writer.writerow(["comparison", pair, metric, "", csv_number(d.difference), csv_number(d.ci_low),
+                             csv_number(d.ci_high), csv_number(d.p_value), csv_number(d.p_value_adjusted), d.test,
+                             verdict_label(d), d.method])
     return out.getvalue()
