@@ -30,7 +30,7 @@ def examples_table(data: GenerationData, baseline: str, candidate: str) -> pd.Da
     """One row per example, largest regression in ROUGE-L first.
 
     Columns: ``id``, ``kind`` (worse, better, unchanged), ``ROUGE-L change``, ``baseline output``,
-    ``candidate output``, ``reference``, ``prompt`` (when the files have one), ``ROUGE-L baseline``,
+    ``candidate output``, ``reference`` (several joined by " | "), ``prompt`` (when the files have one), ``ROUGE-L baseline``,
     ``ROUGE-L candidate``, then every metadata column (to filter by slice). Ties keep the file order.
 
     Examples
@@ -50,7 +50,7 @@ def examples_table(data: GenerationData, baseline: str, candidate: str) -> pd.Da
     frame = pd.DataFrame({"id": [str(i) for i in data.ids],
                           "kind": np.where(change < 0, "worse", np.where(change > 0, "better", "unchanged")),
                           CHANGE: change, "baseline output": list(before), "candidate output": list(after),
-                          "reference": references})
+                          "reference": [" | ".join(refs) for refs in references]})
     if data.prompts is not None:
         frame["prompt"] = list(data.prompts)
     frame["ROUGE-L baseline"] = base

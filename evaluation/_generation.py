@@ -20,9 +20,11 @@ corpus metrics get the paired bootstrap's interval and the paired permutation te
 
 from __future__ import annotations
 
+import importlib.metadata
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,12 +42,14 @@ from ._limits import Limits
 from ._loading import FileSummary
 from ._pairing import pair_checked, paired_metadata
 from ._prediction_file import PredictionFile, _metadata, guarded, unlabelled_file
+from ._preferences_results import PreferenceComparison
 from ._resampling import percentile_interval
 from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
 from ._sums import SummedStatistics, baseline_first, cluster_sums, clustered_t
+from ._tasks import NUMBERED_REFERENCE
 from ._values import read_ids, rows_text, training_rows
 
 __all__ = [
@@ -62,6 +66,7 @@ __all__ = [
     "perplexity_ratio",
 ]
 
+T = TypeVar("T")
 TASK = "generation"
 DEFAULT_PRIMARY = "bleu"
 SCORE_PREFIX = "score_"
@@ -70,7 +75,7 @@ SCORE_PREFIX = "score_"
 GENERATION_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "example_id", "sample_id", "uid", "guid", "row_id", "idx", "doc_id"),
     "output": ("output", "prediction", "completion", "response", "hypothesis", "generation"),
-    "reference": ("reference", "target", "answer", "gold"),
+    "reference": ("reference", "target", "answer", "gold", "references", "targets"),
     "prompt": ("prompt", "input", "question", "instruction"),
     "nll": ("nll",),
     "logprob_sum": ("logprob_sum",),
@@ -82,7 +87,9 @@ GENERATION_ALIASES: dict[str, tuple[str, ...]] = {
     "sample": ("sample", "repeat", "sample_index"),
     "cluster": ("cluster", "cluster_id", "group_id", "conversation_id", "passage_id"),
 }
-"""Accepted names of each column role of a generation file, matched case-insensitively, first alias first."""
+"""Accepted names of each column role of a generation file, matched case-insensitively, first alias first.
+A reference column may hold lists of references; without one, numbered columns (``reference_1``,
+``reference_2``, ...; or ``target_1``, ...) hold an example's several references."""
 
 _BLEU = tuple(f"bleu_{name}" for name in text.BLEU_COLUMNS)  # sacrebleu's per-sentence statistics
 _CHRF = tuple(f"chrf_{name}" for name in text.CHRF_COLUMNS)
@@ -117,13 +124,14 @@ for _statistic in (
     Statistic("ter", "TER", TASK, False, _TER, text.ter_from_totals, PAIRED_PERMUTATION,
               "sacrebleu's corpus translation edit rate (0-100 and more): edits per reference word."),
     Statistic("rouge1", "ROUGE-1", TASK, True, ("rouge1", "one"), _mean, PAIRED_T,
-              "Mean ROUGE-1 F-measure (rouge-score, no stemming), 0-1."),
+              "Mean ROUGE-1 F-measure (rouge-score; stemming only when asked), 0-1."),
     Statistic("rouge2", "ROUGE-2", TASK, True, ("rouge2", "one"), _mean, PAIRED_T,
-              "Mean ROUGE-2 F-measure (rouge-score, no stemming), 0-1."),
+              "Mean ROUGE-2 F-measure (rouge-score; stemming only when asked), 0-1."),
     Statistic("rougeL", "ROUGE-L", TASK, True, ("rougeL", "one"), _mean, PAIRED_T,
-              "Mean ROUGE-L F-measure (rouge-score, no stemming), 0-1."),
+              "Mean ROUGE-L F-measure (rouge-score; stemming only when asked), 0-1."),
     Statistic("exact_match", "Exact match", TASK, True, ("exact_match", "one"), _mean, PAIRED_T,
-              "Share of outputs equal to the reference after stripping surrounding whitespace."),
+              "Share of outputs equal to a reference after stripping surrounding whitespace (or after SQuAD's "
+              "normalisation when asked)."),
     Statistic("token_f1", "Token F1", TASK, True, ("token_f1", "one"), _mean, PAIRED_T,
               "Mean bag-of-tokens F1 of question answering (normalised text)."),
     Statistic("perplexity", "Perplexity", TASK, False, ("nll", "n_tokens"), _perplexity, PAIRED_PERMUTATION,
@@ -157,7 +165,7 @@ class GenerationData:
     ids:
         ``(n,)`` example ids (text).
     references:
-        The reference text of each example.
+        Each example's references: one text, or several.
     prompts:
         The prompt of each example when a file has one, else ``None``.
     models:
@@ -169,7 +177,7 @@ class GenerationData:
     """
 
     ids: np.ndarray
-    references: tuple[str, ...]
+    references: tuple[tuple[str, ...], ...]
     prompts: tuple[str, ...] | None
     models: tuple[GenerationModel, ...]
     metadata: pd.DataFrame
@@ -214,12 +222,47 @@ def _roles(header: Sequence[str], mapping: ColumnMapping, filename: str) -> dict
                      None)
         if found is not None:
             roles[role] = found
+    if "reference" not in roles:  # several references in numbered columns: roles "reference", "reference 2", ...
+        numbered = sorted((int(match.group(1)), name) for name in header
+                          if (match := NUMBERED_REFERENCE.fullmatch(name.strip().lower())) and name not in roles.values())
+        for position, (_, name) in enumerate(numbered, start=1):
+            roles["reference" if position == 1 else f"reference {position}"] = name
     for role, names in (("output", "output, prediction, completion, response or hypothesis"),
-                        ("reference", "reference, target, answer or gold")):
+                        ("reference", "reference, target, answer or gold (lists of references allowed), or "
+                                      "numbered reference_1, reference_2, ...")):
         if role not in roles:
             raise EvaluationError(f"{filename}: no column holds the {role}; expected one named {names} (or name it "
                                   f"with --{'prediction' if role == 'output' else 'label'}-column)", file=filename)
     return roles
+
+
+def _reference_columns(roles: dict[str, str]) -> list[str]:
+    """The reference column, then the other numbered ones in order."""
+    return [roles["reference"], *(roles[f"reference {i}"] for i in range(2, len(roles) + 1) if f"reference {i}" in roles)]
+
+
+def _references(table: pa.Table, columns: list[str], numbers: np.ndarray, filename: str) -> list[tuple[str, ...]]:
+    """Each row's references: one text column, a column of lists of texts, or numbered text columns (where an
+    empty cell is no reference). Every row needs at least one."""
+    first = table.column(columns[0])
+    if len(columns) == 1 and (pa.types.is_list(first.type) or pa.types.is_large_list(first.type)):
+        if not (pa.types.is_string(first.type.value_type) or pa.types.is_large_string(first.type.value_type)
+                or pa.types.is_null(first.type.value_type)):
+            raise EvaluationError(f"{filename}: column {quote(columns[0])} holds lists of {first.type.value_type}; "
+                                  "expected lists of reference texts", file=filename, column=columns[0])
+        rows = [tuple(ref for ref in value if ref is not None) if value is not None else () for value in first.to_pylist()]
+    elif len(columns) == 1:
+        rows = [(value,) if value is not None else () for value in first.cast(pa.string()).to_pylist()]
+    else:
+        cells = [table.column(column).cast(pa.string()).to_pylist() for column in columns]
+        rows = [tuple(value for value in row if value) for row in zip(*cells, strict=True)]
+    missing = np.flatnonzero(np.array([not refs for refs in rows], dtype=bool))
+    if missing.size:
+        named = f"column {quote(columns[0])}" if len(columns) == 1 else f"columns {', '.join(quote(c) for c in columns)}"
+        raise EvaluationError(f"{filename}: {named} {'has' if len(columns) == 1 else 'have'} no reference in "
+                              f"{rows_text(numbers[missing])}; expected at least one reference on every row",
+                              file=filename, column=columns[0])
+    return rows
 
 
 def _numbers(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -> np.ndarray:
@@ -240,7 +283,7 @@ def _numbers(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -
 class _Read:
     shell: PredictionFile
     outputs: list[str]
-    references: list[str]
+    references: list[tuple[str, ...]]
     prompts: list[str] | None
     scores: dict[str, np.ndarray] = field(default_factory=dict)
     empty: int = 0
@@ -261,7 +304,7 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
 
     def text_columns(header: list[str]) -> list[str]:
         found.update(_roles(header, options.mapping, filename))
-        return [found[role] for role in ("id", "output", "reference", "prompt", "split") if role in found]
+        return [found[role] for role in ("id", "output", "prompt", "split") if role in found] + _reference_columns(found)
 
     if log_format(source) is not None:  # an lm-evaluation-harness or Inspect log: its rows as this task's table
         table = read_log(source)
@@ -276,12 +319,7 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
                             split=roles.get("split"), timestamp=roles.get("timestamp"), metadata=metadata)
     table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
     outputs, empty = _text(table, roles["output"])
-    references, missing = _text(table, roles["reference"])
-    if missing:
-        rows = np.flatnonzero(np.array([value is None for value in table.column(roles["reference"]).to_pylist()]))
-        raise EvaluationError(f"{filename}: column {quote(roles['reference'])} has missing references in "
-                              f"{rows_text(numbers[rows])}; expected a reference on every row", file=filename,
-                              column=roles["reference"])
+    references = _references(table, _reference_columns(roles), numbers, filename)
     prompts = _text(table, roles["prompt"])[0] if "prompt" in roles else None
     scores = {}
     nll = roles.get("nll") or roles.get("logprob_sum")
@@ -344,7 +382,7 @@ def load_generation(
     >>> data = load_generation([("a.jsonl", b'{"id": 1, "output": "a cat", "reference": "the cat"}\\n'),
     ...                         ("b.jsonl", b'{"id": 1, "output": "the cat", "reference": "the cat"}\\n')])
     >>> data.references, data.model("b").outputs
-    (('the cat',), ('the cat',))
+    ((('the cat',),), ('the cat',))
     """
     options = options or LoadOptions()
     if names is not None and len(names) != len(sources):
@@ -353,8 +391,11 @@ def load_generation(
     files = [r.shell for r in read]
     ids, takes, warnings = pair_checked(files, options.shared_ids_only)
 
-    def aligned(values: list[str], take: np.ndarray | None) -> list[str]:
+    def aligned(values: list[T], take: np.ndarray | None) -> list[T]:
         return values if take is None else [values[i] for i in take]
+
+    def shown(refs: tuple[str, ...]) -> str:
+        return repr(" | ".join(refs)[:60])
 
     references = aligned(read[0].references, takes[0])
     for r, take in zip(read[1:], takes[1:], strict=True):
@@ -364,8 +405,8 @@ def load_generation(
             first = differ[0]
             many = "s" if len(differ) != 1 else ""
             raise EvaluationError(f"{r.shell.filename}: the references differ from {files[0].filename}'s for "
-                                  f"{len(differ):,} example{many} (for example id {ids[first]!r}: {theirs[first][:60]!r} "
-                                  f"against {references[first][:60]!r}); expected the same test set, with the same "
+                                  f"{len(differ):,} example{many} (for example id {ids[first]!r}: {shown(theirs[first])} "
+                                  f"against {shown(references[first])}); expected the same test set, with the same "
                                   "references, in every file", file=r.shell.filename, column=r.shell.columns.label)
     scored = ["nll" in r.scores for r in read]
     if any(scored) and not all(scored):
@@ -452,6 +493,9 @@ class GenerationComparison:
     design_effect: dict[str, float] = field(default_factory=dict)
     """With clustered examples: each mean metric's design effect, the variance of its paired difference with
     clusters over the variance were the examples independent (1: clustering changes nothing)."""
+    preferences: PreferenceComparison | None = None
+    """A judge's pairwise preferences between the two models' outputs, when a judgments file was given
+    (:func:`evaluation._generation_preferences.with_preferences`)."""
 
 
 @dataclass(frozen=True)
@@ -553,17 +597,32 @@ def pass_at_k(passes: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
-def pass_statistics(data: GenerationData) -> list[tuple[Statistic, int, str]]:
-    """With several samples per id: pass@1 and pass@n (n the fewest samples of an id) of every 0/1 score column,
-    as ``(statistic, k, score column)``; the statistic is the mean over ids (a ratio of per-sample sums, so
-    resampling ids is exact)."""
+def pass_statistics(data: GenerationData, ks: Sequence[int] = ()) -> list[tuple[Statistic, int, str]]:
+    """With several samples per id: pass@k of every 0/1 score column for each k of ``ks`` (default: 1 and the
+    fewest samples of an id), as ``(statistic, k, score column)``; the statistic is the mean over ids (a ratio of
+    per-sample sums, so resampling ids is exact).
+
+    Raises
+    ------
+    EvaluationError
+        A k larger than the fewest samples of an id: the unbiased estimator needs at least k samples.
+    """
     if not data.repeats or data.clusters is None:
+        if ks:
+            raise EvaluationError(f"pass@{ks[0]} needs several samples per id (a sample, repeat or epoch column beside "
+                                  "the id); these files have one output per id")
         return []
-    fewest = int(np.bincount(data.clusters).min())
+    counts = np.bincount(data.clusters)
+    fewest = int(counts.min())
+    if ks and max(ks) > fewest:
+        short = data.ids[np.flatnonzero(counts[data.clusters] < max(ks))[:3]]
+        raise EvaluationError(f"pass@{max(ks)} needs at least {max(ks)} samples of every id; some ids have only "
+                              f"{fewest} (for example {', '.join(str(i).rsplit(' #', 1)[0] for i in short)}); "
+                              f"choose k up to {fewest}")
     out = []
     for key in data.models[0].scores:
         if all(np.isin(model.scores[key], (0.0, 1.0)).all() for model in data.models):
-            for k in sorted({1, fewest}):
+            for k in sorted(set(ks) or {1, fewest}):
                 name = f"{key}_pass@{k}"
                 out.append((Statistic(name, f"{key} pass@{k}", TASK, True, (name, "per_id"), _mean, PAIRED_PERMUTATION,
                                       f"Unbiased pass@{k} of {key} over the ids, from each id's samples."), k, key))
@@ -581,16 +640,17 @@ def score_statistics(data: GenerationData) -> list[Statistic]:
     return out
 
 
-def _design(data: GenerationData, model: GenerationModel) -> np.ndarray:
+def _design(data: GenerationData, model: GenerationModel, settings: Settings) -> np.ndarray:
     """``(n, len(_COLUMNS) + scores)`` per-example sufficient statistics of a model's outputs, then its scores."""
     outputs, references = list(model.outputs), list(data.references)
     n = len(outputs)
     language = [np.zeros(n) if values is None else values for values in (model.nll, model.n_tokens, model.n_bytes)]
+    rouge = [text.rouge_f(outputs, references, kind=kind, use_stemmer=settings.rouge_stemmer) for kind in text.ROUGE_KINDS]
     return np.column_stack([
         text.bleu_statistics(outputs, references), text.chrf_statistics(outputs, references),
-        text.ter_statistics(outputs, references), text.rouge_f(outputs, references, kind="rouge1"),
-        text.rouge_f(outputs, references, kind="rouge2"), text.rouge_f(outputs, references, kind="rougeL"),
-        text.exact_match(outputs, references), text.token_f1(outputs, references), *language,
+        text.ter_statistics(outputs, references), *rouge,
+        text.exact_match(outputs, references, normalize=settings.normalize_answers), text.token_f1(outputs, references),
+        *language,
         np.array([len(output.split()) for output in outputs], dtype=float), np.ones(n),
         *model.scores.values()]).astype(float)
 
@@ -654,7 +714,7 @@ def compare_generation(
     supported = {"perplexity": all(data.model(name).nll is not None for name in order),
                  "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
     scores = score_statistics(data)
-    passes = pass_statistics(data)
+    passes = pass_statistics(data, settings.pass_k)
     metrics = ([s for name, s in statistics_of(TASK).items() if supported.get(name, True)] + scores
                + [statistic for statistic, _, _ in passes])
     extra = (*(statistic.name for statistic, _, _ in passes), "per_id") if passes else ()
@@ -663,7 +723,7 @@ def compare_generation(
         raise EvaluationError(f"the primary metric {settings.primary_metric} is not in every file: perplexity needs "
                               "log-likelihoods (nll and n_tokens), bits per byte also n_bytes or the scored text, and a "
                               "score_ metric its column; choose another with --primary")
-    designs = {name: _design(data, data.model(name)) for name in order}
+    designs = {name: _design(data, data.model(name), settings) for name in order}
     if passes:  # each sample carries its id's pass@k / n, and 1 / n: their sums over ids are the mean over ids
         assert data.clusters is not None
         per_sample = 1.0 / np.bincount(data.clusters)[data.clusters]
@@ -695,9 +755,21 @@ def compare_generation(
                         "the cluster column): intervals and tests resample whole clusters")
     if data.n_examples < 30:
         warnings.append(f"only {data.n_examples} paired examples: intervals and tests rest on few examples")
-    signatures = {"bleu": text.bleu_signature(), "chrf": text.chrf_signature(), "ter": text.ter_signature()}
     return GenerationReport(n_examples=data.n_examples, baseline=chosen, models=models, comparisons=tuple(comparisons),
-                            warnings=tuple(warnings), signatures=signatures, settings=settings)
+                            warnings=tuple(warnings), signatures=_signatures(data, settings), settings=settings)
+
+
+def _signatures(data: GenerationData, settings: Settings) -> dict[str, str]:
+    """How to reproduce each text metric: sacrebleu's signatures, and the settings of the others."""
+    nrefs = text.references_count(data.references)
+    refs = "1" if nrefs == 1 else "var" if nrefs is None else str(nrefs)
+    rouge = (f"rouge-score:{importlib.metadata.version('rouge-score')}|stemmer:{'yes' if settings.rouge_stemmer else 'no'}"
+             f"|nrefs:{refs}{'|refs:best-f' if nrefs != 1 else ''}")
+    squad = "|refs:best" if nrefs != 1 else ""
+    return {"bleu": text.bleu_signature(nrefs), "chrf": text.chrf_signature(nrefs), "ter": text.ter_signature(nrefs),
+            **{kind: rouge for kind in text.ROUGE_KINDS},
+            "exact_match": f"normalize:{'squad' if settings.normalize_answers else 'strip'}{squad}",
+            "token_f1": f"normalize:squad{squad}"}
 
 
 _WORDS = Statistic("output_words", "Output length (words)", TASK, True, ("output_words", "one"), _mean, PAIRED_T,

@@ -358,11 +358,11 @@ def _inspect_output(output: object) -> str:
     return ""
 
 
-def _inspect_target(target: object) -> str:
-    """A target string, or the first of a list."""
+def _inspect_target(target: object) -> list[str]:
+    """A sample's references: Inspect's target is a string or a list of them (any of which is right)."""
     if isinstance(target, list):
-        return str(target[0]) if target else ""
-    return str(target)
+        return [str(t) for t in target] or [""]
+    return [str(target)]
 
 
 def _inspect_float(value: object) -> float | None:

@@ -495,6 +495,14 @@ class Settings:
         Operating points to find on every precision-recall curve.
     max_flip_ids:
         At most this many ids of each kind of flip are listed in the report (all are counted).
+    rouge_stemmer:
+        Text generation: Porter-stem words before ROUGE (rouge-score's ``use_stemmer``; off by default).
+    normalize_answers:
+        Text generation: exact match compares answers after SQuAD's normalisation (lower case, no
+        punctuation or articles) instead of after stripping surrounding whitespace.
+    pass_k:
+        Text generation with several samples per id: the k of each pass@k; empty means 1 and the fewest
+        samples of an id.
     """
 
     confidence: float = 0.95
@@ -510,6 +518,9 @@ class Settings:
     target_precisions: tuple[float, ...] = ()
     target_recalls: tuple[float, ...] = ()
     max_flip_ids: int = 1_000
+    rouge_stemmer: bool = False
+    normalize_answers: bool = False
+    pass_k: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

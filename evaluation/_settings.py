@@ -104,6 +104,9 @@ def settings_iv(settings: Settings, *, task: str = "classification", default_pri
         raise EvaluationError("slice_resamples and min_slice_size must be positive and max_flip_ids not negative")
     if settings.ece_bins < 1:
         raise EvaluationError(f"ece_bins must be a positive number, got {settings.ece_bins}")
+    if any(_whole(k) is None or k < 1 for k in settings.pass_k):
+        raise EvaluationError(f"each pass@k needs a whole k of 1 or more (for example 1 5 10), got "
+                              f"{', '.join(map(str, settings.pass_k))}")
     _targets_iv("precision", settings.target_precisions)
     _targets_iv("recall", settings.target_recalls)
     return settings

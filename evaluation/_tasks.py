@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -226,7 +227,9 @@ def _head_values(source: Source, mapping: ColumnMapping) -> pa.ChunkedArray | No
 
 
 _OUTPUTS = ("output", "completion", "response", "hypothesis", "generation")
-_REFERENCES = ("reference", "references", "target", "answer", "gold")
+_REFERENCES = ("reference", "references", "target", "targets", "answer", "gold")
+NUMBERED_REFERENCE = re.compile(r"(?:reference|target|answer)_?(\d+)")
+"""Numbered reference columns (``reference_1``, ``reference_2``, ...): an example's several references."""
 
 
 def _head_columns(source: Source) -> list[str]:
@@ -252,7 +255,8 @@ def _head_columns(source: Source) -> list[str]:
 
 def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:
     """``"generation"`` when the first file has an output and a reference column (``output``, ``completion``,
-    ``response``, ``hypothesis`` or ``generation``; ``reference``, ``target``, ``answer`` or ``gold``) or is an
+    ``response``, ``hypothesis`` or ``generation``; ``reference``, ``target``, ``answer``, ``gold``, a list in
+    ``references`` or ``targets``, or numbered ``reference_1``, ...) or is an
     lm-evaluation-harness or Inspect log;
     ``"regression"`` when its first true values are numbers, not all whole; else ``"classification"``.
 
@@ -272,7 +276,7 @@ def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = No
     if log_format(sources[0]) is not None:
         return "generation"
     names = {c.strip().lower() for c in _head_columns(sources[0])}
-    if names & set(_OUTPUTS) and names & set(_REFERENCES):
+    if names & set(_OUTPUTS) and (names & set(_REFERENCES) or any(NUMBERED_REFERENCE.fullmatch(n) for n in names)):
         return "generation"
     values = _head_values(sources[0], mapping or ColumnMapping())
     if values is None or len(values) == 0:

@@ -13,9 +13,12 @@ counting), one row per example; :func:`bleu_from_totals`, :func:`chrf_from_total
 ROUGE (:func:`rouge_f`), exact match (:func:`exact_match`) and token F1 (:func:`token_f1`) are
 means of per-example values, which these functions return.
 
-One reference per example: ``references[i]`` is the single reference of ``hypotheses[i]``
-(sacrebleu's multi-reference rules, closest reference length and clipped counts over references,
-are not used).
+``references[i]`` holds the reference of ``hypotheses[i]``: one string, or a sequence of one or more
+strings when an example has several references (their number may vary). With several, each metric
+follows its own library's rule: sacrebleu's (BLEU clips n-gram counts by the most any reference holds
+and takes the closest reference length; chrF keeps the best-scoring reference's statistics; TER the
+fewest edits over the average reference length), rouge-score's ``score_multi`` (the best F-measure),
+and SQuAD's (the best exact match and F1 over the references that do not normalise to nothing).
 
 Statistics come from sacrebleu's private ``_extract_corpus_statistics``, the batch form of what
 the public ``sentence_score`` does per sentence (without a logged warning per BLEU sentence); the
@@ -28,6 +31,7 @@ import collections
 import re
 import string
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 from rouge_score import rouge_scorer
@@ -47,6 +51,7 @@ __all__ = [
     "chrf_statistics",
     "exact_match",
     "normalize_answer",
+    "references_count",
     "rouge_f",
     "ter_from_totals",
     "ter_signature",
@@ -80,41 +85,66 @@ tokens."""
 ROUGE_KINDS: tuple[str, ...] = ("rouge1", "rouge2", "rougeL")
 """The ROUGE variants :func:`rouge_f` computes."""
 
+References: TypeAlias = Sequence[str] | Sequence[Sequence[str]]
+"""Each example's reference: a string, or a sequence of one or more strings."""
+
 _LOG_ZERO = -9999999999.0  # sacrebleu.utils.my_log(0)
 
 
-def _pairs_iv(hypotheses: Sequence[str], references: Sequence[str]) -> tuple[list[str], list[str]]:
-    """Check one string reference per hypothesis; return both as lists."""
-    hypotheses, references = list(hypotheses), list(references)
-    if len(hypotheses) != len(references):
-        raise ValueError(f"{len(hypotheses)} hypotheses but {len(references)} references; expected one reference each")
-    for side, texts in (("hypotheses", hypotheses), ("references", references)):
-        bad = next((i for i, text in enumerate(texts) if not isinstance(text, str)), None)
-        if bad is not None:
-            raise ValueError(f"{side}[{bad}] is {type(texts[bad]).__name__}, expected a string")
-    return hypotheses, references
+def _pairs_iv(hypotheses: Sequence[str], references: References) -> tuple[list[str], list[tuple[str, ...]]]:
+    """Check one reference (a string, or a sequence of one or more strings) per hypothesis; return the
+    hypotheses and each example's references as a tuple."""
+    hypotheses, given = list(hypotheses), list(references)
+    if len(hypotheses) != len(given):
+        raise ValueError(f"{len(hypotheses)} hypotheses but {len(given)} references; expected one reference each")
+    bad = next((i for i, text in enumerate(hypotheses) if not isinstance(text, str)), None)
+    if bad is not None:
+        raise ValueError(f"hypotheses[{bad}] is {type(hypotheses[bad]).__name__}, expected a string")
+    out = []
+    for i, entry in enumerate(given):
+        refs = (entry,) if isinstance(entry, str) else tuple(entry) if isinstance(entry, Sequence) else None
+        if not refs or not all(isinstance(ref, str) for ref in refs):
+            raise ValueError(f"references[{i}] is {entry!r}, expected a string or a non-empty sequence of strings")
+        out.append(refs)
+    return hypotheses, out
 
 
-def _statistics(metric: Metric, hypotheses: Sequence[str], references: Sequence[str], width: int) -> np.ndarray:
+def _statistics(metric: Metric, hypotheses: Sequence[str], references: References, width: int) -> np.ndarray:
     """sacrebleu's per-sentence statistics of ``metric`` as an ``(n, width)`` float array."""
-    hypotheses, references = _pairs_iv(hypotheses, references)
+    hypotheses, refs = _pairs_iv(hypotheses, references)
     if not hypotheses:
         return np.zeros((0, width))
     # A pair's statistics depend on that pair alone: repeated pairs (short answers, outputs that two
     # models share) are computed once, which matters for TER's edit distance.
-    pairs: dict[tuple[str, str], int] = {}
-    codes = np.array([pairs.setdefault(pair, len(pairs)) for pair in zip(hypotheses, references, strict=True)])
-    rows = metric._extract_corpus_statistics([h for h, _ in pairs], [[r for _, r in pairs]])
+    pairs: dict[tuple[str, tuple[str, ...]], int] = {}
+    codes = np.array([pairs.setdefault(pair, len(pairs)) for pair in zip(hypotheses, refs, strict=True)])
+    unique = [r for _, r in pairs]
+    streams = [[r[j] if j < len(r) else None for r in unique] for j in range(max(map(len, unique)))]
+    # None is sacrebleu's "no such reference" (its docs allow it; its annotation does not)
+    rows = metric._extract_corpus_statistics([h for h, _ in pairs], streams)  # type: ignore[arg-type]
     return np.asarray(rows, dtype=float).reshape(len(pairs), width)[codes]
 
 
-def _signature(metric: Metric) -> str:
-    """The signature of ``metric`` once it has seen one reference per sentence."""
-    metric.corpus_score(["a"], [["a"]])  # sacrebleu fills in nrefs only when it meets references
+def _signature(metric: Metric, nrefs: int | None) -> str:
+    """The signature of ``metric`` once it has seen ``nrefs`` references per sentence (``None``: a varying number)."""
+    if nrefs is None:  # sacrebleu writes "var" when the sentences have different numbers of references
+        metric.corpus_score(["a", "a"], [["a", "a"], ["a", None]])  # type: ignore[list-item]
+    else:  # sacrebleu fills in nrefs only when it meets references
+        metric.corpus_score(["a"], [["a"]] * nrefs)
     return str(metric.get_signature())
 
 
-def bleu_statistics(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray:
+def references_count(references: References) -> int | None:
+    """The number of references every example has, ``None`` when it varies (sacrebleu's ``nrefs:var``).
+
+    >>> references_count(["a", "b"]), references_count([("a", "b"), ("c",)])
+    (1, None)
+    """
+    counts = {1 if isinstance(entry, str) else len(entry) for entry in references}
+    return counts.pop() if len(counts) == 1 else None if counts else 1
+
+
+def bleu_statistics(hypotheses: Sequence[str], references: References) -> np.ndarray:
     """Per-example sufficient statistics of corpus BLEU (sacrebleu's defaults: 13a tokens, mixed case).
 
     Parameters
@@ -122,7 +152,7 @@ def bleu_statistics(hypotheses: Sequence[str], references: Sequence[str]) -> np.
     hypotheses:
         Model outputs, one per example.
     references:
-        One reference per example.
+        Each example's reference, or a sequence of its references.
 
     Returns
     -------
@@ -192,7 +222,7 @@ def bleu_from_totals(totals: np.ndarray) -> np.ndarray:
     return np.where((correct != 0).any(axis=-1), score, 0.0)
 
 
-def bleu_signature() -> str:
+def bleu_signature(nrefs: int | None = 1) -> str:
     """sacrebleu's signature of the BLEU that :func:`bleu_statistics` computes.
 
     Examples
@@ -200,10 +230,10 @@ def bleu_signature() -> str:
     >>> bleu_signature().startswith("nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:")
     True
     """
-    return _signature(BLEU())
+    return _signature(BLEU(), nrefs)
 
 
-def chrf_statistics(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray:
+def chrf_statistics(hypotheses: Sequence[str], references: References) -> np.ndarray:
     """Per-example sufficient statistics of corpus chrF (sacrebleu's defaults: character order 6,
     word order 0, beta 2, mixed case, whitespace excluded).
 
@@ -212,7 +242,7 @@ def chrf_statistics(hypotheses: Sequence[str], references: Sequence[str]) -> np.
     hypotheses:
         Model outputs, one per example.
     references:
-        One reference per example.
+        Each example's reference, or a sequence of its references.
 
     Returns
     -------
@@ -276,7 +306,7 @@ def chrf_from_totals(totals: np.ndarray) -> np.ndarray:
     return np.where(precision + recall != 0, 100 * score, 0.0)
 
 
-def chrf_signature() -> str:
+def chrf_signature(nrefs: int | None = 1) -> str:
     """sacrebleu's signature of the chrF that :func:`chrf_statistics` computes.
 
     Examples
@@ -284,10 +314,10 @@ def chrf_signature() -> str:
     >>> chrf_signature().startswith("nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:")
     True
     """
-    return _signature(CHRF())
+    return _signature(CHRF(), nrefs)
 
 
-def ter_statistics(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray:
+def ter_statistics(hypotheses: Sequence[str], references: References) -> np.ndarray:
     """Per-example sufficient statistics of corpus TER (sacrebleu's defaults: Tercom tokens, case
     insensitive, no normalisation, punctuation kept).
 
@@ -296,7 +326,7 @@ def ter_statistics(hypotheses: Sequence[str], references: Sequence[str]) -> np.n
     hypotheses:
         Model outputs, one per example.
     references:
-        One reference per example.
+        Each example's reference, or a sequence of its references.
 
     Returns
     -------
@@ -345,7 +375,7 @@ def ter_from_totals(totals: np.ndarray) -> np.ndarray:
     return 100 * rate
 
 
-def ter_signature() -> str:
+def ter_signature(nrefs: int | None = 1) -> str:
     """sacrebleu's signature of the TER that :func:`ter_statistics` computes.
 
     Examples
@@ -353,10 +383,10 @@ def ter_signature() -> str:
     >>> ter_signature().startswith("nrefs:1|case:lc|tok:tercom|norm:no|punct:yes|asian:no|version:")
     True
     """
-    return _signature(TER())
+    return _signature(TER(), nrefs)
 
 
-def rouge_f(hypotheses: Sequence[str], references: Sequence[str], *, kind: str, use_stemmer: bool = False) -> np.ndarray:
+def rouge_f(hypotheses: Sequence[str], references: References, *, kind: str, use_stemmer: bool = False) -> np.ndarray:
     """Per-example ROUGE F-measure from Google's rouge-score (0-1 scale, as rouge-score returns it).
 
     ``RougeScorer([kind], use_stemmer=use_stemmer).score(target=reference, prediction=hypothesis)``:
@@ -368,7 +398,7 @@ def rouge_f(hypotheses: Sequence[str], references: Sequence[str], *, kind: str, 
     hypotheses:
         Model outputs, one per example.
     references:
-        One reference per example.
+        Each example's reference, or a sequence of its references.
     kind:
         One of :data:`ROUGE_KINDS`: unigram, bigram or longest-common-subsequence overlap.
     use_stemmer:
@@ -391,12 +421,11 @@ def rouge_f(hypotheses: Sequence[str], references: Sequence[str], *, kind: str, 
     """
     if kind not in ROUGE_KINDS:
         raise ValueError(f"unknown ROUGE kind {kind!r}; expected one of {', '.join(ROUGE_KINDS)}")
-    hypotheses, references = _pairs_iv(hypotheses, references)
+    hypotheses, refs = _pairs_iv(hypotheses, references)
     scorer = rouge_scorer.RougeScorer([kind], use_stemmer=use_stemmer)
-    return np.array(
-        [scorer.score(target=r, prediction=h)[kind].fmeasure for h, r in zip(hypotheses, references, strict=True)],
-        dtype=float,
-    )
+    # score_multi's rule: the reference with the best F-measure
+    return np.array([max(scorer.score(target=r, prediction=h)[kind].fmeasure for r in rs)
+                     for h, rs in zip(hypotheses, refs, strict=True)], dtype=float)
 
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
@@ -416,7 +445,7 @@ def normalize_answer(text: str) -> str:
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
-def exact_match(hypotheses: Sequence[str], references: Sequence[str], *, normalize: bool = False) -> np.ndarray:
+def exact_match(hypotheses: Sequence[str], references: References, *, normalize: bool = False) -> np.ndarray:
     """Per-example exact match: 1.0 when hypothesis and reference are equal, else 0.0.
 
     Parameters
@@ -424,7 +453,7 @@ def exact_match(hypotheses: Sequence[str], references: Sequence[str], *, normali
     hypotheses:
         Model outputs, one per example.
     references:
-        One reference per example.
+        Each example's reference, or a sequence of its references.
     normalize:
         Compare :func:`normalize_answer` of both (SQuAD's ``compute_exact``) instead of the texts with
         surrounding whitespace stripped.
@@ -446,9 +475,17 @@ def exact_match(hypotheses: Sequence[str], references: Sequence[str], *, normali
     >>> exact_match(["Paris ", "the Paris"], ["Paris", "Paris"], normalize=True)
     array([1., 1.])
     """
-    hypotheses, references = _pairs_iv(hypotheses, references)
-    prepare = normalize_answer if normalize else str.strip
-    return np.array([prepare(h) == prepare(r) for h, r in zip(hypotheses, references, strict=True)], dtype=float)
+    hypotheses, refs = _pairs_iv(hypotheses, references)
+    if normalize:
+        return np.array([max(normalize_answer(h) == normalize_answer(r) for r in _answers(rs))
+                         for h, rs in zip(hypotheses, refs, strict=True)], dtype=float)
+    return np.array([any(h.strip() == r.strip() for r in rs) for h, rs in zip(hypotheses, refs, strict=True)],
+                    dtype=float)
+
+
+def _answers(references: tuple[str, ...]) -> tuple[str, ...]:
+    """SQuAD v2.0's gold answers: the references that normalise to something, or the empty answer when none does."""
+    return tuple(r for r in references if normalize_answer(r)) or ("",)
 
 
 def _token_f1(hypothesis: str, reference: str) -> float:
@@ -463,7 +500,7 @@ def _token_f1(hypothesis: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def token_f1(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray:
+def token_f1(hypotheses: Sequence[str], references: References) -> np.ndarray:
     """Per-example bag-of-tokens F1 of the normalised texts, as the official SQuAD v2.0 evaluation
     script (``evaluate-v2.0.py``, ``compute_f1``).
 
@@ -477,7 +514,7 @@ def token_f1(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray
     hypotheses:
         Model outputs, one per example.
     references:
-        One reference per example.
+        Each example's reference, or a sequence of its references.
 
     Returns
     -------
@@ -494,5 +531,6 @@ def token_f1(hypotheses: Sequence[str], references: Sequence[str]) -> np.ndarray
     >>> token_f1(["the Eiffel tower", "", "Paris"], ["Eiffel tower in Paris", "", ""])
     array([0.66666667, 1.        , 0.        ])
     """
-    hypotheses, references = _pairs_iv(hypotheses, references)
-    return np.array([_token_f1(h, r) for h, r in zip(hypotheses, references, strict=True)], dtype=float)
+    hypotheses, refs = _pairs_iv(hypotheses, references)
+    return np.array([max(_token_f1(h, r) for r in _answers(rs)) for h, rs in zip(hypotheses, refs, strict=True)],
+                    dtype=float)

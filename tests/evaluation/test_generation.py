@@ -313,3 +313,125 @@ def test_pass_at_k_is_the_unbiased_estimator_over_ids() -> None:
 def test_numeric_scores_also_get_the_wilcoxon_signed_rank_test(report, rows) -> None:
     judge = [np.array([row["score_judge"] for row in side], dtype=float) for side in rows]
     assert report.comparisons[0].wilcoxon == {"score_judge": pytest.approx(stats.wilcoxon(judge[1] - judge[0]).pvalue)}
+
+
+def _several_references(n: int = 80, seed: int = 11) -> tuple[list[dict], list[dict]]:
+    """Two models' rows with one to three references each (a varying number)."""
+    base, tuned = _files(n, seed)
+    rng = random.Random(seed)
+    for b, t in zip(base, tuned, strict=True):
+        extra = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 8))) for _ in range(rng.randint(0, 2))]
+        b["references"] = t["references"] = [b.pop("reference"), *extra]
+        del t["reference"]
+    return base, tuned
+
+
+def test_several_references_are_read_from_lists_numbered_columns_and_parquet(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    base, tuned = _several_references()
+    streams = [[row["references"][j] if j < len(row["references"]) else None for row in base] for j in range(3)]
+    from_lists = load_generation([("a.jsonl", _jsonl(base)), ("b.jsonl", _jsonl(tuned))])
+    assert from_lists.references == tuple(tuple(row["references"]) for row in base)
+
+    def numbered(rows: list[dict]) -> bytes:  # CSV: reference_1..3, an empty cell where an example has fewer
+        import pandas as pd
+
+        frame = pd.DataFrame([{"id": r["id"], "output": r["output"], **{f"reference_{j + 1}": (r["references"][j]
+                               if j < len(r["references"]) else "") for j in range(3)}} for r in rows])
+        return frame.to_csv(index=False).encode()
+
+    from_columns = load_generation([("a.csv", numbered(base)), ("b.csv", numbered(tuned))])
+    assert from_columns.references == from_lists.references
+    for name, rows in (("a", base), ("b", tuned)):
+        pq.write_table(pa.Table.from_pylist([{k: r[k] for k in ("id", "output", "references")} for r in rows]),
+                       tmp_path / f"{name}.parquet")
+    from_parquet = load_generation([tmp_path / "a.parquet", tmp_path / "b.parquet"])
+    assert from_parquet.references == from_lists.references
+    report = compare_generation(from_parquet, settings=FAST)
+    for name, rows in (("a", base), ("b", tuned)):
+        outputs = [row["output"] for row in rows]
+        metrics = report.models[name].metrics
+        assert metrics["bleu"].value == pytest.approx(sacrebleu.corpus_bleu(outputs, streams).score, abs=1e-9)
+        assert metrics["chrf"].value == pytest.approx(sacrebleu.corpus_chrf(outputs, streams).score, abs=1e-9)
+        assert metrics["ter"].value == pytest.approx(sacrebleu.corpus_ter(outputs, streams).score, abs=1e-9)
+        scorer = rouge_scorer.RougeScorer(["rougeL"])
+        rouge = np.mean([scorer.score_multi(row["references"], row["output"])["rougeL"].fmeasure for row in rows])
+        assert metrics["rougeL"].value == pytest.approx(rouge, abs=1e-12)
+    bleu = sacrebleu.BLEU()
+    bleu.corpus_score([row["output"] for row in base], streams)
+    assert report.signatures["bleu"] == str(bleu.get_signature())
+    assert report.signatures["bleu"].startswith("nrefs:var|")
+    assert detect_task([("a.csv", numbered(base))]) == "generation"
+
+
+def test_rows_without_a_reference_and_lists_of_numbers_are_refused() -> None:
+    rows = [{"id": "1", "output": "a", "references": ["a"]}, {"id": "2", "output": "b", "references": []},
+            {"id": "3", "output": "c", "references": None}]
+    with pytest.raises(EvaluationError, match=r"a\.jsonl: column 'references' has no reference in 2 rows \(rows 2, 3; "
+                                              r"row 1 is the first data row\); expected at least one reference on every row"):
+        load_generation([("a.jsonl", _jsonl(rows)), ("b.jsonl", _jsonl(rows))])
+    csv = b"id,output,reference_1,reference_2\n1,a,a,b\n2,b,,\n"
+    with pytest.raises(EvaluationError, match=r"a\.csv: columns 'reference_1', 'reference_2' have no reference in 1 row \(row 2;"):
+        load_generation([("a.csv", csv), ("b.csv", csv)])
+    numbers = [{"id": "1", "output": "a", "references": [1, 2]}]
+    with pytest.raises(EvaluationError, match=r"a\.jsonl: column 'references' holds lists of int64; expected lists of "
+                                              r"reference texts"):
+        load_generation([("a.jsonl", _jsonl(numbers)), ("b.jsonl", _jsonl(numbers))])
+    one = [{"id": "1", "output": "a", "references": ["x", "y"]}]
+    other = [{"id": "1", "output": "a", "references": ["x", "z"]}]
+    with pytest.raises(EvaluationError, match=r"b\.jsonl: the references differ from a\.jsonl's for 1 example \(for "
+                                              r"example id '1': 'x \| z' against 'x \| y'\)"):
+        load_generation([("a.jsonl", _jsonl(one)), ("b.jsonl", _jsonl(other))])
+
+
+def test_pass_at_a_chosen_k_and_too_large_a_k() -> None:
+    from dataclasses import replace
+    from math import comb
+
+    base, tuned = _repeated(4)
+    data = load_generation([("base.jsonl", base), ("tuned.jsonl", tuned)])
+    report = compare_generation(data, settings=replace(FAST, pass_k=(2,)))
+    assert [m for m in report.models["base"].metrics if "pass@" in m] == ["score_ok_pass@2"]
+    rows = [json.loads(line) for line in base.decode().splitlines()]
+    by_id: dict[str, list[int]] = {}
+    for row in rows:
+        by_id.setdefault(row["id"], []).append(row["score_ok"])
+    expected = np.mean([1 - comb(len(v) - sum(v), 2) / comb(len(v), 2) for v in by_id.values()])
+    assert report.models["base"].metrics["score_ok_pass@2"].value == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(EvaluationError, match=r"pass@5 needs at least 5 samples of every id; some ids have only 4 "
+                                              r"\(for example q0, q0, q0\); choose k up to 4"):
+        compare_generation(data, settings=replace(FAST, pass_k=(1, 5)))
+    single = load_generation([("a.jsonl", _jsonl(_files(20)[0])), ("b.jsonl", _jsonl(_files(20)[1]))])
+    with pytest.raises(EvaluationError, match=r"pass@1 needs several samples per id"):
+        compare_generation(single, settings=replace(FAST, pass_k=(1,)))
+    with pytest.raises(EvaluationError, match=r"each pass@k needs a whole k of 1 or more"):
+        compare_generation(single, settings=replace(FAST, pass_k=(0,)))
+
+
+def test_rouge_stemming_and_answer_normalisation_are_options(rows) -> None:
+    from dataclasses import replace
+
+    base, tuned = rows
+    base = [{**row, "output": row["output"].upper() + "!"} if i % 3 == 0 else row for i, row in enumerate(base)]
+    data = load_generation([("base.jsonl", _jsonl(base)), ("tuned.jsonl", _jsonl(tuned))])
+    plain = compare_generation(data, settings=FAST)
+    chosen = compare_generation(data, settings=replace(FAST, rouge_stemmer=True, normalize_answers=True))
+    scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
+    stemmed = np.mean([scorer.score(row["reference"], row["output"])["rouge1"].fmeasure for row in base])
+    assert chosen.models["base"].metrics["rouge1"].value == pytest.approx(stemmed, abs=1e-12)
+    def squad(text: str) -> str:  # normalize_answer of the official SQuAD v2.0 evaluation script
+        import re
+        import string
+
+        text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+        return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
+
+    exact = [squad(row["output"]) == squad(row["reference"]) for row in base]
+    assert chosen.models["base"].metrics["exact_match"].value == pytest.approx(np.mean(exact), abs=1e-12)
+    stripped = [row["output"].strip() == row["reference"].strip() for row in base]
+    assert plain.models["base"].metrics["exact_match"].value == pytest.approx(np.mean(stripped), abs=1e-12)
+    assert np.mean(exact) > np.mean(stripped)  # the upper-cased, punctuated copies match only once normalised
+    assert chosen.signatures["rouge1"].endswith("|stemmer:yes|nrefs:1")
+    assert (plain.signatures["exact_match"], chosen.signatures["exact_match"]) == ("normalize:strip", "normalize:squad")

@@ -132,7 +132,7 @@ def test_inspect_json_log() -> None:
     assert [r["prompt"] for r in rows] == ["What is the capital of France?", "What is the capital of Australia?",
                                            "What is the capital of Canada?"]  # sample 3: the last user message
     assert [r["output"] for r in rows] == ["Paris", "Sydney", "Ottawa"]
-    assert [r["reference"] for r in rows] == ["Paris", "Canberra", "Ottawa"]  # sample 3: the first target
+    assert [r["reference"] for r in rows] == [["Paris"], ["Canberra"], ["Ottawa", "Ottawa, Ontario"]]  # any is right
     assert [r["score_match"] for r in rows] == [1.0, 0.0, 1.0]  # C, I, C
     assert [r["score_model_graded_qa"] for r in rows] == [1.0, 0.5, 1.0]  # C, P, C
     assert [r["metadata_region"] for r in rows] == ["europe", "oceania", "americas"]

@@ -241,3 +241,61 @@ def test_rows_are_sacrebleus_segment_statistics_with_repeated_pairs(name, statis
     references = [(REFERENCES * 2)[i] for i in order]
     expected = metric()._extract_corpus_statistics(hypotheses, [references])
     np.testing.assert_array_equal(statistics(hypotheses, references), np.array(expected, dtype=float))
+
+
+def _several(n: int = len(HYPOTHESES), seed: int = 5) -> list[tuple[str, ...]]:
+    """One to three references per example: the corpus's reference and others drawn from the corpus."""
+    rng = np.random.default_rng(seed)
+    return [(REFERENCES[i], *(REFERENCES[int(j)] for j in rng.integers(0, n, size=int(rng.integers(0, 3)))))
+            for i in range(n)]
+
+
+SEVERAL = _several()
+
+
+@pytest.mark.parametrize(("name", "statistics", "from_totals", "metric", "width"), CASES, ids=CASE_IDS)
+def test_several_references_give_sacrebleus_multi_reference_corpus_score(name, statistics, from_totals, metric, width):
+    """sacrebleu's own multi-reference rules (a varying number: streams padded with None, as its docs allow)."""
+    streams = [[refs[j] if j < len(refs) else None for refs in SEVERAL] for j in range(3)]
+    expected = metric().corpus_score(HYPOTHESES, streams).score
+    assert from_totals(statistics(HYPOTHESES, SEVERAL).sum(axis=0)) == pytest.approx(expected, abs=1e-9)
+    single = metric().corpus_score(HYPOTHESES, [REFERENCES]).score
+    assert expected != pytest.approx(single)  # the extra references change the score
+
+
+@pytest.mark.parametrize("kind", ROUGE_KINDS)
+def test_several_references_give_rouge_scores_score_multi(kind):
+    scorer = rouge_scorer.RougeScorer([kind])
+    expected = [scorer.score_multi(list(refs), hypothesis)[kind].fmeasure
+                for hypothesis, refs in zip(HYPOTHESES, SEVERAL, strict=True)]
+    np.testing.assert_array_equal(rouge_f(HYPOTHESES, SEVERAL, kind=kind), expected)
+
+
+def test_several_references_follow_squads_max_over_gold_answers():
+    """SQuAD v2.0's get_raw_scores: the best score over the gold answers that normalise to something."""
+    hypotheses = ["Denver Broncos", "Broncos", "", "the Panthers", "", "x"]
+    references = [("Broncos", "Denver Broncos"), ("Denver Broncos", "The Broncos"), ("The", "Denver"),
+                  ("The", "An"), ("", ""), ("y", " x ")]
+    np.testing.assert_array_equal(exact_match(hypotheses, references), [1, 0, 0, 0, 1, 1])
+    # normalised: "", "an", "the" normalise to nothing, so ("The", "Denver") keeps only "Denver"
+    np.testing.assert_array_equal(exact_match(hypotheses, references, normalize=True), [1, 1, 0, 0, 1, 1])
+    np.testing.assert_allclose(token_f1(hypotheses, references), [1, 1, 0, 0, 1, 1], atol=1e-12)
+
+
+@pytest.mark.parametrize("nrefs", [2, None])
+@pytest.mark.parametrize(("signature", "metric"), [(bleu_signature, BLEU), (chrf_signature, CHRF), (ter_signature, TER)])
+def test_signatures_name_the_number_of_references(signature, metric, nrefs):
+    scored = metric()
+    if nrefs is None:
+        scored.corpus_score(HYPOTHESES, [[refs[j] if j < len(refs) else None for refs in SEVERAL] for j in range(3)])
+    else:
+        scored.corpus_score(HYPOTHESES, [REFERENCES, REFERENCES[::-1]])
+    assert signature(nrefs) == str(scored.get_signature())
+    assert ("nrefs:var" if nrefs is None else "nrefs:2") in signature(nrefs)
+
+
+def test_references_must_be_texts():
+    with pytest.raises(ValueError, match=r"references\[1\] is \(\), expected a string or a non-empty sequence"):
+        bleu_statistics(["a", "b"], ["a", ()])
+    with pytest.raises(ValueError, match=r"references\[0\] is \('a', None\)"):
+        token_f1(["a"], [("a", None)])
