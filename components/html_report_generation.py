@@ -9,14 +9,25 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from html import escape
 
 import plotly.graph_objects as go
 
-from evaluation import GenerationReport, csv_safe, format_number, metric_title, verdict_label, verdict_sentence
+from evaluation import (
+    GenerationReport,
+    csv_safe,
+    format_number,
+    format_p_value,
+    length_adjusted_sentence,
+    metric_title,
+    verdict_label,
+    verdict_sentence,
+)
+from evaluation._generation import GenerationComparison
 
-from . import charts, charts_generation
+from . import charts, charts_generation, charts_preferences
 from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, html_page
 
 __all__ = ["generation_metrics_csv", "generation_report_html"]
@@ -69,9 +80,11 @@ def generation_report_html(report: GenerationReport) -> str:
                                               for c in report.comparisons) + "</ul>"]
     parts += [f'<div class="warning">{escape(w)}</div>' for w in report.warnings]
     metrics = list(report.models[report.baseline].metrics)
-    parts.append("<h2>Metrics</h2>" + _table(["model", *[metric_title(m) for m in metrics], "output words"], [
+    length_column = ["output words"] if any(math.isfinite(m.output_words) for m in report.models.values()) else []
+    parts.append("<h2>Metrics</h2>" + _table(["model", *[metric_title(m) for m in metrics], *length_column], [
         [name] + [f"{format_number(e.value)} [{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
-                  for e in (model.metrics[m] for m in metrics)] + [format_number(model.output_words, digits=1)]
+                  for e in (model.metrics[m] for m in metrics)]
+        + [format_number(model.output_words, digits=1)] * len(length_column)
         for name, model in report.models.items()]))
     parts.append(figure(charts_generation.generation_metrics_figure(report)))
     for comparison in report.comparisons:
@@ -90,6 +103,7 @@ def generation_report_html(report: GenerationReport) -> str:
                          f"({format_number(words.difference, signed=True, digits=1)}, {level}% CI "
                          f"{format_number(words.ci_low, signed=True, digits=1)} to "
                          f"{format_number(words.ci_high, signed=True, digits=1)}): read it beside every gain.</p>")
+        parts += _preference_parts(comparison, figure)
         primary = settings.primary_metric
         rows = [[s.column, s.value, f"{s.n:,}", format_number(s.metrics[primary].baseline.value),
                  format_number(s.metrics[primary].candidate.value),
@@ -101,9 +115,44 @@ def generation_report_html(report: GenerationReport) -> str:
                 ["column", "value", "n", "baseline", "candidate", "difference", "p adjusted", "verdict"], rows))
             for column in list(dict.fromkeys(s.column for s in comparison.slices))[:_MAX_SLICE_COLUMNS]:
                 parts.append(figure(charts.slice_forest_figure(comparison, column, primary)))  # type: ignore[arg-type]
-    parts.append("<h2>Signatures</h2><ul>" + "".join(f"<li>{escape(metric_title(name))}: <code>{escape(sig)}</code></li>"
-                                                     for name, sig in report.signatures.items()) + "</ul>")
+    if report.signatures:
+        parts.append("<h2>Signatures</h2><ul>" + "".join(
+            f"<li>{escape(metric_title(name))}: <code>{escape(sig)}</code></li>" for name, sig in report.signatures.items())
+            + "</ul>")
     return html_page(report.models, parts, css=PLAIN_CSS)
+
+
+def _preference_parts(comparison: GenerationComparison, figure: Callable[[go.Figure], str]) -> list[str]:
+    """The comparison's pairwise preferences: counts, win rate, sign test, the length adjustment, position bias, a bar."""
+    result = comparison.preferences
+    if result is None:
+        return []
+    level = round(result.confidence * 100)
+    rate = result.win_rate
+    judges = f" by {result.judges:,} judge{'s' if result.judges != 1 else ''}" if result.judges else ""
+    parts = [f"<h3>Pairwise preferences ({escape(result.source)})</h3>",
+             f"<p>{result.n_judgments:,} judgments of {result.n_ids:,} ids{judges}; wins and losses are the "
+             f"candidate's.</p>",
+             _table(["wins", "losses", "ties", "win rate (ties half)", f"{level}% CI", "wins / decisive", "sign test p"],
+                    [[f"{result.wins:,}", f"{result.losses:,}", f"{result.ties:,}", format_number(rate.value),
+                      f"[{format_number(rate.ci_low)}, {format_number(rate.ci_high)}]",
+                      format_number(result.decisive_win_rate), format_p_value(result.p_value)]])]
+    sentence = length_adjusted_sentence(result, markup=False)
+    words = comparison.output_words
+    if words is not None:
+        sentence += (f" Output length, candidate minus baseline: {format_number(words.difference, signed=True, digits=1)} "
+                     "words on average.")
+    parts.append(f"<p>{escape(sentence)}</p>")
+    bias = result.position_bias
+    if bias is not None:
+        flips = (f"{bias.flips:,} of {bias.pairs:,} pairs judged in both orders flipped with the order (flip rate "
+                 f"{format_number(bias.flip_rate)}; {bias.favours_first:,} for the model shown first, "
+                 f"{bias.favours_second:,} for the one shown second)" if bias.pairs else "no id was judged in both orders")
+        parts.append(f"<p>Position bias: {escape(flips)}; the model shown first scored "
+                     f"{format_number(bias.first_shown_score)} (ties half).</p>")
+    parts += [f'<div class="warning">{escape(note)}</div>' for note in result.notes]
+    parts.append(figure(charts_preferences.preference_bar_figure([result])))
+    return parts
 
 
 def generation_metrics_csv(report: GenerationReport) -> str:

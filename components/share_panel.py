@@ -151,7 +151,8 @@ def _new_share(store: ShareStore, key_prefix: str) -> None:
                  help="Saves the files, the column mapping and the view settings on this server and gives a link."):
         spec = state.current_spec()
         try:
-            token, delete_key = store.save(spec.files, state.share_payload(spec, state.view()), expires_in_days=days)
+            token, delete_key = store.save(state.share_files(spec), state.share_payload(spec, state.view()),
+                                           expires_in_days=days)
         except (ShareRefused, ShareUnavailable) as refusal:
             st.error(f"Not shared: {evaluation.escape_markdown(refusal)}", icon=":material/error:")
         else:

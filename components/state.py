@@ -47,6 +47,7 @@ __all__ = [
     "DEMO_FILES",
     "GENERATION_DEFAULT_PRIMARY",
     "GENERATION_DEMO_FILES",
+    "GENERATION_DEMO_JUDGMENTS",
     "PAYLOAD_VERSION",
     "REGRESSION_DEMO_FILES",
     "ComparisonSpec",
@@ -70,6 +71,7 @@ __all__ = [
     "set_current_spec",
     "settings_from_dict",
     "settings_to_dict",
+    "share_files",
     "share_payload",
     "share_store",
     "spec_from_share",
@@ -82,6 +84,7 @@ REGRESSION_DEMO_FILES = (APP_DIR / "data" / "demo" / "regression_base.csv",
                          APP_DIR / "data" / "demo" / "regression_finetuned.csv")
 GENERATION_DEMO_FILES = (APP_DIR / "data" / "demo" / "generation_base.jsonl",
                          APP_DIR / "data" / "demo" / "generation_finetuned.jsonl")
+GENERATION_DEMO_JUDGMENTS = APP_DIR / "data" / "demo" / "generation_judgments.csv"
 # Fewer resamples than the CLI's 10,000 so that a comparison shows within seconds (the bootstrap draws cell
 # counts, so its cost does not grow with the rows); the Data page raises them for final numbers. Slices keep
 # 1,000 exchanges: a permutation p-value counts to 1/(B + 1) (a normal tail below it), and after Holm's
@@ -114,6 +117,9 @@ class ComparisonSpec:
     task:
         ``"classification"``, ``"regression"``, or ``None`` to detect it from the first file
         (:func:`evaluation.detect_task`); :attr:`resolved_task` is the one used.
+    judgments:
+        ``(filename, content)`` of a file of pairwise preference judgments shown beside a generation comparison
+        (:mod:`components.preferences`), or ``None``. The report does not depend on it, so neither do the keys.
     """
 
     files: tuple[tuple[str, bytes], ...]
@@ -123,6 +129,7 @@ class ComparisonSpec:
     settings: Settings = DASHBOARD_SETTINGS
     origin: str = "upload"
     task: str | None = None
+    judgments: tuple[str, bytes] | None = None
 
     @cached_property
     def resolved_task(self) -> str:
@@ -214,30 +221,44 @@ def settings_from_dict(document: Mapping[str, Any]) -> Settings:
     return Settings(**values)
 
 
+def share_files(spec: ComparisonSpec) -> tuple[tuple[str, bytes], ...]:
+    """The files a share stores: the prediction files, then the judgments file when there is one (the payload's
+    ``judgments`` names it)."""
+    return spec.files + ((spec.judgments,) if spec.judgments is not None else ())
+
+
 def share_payload(spec: ComparisonSpec, view: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON document stored with a share's files."""
-    return {"version": PAYLOAD_VERSION, "names": list(spec.names), "baseline": spec.baseline,
-            "options": options_to_dict(spec.options), "settings": settings_to_dict(spec.settings), "task": spec.task,
-            "view": {key: view.get(key) for key in DEFAULT_VIEW}}
+    """The JSON document stored with a share's files (:func:`share_files`)."""
+    payload = {"version": PAYLOAD_VERSION, "names": list(spec.names), "baseline": spec.baseline,
+               "options": options_to_dict(spec.options), "settings": settings_to_dict(spec.settings), "task": spec.task,
+               "view": {key: view.get(key) for key in DEFAULT_VIEW}}
+    if spec.judgments is not None:
+        payload["judgments"] = spec.judgments[0]  # the last file stored; absent from shares without judgments
+    return payload
 
 
 def spec_from_share(shared: SharedComparison) -> tuple[ComparisonSpec, dict[str, Any]]:
-    """The comparison and view settings a share holds."""
+    """The comparison and view settings a share holds (a judgments file is the last of its files)."""
     payload = shared.payload
-    spec = ComparisonSpec(files=shared.files, names=tuple(payload["names"]), baseline=payload["baseline"],
+    files, judgments = shared.files, None
+    if payload.get("judgments") is not None and len(files) > len(payload["names"]):
+        files, judgments = files[:-1], files[-1]
+    spec = ComparisonSpec(files=files, names=tuple(payload["names"]), baseline=payload["baseline"],
                           options=options_from_dict(payload.get("options", {})),
                           settings=settings_from_dict(payload.get("settings", {})), origin="shared",
-                          task=payload.get("task") if payload.get("task") in evaluation.TASKS else None)
+                          task=payload.get("task") if payload.get("task") in evaluation.TASKS else None,
+                          judgments=judgments)
     view = dict(DEFAULT_VIEW) | {key: value for key, value in payload.get("view", {}).items() if key in DEFAULT_VIEW}
     return spec, view
 
 
 def demo_spec(task: str = "classification") -> ComparisonSpec:
     """A bundled demo: digits (classification, the default), diabetes progression (regression) or generated text
-    (generation)."""
+    (generation, with a judge's pairwise preferences)."""
     if task == "generation":
         return ComparisonSpec(files=tuple((path.name, path.read_bytes()) for path in GENERATION_DEMO_FILES),
-                              names=("base", "finetuned"), baseline="base", origin="demo", task="generation")
+                              names=("base", "finetuned"), baseline="base", origin="demo", task="generation",
+                              judgments=(GENERATION_DEMO_JUDGMENTS.name, GENERATION_DEMO_JUDGMENTS.read_bytes()))
     if task == "regression":
         return ComparisonSpec(files=tuple((path.name, path.read_bytes()) for path in REGRESSION_DEMO_FILES),
                               names=("base", "finetuned"), baseline="base", origin="demo", task="regression")

@@ -5,8 +5,13 @@ is not shown): the uploader's callback (:func:`on_upload_change`) adds what was 
 the uploader. Files are added, replaced and removed one at a time; each keeps its model name, and one
 of them is the baseline. Errors of the last failed computation are kept beside them, by filename.
 
+A generation comparison may also keep one file of preference judgments (:func:`judgments_upload`), beside the
+prediction files: its own uploader adds it (:func:`on_judgments_change`; a new file takes the place of the kept
+one) and its Remove button drops it (:func:`remove_judgments`).
+
 Everything is kept under fixed ``st.session_state`` keys: ``upload_set``, ``upload_baseline``,
-``upload_replacing``, ``uploader_generation`` and ``upload_errors``.
+``upload_replacing``, ``uploader_generation``, ``upload_errors``, ``upload_judgments`` and
+``judgments_uploader_generation``.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ __all__ = [
     "UPLOAD_TYPES",
     "Upload",
     "add_uploads",
+    "judgments_file",
+    "judgments_upload",
+    "judgments_uploader_key",
+    "on_judgments_change",
     "on_upload_change",
+    "remove_judgments",
     "remove_upload",
     "replace_upload",
     "replacing",
@@ -218,3 +228,49 @@ def uploads_signature(files: Sequence[tuple[str, bytes]], digests: Sequence[str]
 def upload_errors() -> dict[str, str]:
     """Messages of the last failed computation, by filename (``""`` for errors about no single file)."""
     return st.session_state.setdefault("upload_errors", {})
+
+
+# --- the judgments file (generation) ----------------------------------------------------------------
+
+def judgments_upload() -> Upload | None:
+    """The kept file of preference judgments, or ``None`` (its ``name`` is the file's default model name, unused)."""
+    return st.session_state.get("upload_judgments")
+
+
+def judgments_file() -> tuple[str, bytes] | None:
+    """The kept judgments file as ``(filename, content)``, or ``None``."""
+    kept = judgments_upload()
+    return None if kept is None else (kept.filename, kept.content)
+
+
+def judgments_uploader_key() -> str:
+    """The key of the judgments uploader; it changes after each upload, which empties the uploader."""
+    return f"data_judgments_uploader_{st.session_state.get('judgments_uploader_generation', 0)}"
+
+
+def on_judgments_change(widget_key: str) -> None:
+    """The judgments uploader's callback: keep the dropped file in place of the kept one, then empty the uploader.
+
+    The prediction files and their errors are left as they are, also when the new file cannot be read; errors of
+    the former judgments file are forgotten.
+    """
+    session = st.session_state
+    dropped = session.get(widget_key)
+    if dropped is not None:
+        former = judgments_upload()
+        session["upload_judgments"] = _upload(dropped.name, dropped.getvalue())
+        _forget_judgments_errors(former)
+    session["judgments_uploader_generation"] = session.get("judgments_uploader_generation", 0) + 1
+
+
+def remove_judgments() -> None:
+    """Drop the kept judgments file (a callback of its Remove button)."""
+    _forget_judgments_errors(st.session_state.pop("upload_judgments", None))
+
+
+def _forget_judgments_errors(former: Upload | None) -> None:
+    """Forget the last computation's errors about a judgments file that was replaced or removed."""
+    errors = upload_errors()
+    errors.pop("", None)
+    if former is not None and former.filename not in {entry.filename for entry in upload_set()}:
+        errors.pop(former.filename, None)

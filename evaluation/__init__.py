@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         inspect_generation_file,
         load_generation,
     )
+    from ._generation_preferences import with_preferences
     from ._generation_report import generation_report_to_dict, generation_report_to_markdown
     from ._io import ACCEPTED_EXTENSIONS, model_name
     from ._limits import DASHBOARD_LIMITS, Limits
@@ -39,6 +40,16 @@ if TYPE_CHECKING:
     from ._metrics import METRICS, MetricInfo
     from ._multiple import CORRECTIONS, adjust_p_values
     from ._parallel import Cancelled, stop_when
+    from ._preferences import (
+        PreferenceComparison,
+        PreferenceRatings,
+        compare_preferences,
+        pair_judgments,
+        rate_models,
+        read_judgments,
+        read_judgments_against,
+    )
+    from ._preferences_results import length_adjusted_sentence
     from ._regression import (
         RegressionComparison,
         RegressionData,
@@ -90,6 +101,15 @@ _WHERE = {
     "compare_generation": "._generation",
     "inspect_generation_file": "._generation",
     "load_generation": "._generation",
+    "with_preferences": "._generation_preferences",
+    "PreferenceComparison": "._preferences",
+    "PreferenceRatings": "._preferences",
+    "compare_preferences": "._preferences",
+    "rate_models": "._preferences",
+    "read_judgments": "._preferences",
+    "read_judgments_against": "._preferences",
+    "pair_judgments": "._preferences",
+    "length_adjusted_sentence": "._preferences_results",
     "generation_report_to_dict": "._generation_report",
     "generation_report_to_markdown": "._generation_report",
     "rouge_f": "._text_metrics",
@@ -211,6 +231,8 @@ __all__ = [
     "OperatingPoint",
     "PerplexityRatio",
     "Power",
+    "PreferenceComparison",
+    "PreferenceRatings",
     "RegressionComparison",
     "RegressionData",
     "RegressionReport",
@@ -226,6 +248,7 @@ __all__ = [
     "class_of_probability_column",
     "compare",
     "compare_generation",
+    "compare_preferences",
     "compare_regression",
     "csv_safe",
     "csv_safe_frame",
@@ -240,6 +263,7 @@ __all__ = [
     "inspect_file",
     "inspect_generation_file",
     "inspect_regression_file",
+    "length_adjusted_sentence",
     "load_classification",
     "load_generation",
     "load_regression",
@@ -249,6 +273,10 @@ __all__ = [
     "model_name",
     "one_vs_rest",
     "operating_points",
+    "pair_judgments",
+    "rate_models",
+    "read_judgments",
+    "read_judgments_against",
     "regression_flip_table",
     "regression_report_to_dict",
     "regression_report_to_markdown",
@@ -263,6 +291,7 @@ __all__ = [
     "task_named",
     "verdict_label",
     "verdict_sentence",
+    "with_preferences",
 ]
 
 

@@ -221,6 +221,18 @@ def _add_compare(commands: argparse._SubParsersAction) -> argparse.ArgumentParse
                           help="bootstrap resamples and permutation exchanges per slice (default 1000)")
     analyses.add_argument("--flips-out", metavar="FILE",
                           help="write every flipped example (id, kind, label, predictions, metadata) as CSV")
+    analyses.add_argument("--preferences", metavar="FILE",
+                          help="generation: a judge's pairwise preferences between the outputs (columns id, winner; "
+                               "docs/preferences.md): wins, ties, win rate, sign test and length-adjusted win rate of "
+                               "each candidate against the baseline")
+    text = cmd.add_argument_group("text generation")
+    text.add_argument("--rouge-stemmer", action="store_true",
+                      help="Porter-stem words before ROUGE (rouge-score's use_stemmer; off by default)")
+    text.add_argument("--normalize-answers", action="store_true",
+                      help="exact match after SQuAD's answer normalisation (lower case, no punctuation or articles) "
+                           "instead of after stripping surrounding whitespace")
+    text.add_argument("--pass-k", nargs="+", type=int, default=[], metavar="K",
+                      help="with several samples per id: the k of each pass@k (default 1 and the fewest samples of an id)")
     output = cmd.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, type=_choice("format", "--format", FORMATS), default="json",
                         help="html: one self-contained page with every chart (needs the dashboard's components)")
@@ -268,7 +280,9 @@ def _add_preferences(commands: argparse._SubParsersAction) -> argparse.ArgumentP
         description="Pairwise preference judgments, one per row: columns id, winner (a model's name or tie) and\n"
                     "either model_a and model_b (Bradley-Terry ratings of every model) or, for two models named by\n"
                     "--baseline and --candidate, nothing more (wins, losses, ties, win rate and sign test);\n"
-                    "optional judge and position (the model shown first). CSV, TSV, Parquet or JSON Lines (.gz).",
+                    "optional judge and position (the model shown first), and for the length-adjusted win rate the\n"
+                    "output lengths in words: length_a and length_b (with model_a and model_b) or baseline_length\n"
+                    "and candidate_length. CSV, TSV, Parquet or JSON Lines (.gz).",
         epilog="exit status: 0 the report was written; 2 bad input or usage; 3 internal error (a bug)\n"
                f"example: {PROG} preferences judgments.csv --baseline base --candidate tuned --format markdown")
     cmd.add_argument("judgments", metavar="JUDGMENTS", help="the judgments file")

@@ -1,5 +1,6 @@
-"""Command line: ``python -m evaluation compare BASELINE CANDIDATE [CANDIDATE ...]``, and
-``python -m evaluation preferences JUDGMENTS`` for pairwise preference judgments (``docs/preferences.md``).
+"""Command line: ``python -m evaluation compare BASELINE CANDIDATE [CANDIDATE ...]`` (with ``--preferences
+JUDGMENTS`` for generation, a judge's preferences beside the metrics), and ``python -m evaluation preferences
+JUDGMENTS`` for pairwise preference judgments alone (``docs/preferences.md``).
 
 Exit status: 0 success; 1 a candidate regressed where the CI gate looks (``--fail-on-regression``,
 ``--gate-classes``, ``--gate-slices``); 2 bad input or usage (the message names the file, column and
@@ -80,7 +81,8 @@ def _settings(args: argparse.Namespace, task: str) -> Settings:
         confidence=args.confidence, alpha=args.alpha, resamples=args.resamples, seed=args.seed,
         ci_method=args.ci_method, correction=args.correction, primary_metric=primary,
         slice_resamples=args.slice_resamples, min_slice_size=args.min_slice_size,
-        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall)), task=task)
+        target_precisions=tuple(args.target_precision), target_recalls=tuple(args.target_recall),
+        rouge_stemmer=args.rouge_stemmer, normalize_answers=args.normalize_answers, pass_k=tuple(args.pass_k)), task=task)
 
 
 def _run_compare(args: argparse.Namespace) -> int:
@@ -89,6 +91,15 @@ def _run_compare(args: argparse.Namespace) -> int:
         probabilities=_probability_columns(args.probability_columns), split=args.split_column,
         timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
     task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
+    if args.preferences is not None and task != "generation":
+        raise EvaluationError(f"--preferences compares the outputs of text-generating models; these files are the "
+                              f"{task} task (add --task generation if they hold generated text)")
+    chosen_text = [option for option, given in (("--rouge-stemmer", args.rouge_stemmer),
+                                                 ("--normalize-answers", args.normalize_answers),
+                                                 ("--pass-k", bool(args.pass_k))) if given]
+    if chosen_text and task != "generation":
+        raise EvaluationError(f"{chosen_text[0]} applies to text generation; these files are the {task} task (add "
+                              "--task generation if they hold generated text)")
     settings = _settings(args, task)
     gate = gate_iv(args.fail_on_regression, args.gate_classes, args.gate_slices, margin=args.margin, task=task,
                    settings=settings)
@@ -97,7 +108,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         labels=tuple(args.labels) if args.labels else None,
         class_order=tuple(args.class_order) if args.class_order else None, shared_ids_only=args.shared_ids_only,
         drop_train_rows=args.drop_train_rows, limits=limits(args))
-    for path in args.files:
+    for path in [*args.files, *([args.preferences] if args.preferences is not None else [])]:
         if not os.path.isfile(path):
             raise EvaluationError(f"{path}: no such file", file=path)
     # Every module the command needs is imported here, on the main thread, before the loader and the
@@ -111,8 +122,12 @@ def _run_compare(args: argparse.Namespace) -> int:
     import_pandas_integration()
     chosen = task_named(task)  # what the task loads, computes and writes; the rest of the command is the same
     chosen.prepare()
+    if args.preferences is not None:
+        from ._generation_preferences import with_preferences
     data = chosen.load(args.files, names=args.names, options=options)
     report = chosen.compare(data, settings=settings, baseline=args.baseline)
+    if args.preferences is not None:
+        report = with_preferences(report, data, args.preferences, limits=options.limits)
     if args.flips_out:
         from ._text import csv_safe_frame
 

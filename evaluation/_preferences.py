@@ -9,6 +9,9 @@ only compute. Resampling is by ``id``: every judgment of an id (both orders, sev
 together, so with one judgment per id it is the plain bootstrap over judgments. See
 ``docs/preferences.md``.
 
+With the lengths of the two outputs of each judgment, the two-model analysis adds the length-adjusted
+win rate (:func:`logistic_fit` on the standardised length difference).
+
 This module holds the two analyses and the position-bias count, and re-exports the rest: reading and
 checking live in :mod:`evaluation._preferences_judgments`, the Bradley-Terry fit in
 :mod:`evaluation._preferences_bradley_terry`, the result objects and their reports in
@@ -24,14 +27,20 @@ import numpy as np
 
 from ._errors import EvaluationError
 from ._preferences_bradley_terry import _pair_codes, _pairs, _unbeaten, bradley_terry
-from ._preferences_judgments import Judgments, read_judgments
-from ._preferences_results import ModelRating, PositionBias, PreferenceComparison, PreferenceRatings
+from ._preferences_judgments import LENGTH_COLUMNS, Judgments, pair_judgments, read_judgments, read_judgments_against
+from ._preferences_results import (
+    LENGTH_ADJUSTED_LABEL,
+    ModelRating,
+    PositionBias,
+    PreferenceComparison,
+    PreferenceRatings,
+)
 from ._resampling import draw_counts, percentile_interval
 from ._results import Estimate
 
-__all__ = ["ANCHOR_RATING", "SCALE", "Judgments", "ModelRating", "PositionBias", "PreferenceComparison",
-           "PreferenceRatings", "bradley_terry", "compare_preferences", "position_bias", "rate_models",
-           "read_judgments"]
+__all__ = ["ANCHOR_RATING", "LENGTH_ADJUSTED_LABEL", "LENGTH_COLUMNS", "SCALE", "Judgments", "ModelRating", "PositionBias",
+           "PreferenceComparison", "PreferenceRatings", "bradley_terry", "compare_preferences", "logistic_fit",
+           "pair_judgments", "position_bias", "rate_models", "read_judgments", "read_judgments_against"]
 
 SCALE = 400.0
 """Elo points per factor of ten in the odds: a model ``SCALE`` points above another wins 10 to 1."""
@@ -74,10 +83,11 @@ def _cells(judgments: Judgments, pair: np.ndarray, score: np.ndarray, p: int) ->
     return totals.reshape(keys.size, 2 * p), np.bincount(unit_cell, minlength=keys.size)
 
 
-def _resampled(counts: np.ndarray, resamples: int, seed: int) -> Iterator[np.ndarray]:
-    """Resampled cell counts in chunks of fixed size (the draws depend on the seed alone)."""
+def _resampled(counts: np.ndarray, resamples: int, seed: int, width: int = 0) -> Iterator[np.ndarray]:
+    """Resampled cell counts in chunks of fixed size (the draws depend on the seed alone); ``width``: the elements
+    per resample the caller expands each chunk to, when more than the cells."""
     rng = np.random.default_rng(seed)
-    size = max(1, min(resamples, _BATCH_ELEMENTS // max(1, counts.size)))
+    size = max(1, min(resamples, _BATCH_ELEMENTS // max(1, counts.size, width)))
     for start in range(0, resamples, size):
         yield draw_counts(counts, min(size, resamples - start), rng)
 
@@ -85,6 +95,10 @@ def _resampled(counts: np.ndarray, resamples: int, seed: int) -> Iterator[np.nda
 def compare_preferences(judgments: Judgments, *, confidence: float = 0.95, resamples: int = 1000,
                         seed: int = 0) -> PreferenceComparison:
     """The candidate's wins, losses and ties against the baseline, its win rate with an interval, and the sign test.
+
+    With output lengths (``judgments.left_length``/``right_length``) also the length-adjusted win rate:
+    a logistic regression of the candidate's score on the standardised length difference, predicted at
+    no difference (an adjustment, not a measurement; see :class:`PreferenceComparison`).
 
     Parameters
     ----------
@@ -125,6 +139,8 @@ def compare_preferences(judgments: Judgments, *, confidence: float = 0.95, resam
     if judgments.n_units < n:
         notes.append(f"{n - judgments.n_units:,} judgments repeat an id: the interval resamples ids, but the sign test "
                      "treats every judgment as independent")
+    adjusted, slope, spread, length_note = _length_adjustment(judgments, confidence=confidence, resamples=resamples,
+                                                              seed=seed)
     return PreferenceComparison(
         source=judgments.source, baseline=judgments.baseline, candidate=judgments.candidate, n_judgments=n,
         n_ids=judgments.n_units, wins=wins, losses=losses, ties=ties,
@@ -133,7 +149,137 @@ def compare_preferences(judgments: Judgments, *, confidence: float = 0.95, resam
         decisive_win_rate=wins / decisive if decisive else math.nan, p_value=p_value,
         test="exact sign test (two-sided binomial of wins against losses at 0.5, ties dropped)",
         confidence=confidence, resamples=resamples, seed=seed, judges=_judges(judgments),
-        position_bias=position_bias(judgments), notes=tuple(notes))
+        position_bias=position_bias(judgments), notes=tuple(notes), length_adjusted=adjusted, length_slope=slope,
+        length_sd=spread, length_note=length_note)
+
+
+_NO_LENGTHS = ("no output lengths (columns length_a and length_b, or baseline_length and candidate_length; compare "
+               "--preferences measures them on the outputs), so no length-adjusted win rate")
+_NEWTON_STEPS = 100
+_RUNAWAY = 50.0  # log-odds: a fitted probability within 1e-21 of 0 or 1
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, *, start: np.ndarray | None = None) -> np.ndarray:
+    """Intercept and slope of the logistic regression of a fractional response ``y`` in [0, 1] on ``x``, by Newton's method.
+
+    The maximum of ``sum w (y log p + (1 - y) log(1 - p))``, ``p = 1 / (1 + exp(-(a + b x)))``: a tie
+    (``y = 0.5``) counts as half a win and half a loss, as two rows of weight 1/2 would in a binomial GLM.
+
+    Parameters
+    ----------
+    x, y:
+        ``(n,)`` the regressor and the response.
+    weights:
+        ``(n,)`` or ``(r, n)`` weights (a bootstrap's counts): one fit per row.
+    start:
+        ``(2,)`` where Newton's method starts (zero by default; a bootstrap starts at the data's fit).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(2,)`` or ``(r, 2)``: intercept and slope; NaN where the maximum is not finite (wins and losses
+        separated by ``x``, or every judgment on one side) or ``x`` does not vary under the weights.
+
+    Examples
+    --------
+    >>> fit = logistic_fit(np.array([-1.0, 0.0, 1.0, 1.0]), np.array([0.0, 1.0, 0.5, 1.0]), np.ones(4))
+    >>> fit.round(4).tolist()  # statsmodels' binomial GLM, the tie as two rows of weight 1/2: 0.2620, 1.5427
+    [0.262, 1.5427]
+    """
+    from scipy.special import expit
+
+    single = weights.ndim == 1
+    w = np.atleast_2d(weights).astype(float)
+    beta = np.zeros((w.shape[0], 2)) if start is None else np.tile(np.asarray(start, dtype=float), (w.shape[0], 1))
+    done = np.zeros(w.shape[0], dtype=bool)
+    for _ in range(_NEWTON_STEPS):
+        p = expit(beta[:, :1] + beta[:, 1:] * x)
+        residual, curvature = w * (y - p), w * p * (1.0 - p)
+        g0, g1 = residual.sum(axis=1), residual @ x
+        h00, h01, h11 = curvature.sum(axis=1), curvature @ x, curvature @ (x * x)
+        det = h00 * h11 - h01 * h01
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = np.stack([(h11 * g0 - h01 * g1) / det, (h00 * g1 - h01 * g0) / det], axis=1)
+        step[done] = 0.0
+        beta += np.where(np.isfinite(step), step, np.nan)
+        size = np.abs(beta).max(axis=1)
+        # A coefficient past _RUNAWAY is running off to infinity (separation): stop there, no finite maximum.
+        done |= ~np.isfinite(step).all(axis=1) | (np.abs(step).max(axis=1) < 1e-10 * (1.0 + size)) | (size > _RUNAWAY)
+        if done.all():
+            break
+    beta[~done | (np.abs(beta).max(axis=1) > _RUNAWAY)] = np.nan  # not converged, or running off
+    return beta[0] if single else beta
+
+
+def _length_adjustment(judgments: Judgments, *, confidence: float = 0.95, resamples: int = 1000,
+                       seed: int = 0) -> tuple[Estimate | None, float, float, str]:
+    """The candidate's win rate adjusted for the difference in output length, by a logistic regression.
+
+    The candidate's score (win 1, tie 1/2, loss 0) is regressed on the standardised length
+    difference of each judgment (candidate minus baseline, in words, over its standard deviation);
+    the adjusted rate is the fitted probability at no difference, ``1 / (1 + exp(-intercept))``. Its
+    interval is the paired percentile bootstrap over ids, refitting on every resample (resamples
+    without a finite fit are left out and counted in the note). An adjustment, not a measurement: it
+    says what the model predicts for outputs of equal length, assuming the log-odds are linear in the
+    difference.
+
+    Parameters
+    ----------
+    judgments:
+        Two named models' judgments with ``left_length`` and ``right_length``.
+    confidence, resamples, seed:
+        As for :func:`compare_preferences`.
+
+    Returns
+    -------
+    tuple
+        The adjusted rate (``None`` when there is none), the slope (log-odds per standard deviation of the
+        length difference), the standard deviation in words (NaN when undefined), and a note: why there is
+        no adjusted rate, or what to know about it.
+
+    Examples
+    --------
+    >>> rows = b"id,winner,baseline_length,candidate_length\\n1,new,5,9\\n2,old,6,4\\n3,tie,5,5\\n4,new,7,8\\n5,old,5,8\\n"
+    >>> rate, slope, spread, note = _length_adjustment(read_judgments(("j.csv", rows), baseline="old", candidate="new"),
+    ...                                                resamples=50)
+    >>> round(rate.value, 3), round(slope, 3), round(spread, 3)
+    (0.386, 0.916, 2.387)
+    """
+    if judgments.left_length is None or judgments.right_length is None:
+        return None, math.nan, math.nan, _NO_LENGTHS
+    difference = judgments.right_length - judgments.left_length
+    spread = float(np.std(difference, ddof=1)) if difference.size > 1 else math.nan
+    if not spread > 0:
+        return None, math.nan, spread, ("the output-length difference does not vary between judgments, so there is no "
+                                        "length-adjusted win rate")
+    x, y = difference / spread, 1.0 - judgments.left_score
+    intercept, slope = logistic_fit(x, y, np.ones(x.size))
+    if not np.isfinite(intercept):
+        return None, math.nan, spread, ("the logistic regression on the length difference has no finite maximum (wins "
+                                        "and losses are separated by length, or all on one side), so there is no "
+                                        "length-adjusted win rate")
+    units = np.ones(judgments.n_units, dtype=np.int64)
+    start = np.array([intercept, slope])
+    fits = [logistic_fit(x, y, drawn[:, judgments.unit], start=start) for drawn in _resampled(units, resamples, seed, x.size)]
+    replicates = _expit(np.concatenate(fits)[:, 0])
+    failed = int(np.isnan(replicates).sum())
+    low, high = percentile_interval(replicates, confidence=confidence)
+    kept = replicates[~np.isnan(replicates)]
+    note = (f"{LENGTH_ADJUSTED_LABEL}: the fitted rate at no length difference, assuming the log-odds of a win are linear "
+            "in the difference")
+    if failed:
+        note += f"; {failed:,} of {resamples:,} resamples had no finite fit and are left out of its interval"
+    estimate = Estimate(float(_expit(np.array([intercept]))[0]), float(low), float(high),
+                        f"{LENGTH_ADJUSTED_LABEL}; paired bootstrap percentile over ids",
+                        float(np.std(kept, ddof=1)) if kept.size > 1 else math.nan)
+    return estimate, float(slope), spread, note
+
+
+def _expit(values: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-values))``, NaN kept."""
+    from scipy.special import expit
+
+    return np.asarray(expit(values), dtype=float)
 
 
 def _judges(judgments: Judgments) -> int:

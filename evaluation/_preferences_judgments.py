@@ -1,12 +1,15 @@
 """Reading and checking a judgments file: :func:`read_judgments` and the trusted :class:`Judgments` it returns.
 
-The columns are described in :mod:`evaluation._preferences`; every check happens here, once, so the
-analyses behind it only compute.
+The columns are described in :mod:`evaluation._preferences` (and the optional output lengths in
+:data:`LENGTH_COLUMNS`); every check happens here, once, so the analyses behind it only compute.
+:func:`read_judgments_against` reads a file judging candidates against one baseline (``compare
+--preferences``), and :func:`pair_judgments` takes one pair's judgments out of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,11 +20,15 @@ from ._errors import EvaluationError, format_examples, format_names, quote
 from ._io import Source, read_table, source_name
 from ._limits import Limits
 
-__all__ = ["Judgments", "read_judgments"]
+__all__ = ["LENGTH_COLUMNS", "Judgments", "pair_judgments", "read_judgments", "read_judgments_against"]
 
 _TIES = ("tie", "tie (bothbad)")  # Chatbot Arena writes a tie where both answers are bad as "tie (bothbad)"
 _LEFT_ALIASES = ("model_a", "a")
 _RIGHT_ALIASES = ("model_b", "b")
+
+LENGTH_COLUMNS = {"models": ("length_a", "length_b"), "named": ("baseline_length", "candidate_length")}
+"""Optional output lengths (words) of a judgments file: of the row's ``model_a`` and ``model_b``, or of the
+``baseline`` and ``candidate`` named by the caller; the length-adjusted win rate needs one pair."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +55,11 @@ class Judgments:
         Code of each judgment's judge; ``None`` without a ``judge`` column.
     baseline, candidate:
         The two models' names when given by the caller; ``None`` for a tournament.
+    ids:
+        The text of each ``id`` code: ``ids[unit]`` is each judgment's id.
+    left_length, right_length:
+        The lengths (words) of the outputs of ``left`` and ``right`` judged in each row; ``None``
+        without length columns (:data:`LENGTH_COLUMNS`).
     """
 
     source: str
@@ -60,6 +72,9 @@ class Judgments:
     judge: np.ndarray | None = None
     baseline: str | None = None
     candidate: str | None = None
+    ids: np.ndarray | None = None
+    left_length: np.ndarray | None = None
+    right_length: np.ndarray | None = None
 
     @property
     def n_units(self) -> int:
@@ -91,8 +106,8 @@ def read_judgments(source: Source, *, baseline: str | None = None, candidate: st
     ------
     EvaluationError
         A missing column, an empty value, a winner or position that is not one of its row's models,
-        a model compared with itself, a model named ``tie``; the message names the file, the column
-        and the rows (row 1 is the first data row).
+        a model compared with itself, a model named ``tie``, a length that is not a number of zero or
+        more; the message names the file, the column and the rows (row 1 is the first data row).
 
     Examples
     --------
@@ -104,9 +119,112 @@ def read_judgments(source: Source, *, baseline: str | None = None, candidate: st
     if candidate is not None and baseline is None:
         raise EvaluationError(f"{name}: --candidate needs --baseline: name both models compared, or neither",
                               file=name)
-    wanted = {"id", "winner", "model_a", "model_b", "judge", "position"}
-    table = read_table(source, filename=name, limits=limits,
-                       text_columns=lambda columns: [c for c in columns if c in wanted])
+    return _judgments(_table(source, name, limits), name, baseline, candidate)
+
+
+def read_judgments_against(source: Source, *, baseline: str, candidates: Sequence[str], filename: str | None = None,
+                           limits: Limits | None = None) -> Judgments:
+    """Read the judgments of one or more candidates against a baseline (``compare --preferences``).
+
+    Without columns ``model_a``/``model_b`` the file is read as by :func:`read_judgments` with
+    ``baseline`` and the one candidate (a file without them cannot say which of several candidates a
+    row judged). With them it is read as a tournament in which ``winner`` (and ``position``) may also
+    be the word ``baseline``, the row's model called ``baseline``, or ``candidate``, the row's other
+    model; rows comparing other pairs are kept (:func:`pair_judgments` leaves them out). Length columns
+    are not read: the caller measures the outputs.
+
+    Parameters
+    ----------
+    source:
+        A path, raw bytes or a ``(filename, bytes)`` pair.
+    baseline:
+        The baseline model's name.
+    candidates:
+        The candidates' names.
+    filename, limits:
+        As for :func:`evaluation._io.read_table`.
+
+    Returns
+    -------
+    Judgments
+
+    Raises
+    ------
+    EvaluationError
+        As :func:`read_judgments`; and a file without ``model_a``/``model_b`` for several candidates.
+
+    Examples
+    --------
+    >>> rows = b"id,model_a,model_b,winner\\n1,base,x,candidate\\n2,y,base,baseline\\n"
+    >>> data = read_judgments_against(("j.csv", rows), baseline="base", candidates=["x", "y"])
+    >>> data.models, data.left_score.tolist()
+    (('base', 'x', 'y'), [0.0, 0.0])
+    """
+    name = filename or source_name(source)
+    table = _table(source, name, limits)
+    if not {"model_a", "model_b"} <= set(table.column_names):
+        if len(candidates) != 1:
+            raise EvaluationError(
+                f"{name}: no columns 'model_a' and 'model_b'; with {len(candidates)} candidates "
+                f"({format_names(list(candidates))}) every row must say which two models it compares", file=name,
+                column="model_a")
+        return _judgments(table, name, baseline, candidates[0], lengths=False)
+    return _judgments(table, name, baseline, None, against=True, lengths=False)
+
+
+def pair_judgments(judgments: Judgments, baseline: str, candidate: str) -> Judgments | None:
+    """The judgments comparing ``baseline`` with ``candidate``, as two named models; ``None`` when there are none.
+
+    Every judgment is oriented baseline (left) against candidate (right); ids keep their text.
+
+    Examples
+    --------
+    >>> rows = b"id,model_a,model_b,winner\\n1,x,y,x\\n2,y,z,z\\n3,y,x,tie\\n"
+    >>> pair = pair_judgments(read_judgments(("j.csv", rows)), "y", "x")
+    >>> pair.models, pair.left_score.tolist(), pair.ids.tolist()
+    (('y', 'x'), [0.0, 0.5], ['1', '3'])
+    """
+    codes = {model: index for index, model in enumerate(judgments.models)}
+    if baseline not in codes or candidate not in codes:
+        return None
+    b, c = codes[baseline], codes[candidate]
+    keep = ((judgments.left == b) & (judgments.right == c)) | ((judgments.left == c) & (judgments.right == b))
+    if not keep.any():
+        return None
+    swap = (judgments.left == c)[keep]
+    left_score = np.where(swap, 1.0 - judgments.left_score[keep], judgments.left_score[keep])
+    first_shown = None
+    if judgments.first_shown is not None:
+        shown = judgments.first_shown[keep]
+        first_shown = np.where(swap & (shown >= 0), 1 - shown, shown).astype(np.int8)
+    judge = None if judgments.judge is None else pd.factorize(judgments.judge[keep])[0]
+    unit, first = pd.factorize(judgments.unit[keep])
+    ids = None if judgments.ids is None else judgments.ids[first]
+    lengths: list[np.ndarray | None] = [None, None]
+    if judgments.left_length is not None and judgments.right_length is not None:
+        left, right = judgments.left_length[keep], judgments.right_length[keep]
+        lengths = [np.where(swap, right, left), np.where(swap, left, right)]
+    n = int(keep.sum())
+    return replace(judgments, models=(baseline, candidate), left=np.zeros(n, dtype=np.intp),
+                   right=np.ones(n, dtype=np.intp), left_score=left_score, unit=unit.astype(np.intp),
+                   first_shown=first_shown, judge=judge, baseline=baseline, candidate=candidate, ids=ids,
+                   left_length=lengths[0], right_length=lengths[1])
+
+
+def _table(source: Source, name: str, limits: Limits | None) -> pa.Table:
+    """The file's table, its model, id and position columns as text."""
+    return read_table(source, filename=name, limits=limits,
+                      text_columns=lambda columns: [c for c in columns if c in _WANTED])
+
+
+_WANTED = {"id", "winner", "model_a", "model_b", "judge", "position"}
+
+
+def _judgments(table: pa.Table, name: str, baseline: str | None, candidate: str | None, *,
+               against: bool = False, lengths: bool = True) -> Judgments:
+    """Check a judgments table (see :func:`read_judgments`); ``against``: a tournament whose words ``baseline`` and
+    ``candidate`` are read relative to ``baseline`` (see :func:`read_judgments_against`); ``lengths``: read the
+    length columns (``compare --preferences`` measures the lengths on the outputs instead)."""
     columns = set(table.column_names)
     has_models = {"model_a", "model_b"} <= columns
     required = ["id", "winner"] + ([] if candidate is not None else ["model_a", "model_b"])
@@ -117,7 +235,7 @@ def read_judgments(source: Source, *, baseline: str | None = None, candidate: st
         raise EvaluationError(f"{name}: no column {', '.join(repr(c) for c in missing)}; {how} (found: "
                               f"{format_names(table.column_names)})", file=name, column=missing[0])
     text = {c: _text(table, c, name, required=c in ("id", "winner") or (has_models and c in ("model_a", "model_b")))
-            for c in wanted & columns}
+            for c in _WANTED & columns}
     rows = table.num_rows
     if has_models:
         left, right = text["model_a"], text["model_b"]
@@ -125,14 +243,16 @@ def read_judgments(source: Source, *, baseline: str | None = None, candidate: st
         assert baseline is not None and candidate is not None
         left, right = np.full(rows, baseline, dtype=object), np.full(rows, candidate, dtype=object)
     _check_names(name, left, right, baseline, candidate, has_models)
-    winner = _resolve(name, "winner", text["winner"], left, right, baseline, candidate, has_models)
+    relative = baseline if against else None
+    winner = _resolve(name, "winner", text["winner"], left, right, baseline, candidate, has_models, relative)
     left_score = np.where(winner == left, 1.0, np.where(winner == right, 0.0, 0.5))
     first_shown = None
     if "position" in text:
-        shown = _resolve(name, "position", text["position"], left, right, baseline, candidate, has_models)
+        shown = _resolve(name, "position", text["position"], left, right, baseline, candidate, has_models, relative)
         first_shown = np.where(shown == left, 1, np.where(shown == right, 0, -1)).astype(np.int8)
     judge = pd.factorize(text["judge"], use_na_sentinel=False)[0] if "judge" in text else None
-    unit = pd.factorize(text["id"])[0]
+    unit, ids = pd.factorize(text["id"])
+    left_length, right_length = _lengths(table, name, has_models, candidate is not None) if lengths else (None, None)
     if candidate is not None:
         assert baseline is not None
         models: tuple[str, ...] = (baseline, candidate)
@@ -140,18 +260,62 @@ def read_judgments(source: Source, *, baseline: str | None = None, candidate: st
         left_score = np.where(swap, 1.0 - left_score, left_score)
         if first_shown is not None:
             first_shown = np.where(swap & (first_shown >= 0), 1 - first_shown, first_shown).astype(np.int8)
+        if left_length is not None and right_length is not None and has_models and "length_a" in columns:
+            left_length, right_length = np.where(swap, right_length, left_length), np.where(swap, left_length, right_length)
         left_codes, right_codes = np.zeros(rows, dtype=np.intp), np.ones(rows, dtype=np.intp)
     else:
         models = tuple(sorted(set(left.tolist()) | set(right.tolist())))
         codes = {model: index for index, model in enumerate(models)}
         left_codes = np.fromiter((codes[m] for m in left), dtype=np.intp, count=rows)
         right_codes = np.fromiter((codes[m] for m in right), dtype=np.intp, count=rows)
-        if baseline is not None and baseline not in codes:
+        if baseline is not None and baseline not in codes and not against:
             raise EvaluationError(f"{name}: --baseline {quote(baseline)} names no model of the file; it anchors the "
                                   f"ratings, so it must be one of {format_names(models)}", file=name)
     return Judgments(source=name, models=models, left=left_codes, right=right_codes, left_score=left_score,
                      unit=unit.astype(np.intp), first_shown=first_shown, judge=judge, baseline=baseline,
-                     candidate=candidate)
+                     candidate=candidate, ids=np.asarray(ids, dtype=object), left_length=left_length,
+                     right_length=right_length)
+
+
+def _lengths(table: pa.Table, name: str, has_models: bool, named: bool) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The output lengths of each row's two models, in the order of its models (``model_a``, ``model_b``; or baseline,
+    candidate), from one pair of :data:`LENGTH_COLUMNS`; ``(None, None)`` without them."""
+    columns = set(table.column_names)
+    given = [pair for pair in LENGTH_COLUMNS.values() if set(pair) & columns]
+    if not given:
+        return None, None
+    if len(given) > 1:
+        raise EvaluationError(f"{name}: columns length_a/length_b and baseline_length/candidate_length both give output "
+                              "lengths; keep one pair", file=name, column="length_a")
+    pair = given[0]
+    absent = [c for c in pair if c not in columns]
+    if absent:
+        raise EvaluationError(f"{name}: column {pair[1 - pair.index(absent[0])]!r} needs column {absent[0]!r}: the "
+                              "lengths of both outputs of a judgment", file=name, column=absent[0])
+    if pair == LENGTH_COLUMNS["models"] and not has_models:
+        raise EvaluationError(f"{name}: columns 'length_a' and 'length_b' give the lengths of the outputs of model_a and "
+                              "model_b, but the file has no columns 'model_a' and 'model_b'; name them "
+                              "baseline_length and candidate_length", file=name, column="length_a")
+    if pair == LENGTH_COLUMNS["named"] and not named:
+        raise EvaluationError(f"{name}: columns 'baseline_length' and 'candidate_length' need the two models named "
+                              "(--baseline and --candidate); with model_a and model_b name them length_a and length_b",
+                              file=name, column="baseline_length")
+    return _length(table, pair[0], name), _length(table, pair[1], name)
+
+
+def _length(table: pa.Table, column: str, name: str) -> np.ndarray:
+    """A length column as floats: a number of words, zero or more, on every row."""
+    values = table.column(column)
+    try:
+        numbers = np.asarray(values.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=float)
+    except (pa.ArrowException, ValueError, TypeError):
+        raise EvaluationError(f"{name}: column {column!r} holds {values.type}; expected a number of words on every row",
+                              file=name, column=column) from None
+    bad = ~np.isfinite(numbers) | (numbers < 0)
+    if bad.any():
+        raise EvaluationError(f"{name}: column {column!r} is empty, negative or not finite in {_rows(bad)}; expected a "
+                              "number of words, zero or more, on every row", file=name, column=column)
+    return numbers
 
 
 def _rows(mask: np.ndarray) -> str:
@@ -211,14 +375,22 @@ def _check_names(name: str, left: np.ndarray, right: np.ndarray, baseline: str |
 
 
 def _resolve(name: str, column: str, values: np.ndarray, left: np.ndarray, right: np.ndarray, baseline: str | None,
-             candidate: str | None, has_models: bool) -> np.ndarray:
-    """Each row's value as the name of one of its two models, or ``None`` (a tie, or a position not given)."""
+             candidate: str | None, has_models: bool, relative: str | None = None) -> np.ndarray:
+    """Each row's value as the name of one of its two models, or ``None`` (a tie, or a position not given).
+
+    ``relative``: in a tournament, the model the words ``baseline`` (that model) and ``candidate`` (the
+    row's other model) refer to, in the rows that compare it.
+    """
     lower = pd.Series(values, dtype=object).str.lower().to_numpy()
     resolved = np.full(values.shape, None, dtype=object)
     aliases: list[tuple[tuple[str, ...], np.ndarray]] = [(_LEFT_ALIASES, left), (_RIGHT_ALIASES, right)] if has_models else []
     if candidate is not None:
         aliases += [(("baseline",), np.full(values.shape, baseline, dtype=object)),
                     (("candidate",), np.full(values.shape, candidate, dtype=object))]
+    elif relative is not None:
+        nobody = np.full(values.shape, None, dtype=object)
+        aliases += [(("baseline",), np.where(left == relative, left, np.where(right == relative, right, nobody))),
+                    (("candidate",), np.where(left == relative, right, np.where(right == relative, left, nobody)))]
     for words, models in aliases:
         chosen = np.isin(lower, words)
         resolved[chosen] = models[chosen]
@@ -232,7 +404,7 @@ def _resolve(name: str, column: str, values: np.ndarray, left: np.ndarray, right
     if not known.all():
         expected = ["the row's model_a or model_b name" if has_models else f"{quote(baseline)} or {quote(candidate)}"]
         expected += ["model_a, model_b, a, b"] if has_models else []
-        expected += ["baseline, candidate"] if candidate is not None else []
+        expected += ["baseline, candidate"] if candidate is not None or relative is not None else []
         expected += ["tie" if column == "winner" else "empty when unknown"]
         raise EvaluationError(f"{name}: column {column!r}, {_rows(~known)}: {format_examples(values[~known].tolist())} "
                               f"is not one of the row's models; expected {', '.join(expected[:-1])} or {expected[-1]}",

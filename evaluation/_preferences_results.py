@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,7 +10,12 @@ from ._format import format_number, format_p_value
 from ._results import Estimate
 from ._text import escape_markdown, markdown_cell
 
-__all__ = ["ModelRating", "PositionBias", "PreferenceComparison", "PreferenceRatings"]
+__all__ = ["LENGTH_ADJUSTED_LABEL", "ModelRating", "PositionBias", "PreferenceComparison", "PreferenceRatings",
+           "length_adjusted_sentence"]
+
+LENGTH_ADJUSTED_LABEL = ("length-adjusted win rate (logistic regression on the standardised length difference; an "
+                         "adjustment, not a measurement)")
+"""How every face labels :attr:`PreferenceComparison.length_adjusted`."""
 
 _POSITION_NOTE = (
     "position bias: a judge that favours the model shown first (or second) flips its verdict when the order is "
@@ -82,6 +88,20 @@ class PreferenceComparison:
         Present when a ``position`` column says which model was shown first.
     notes:
         Plain-language caveats.
+    length_adjusted:
+        The :data:`LENGTH_ADJUSTED_LABEL`: the candidate's score (win 1, tie 1/2, loss 0) regressed
+        by a logistic regression on each judgment's output-length difference (candidate minus
+        baseline, in words) over its standard deviation, predicted at no difference
+        (``1 / (1 + exp(-intercept))``), with the paired percentile-bootstrap interval over ids.
+        ``None`` without lengths, when the difference does not vary, or when the fit has no finite
+        maximum (:attr:`length_note` says which).
+    length_slope:
+        The fit's slope: the change in the log-odds of a candidate win per standard deviation of the
+        length difference (positive: longer outputs win more); NaN without the adjustment.
+    length_sd:
+        The standard deviation of the length difference, in words (the slope's unit); NaN when undefined.
+    length_note:
+        Why there is no adjusted rate, or how to read it.
     """
 
     source: str
@@ -102,6 +122,10 @@ class PreferenceComparison:
     judges: int = 0
     position_bias: PositionBias | None = None
     notes: tuple[str, ...] = ()
+    length_adjusted: Estimate | None = None
+    length_slope: float = math.nan
+    length_sd: float = math.nan
+    length_note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready nested dicts (NaN becomes ``None``), with ``kind: "pairwise"``."""
@@ -238,10 +262,26 @@ def _comparison_markdown(result: PreferenceComparison) -> str:
              f"| {result.wins:,} | {result.losses:,} | {result.ties:,} | {format_number(rate.value)} | "
              f"[{format_number(rate.ci_low)}, {format_number(rate.ci_high)}] | {format_number(result.decisive_win_rate)} | "
              f"{format_p_value(result.p_value)} |", "",
-             f"Wins and losses are the candidate's. Interval: {rate.method}. Test: {result.test}."]
+             f"Wins and losses are the candidate's. Interval: {rate.method}. Test: {result.test}.", "",
+             length_adjusted_sentence(result)]
     lines += _position_lines(result.position_bias)
     lines += [f"- {note}" for note in result.notes]
     return "\n".join(lines) + "\n"
+
+
+def length_adjusted_sentence(result: PreferenceComparison, *, markup: bool = True) -> str:
+    """One sentence on the length-adjusted win rate: its value, interval and slope, or why there is none."""
+    adjusted = result.length_adjusted
+    label = LENGTH_ADJUSTED_LABEL[0].upper() + LENGTH_ADJUSTED_LABEL[1:]
+    if adjusted is None:
+        return f"{label}: none; {escape_markdown(result.length_note) if markup else result.length_note}."
+    level = round(result.confidence * 100)
+    direction = "longer" if result.length_slope > 0 else "shorter"
+    return (f"{label}: {format_number(adjusted.value)} ({level}% CI {format_number(adjusted.ci_low)} to "
+            f"{format_number(adjusted.ci_high)}, paired bootstrap over ids), beside the measured "
+            f"{format_number(result.win_rate.value)}; slope {format_number(result.length_slope, signed=True)} log-odds per "
+            f"standard deviation of the length difference ({format_number(result.length_sd, digits=1)} words): "
+            f"{direction} outputs won more often.")
 
 
 def _ratings_markdown(result: PreferenceRatings) -> str:

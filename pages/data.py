@@ -1,10 +1,10 @@
 """Data: keep prediction files (add, replace, remove), name the models, choose the baseline, check the detected
-columns, choose settings, compare."""
+columns, choose settings, add a file of preference judgments (generation), compare."""
 
 import streamlit as st
 
 import evaluation
-from components import access, render, state, uploads
+from components import access, preferences, render, state, uploads
 
 render.ensure_entrypoint()
 st.title("Data")
@@ -14,13 +14,15 @@ if state.is_shared_view():
             icon=":material/link:")
     st.button("Leave shared view", key="data_leave_shared", on_click=state.leave_shared_view)
     st.write("Files: " + ", ".join(f"{render.text(filename)} ({render.text(name)})"
-                                   for (filename, _), name in zip(current.files, current.names, strict=True)))
+                                   for (filename, _), name in zip(current.files, current.names, strict=True))
+             + (f"; preference judgments: {render.text(current.judgments[0])}" if current.judgments else ""))
     st.stop()
 
 origin = {"demo": "the bundled demo data", "upload": "your uploaded files", "shared": "a shared link"}[current.origin]
 st.markdown(f"Now showing {origin}: " + ", ".join(
     f"{render.text(filename)} as **{render.text(name)}**" + (" (baseline)" if name == current.baseline else "")
-    for (filename, _), name in zip(current.files, current.names, strict=True)) + ".")
+    for (filename, _), name in zip(current.files, current.names, strict=True))
+    + (f", with the preference judgments {render.text(current.judgments[0])}" if current.judgments else "") + ".")
 
 left, middle, right = st.columns(3)
 left.button("Open the classification demo (digits)", key="data_demo_classification", icon=":material/science:",
@@ -31,6 +33,10 @@ right.button("Open the text-generation demo (translation)", key="data_demo_gener
              on_click=state.open_demo, args=("generation",))
 
 st.subheader("Prediction files")
+if st.session_state.get("data_task") not in (None, *evaluation.TASKS):
+    # The browser sends the Task box's label, which names the detected task: when another file changes that, the old
+    # label matches no option and would come back as the value. Back to automatic.
+    del st.session_state["data_task"]
 if not access.gate("upload files", "data"):
     st.stop()
 # The files are kept in the session (the uploader's own state is lost when another page is shown); the uploader
@@ -88,21 +94,34 @@ chosen = st.selectbox("Baseline (the model every other is compared with)", choic
                       on_change=(lambda: uploads.set_upload_baseline(st.session_state["data_baseline"])) if entries else None)
 baseline = names[choices.index(chosen)] if chosen in choices else names[default]
 settings = render.settings_inputs(current.settings, "data", task=task or detected)
+
+judgments, judgments_problem = None, None
+if (task or detected) == "generation":  # a judge's preferences between the outputs, shown beside the metrics
+    judgments, judgments_problem = preferences.judgments_section(
+        names, baseline, shown=None if entries else current.judgments, key_prefix="data")
 general = uploads.upload_errors().get("")
 if general:
     st.error(render.text(general), icon=":material/error:")
 
 if st.button("Compare", type="primary", key="data_compare", icon=":material/play_arrow:",
              disabled=len(files) < 2):
+    if judgments_problem:  # the comparison shown stays; the file's error is beside it
+        uploads.upload_errors()[""] = ("The preference judgments cannot be read (the error is beside the file): "
+                                       "correct the file or remove it, then Compare.")
+        st.rerun()
     origin = "upload" if uploads.uploads() else current.origin
     spec = state.ComparisonSpec(files=tuple(files), names=names, baseline=baseline, options=options,
-                                settings=settings, origin=origin, task=task)
+                                settings=settings, origin=origin, task=task, judgments=judgments)
     with st.status("Reading the files and computing intervals and tests...", expanded=False) as status:
         try:
-            state.compute(spec)
+            results = state.compute(spec)
+            if spec.judgments is not None and isinstance(results, state.GenerationResults):
+                preferences.preferences(spec.key, results.report, results.data, spec.judgments)  # ids, models
         except evaluation.EvaluationError as error:
             status.update(label="The comparison could not be computed", state="error")
             location = state.error_location(error, spec) if uploads.uploads() else None
+            if spec.judgments is not None and error.file == spec.judgments[0] and uploads.judgments_upload():
+                location = spec.judgments[0]  # shown beside the judgments file
             uploads.upload_errors()[location or ""] = error.message
         else:
             status.update(label="Done", state="complete")

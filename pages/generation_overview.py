@@ -1,10 +1,11 @@
 """Overview (generation): the verdict of every candidate, its scorecard (and a leaderboard of several), every metric
-with its interval, the differences, and the change in output length beside them."""
+with its interval, the differences, the judges' preferences when a judgments file is loaded, and the change in output
+length beside them."""
 
 import streamlit as st
 
 import evaluation
-from components import charts_generation, render, tables
+from components import charts_generation, preferences, render, state, tables
 
 results = render.generation_page_start("Overview", "overview")
 if results is None:
@@ -26,6 +27,19 @@ st.caption("BLEU, chrF and TER (sacrebleu, corpus scores from summed per-sentenc
            "columns: paired t-test (McNemar's exact test for 0/1 scores). p-values adjusted across candidates "
            f"({report.settings.correction}).")
 
+judgments = state.current_spec().judgments
+if judgments is not None:
+    st.subheader("Preferences")
+    st.caption(f"Pairwise judgments from {render.text(judgments[0])}: which of two answers to the same prompt a judge "
+               "preferred. The win rate counts a tie as half a win; its interval resamples examples (every judgment "
+               "of an example together); the sign test compares wins with losses.")
+    try:
+        judged = preferences.preferences(state.current_spec().key, report, data, judgments)
+    except evaluation.EvaluationError as error:
+        st.error(f"The preference judgments cannot be shown: {render.text(error.message)}", icon=":material/error:")
+    else:
+        preferences.preferences_section(judged, report, comparison, key_prefix="overview")
+
 st.subheader("Output length")
 st.caption("Read it beside every gain: overlap metrics and judges favour longer outputs.")
 words = comparison.output_words
@@ -40,8 +54,9 @@ if words is not None:
                  f"{evaluation.format_number(words.ci_high, signed=True, digits=1)} ({words.test}).")
     with right:
         render.plot(charts_generation.output_length_figure(report, comparison), key="overview_generation_length")
-with st.expander("sacrebleu signatures (to reproduce the numbers)"):
-    for name, signature in report.signatures.items():
-        st.markdown(f"{evaluation.metric_title(name)}: `{signature}`")
+if report.signatures:  # none without texts
+    with st.expander("Signatures (to reproduce the numbers)"):
+        for name, signature in report.signatures.items():
+            st.markdown(f"{evaluation.metric_title(name)}: `{signature}`")
 st.page_link("pages/generation_examples.py", label="See each example's outputs, largest regressions first",
              icon=":material/list_alt:")

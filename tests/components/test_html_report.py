@@ -174,3 +174,30 @@ def test_html_report_shows_hostile_names_as_text(hostile_report):
     # Figures are JSON in which plotly writes "<" as \\u003c: a live link there would read \\u003ca.
     assert "\\u003ca " not in document.lower() and "\\u003cb\\u003e\\u003ca" not in document.lower()
     assert '"&lt;a href=&#34;http:' in document  # the class label as a figure shows it: as text
+
+
+def test_generation_report_shows_the_preferences_with_the_length_adjustment() -> None:
+    from components.html_report_generation import generation_report_html
+    from evaluation._generation import compare_generation, load_generation
+    from evaluation._generation_preferences import with_preferences
+
+    def rows(outputs: list[str]) -> bytes:
+        return "".join(json.dumps({"id": f"q{i}", "output": o, "reference": "a cat sat"}) + "\n"
+                       for i, o in enumerate(outputs)).encode()
+
+    base = ["a", "a cat", "cat", "a cat sat on", "sat", "a b", "cat cat", "a", "the cat", "on a mat"]
+    tuned = ["a cat sat", "a", "a cat sat here", "cat", "a cat sat on a mat", "a cat", "a cat sat", "cat", "a", "a cat"]
+    data = load_generation([("base.jsonl", rows(base)), ("tuned.jsonl", rows(tuned))])
+    report = compare_generation(data, settings=evaluation.Settings(resamples=100, slice_resamples=50))
+    winners = ["tuned", "base", "tuned", "base", "tuned", "tie", "tuned", "base", "base", "tie"]
+    judgments = ("id,winner\n" + "".join(f"q{i},{w}\n" for i, w in enumerate(winners))).encode()
+    judged = with_preferences(report, data, ("<b>judged</b>.csv", judgments))
+    result = judged.comparisons[0].preferences
+    assert result is not None and (result.wins, result.losses, result.ties) == (4, 4, 2)
+    document = generation_report_html(judged)
+    assert "<h3>Pairwise preferences (&lt;b&gt;judged&lt;/b&gt;.csv)</h3>" in document
+    assert "<td>4</td><td>4</td><td>2</td><td>0.500</td>" in document
+    assert ("Length-adjusted win rate (logistic regression on the standardised length difference; an adjustment, not a "
+            f"measurement): {result.length_adjusted.value:.3f}") in document
+    assert "Which answer did the judges prefer?" in document
+    assert "Pairwise preferences" not in generation_report_html(report)

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import Server, open_app, wait_idle
 from tests.pages.test_generation_pages import N, generation_files
+from tests.pages.test_generation_preferences import judgments_file
 
 pytestmark = pytest.mark.browser
 
@@ -60,3 +61,59 @@ def test_two_generation_files_are_uploaded_compared_and_browsed(page: Page, serv
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "gen_examples.png"))
+
+
+def test_the_generation_demo_shows_the_judges_preferences(page: Page, server: Server) -> None:
+    open_app(page, f"{server.url}/data")
+    page.get_by_role("button", name="Open the text-generation demo (translation)").click()
+    wait_idle(page)
+    expect(page.get_by_text(re.compile(r"with the preference judgments generation_judgments\.csv"))) \
+        .to_be_visible(timeout=TIMEOUT)
+    main = page.get_by_test_id("stMain")
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+    wait_idle(page)
+    expect(main.locator("h1").first).to_have_text("Overview", timeout=TIMEOUT)
+    heading = main.get_by_role("heading", name="Preferences", exact=True)
+    expect(heading).to_be_visible(timeout=TIMEOUT)
+    # The demo's judge: 340 of 660 judgments for finetuned, 74 for base, 246 ties (scripts/make_demo_judgments.py).
+    expect(page.get_by_text("Of 660 judgments, the judges preferred finetuned in 52%, base in 11%, and called 37% a "
+                            "tie.")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Longer answers tend to win judges' favour", exact=False)).to_be_visible(timeout=TIMEOUT)
+    flips = page.get_by_test_id("stMetric").filter(has_text="Position bias: flip rate")
+    expect(flips).to_contain_text("9%")
+    bars = page.get_by_test_id("stPlotlyChart").filter(has_text="Which answer did the judges prefer?")
+    expect(bars).to_have_count(1, timeout=TIMEOUT)
+    expect(bars.locator("g.bars text").first).to_have_text("52%", timeout=TIMEOUT)
+    wait_idle(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    heading.scroll_into_view_if_needed()
+    bars.screenshot(path=str(SCREENSHOTS / "gen_preferences_chart.png"))
+    page.screenshot(path=str(SCREENSHOTS / "gen_preferences.png"))
+
+
+def test_a_judgments_file_uploaded_beside_generation_files_shows_on_the_overview(page: Page, server: Server,
+                                                                                 tmp_path: Path) -> None:
+    paths = []
+    for name, content in [*generation_files(), judgments_file()]:
+        path = tmp_path / name
+        path.write_bytes(content)
+        paths.append(str(path))
+    open_app(page, f"{server.url}/data")
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(paths[:2])
+    wait_idle(page)
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Preference judgments (optional)")
+    expect(uploader).to_have_count(1, timeout=TIMEOUT)
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(paths[2])
+    wait_idle(page)
+    expect(page.get_by_text("80 judgments of tuned vs base · positions")).to_be_visible(timeout=TIMEOUT)
+    # The rerun the judgments cause keeps the prediction files read as generated text (the task box once lost it).
+    expect(page.get_by_text(re.compile(r"80 rows · generated text · detected"))).to_have_count(2)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    page.get_by_role("button", name="Compare").click()
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    expect(main.locator("h1").first).to_have_text("Overview", timeout=TIMEOUT)
+    expect(main.get_by_role("heading", name="Preferences", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Of 80 judgments, the judges preferred tuned in 60%, base in 20%, and called 20% a tie.")) \
+        .to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -38,6 +38,9 @@ FAST = ["--resamples", "200", "--slice-resamples", "200"]
     (["compare", BASE, TUNED, "--resamples", "many"], "--resamples takes a whole number, got 'many'"),
     (["compare", BASE, TUNED, "--alpha", "five"], "--alpha takes a number, got 'five'"),
     (["compare", BASE, TUNED, "--out"], "--out needs a value"),
+    (["compare", BASE, TUNED, "--preferences"], "--preferences needs a value"),
+    (["compare", BASE, TUNED, "--preferenes", "j.csv"],
+     "unknown option '--preferenes' (did you mean --preferences?); python -m evaluation compare --help"),
     (["compare"], "no files: write python -m evaluation compare BASELINE CANDIDATE [CANDIDATE ...], the files before the "
                   "options"),
     (["compare", BASE], "compare needs at least two files: the baseline, then one or more candidates"),

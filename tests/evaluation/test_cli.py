@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
@@ -393,3 +394,84 @@ def test_the_regression_gate_and_flips(tmp_path, capsys):
     assert "not non-inferior within margin 1" in capsys.readouterr().err
     table = pd.read_csv(flips)
     assert table["change"].is_monotonic_decreasing and set(table["kind"]) <= {"worse", "better", "unchanged"}
+
+
+# ---------------------------------------------------------------------------------------------------- --preferences
+
+PREFERENCES = ROOT / "tests" / "data" / "preferences"
+GENERATION = [str(PREFERENCES / "base.jsonl"), str(PREFERENCES / "tuned.jsonl")]
+JUDGMENTS = str(PREFERENCES / "judgments.csv")
+
+
+def test_compare_with_preferences_end_to_end(tmp_path):
+    import statsmodels.api as sm
+    from scipy.stats import binomtest
+
+    result = run("compare", *GENERATION, "--preferences", JUDGMENTS, "--resamples", "500")
+    assert result.returncode == EXIT_OK, result.stderr
+    preferences = json.loads(result.stdout)["comparisons"][0]["preferences"]
+    judgments = pd.read_csv(JUDGMENTS)
+    wins, losses = int((judgments["winner"] == "tuned").sum()), int((judgments["winner"] == "base").sum())
+    ties = len(judgments) - wins - losses
+    assert preferences["kind"] == "pairwise"
+    assert (preferences["baseline"], preferences["candidate"]) == ("base", "tuned")
+    assert (preferences["wins"], preferences["losses"], preferences["ties"]) == (wins, losses, ties)
+    assert preferences["win_rate"]["value"] == pytest.approx((wins + ties / 2) / len(judgments))
+    assert preferences["p_value"] == pytest.approx(binomtest(wins, wins + losses).pvalue)
+    assert preferences["resamples"] == 500 and preferences["judges"] == 2
+    # the length-adjusted win rate on the outputs' lengths, against statsmodels
+    base = pd.read_json(GENERATION[0], lines=True).set_index("id")["output"].str.split().str.len()
+    tuned = pd.read_json(GENERATION[1], lines=True).set_index("id")["output"].str.split().str.len()
+    difference = (tuned - base).loc[judgments["id"]].to_numpy(dtype=float)
+    score = judgments["winner"].map({"tuned": 1.0, "base": 0.0, "tie": 0.5}).to_numpy()
+    x, tie = difference / difference.std(ddof=1), score == 0.5
+    fit = sm.GLM(np.concatenate([np.where(tie, 1.0, score), np.zeros(tie.sum())]),
+                 sm.add_constant(np.concatenate([x, x[tie]])), family=sm.families.Binomial(),
+                 freq_weights=np.concatenate([np.where(tie, 0.5, 1.0), np.full(tie.sum(), 0.5)])).fit(tol=1e-12)
+    adjusted = preferences["length_adjusted"]
+    assert adjusted["value"] == pytest.approx(1 / (1 + np.exp(-fit.params[0])), abs=1e-9)
+    assert preferences["length_slope"] == pytest.approx(fit.params[1], abs=1e-8)
+    assert adjusted["ci_low"] < adjusted["value"] < adjusted["ci_high"]
+    assert "an adjustment, not a measurement" in adjusted["method"]
+
+
+def test_compare_with_preferences_in_markdown_and_html(tmp_path):
+    out = tmp_path / "report.md"
+    assert main(["compare", *GENERATION, "--preferences", JUDGMENTS, "--resamples", "300", "--format", "markdown",
+                 "--out", str(out)]) == EXIT_OK
+    text = out.read_text()
+    assert "### Pairwise preferences (judgments\\.csv)" in text
+    assert "Length-adjusted win rate (logistic regression on the standardised length difference; an adjustment, not a " \
+           "measurement): 0." in text
+    assert "Output length, candidate minus baseline: +" in text and "Position bias: " in text
+    page = tmp_path / "report.html"
+    result = run("compare", *GENERATION, "--preferences", JUDGMENTS, "--resamples", "300", "--format", "html",
+                 "--out", str(page))
+    assert result.returncode == EXIT_OK, result.stderr
+    html = page.read_text()
+    assert "<h3>Pairwise preferences (judgments.csv)</h3>" in html
+    assert "Length-adjusted win rate (logistic regression on the standardised length difference; an adjustment, not a " \
+           "measurement): 0." in html
+    assert "Which answer did the judges prefer?" in html  # the stacked bar of wins, ties and losses
+
+
+def test_compare_with_preferences_refuses_unknown_ids(tmp_path):
+    judgments = tmp_path / "judgments.csv"
+    judgments.write_text("id,winner\np01,tuned\nq99,base\np02,tie\n")
+    result = run("compare", *GENERATION, "--preferences", str(judgments), "--resamples", "100")
+    assert result.returncode == EXIT_BAD_INPUT
+    assert result.stderr == ("error: judgments.csv: column 'id' has ids that are not examples of the compared generation "
+                             "files in 1 row (row 2; row 1 is the first data row) (for example 'q99'); expected the ids of "
+                             "the generation files (for example 'p00', 'p01', 'p02')\n")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ([BASE, TUNED, "--preferences", JUDGMENTS],
+     "error: --preferences compares the outputs of text-generating models; these files are the classification task"),
+    ([*GENERATION, "--preferences", "nowhere.csv"], "error: nowhere.csv: no such file"),
+])
+def test_compare_with_preferences_bad_usage_exits_2_with_one_line(arguments, message, capsys):
+    assert main(["compare", *arguments, "--resamples", "100"]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1

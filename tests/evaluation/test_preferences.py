@@ -1,7 +1,8 @@
 """Pairwise preference judgments: sign test, win rate, position bias, Bradley-Terry ratings, the command.
 
-Reference values come from SciPy (``binomtest``), statsmodels (a binomial GLM on the +1/-1 design) and
-scikit-learn (Chatbot Arena's unpenalised logistic regression), or are worked out by hand.
+Reference values come from SciPy (``binomtest``), statsmodels (a binomial GLM on the +1/-1 design, and the
+length-adjusted win rate's GLM and Logit on the standardised length difference) and scikit-learn (Chatbot
+Arena's unpenalised logistic regression), or are worked out by hand.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from evaluation._preferences import (
     SCALE,
     bradley_terry,
     compare_preferences,
+    pair_judgments,
     position_bias,
     rate_models,
     read_judgments,
+    read_judgments_against,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -329,3 +332,161 @@ def test_the_command_refuses_bad_input_without_a_traceback(tmp_path) -> None:
     assert result.returncode == EXIT_BAD_INPUT
     assert result.stderr == ("error: arena.csv: column 'winner', row 2: 'claude' is not one of the row's models; "
                              "expected the row's model_a or model_b name, model_a, model_b, a, b or tie\n")
+
+
+# ---------------------------------------------------------------------------------------------------- length adjustment
+
+
+def length_file(n: int, *, seed: int = 2, intercept: float = 0.4, slope: float = 0.9, tie_rate: float = 0.15,
+                layout: str = "named") -> tuple[bytes, np.ndarray, np.ndarray]:
+    """Judgments whose log-odds of a candidate win rise with the length difference; and the lengths (baseline, candidate)."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(3, 40, size=n).astype(float)
+    cand = np.maximum(0, base + rng.normal(4, 9, size=n).round())
+    difference = cand - base
+    p = 1 / (1 + np.exp(-(intercept + slope * difference / difference.std(ddof=1))))
+    outcome = np.where(rng.random(n) < tie_rate, "tie", np.where(rng.random(n) < p, "new", "old"))
+    if layout == "named":
+        lines = ["id,winner,baseline_length,candidate_length"]
+        lines += [f"{i},{w},{b:g},{c:g}" for i, (w, b, c) in enumerate(zip(outcome, base, cand, strict=True))]
+    else:  # model_a / model_b in alternating order, lengths following the columns
+        lines = ["id,model_a,model_b,winner,length_a,length_b"]
+        for i, (w, b, c) in enumerate(zip(outcome, base, cand, strict=True)):
+            lines.append(f"{i},old,new,{w},{b:g},{c:g}" if i % 2 else f"{i},new,old,{w},{c:g},{b:g}")
+    return ("\n".join(lines) + "\n").encode(), base, cand
+
+
+def statsmodels_length_fit(score: np.ndarray, difference: np.ndarray) -> np.ndarray:
+    """Intercept and slope of statsmodels' binomial GLM of the candidate's score on the standardised difference,
+    a tie as one win and one loss of frequency weight 1/2."""
+    import statsmodels.api as sm
+
+    x = difference / difference.std(ddof=1)
+    tie = score == 0.5
+    design = sm.add_constant(np.concatenate([x, x[tie]]))
+    y = np.concatenate([np.where(tie, 1.0, score), np.zeros(tie.sum())])
+    weights = np.concatenate([np.where(tie, 0.5, 1.0), np.full(tie.sum(), 0.5)])
+    return sm.GLM(y, design, family=sm.families.Binomial(), freq_weights=weights).fit(tol=1e-12, maxiter=100).params
+
+
+@pytest.mark.parametrize("layout", ["named", "models"])
+def test_length_adjusted_win_rate_agrees_with_statsmodels(layout) -> None:
+    content, base, cand = length_file(500, layout=layout)
+    data = read_judgments(("j.csv", content), baseline="old", candidate="new")
+    result = compare_preferences(data, resamples=300, seed=4)
+    score = 1.0 - data.left_score
+    intercept, slope = statsmodels_length_fit(score, cand - base)
+    assert result.length_adjusted is not None
+    assert result.length_adjusted.value == pytest.approx(1 / (1 + math.exp(-intercept)), abs=1e-9)
+    assert result.length_slope == pytest.approx(slope, abs=1e-8)
+    assert result.length_sd == pytest.approx(np.std(cand - base, ddof=1))
+    assert result.length_adjusted.ci_low < result.length_adjusted.value < result.length_adjusted.ci_high
+    assert "an adjustment, not a measurement" in result.length_adjusted.method
+    # longer candidates win more here, and they are longer on average: the adjustment lowers the win rate
+    assert result.length_slope > 0 and result.length_adjusted.value < result.win_rate.value
+
+
+def test_length_adjusted_fit_agrees_with_statsmodels_logit_without_ties() -> None:
+    import statsmodels.api as sm
+
+    content, base, cand = length_file(300, seed=8, tie_rate=0.0)
+    result = compare_preferences(read_judgments(("j.csv", content), baseline="old", candidate="new"), resamples=100)
+    difference = cand - base
+    won = np.array([line.split(",")[1] == "new" for line in content.decode().splitlines()[1:]], dtype=float)
+    fit = sm.Logit(won, sm.add_constant(difference / difference.std(ddof=1))).fit(disp=0, tol=1e-12)
+    assert result.length_adjusted is not None
+    assert result.length_adjusted.value == pytest.approx(1 / (1 + math.exp(-fit.params[0])), abs=1e-9)
+    assert result.length_slope == pytest.approx(fit.params[1], abs=1e-8)
+
+
+def test_the_two_length_layouts_give_the_same_adjustment_and_the_seed_repeats_it() -> None:
+    named = compare_preferences(read_judgments(("j.csv", length_file(200)[0]), baseline="old", candidate="new"),
+                                resamples=200, seed=1)
+    models = compare_preferences(read_judgments(("j.csv", length_file(200, layout="models")[0]), baseline="old",
+                                                candidate="new"), resamples=200, seed=1)
+    assert named.length_adjusted == models.length_adjusted and named.length_slope == models.length_slope
+    again = compare_preferences(read_judgments(("j.csv", length_file(200)[0]), baseline="old", candidate="new"),
+                                resamples=200, seed=1)
+    assert again == named
+
+
+@pytest.mark.parametrize("rows, reason", [
+    (b"id,winner\n1,new\n2,old\n3,tie\n", "no output lengths"),
+    (b"id,winner,baseline_length,candidate_length\n1,new,3,5\n2,old,4,6\n3,tie,1,3\n", "does not vary"),
+    # every longer candidate won, every shorter one lost: the log-odds run off to infinity
+    (b"id,winner,baseline_length,candidate_length\n1,new,3,9\n2,old,6,4\n3,new,5,8\n4,old,7,2\n", "no finite maximum"),
+])
+def test_no_length_adjustment_says_why(rows, reason) -> None:
+    result = compare_preferences(read_judgments(("j.csv", rows), baseline="old", candidate="new"), resamples=50)
+    assert result.length_adjusted is None and math.isnan(result.length_slope)
+    assert reason in result.length_note
+    text = result.to_markdown()
+    assert "Length-adjusted win rate (logistic regression on the standardised length difference; an adjustment, not a " \
+           "measurement): none" in text and reason in text
+    assert result.to_dict()["length_adjusted"] is None
+
+
+def test_the_length_adjustment_reaches_json_and_markdown() -> None:
+    result = compare_preferences(read_judgments(("j.csv", length_file(120)[0]), baseline="old", candidate="new"),
+                                 resamples=100)
+    as_dict = result.to_dict()
+    assert as_dict["length_adjusted"]["value"] == result.length_adjusted.value
+    assert as_dict["length_slope"] == result.length_slope and as_dict["length_sd"] == result.length_sd
+    text = result.to_markdown()
+    assert "an adjustment, not a measurement): " + format(result.length_adjusted.value, ".3f") in text
+    assert "log-odds per standard deviation of the length difference" in text
+
+
+@pytest.mark.parametrize("rows, baseline, candidate, message", [
+    (b"id,winner,baseline_length,candidate_length\n1,new,3,5\n2,old,-1,6\n3,new,,2\n", "old", "new",
+     "j.csv: column 'baseline_length' is empty, negative or not finite in rows 2, 3"),
+    (b"id,winner,baseline_length,candidate_length\n1,new,3,five\n", "old", "new",
+     "j.csv: column 'candidate_length' holds string; expected a number of words"),
+    (b"id,winner,baseline_length\n1,new,3\n", "old", "new", "j.csv: column 'baseline_length' needs column 'candidate_length'"),
+    (b"id,winner,length_a,length_b\n1,new,3,4\n", "old", "new", "j.csv: columns 'length_a' and 'length_b' give the lengths"),
+    (b"id,model_a,model_b,winner,baseline_length,candidate_length\n1,x,y,x,3,4\n", None, None,
+     "j.csv: columns 'baseline_length' and 'candidate_length' need the two models named"),
+])
+def test_bad_lengths_name_the_file_column_and_rows(rows, baseline, candidate, message) -> None:
+    with pytest.raises(EvaluationError) as info:
+        read_judgments(("j.csv", rows), baseline=baseline, candidate=candidate)
+    assert info.value.message.startswith(message)
+
+
+def test_the_command_reports_the_length_adjusted_win_rate(tmp_path) -> None:
+    path = tmp_path / "judgments.csv"
+    content, base, cand = length_file(150, seed=6)
+    path.write_bytes(content)
+    result = run("preferences", str(path), "--baseline", "old", "--candidate", "new", "--resamples", "200")
+    assert result.returncode == EXIT_OK, result.stderr
+    report = json.loads(result.stdout)
+    data = read_judgments(("j.csv", content), baseline="old", candidate="new")
+    intercept, slope = statsmodels_length_fit(1.0 - data.left_score, cand - base)
+    assert report["length_adjusted"]["value"] == pytest.approx(1 / (1 + math.exp(-intercept)), abs=1e-9)
+    assert report["length_slope"] == pytest.approx(slope, abs=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------------- pairs of a file
+
+
+def test_judgments_against_a_baseline_read_the_words_relative_to_it() -> None:
+    rows = (b"id,model_a,model_b,winner,position\n"
+            b"1,base,x,candidate,a\n2,x,base,baseline,a\n3,y,base,candidate,base\n4,x,y,x,b\n")
+    data = read_judgments_against(("j.csv", rows), baseline="base", candidates=["x", "y"])
+    x, y = pair_judgments(data, "base", "x"), pair_judgments(data, "base", "y")
+    assert x is not None and y is not None
+    assert x.left_score.tolist() == [0.0, 1.0] and x.ids.tolist() == ["1", "2"]
+    assert x.first_shown.tolist() == [1, 0]  # base shown first in row 1, x in row 2
+    assert y.left_score.tolist() == [0.0] and y.first_shown.tolist() == [1]
+    assert pair_judgments(data, "base", "z") is None
+
+
+def test_judgments_against_a_baseline_refuse_a_word_in_a_row_without_it() -> None:
+    rows = b"id,model_a,model_b,winner\n1,base,x,x\n2,x,y,candidate\n"
+    with pytest.raises(EvaluationError, match=r"j.csv: column 'winner', row 2: 'candidate' is not one of the row's"):
+        read_judgments_against(("j.csv", rows), baseline="base", candidates=["x", "y"])
+
+
+def test_several_candidates_need_model_columns() -> None:
+    with pytest.raises(EvaluationError, match=r"j\.csv: no columns 'model_a' and 'model_b'; with 2 candidates"):
+        read_judgments_against(("j.csv", b"id,winner\n1,x\n"), baseline="base", candidates=["x", "y"])
