@@ -19,7 +19,7 @@ from a word list with controlled noise; the candidate is the better model):
    they differ by at most 3 Monte Carlo standard errors of a percentile interval's half-width,
    ``1.89 sd sqrt(1/B1 + 1/B2)`` (sd the engine's ``std_error``, B the two numbers of resamples);
 5. **perplexity from Parquet**: ``compare --primary perplexity`` on two Parquet files of
-   ``--perplexity-rows`` rows (id, short output and reference, nll, n_tokens) against a process that
+   ``--perplexity-rows`` rows of a language model's scores (id, nll, n_tokens; no texts) against a process that
    only reads them with ``pyarrow.parquet.read_table``. Target: at most 3x the read.
 
 Peak memory is every child process's ``ru_maxrss``. The processes of (1) and (2) are interleaved
@@ -113,22 +113,20 @@ def make_jsonl(directory: Path, examples: int, seed: int = 0) -> tuple[Path, Pat
 
 
 def make_parquet(directory: Path, rows: int, seed: int = 1) -> tuple[Path, Path]:
-    """Write two Parquet files of scored examples (id, 2-5 word output and reference, nll, n_tokens) once per size."""
+    """Write two Parquet files of a language model's scores (id, nll, n_tokens: no texts) once per size."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     directory.mkdir(parents=True, exist_ok=True)
-    base_path, cand_path = directory / f"ppl_base_{rows}.parquet", directory / f"ppl_tuned_{rows}.parquet"
+    base_path, cand_path = directory / f"scores_base_{rows}.parquet", directory / f"scores_tuned_{rows}.parquet"
     if base_path.exists() and cand_path.exists():
         return base_path, cand_path
-    references, base, cand = make_texts(rows, low=2, high=5, seed=seed)
     rng = np.random.default_rng(seed + 1)
     n_tokens = rng.integers(20, 400, rows)
     difficulty = rng.normal(0, 0.3, rows)
-    for path, outputs, loss in ((base_path, base, 2.30), (cand_path, cand, 2.25)):
+    for path, loss in ((base_path, 2.30), (cand_path, 2.25)):
         per_token = np.clip(loss + difficulty + rng.normal(0, 0.1, rows), 0.1, None)
-        table = pa.table({"id": np.arange(rows), "output": outputs, "reference": references,
-                          "nll": np.round(per_token * n_tokens, 4), "n_tokens": n_tokens})
+        table = pa.table({"id": np.arange(rows), "nll": np.round(per_token * n_tokens, 4), "n_tokens": n_tokens})
         partial = path.with_name(path.name + ".part")
         pq.write_table(table, partial)
         partial.replace(path)

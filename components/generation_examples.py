@@ -26,12 +26,13 @@ KINDS: tuple[str, ...] = ("worse", "better", "unchanged")
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def examples_table(data: GenerationData, baseline: str, candidate: str) -> pd.DataFrame:
+def examples_table(data: GenerationData, baseline: str, candidate: str, *, use_stemmer: bool = False) -> pd.DataFrame:
     """One row per example, largest regression in ROUGE-L first.
 
     Columns: ``id``, ``kind`` (worse, better, unchanged), ``ROUGE-L change``, ``baseline output``,
     ``candidate output``, ``reference`` (several joined by " | "), ``prompt`` (when the files have one), ``ROUGE-L baseline``,
     ``ROUGE-L candidate``, then every metadata column (to filter by slice). Ties keep the file order.
+    ``use_stemmer``: as the report's ``rouge_stemmer`` setting.
 
     Examples
     --------
@@ -41,11 +42,12 @@ def examples_table(data: GenerationData, baseline: str, candidate: str) -> pd.Da
     >>> examples_table(data, "a", "b")[["id", "kind", "ROUGE-L change"]].to_dict("records")
     [{'id': '1', 'kind': 'worse', 'ROUGE-L change': -1.0}]
     """
+    before, after = data.model(baseline).outputs, data.model(candidate).outputs
+    if data.references is None or before is None or after is None:
+        raise ValueError("the files hold language-model scores alone: no outputs or references to show")
     references = list(data.references)
-    before = data.model(baseline).outputs
-    after = data.model(candidate).outputs
-    base = rouge_f(list(before), references, kind="rougeL")
-    cand = rouge_f(list(after), references, kind="rougeL")
+    base = rouge_f(list(before), references, kind="rougeL", use_stemmer=use_stemmer)
+    cand = rouge_f(list(after), references, kind="rougeL", use_stemmer=use_stemmer)
     change = cand - base
     frame = pd.DataFrame({"id": [str(i) for i in data.ids],
                           "kind": np.where(change < 0, "worse", np.where(change > 0, "better", "unchanged")),

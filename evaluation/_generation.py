@@ -23,7 +23,7 @@ from __future__ import annotations
 import importlib.metadata
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
@@ -48,7 +48,7 @@ from ._results import Difference, Estimate, Settings, SliceResult
 from ._settings import settings_iv
 from ._slices import slice_columns
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, register, statistics_of
-from ._sums import SummedStatistics, baseline_first, cluster_sums, clustered_t
+from ._sums import SummedStatistics, baseline_first, cluster_sums, clustered_t, resampling_groups
 from ._tasks import NUMBERED_REFERENCE
 from ._values import read_ids, rows_text, training_rows
 
@@ -148,7 +148,8 @@ class GenerationModel:
 
     name: str
     source: str
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...] | None
+    """The texts; ``None`` when the files hold language-model scores alone."""
     nll: np.ndarray | None = None
     n_tokens: np.ndarray | None = None
     n_bytes: np.ndarray | None = None
@@ -165,7 +166,8 @@ class GenerationData:
     ids:
         ``(n,)`` example ids (text).
     references:
-        Each example's references: one text, or several.
+        Each example's references: one text, or several; ``None`` when the files hold language-model
+        scores (``nll``, ``n_tokens``) without references.
     prompts:
         The prompt of each example when a file has one, else ``None``.
     models:
@@ -177,7 +179,7 @@ class GenerationData:
     """
 
     ids: np.ndarray
-    references: tuple[tuple[str, ...], ...]
+    references: tuple[tuple[str, ...], ...] | None
     prompts: tuple[str, ...] | None
     models: tuple[GenerationModel, ...]
     metadata: pd.DataFrame
@@ -191,7 +193,12 @@ class GenerationData:
     @property
     def n_examples(self) -> int:
         """Number of paired examples."""
-        return len(self.references)
+        return len(self.ids)
+
+    @property
+    def has_text(self) -> bool:
+        """Whether every model has outputs and the examples references: the text metrics can be computed."""
+        return self.references is not None and all(model.outputs is not None for model in self.models)
 
     @property
     def model_names(self) -> tuple[str, ...]:
@@ -227,17 +234,20 @@ def _roles(header: Sequence[str], mapping: ColumnMapping, filename: str) -> dict
                           if (match := NUMBERED_REFERENCE.fullmatch(name.strip().lower())) and name not in roles.values())
         for position, (_, name) in enumerate(numbered, start=1):
             roles["reference" if position == 1 else f"reference {position}"] = name
+    scored = "nll" in roles or "logprob_sum" in roles  # language-model scores alone need no text
     for role, names in (("output", "output, prediction, completion, response or hypothesis"),
                         ("reference", "reference, target, answer or gold (lists of references allowed), or "
                                       "numbered reference_1, reference_2, ...")):
-        if role not in roles:
+        if role not in roles and not scored:
             raise EvaluationError(f"{filename}: no column holds the {role}; expected one named {names} (or name it "
                                   f"with --{'prediction' if role == 'output' else 'label'}-column)", file=filename)
     return roles
 
 
 def _reference_columns(roles: dict[str, str]) -> list[str]:
-    """The reference column, then the other numbered ones in order."""
+    """The reference column, then the other numbered ones in order (none in a file of language-model scores alone)."""
+    if "reference" not in roles:
+        return []
     return [roles["reference"], *(roles[f"reference {i}"] for i in range(2, len(roles) + 1) if f"reference {i}" in roles)]
 
 
@@ -282,8 +292,8 @@ def _numbers(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -
 @dataclass(frozen=True)
 class _Read:
     shell: PredictionFile
-    outputs: list[str]
-    references: list[tuple[str, ...]]
+    outputs: list[str] | None
+    references: list[tuple[str, ...]] | None
     prompts: list[str] | None
     scores: dict[str, np.ndarray] = field(default_factory=dict)
     empty: int = 0
@@ -315,11 +325,11 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
     used = set(roles.values())
     metadata = tuple(c for c in table.column_names if c not in used and not c.strip().lower().startswith(SCORE_PREFIX)) \
         if options.mapping.metadata is None else tuple(options.mapping.metadata)
-    columns = ColumnMapping(id=roles.get("id"), label=roles["reference"], prediction=roles["output"],
+    columns = ColumnMapping(id=roles.get("id"), label=roles.get("reference"), prediction=roles.get("output"),
                             split=roles.get("split"), timestamp=roles.get("timestamp"), metadata=metadata)
     table, numbers, warnings = training_rows(table, columns, filename, drop=options.drop_train_rows)
-    outputs, empty = _text(table, roles["output"])
-    references = _references(table, _reference_columns(roles), numbers, filename)
+    outputs, empty = _text(table, roles["output"]) if "output" in roles else (None, 0)
+    references = _references(table, _reference_columns(roles), numbers, filename) if "reference" in roles else None
     prompts = _text(table, roles["prompt"])[0] if "prompt" in roles else None
     scores = {}
     nll = roles.get("nll") or roles.get("logprob_sum")
@@ -397,8 +407,16 @@ def load_generation(
     def shown(refs: tuple[str, ...]) -> str:
         return repr(" | ".join(refs)[:60])
 
-    references = aligned(read[0].references, takes[0])
+    for role, values in (("output", [r.outputs for r in read]), ("reference", [r.references for r in read])):
+        given = [v is not None for v in values]
+        if any(given) and not all(given):
+            lacking, having = read[given.index(False)].shell.filename, read[given.index(True)].shell.filename
+            raise EvaluationError(f"{lacking}: no column holds the {role}, but {having} has one; expected every file to "
+                                  f"have it (or none, to compare language-model scores alone)", file=lacking)
+    references = None if read[0].references is None else aligned(read[0].references, takes[0])
     for r, take in zip(read[1:], takes[1:], strict=True):
+        if references is None or r.references is None:
+            break
         theirs = aligned(r.references, take)
         differ = [i for i, (a, b) in enumerate(zip(theirs, references, strict=True)) if a != b]
         if differ:
@@ -423,7 +441,8 @@ def load_generation(
                 return None
             return values if take is None else values[take]
         per_example = {key: column(key) for key in sorted(common)}
-        models.append(GenerationModel(r.shell.name, r.shell.filename, tuple(aligned(r.outputs, take)),
+        models.append(GenerationModel(r.shell.name, r.shell.filename,
+                                      None if r.outputs is None else tuple(aligned(r.outputs, take)),
                                       column("nll"), column("n_tokens"), column("n_bytes"),
                                       {key: values for key, values in per_example.items() if values is not None}))
         if r.empty:
@@ -434,7 +453,8 @@ def load_generation(
     if read[0].clusters is not None:
         clusters = np.unique(np.asarray(aligned(read[0].clusters, takes[0]), dtype=object).astype(str),
                              return_inverse=True)[1].astype(np.int64)
-    return GenerationData(ids=np.asarray(ids, dtype=object), references=tuple(references), clusters=clusters,
+    return GenerationData(ids=np.asarray(ids, dtype=object), clusters=clusters,
+                          references=None if references is None else tuple(references),
                           repeats=clusters is not None and all(r.repeats for r in read),
                           prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
                           metadata=metadata,
@@ -522,23 +542,24 @@ _LOG_PERPLEXITY = Statistic("log_perplexity", "log perplexity", TASK, False, ("n
                             "log(perplexity) = summed nll / summed tokens; not registered: the ratio's bootstrap reads it.")
 
 
+_RATIO_SUMS = SummedStatistics(TASK, ("nll", "n_tokens"), stream=SUMS.stream)
+
+
 def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng: np.random.Generator, *,
-                     clusters: np.ndarray | None = None) -> PerplexityRatio:
-    """The perplexity ratio of two designs' ``nll`` and ``n_tokens`` columns, by the delta method and the paired bootstrap.
+                     clusters: np.ndarray | None = None, groups: np.ndarray | None = None) -> PerplexityRatio:
+    """The perplexity ratio of two ``(n, 2)`` designs of ``nll`` and ``n_tokens``, by the delta method and the paired
+    bootstrap.
 
     Examples
     --------
-    >>> design = np.zeros((4, len(_COLUMNS)))
-    >>> design[:, _COLUMNS.index("n_tokens")] = 10.0
-    >>> base, cand = design.copy(), design.copy()
-    >>> base[:, _COLUMNS.index("nll")] = [20.0, 22.0, 18.0, 21.0]
-    >>> cand[:, _COLUMNS.index("nll")] = [18.0, 20.0, 17.0, 19.0]
+    >>> tokens = np.full(4, 10.0)
+    >>> base = np.column_stack([[20.0, 22.0, 18.0, 21.0], tokens])
+    >>> cand = np.column_stack([[18.0, 20.0, 17.0, 19.0], tokens])
     >>> result = perplexity_ratio(base, cand, Settings(resamples=200), np.random.default_rng(0))
     >>> bool(np.isclose(result.ratio, np.exp((74 - 81) / 40)))  # exp(cand nll / tokens - base nll / tokens)
     True
     """
-    nll, tokens = _COLUMNS.index("nll"), _COLUMNS.index("n_tokens")
-    base, cand = base[:, :len(_COLUMNS)], cand[:, :len(_COLUMNS)]  # the task's columns, without any score_ columns
+    nll, tokens = 0, 1
 
     def contributions(design: np.ndarray) -> tuple[float, np.ndarray]:
         total_nll, total_tokens = design[:, nll].sum(), design[:, tokens].sum()
@@ -551,11 +572,13 @@ def perplexity_ratio(base: np.ndarray, cand: np.ndarray, settings: Settings, rng
     u = cand_u - base_u
     if clusters is not None:  # whole clusters are the units: their summed contributions, and their summed rows
         u = np.bincount(clusters, weights=u)
-        base, cand = cluster_sums(base, clusters), cluster_sums(cand, clusters)
+    moved = groups if groups is not None else clusters  # the bootstrap's units (see evaluation._sums.resampling_groups)
+    if moved is not None:
+        base, cand = cluster_sums(base, moved), cluster_sums(cand, moved)
     n = u.shape[0]
     std_error = float(np.sqrt(n / (n - 1) * np.sum(u * u))) if n > 1 else float("nan")
     z = float(ndtri(0.5 + settings.confidence / 2.0))
-    replicates = SUMS.bootstrap([base, cand], [_LOG_PERPLEXITY], settings.resamples, rng)
+    replicates = _RATIO_SUMS.bootstrap([base, cand], [_LOG_PERPLEXITY], settings.resamples, rng)
     low, high = percentile_interval(replicates[1]["log_perplexity"] - replicates[0]["log_perplexity"],
                                     confidence=settings.confidence)
     return PerplexityRatio(float(np.exp(log_ratio)), float(np.exp(log_ratio - z * std_error)),
@@ -640,19 +663,35 @@ def score_statistics(data: GenerationData) -> list[Statistic]:
     return out
 
 
-def _design(data: GenerationData, model: GenerationModel, settings: Settings) -> np.ndarray:
-    """``(n, len(_COLUMNS) + scores)`` per-example sufficient statistics of a model's outputs, then its scores."""
-    outputs, references = list(model.outputs), list(data.references)
-    n = len(outputs)
-    language = [np.zeros(n) if values is None else values for values in (model.nll, model.n_tokens, model.n_bytes)]
-    rouge = [text.rouge_f(outputs, references, kind=kind, use_stemmer=settings.rouge_stemmer) for kind in text.ROUGE_KINDS]
-    return np.column_stack([
-        text.bleu_statistics(outputs, references), text.chrf_statistics(outputs, references),
-        text.ter_statistics(outputs, references), *rouge,
-        text.exact_match(outputs, references, normalize=settings.normalize_answers), text.token_f1(outputs, references),
-        *language,
-        np.array([len(output.split()) for output in outputs], dtype=float), np.ones(n),
-        *model.scores.values()]).astype(float)
+def _columns(data: GenerationData) -> tuple[str, ...]:
+    """The design's columns before the scores: every one with texts; without, the language-model ones (and the
+    output length when there are outputs)."""
+    if data.has_text:
+        return _COLUMNS
+    words = ("output_words",) if all(model.outputs is not None for model in data.models) else ()
+    return ("nll", "n_tokens", "n_bytes", *words, "one")
+
+
+def _design(data: GenerationData, model: GenerationModel, settings: Settings, columns: Sequence[str]) -> np.ndarray:
+    """``(n, len(columns) + scores)`` per-example sufficient statistics of a model's outputs, then its scores."""
+    n = data.n_examples
+    language = {"nll": model.nll, "n_tokens": model.n_tokens, "n_bytes": model.n_bytes}
+    blocks = {key: np.zeros(n) if values is None else values for key, values in language.items()} | {"one": np.ones(n)}
+    if model.outputs is not None:
+        blocks["output_words"] = np.array([len(output.split()) for output in model.outputs], dtype=float)
+    if data.has_text:
+        assert model.outputs is not None and data.references is not None
+        outputs, references = list(model.outputs), list(data.references)
+        for name, values in (("bleu", text.bleu_statistics(outputs, references)),
+                             ("chrf", text.chrf_statistics(outputs, references)),
+                             ("ter", text.ter_statistics(outputs, references))):
+            blocks.update({f"{name}_{column}": values[:, i] for i, column in
+                           enumerate({"bleu": text.BLEU_COLUMNS, "chrf": text.CHRF_COLUMNS, "ter": text.TER_COLUMNS}[name])})
+        for kind in text.ROUGE_KINDS:
+            blocks[kind] = text.rouge_f(outputs, references, kind=kind, use_stemmer=settings.rouge_stemmer)
+        blocks["exact_match"] = text.exact_match(outputs, references, normalize=settings.normalize_answers)
+        blocks["token_f1"] = text.token_f1(outputs, references)
+    return np.column_stack([blocks[column] for column in columns] + list(model.scores.values())).astype(float)
 
 
 def _settings_iv(settings: Settings) -> Settings:
@@ -714,16 +753,21 @@ def compare_generation(
     supported = {"perplexity": all(data.model(name).nll is not None for name in order),
                  "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
     scores = score_statistics(data)
+    if not data.has_text and settings.primary_metric == DEFAULT_PRIMARY:  # no texts: the default cannot be BLEU
+        fallback = "perplexity" if supported["perplexity"] else scores[0].name if scores else DEFAULT_PRIMARY
+        settings = replace(settings, primary_metric=fallback)
     passes = pass_statistics(data, settings.pass_k)
-    metrics = ([s for name, s in statistics_of(TASK).items() if supported.get(name, True)] + scores
-               + [statistic for statistic, _, _ in passes])
+    columns = _columns(data)
+    metrics = ([s for name, s in statistics_of(TASK).items() if supported.get(name, set(s.columns) <= set(columns))]
+               + scores + [statistic for statistic, _, _ in passes])
     extra = (*(statistic.name for statistic, _, _ in passes), "per_id") if passes else ()
-    sums = SummedStatistics(TASK, _COLUMNS + tuple(s.name for s in scores) + extra, stream=SUMS.stream)
+    sums = SummedStatistics(TASK, columns + tuple(s.name for s in scores) + extra, stream=SUMS.stream)
     if settings.primary_metric not in {s.name for s in metrics}:
-        raise EvaluationError(f"the primary metric {settings.primary_metric} is not in every file: perplexity needs "
-                              "log-likelihoods (nll and n_tokens), bits per byte also n_bytes or the scored text, and a "
-                              "score_ metric its column; choose another with --primary")
-    designs = {name: _design(data, data.model(name), settings) for name in order}
+        raise EvaluationError(f"the primary metric {settings.primary_metric} is not in every file: the text metrics need "
+                              "outputs and references, perplexity log-likelihoods (nll and n_tokens), bits per byte "
+                              "also n_bytes or the scored text, and a score_ metric its column; choose another with "
+                              f"--primary (these files have {', '.join(s.name for s in metrics)})")
+    designs = {name: _design(data, data.model(name), settings, columns) for name in order}
     if passes:  # each sample carries its id's pass@k / n, and 1 / n: their sums over ids are the mean over ids
         assert data.clusters is not None
         per_sample = 1.0 / np.bincount(data.clusters)[data.clusters]
@@ -732,27 +776,36 @@ def compare_generation(
                       for _, k, key in passes]
             designs[name] = np.column_stack([designs[name], *scored, per_sample])
     clusters = data.clusters
-    estimates, decided = sums.compared(designs, order, settings, metrics=metrics, clusters=clusters)
-    words = _COLUMNS.index("output_words")
+    groups = resampling_groups(data.ids if clusters is None else clusters)
+    estimates, decided = sums.compared(designs, order, settings, metrics=metrics, clusters=clusters, groups=groups)
+    words = columns.index("output_words") if "output_words" in columns else None
     models = {name: GenerationModelReport(name, data.model(name).source, estimates[name],
-                                          float(designs[name][:, words].mean()) if data.n_examples else float("nan"))
+                                          float(designs[name][:, words].mean())
+                                          if data.n_examples and words is not None else float("nan"))
               for name in order}
     codes = {column: (entry.codes, entry.values) for column, entry in slice_columns(data.metadata).items()}
     comparisons = []
     for index, name in enumerate(order[1:], start=1):
         base, cand = designs[chosen], designs[name]
-        length_difference = SUMS.differences(base, cand, {}, {}, {}, [_WORDS], settings)["output_words"]
-        ratio = (perplexity_ratio(base, cand, settings, rng_for(settings, SUMS.stream + 2, index), clusters=clusters)
+        length_difference = (sums.differences(base, cand, {}, {}, {}, [_WORDS], settings)["output_words"]
+                             if words is not None else None)
+        ratio = (perplexity_ratio(base[:, [columns.index("nll"), columns.index("n_tokens")]],
+                                  cand[:, [columns.index("nll"), columns.index("n_tokens")]], settings,
+                                  rng_for(settings, SUMS.stream + 2, index), clusters=clusters, groups=groups)
                  if supported["perplexity"] and data.n_examples > 1 else None)
         comparisons.append(GenerationComparison(
             candidate=name, baseline=chosen, metrics=decided[name],
-            slices=sums.slices(codes, base, cand, index, settings, metrics=metrics, clusters=clusters),
+            slices=sums.slices(codes, base, cand, index, settings, metrics=metrics, clusters=clusters, groups=groups),
             output_words=length_difference, perplexity_ratio=ratio, wilcoxon=_wilcoxon(data, chosen, name, clusters),
             design_effect={} if clusters is None else _design_effects(sums, base, cand, metrics, clusters)))
     warnings = list(data.warnings)
     if clusters is not None:
         warnings.append(f"the {data.n_examples:,} examples form {int(clusters.max()) + 1:,} clusters (an id's samples or "
                         "the cluster column): intervals and tests resample whole clusters")
+    if groups is not None:
+        warnings.append(f"the {int(np.unique(data.ids if clusters is None else clusters).size):,} resampling units are "
+                        f"pooled into {int(groups.max()) + 1:,} random groups (by a hash of the id or cluster): the bootstrap "
+                        "and the permutation test move whole groups, so their cost no longer grows with the examples")
     if data.n_examples < 30:
         warnings.append(f"only {data.n_examples} paired examples: intervals and tests rest on few examples")
     return GenerationReport(n_examples=data.n_examples, baseline=chosen, models=models, comparisons=tuple(comparisons),
@@ -760,7 +813,9 @@ def compare_generation(
 
 
 def _signatures(data: GenerationData, settings: Settings) -> dict[str, str]:
-    """How to reproduce each text metric: sacrebleu's signatures, and the settings of the others."""
+    """How to reproduce each text metric: sacrebleu's signatures, and the settings of the others (none without texts)."""
+    if data.references is None or not data.has_text:
+        return {}
     nrefs = text.references_count(data.references)
     refs = "1" if nrefs == 1 else "var" if nrefs is None else str(nrefs)
     rouge = (f"rouge-score:{importlib.metadata.version('rouge-score')}|stemmer:{'yes' if settings.rouge_stemmer else 'no'}"

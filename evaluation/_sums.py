@@ -42,7 +42,8 @@ from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Settings, Slic
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
 from ._units import numpy_units
 
-__all__ = ["CLUSTERED_T", "SliceCodes", "SummedStatistics", "baseline_first", "cluster_sums", "clustered_t"]
+__all__ = ["CLUSTERED_T", "GROUPED_ABOVE", "RESAMPLING_GROUPS", "SliceCodes", "SummedStatistics", "baseline_first",
+           "cluster_sums", "clustered_t", "resampling_groups"]
 
 _MEANS = (PAIRED_T, MCNEMAR)
 """Tests of a mean of one per-example column: its interval is the t interval, it needs no resamples."""
@@ -84,6 +85,41 @@ def clustered_t(values: np.ndarray, clusters: np.ndarray, confidence: float) -> 
 
 SliceCodes = Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
 """Slice column name -> (each example's code, the slices' values)."""
+
+
+RESAMPLING_GROUPS = 10_000
+"""Beyond :data:`GROUPED_ABOVE` resampling units, the bootstrap and the exchanges move this many random groups."""
+GROUPED_ABOVE = 100_000
+"""Resampling units (examples or clusters) above which they are pooled into :data:`RESAMPLING_GROUPS` groups."""
+
+
+def resampling_groups(keys: np.ndarray) -> np.ndarray | None:
+    """Each example's resampling group when there are more than :data:`GROUPED_ABOVE` units, else ``None``.
+
+    ``keys`` names each example's unit (its id, or its cluster); a unit's group is a hash of its key
+    modulo :data:`RESAMPLING_GROUPS` (pandas' ``hash_array``, fixed across runs and machines), so the
+    groups depend on the ids alone, not on the order of the rows. Random groups of independent units are
+    themselves independent, so the bootstrap over groups estimates the same sampling distribution of a
+    sum (the random-group method of variance estimation; Wolter 2007, ch. 2) at a cost that no longer
+    grows with the examples, and exchanging whole groups is a permutation test of the same null
+    hypothesis (a subgroup of the exchanges, so its level holds exactly). Means keep their t intervals
+    over examples.
+
+    Examples
+    --------
+    >>> resampling_groups(np.array(["a", "b"], dtype=object)) is None
+    True
+    >>> groups = resampling_groups(np.arange(GROUPED_ABOVE + 1).astype(str).astype(object))
+    >>> int(groups.max()) + 1 == np.unique(groups).size == RESAMPLING_GROUPS
+    True
+    """
+    import pandas as pd
+
+    codes, unique = pd.factorize(pd.Series(keys, dtype=object).astype(str))
+    if unique.size <= GROUPED_ABOVE:
+        return None
+    hashed = pd.util.hash_array(np.asarray(unique, dtype=object)) % np.uint64(RESAMPLING_GROUPS)
+    return np.unique(hashed, return_inverse=True)[1].astype(np.int64)[codes]  # coded 0..G-1: no empty group
 
 
 def baseline_first(names: Sequence[str], baseline: str | None) -> list[str]:
@@ -267,16 +303,20 @@ class SummedStatistics:
 
     def compared(self, designs: Mapping[str, np.ndarray], order: Sequence[str], settings: Settings, *,
                  metrics: Sequence[Statistic] | None = None, clusters: np.ndarray | None = None,
+                 groups: np.ndarray | None = None,
                  ) -> tuple[dict[str, dict[str, Estimate]], dict[str, dict[str, Difference]]]:
         """Every model's estimates and every candidate's decided differences from the baseline ``order[0]``.
 
         ``metrics``: the statistics the data supports (default: every one of the task). ``clusters``: each
         example's cluster (coded 0..C-1): the bootstrap and the exchanges then move whole clusters (their
-        summed rows), and means get the clustered standard error. Each metric's differences are decided
-        across the candidates (one family per metric, as in classification).
+        summed rows), and means get the clustered standard error. ``groups``: each example's resampling
+        group (:func:`resampling_groups`, clusters kept whole): the bootstrap and the exchanges move whole
+        groups instead. Each metric's differences are decided across the candidates (one family per
+        metric, as in classification).
         """
         metrics = self.metrics if metrics is None else list(metrics)
-        units = designs if clusters is None else {name: cluster_sums(design, clusters) for name, design in designs.items()}
+        moved = groups if groups is not None else clusters
+        units = designs if moved is None else {name: cluster_sums(design, moved) for name, design in designs.items()}
         replicates = dict(zip(order, self.bootstrap([units[name] for name in order], metrics, settings.resamples,
                                                     rng_for(settings, self.stream, 0)), strict=True))
         estimates = {name: self.estimates(designs[name], replicates[name], metrics, settings, clusters=clusters)
@@ -297,7 +337,7 @@ class SummedStatistics:
 
     def slices(self, slice_codes: SliceCodes, base: np.ndarray, cand: np.ndarray, index: int,
                settings: Settings, *, metrics: Sequence[Statistic] | None = None,
-               clusters: np.ndarray | None = None) -> tuple[SliceResult, ...]:
+               clusters: np.ndarray | None = None, groups: np.ndarray | None = None) -> tuple[SliceResult, ...]:
         """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices,
         the worst difference of the primary metric first, slices under ``min_slice_size`` last (not tested)."""
         metrics = self.metrics if metrics is None else list(metrics)
@@ -313,7 +353,8 @@ class SummedStatistics:
                 small = n < max(settings.min_slice_size, 2)
                 b, c = base[rows], cand[rows]
                 within = None if clusters is None else np.unique(clusters[rows], return_inverse=True)[1]
-                ub, uc = (b, c) if within is None else (cluster_sums(b, within), cluster_sums(c, within))
+                moved = within if groups is None else np.unique(groups[rows], return_inverse=True)[1]
+                ub, uc = (b, c) if moved is None else (cluster_sums(b, moved), cluster_sums(c, moved))
                 reps = self.bootstrap([ub, uc], metrics, settings.slice_resamples,
                                       rng_for(settings, self.stream + 10 + index, stream))
                 exchanged = ({metric.name: np.full(1, np.nan) for metric in metrics} if small else

@@ -256,7 +256,8 @@ def _head_columns(source: Source) -> list[str]:
 def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:
     """``"generation"`` when the first file has an output and a reference column (``output``, ``completion``,
     ``response``, ``hypothesis`` or ``generation``; ``reference``, ``target``, ``answer``, ``gold``, a list in
-    ``references`` or ``targets``, or numbered ``reference_1``, ...) or is an
+    ``references`` or ``targets``, or numbered ``reference_1``, ...), a language model's ``nll`` (or
+    ``logprob_sum``) and ``n_tokens``, or is an
     lm-evaluation-harness or Inspect log;
     ``"regression"`` when its first true values are numbers, not all whole; else ``"classification"``.
 
@@ -277,6 +278,8 @@ def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = No
         return "generation"
     names = {c.strip().lower() for c in _head_columns(sources[0])}
     if names & set(_OUTPUTS) and (names & set(_REFERENCES) or any(NUMBERED_REFERENCE.fullmatch(n) for n in names)):
+        return "generation"
+    if names & {"nll", "logprob_sum"} and "n_tokens" in names:  # a language model's scores, with or without texts
         return "generation"
     values = _head_values(sources[0], mapping or ColumnMapping())
     if values is None or len(values) == 0:

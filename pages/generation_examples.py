@@ -11,8 +11,14 @@ if results is None:
     st.stop()
 data, report = results
 comparison = render.candidate_selector(report, "examples")
-table = generation_examples.examples_table(data, comparison.baseline, comparison.candidate)
-st.caption(f"Each example's ROUGE-L F-measure (rouge-score, no stemming) of {render.text(comparison.candidate)} minus "
+if not data.has_text:
+    st.info("These files hold a language model's scores (nll and n_tokens) without outputs and references: there is "
+            "no text to show. The Overview compares their perplexity.")
+    st.stop()
+stemmer = report.settings.rouge_stemmer
+table = generation_examples.examples_table(data, comparison.baseline, comparison.candidate, use_stemmer=stemmer)
+st.caption(f"Each example's ROUGE-L F-measure (rouge-score, {'Porter stemming' if stemmer else 'no stemming'}) of "
+           f"{render.text(comparison.candidate)} minus "
            f"{render.text(comparison.baseline)}'s; **worse**: lower. Sorted by the change, largest regression first.")
 
 left, right = st.columns(2)

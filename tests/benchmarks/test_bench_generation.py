@@ -17,7 +17,7 @@ def test_the_generated_files_load_as_a_generation_comparison(tmp_path: Path) -> 
     baseline, candidate = make_jsonl(tmp_path, 200)
     data = evaluation.load_generation([baseline, candidate])
     assert data.n_examples == 200
-    assert all(10 <= len(reference.split()) <= 20 for reference in data.references)
+    assert all(len(refs) == 1 and 10 <= len(refs[0].split()) <= 20 for refs in data.references)
     scored = make_parquet(tmp_path, 300)
     assert evaluation.load_generation(list(scored)).n_examples == 300
 

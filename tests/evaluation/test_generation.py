@@ -185,18 +185,14 @@ def test_the_gate_and_the_primary_metric_take_a_score_column(tmp_path, rows) -> 
 
 
 def test_the_perplexity_ratio_by_the_delta_method_agrees_with_the_bootstrap() -> None:
-    from evaluation._generation import _COLUMNS, perplexity_ratio
+    from evaluation._generation import perplexity_ratio
 
     rng = np.random.default_rng(12)
     n = 3000
     tokens = rng.integers(5, 60, n).astype(float)
     base_nll = tokens * rng.gamma(4.0, 0.6, n)
     cand_nll = base_nll * rng.uniform(0.85, 1.02, n)
-    designs = []
-    for nll in (base_nll, cand_nll):
-        design = np.zeros((n, len(_COLUMNS)))
-        design[:, _COLUMNS.index("nll")], design[:, _COLUMNS.index("n_tokens")] = nll, tokens
-        designs.append(design)
+    designs = [np.column_stack([nll, tokens]) for nll in (base_nll, cand_nll)]
     result = perplexity_ratio(designs[0], designs[1], Settings(resamples=4000), np.random.default_rng(3))
     assert result.ratio == pytest.approx(np.exp(cand_nll.sum() / tokens.sum() - base_nll.sum() / tokens.sum()), rel=1e-12)
     # The delta method written out: each example's contribution to the difference of the two ratio estimators.
@@ -373,7 +369,8 @@ def test_rows_without_a_reference_and_lists_of_numbers_are_refused() -> None:
                                               r"row 1 is the first data row\); expected at least one reference on every row"):
         load_generation([("a.jsonl", _jsonl(rows)), ("b.jsonl", _jsonl(rows))])
     csv = b"id,output,reference_1,reference_2\n1,a,a,b\n2,b,,\n"
-    with pytest.raises(EvaluationError, match=r"a\.csv: columns 'reference_1', 'reference_2' have no reference in 1 row \(row 2;"):
+    with pytest.raises(EvaluationError, match=r"a\.csv: columns 'reference_1', 'reference_2' have no reference in 1 row "
+                                              r"\(row 2;"):
         load_generation([("a.csv", csv), ("b.csv", csv)])
     numbers = [{"id": "1", "output": "a", "references": [1, 2]}]
     with pytest.raises(EvaluationError, match=r"a\.jsonl: column 'references' holds lists of int64; expected lists of "
@@ -435,3 +432,64 @@ def test_rouge_stemming_and_answer_normalisation_are_options(rows) -> None:
     assert np.mean(exact) > np.mean(stripped)  # the upper-cased, punctuated copies match only once normalised
     assert chosen.signatures["rouge1"].endswith("|stemmer:yes|nrefs:1")
     assert (plain.signatures["exact_match"], chosen.signatures["exact_match"]) == ("normalize:strip", "normalize:squad")
+
+
+def test_language_model_scores_alone_give_perplexity_without_texts(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(4)
+    n = 400
+    tokens = rng.integers(20, 200, n)
+    base_nll = tokens * rng.gamma(5.0, 0.5, n)
+    cand_nll = base_nll * rng.uniform(0.9, 1.0, n)
+    for name, nll in (("base", base_nll), ("tuned", cand_nll)):
+        pq.write_table(pa.table({"id": np.arange(n), "nll": nll, "n_tokens": tokens, "domain": np.arange(n) % 2}),
+                       tmp_path / f"{name}.parquet")
+    files = [str(tmp_path / "base.parquet"), str(tmp_path / "tuned.parquet")]
+    data = load_generation(files)
+    assert data.references is None and not data.has_text and data.model("base").outputs is None
+    report = compare_generation(data, settings=FAST)
+    assert report.settings.primary_metric == "perplexity"
+    assert set(report.models["base"].metrics) == {"perplexity"}
+    assert report.models["tuned"].metrics["perplexity"].value == pytest.approx(np.exp(cand_nll.sum() / tokens.sum()))
+    assert report.comparisons[0].metrics["perplexity"].verdict == "better"
+    assert report.comparisons[0].perplexity_ratio is not None and report.comparisons[0].output_words is None
+    assert report.signatures == {} and np.isnan(report.models["base"].output_words)
+    out = subprocess.run([sys.executable, "-m", "evaluation", "compare", *files, "--resamples", "300"],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["comparisons"][0]["metrics"]["perplexity"]["verdict"] == "better"
+    with pytest.raises(EvaluationError, match=r"the primary metric chrf is not in every file: the text metrics need "
+                                              r"outputs and references.* \(these files have perplexity\)"):
+        compare_generation(data, settings=Settings(primary_metric="chrf", resamples=100))
+    assert detect_task(files) == "generation"
+    texts = _jsonl([{"id": i, "output": "a", "reference": "a", "nll": 1.0, "n_tokens": 2} for i in range(n)])
+    with pytest.raises(EvaluationError, match=r"base\.parquet: no column holds the output, but b\.jsonl has one"):
+        load_generation([files[0], ("b.jsonl", texts)])
+
+
+def test_text_options_on_the_command_line(tmp_path) -> None:
+    base, tuned = _repeated(4)
+    paths = [tmp_path / "base.jsonl", tmp_path / "tuned.jsonl"]
+    for path, content in zip(paths, (base, tuned), strict=True):
+        path.write_bytes(content)
+
+    def run(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "evaluation", "compare", *map(str, paths), "--resamples", "200",
+                               "--slice-resamples", "100", *options], capture_output=True, text=True, cwd=ROOT, check=False)
+
+    out = run("--pass-k", "2", "3", "--rouge-stemmer", "--normalize-answers")
+    assert out.returncode == 0, out.stderr
+    document = json.loads(out.stdout)
+    assert sorted(m for m in document["models"]["base"]["metrics"] if "pass@" in m) == ["score_ok_pass@2", "score_ok_pass@3"]
+    assert document["settings"]["pass_k"] == [2, 3] and document["settings"]["rouge_stemmer"] is True
+    assert document["signatures"]["exact_match"] == "normalize:squad"
+    too_many = run("--pass-k", "9")
+    assert too_many.returncode == 2 and "pass@9 needs at least 9 samples of every id" in too_many.stderr
+    assert "Traceback" not in too_many.stderr
+    classes = tmp_path / "a.csv"
+    classes.write_text("id,label,prediction\n1,a,a\n2,b,a\n")
+    wrong = subprocess.run([sys.executable, "-m", "evaluation", "compare", str(classes), str(classes), "--rouge-stemmer"],
+                           capture_output=True, text=True, cwd=ROOT, check=False)
+    assert wrong.returncode == 2 and "--rouge-stemmer applies to text generation" in wrong.stderr
