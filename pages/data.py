@@ -33,10 +33,6 @@ right.button("Open the text-generation demo (translation)", key="data_demo_gener
              on_click=state.open_demo, args=("generation",))
 
 st.subheader("Prediction files")
-if st.session_state.get("data_task") not in (None, *evaluation.TASKS):
-    # The browser sends the Task box's label, which names the detected task: when another file changes that, the old
-    # label matches no option and would come back as the value. Back to automatic.
-    del st.session_state["data_task"]
 if not access.gate("upload files", "data"):
     st.stop()
 # The files are kept in the session (the uploader's own state is lost when another page is shown); the uploader
@@ -85,10 +81,14 @@ detected = evaluation.detect_task(files[:1], mapping=options.mapping)
 
 st.subheader("Comparison")
 tasks = [None, *evaluation.TASKS]
+# The options' labels never change (the browser sends a label back; one that named the detected task went stale when
+# the files changed): the detected task is in the caption.
 task = st.selectbox("Task", tasks, key="data_task", index=tasks.index(current.task) if current.task in tasks else 0,
-                    format_func=lambda t: f"automatic (detected: {detected})" if t is None else t,
-                    help="Detected from the first file: true values that are numbers, not all whole, mean regression. "
+                    format_func=lambda t: "automatic" if t is None else t,
+                    help="Detected from the first file: outputs with references (or a language model's nll and "
+                         "n_tokens) mean generation; true values that are numbers, not all whole, mean regression. "
                          "Whole-number targets (counts, scores) need regression chosen here.")
+st.caption(f"Detected from the first file: **{detected}**" + ("" if task in (None, detected) else f"; chosen: **{task}**"))
 chosen = st.selectbox("Baseline (the model every other is compared with)", choices, key="data_baseline", index=default,
                       format_func=lambda choice: labels.get(choice, str(choice)),
                       on_change=(lambda: uploads.set_upload_baseline(st.session_state["data_baseline"])) if entries else None)

@@ -71,7 +71,8 @@ def test_the_data_page_says_what_it_detected_in_generation_files(app: AppTest) -
     said = unescaped(texts(app))
     assert f"{N} rows · generated text · detected: reference **reference** · output **output**" in said
     assert not app.error
-    assert app.selectbox(key="data_task").format_func(None) == "automatic (detected: generation)"
+    assert app.selectbox(key="data_task").format_func(None) == "automatic"
+    assert "Detected from the first file: **generation**" in texts(app)
     assert app.selectbox(key="data_primary_generation").value == "bleu"
 
 

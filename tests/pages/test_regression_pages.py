@@ -81,7 +81,8 @@ def test_an_upload_with_non_integer_targets_is_detected_and_compared_as_regressi
         files.append((name, frame.to_csv(index=False).encode()))
     upload(app, files)
     assert "rows · regression · detected" in unescaped(texts(app))
-    assert app.selectbox(key="data_task").format_func(None) == "automatic (detected: regression)"
+    assert app.selectbox(key="data_task").format_func(None) == "automatic"
+    assert "Detected from the first file: **regression**" in texts(app)
     app.button(key="data_compare").click().run()
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == "Overview"
