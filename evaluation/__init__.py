@@ -22,16 +22,8 @@ if TYPE_CHECKING:
     from ._errors import EvaluationError
     from ._flips import flip_table
     from ._format import format_number, format_p_value
-    from ._generation import (
-        GenerationComparison,
-        GenerationData,
-        GenerationModel,
-        GenerationReport,
-        PerplexityRatio,
-        compare_generation,
-        inspect_generation_file,
-        load_generation,
-    )
+    from ._generation import GenerationComparison, GenerationReport, PerplexityRatio, compare_generation
+    from ._generation_data import GenerationData, GenerationModel, inspect_generation_file, load_generation
     from ._generation_preferences import with_preferences
     from ._generation_report import generation_report_to_dict, generation_report_to_markdown
     from ._io import ACCEPTED_EXTENSIONS, model_name
@@ -94,13 +86,13 @@ if TYPE_CHECKING:
 # files while the rest imports) does not wait for SciPy.
 _WHERE = {
     "GenerationComparison": "._generation",
-    "GenerationData": "._generation",
-    "GenerationModel": "._generation",
+    "GenerationData": "._generation_data",
+    "GenerationModel": "._generation_data",
     "GenerationReport": "._generation",
     "PerplexityRatio": "._generation",
     "compare_generation": "._generation",
-    "inspect_generation_file": "._generation",
-    "load_generation": "._generation",
+    "inspect_generation_file": "._generation_data",
+    "load_generation": "._generation_data",
     "with_preferences": "._generation_preferences",
     "PreferenceComparison": "._preferences",
     "PreferenceRatings": "._preferences",

@@ -130,7 +130,7 @@ def _regression() -> Task:
 
 def _generation() -> Task:
     def load(*args: Any, **kwargs: Any) -> Any:
-        from ._generation import load_generation
+        from ._generation_data import load_generation
         return load_generation(*args, **kwargs)
 
     def compare(*args: Any, **kwargs: Any) -> Any:
