@@ -54,7 +54,7 @@ GENERATION_ALIASES: dict[str, tuple[str, ...]] = {
     "text": ("text", "scored_text"),
     "split": ("split", "subset", "partition", "data_split"),
     "timestamp": ("timestamp", "time", "datetime", "date", "created_at"),
-    "sample": ("sample", "repeat", "sample_index"),
+    "sample": ("sample", "repeat", "sample_index", "epoch"),
     "cluster": ("cluster", "cluster_id", "group_id", "conversation_id", "passage_id"),
 }
 """Accepted names of each column role of a generation file, matched case-insensitively, first alias first.

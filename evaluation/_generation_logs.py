@@ -280,7 +280,7 @@ def _inspect_rows(data: bytes, name: str) -> list[dict[str, Any]]:
                                   "input, target, output, scores)", file=name)
         epoch = int(sample.get("epoch", 1) or 1)
         row: dict[str, Any] = {
-            "id": f"{sample['id']}_epoch_{epoch}" if epochs > 1 else str(sample["id"]),
+            "id": str(sample["id"]),  # with several epochs, the epoch column numbers the samples of an id
             "prompt": _inspect_prompt(sample.get("input")),
             "output": _inspect_output(sample.get("output")),
             "reference": _inspect_target(sample["target"]),

@@ -141,7 +141,7 @@ def test_inspect_json_log() -> None:
 
 def test_inspect_epochs_numbers_and_dict_values() -> None:
     rows = read_log(INSPECT_EPOCHS).to_pylist()
-    assert [r["id"] for r in rows] == ["q1_epoch_1", "q1_epoch_2", "q2_epoch_1", "q2_epoch_2"]
+    assert [r["id"] for r in rows] == ["q1", "q1", "q2", "q2"]  # the epoch column numbers an id's samples
     assert [r["epoch"] for r in rows] == [1, 2, 1, 2]
     assert [r["score_rating"] for r in rows] == [8.0, 8.0, 3.0, 8.0]
     assert [r["score_rubric_accuracy"] for r in rows] == [1.0, 1.0, 0.0, 1.0]
@@ -233,3 +233,19 @@ def test_wikitext_table_gives_perplexity() -> None:
 def test_missing_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(EvaluationError, match=r"samples_x_2024-01-01T00-00-00\.jsonl: could not be read"):
         read_log(tmp_path / "samples_x_2024-01-01T00-00-00.jsonl")
+
+
+def test_an_inspect_log_with_epochs_is_an_ids_samples_resampled_together() -> None:
+    from evaluation._generation import compare_generation
+    from evaluation._generation_data import load_generation
+    from evaluation._results import Settings
+
+    log = json.loads(INSPECT_EPOCHS.read_text())
+    for sample in log["samples"]:  # the other model: every rating one point lower
+        sample["scores"]["rating"]["value"] = float(sample["scores"]["rating"]["value"]) - 1
+    data = load_generation([INSPECT_EPOCHS, ("other.json", json.dumps(log).encode())])
+    assert data.repeats and data.clusters is not None
+    assert data.clusters.tolist() == [0, 0, 1, 1]  # q1's two epochs, then q2's
+    report = compare_generation(data, settings=Settings(resamples=50, primary_metric="score_rating"))
+    assert any("4 examples form 2 clusters" in w for w in report.warnings)
+    assert report.comparisons[0].metrics["score_rating"].test == "paired t (clustered)"
