@@ -194,6 +194,9 @@ def _lm_eval_rows(data: bytes, name: str) -> list[dict[str, Any]]:
         if first and isinstance(record.get("doc"), Mapping):
             row.update({f"doc_{k}": v for k, v in record["doc"].items() if _plain(v)})
     out = list(rows.values())
+    if any(isinstance(row["reference"], list) for row in out):  # several gold answers: every row a list of references
+        for row in out:
+            row["reference"] = row["reference"] if isinstance(row["reference"], list) else [row["reference"]]
     if any("nll" in row for row in out) and not all("n_tokens" in row for row in out):
         for row in out:  # without word counts the engine has no perplexity to compute
             row.pop("nll", None)
@@ -232,8 +235,11 @@ def _lm_eval_prompt(record: Mapping[str, Any]) -> str | None:
     return requests[0][0]
 
 
-def _lm_eval_reference(record: Mapping[str, Any]) -> str:
-    """The target as text; a multiple-choice target (the index of the right choice) becomes that choice's text."""
+def _lm_eval_reference(record: Mapping[str, Any]) -> str | list[str]:
+    """The target as text; a multiple-choice target (the index of the right choice) becomes that choice's text; a
+    list of gold answers (as open-domain question answering tasks write it) stays a list: several references."""
+    if isinstance(record["target"], list) and record["target"] and all(isinstance(t, str) for t in record["target"]):
+        return list(record["target"])
     target = str(record["target"]).strip()
     requests = _requests(record)
     if target.isdigit() and not _generates(record) and len(requests) > 1 and int(target) < len(requests):

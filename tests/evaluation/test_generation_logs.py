@@ -249,3 +249,18 @@ def test_an_inspect_log_with_epochs_is_an_ids_samples_resampled_together() -> No
     report = compare_generation(data, settings=Settings(resamples=50, primary_metric="score_rating"))
     assert any("4 examples form 2 clusters" in w for w in report.warnings)
     assert report.comparisons[0].metrics["score_rating"].test == "paired t (clustered)"
+
+
+def test_an_lm_eval_list_of_gold_answers_is_several_references() -> None:
+    from evaluation._generation_data import load_generation
+
+    def log(answers: list[str]) -> bytes:
+        rows = [{"doc_id": 0, "target": ["Paris", "City of Paris"], "filtered_resps": [answers[0]], "exact_match": 1.0},
+                {"doc_id": 1, "target": "Rome", "filtered_resps": [answers[1]], "exact_match": 0.0}]
+        return "".join(json.dumps(row) + "\n" for row in rows).encode()
+
+    rows = read_log(("samples_nq_open_2024-06-28T10-11-12.jsonl", log(["City of Paris", "Milan"]))).to_pylist()
+    assert [r["reference"] for r in rows] == [["Paris", "City of Paris"], ["Rome"]]
+    data = load_generation([("samples_nq_open_2024-06-28T10-11-12.jsonl", log(["City of Paris", "Milan"])),
+                            ("samples_nq_open_2024-06-29T10-11-12.jsonl", log(["Paris", "Rome"]))])
+    assert data.references == (("Paris", "City of Paris"), ("Rome",))
