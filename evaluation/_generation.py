@@ -377,12 +377,17 @@ def compare_generation(
     settings = _settings_iv(settings or Settings())
     order = baseline_first(data.model_names, baseline)
     chosen = order[0]
-    supported = {"perplexity": all(data.model(name).nll is not None for name in order),
+    supported = {"perplexity": all(data.model(name).nll is not None for name in order) and data.tokens_differ is None,
                  "bits_per_byte": all(data.model(name).n_bytes is not None for name in order)}
     scores = score_statistics(data)
     if not data.has_text and settings.primary_metric == DEFAULT_PRIMARY:  # no texts: the default cannot be BLEU
-        fallback = "perplexity" if supported["perplexity"] else scores[0].name if scores else DEFAULT_PRIMARY
+        fallback = next((name for name in ("perplexity", "bits_per_byte") if supported[name]),
+                        scores[0].name if scores else DEFAULT_PRIMARY)
         settings = replace(settings, primary_metric=fallback)
+    if data.tokens_differ is not None and settings.primary_metric == "perplexity":
+        raise EvaluationError(f"token perplexities do not compare: {data.tokens_differ}, so the tokenizers differ; "
+                              "compare bits per byte instead (--primary bits_per_byte, with n_bytes or the scored text "
+                              "in the files)")
     passes = pass_statistics(data, settings.pass_k)
     columns = _columns(data)
     metrics = ([s for name, s in statistics_of(TASK).items() if supported.get(name, set(s.columns) <= set(columns))]
@@ -426,6 +431,10 @@ def compare_generation(
             output_words=length_difference, perplexity_ratio=ratio, wilcoxon=_wilcoxon(data, chosen, name, clusters),
             design_effect={} if clusters is None else _design_effects(sums, base, cand, metrics, clusters)))
     warnings = list(data.warnings)
+    if data.tokens_differ is not None:
+        warnings.append(f"perplexity is left out: {data.tokens_differ}, so the tokenizers differ and token perplexities "
+                        "do not compare" + ("; bits per byte compares them" if supported["bits_per_byte"] else
+                                            "; give n_bytes (or the scored text) to compare bits per byte"))
     if clusters is not None:
         warnings.append(f"the {data.n_examples:,} examples form {int(clusters.max()) + 1:,} clusters (an id's samples or "
                         "the cluster column): intervals and tests resample whole clusters")

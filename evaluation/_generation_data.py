@@ -109,6 +109,9 @@ class GenerationData:
     """Each example's cluster, coded 0..C-1 (an id with its samples, or the ``cluster`` column); ``None``: independent."""
     repeats: bool = False
     """Whether the clusters are ids with several samples each (a ``sample`` column, no ``cluster`` column): pass@k."""
+    tokens_differ: str | None = None
+    """Where the files' token counts differ for an example (their tokenizers differ): token perplexity is then not
+    compared, bits per byte is."""
 
     @property
     def n_examples(self) -> int:
@@ -370,15 +373,41 @@ def load_generation(
     metadata = paired_metadata(files, takes)
     prompts = read[0].prompts
     clusters = None
+    repeats = all(r.repeats for r in read)
     if read[0].clusters is not None:
-        clusters = np.unique(np.asarray(aligned(read[0].clusters, takes[0]), dtype=object).astype(str),
-                             return_inverse=True)[1].astype(np.int64)
+        labels = np.asarray(aligned(read[0].clusters, takes[0]), dtype=object).astype(str)
+        keys, clusters = np.unique(labels, return_inverse=True)
+        clusters = clusters.astype(np.int64)
+        counts = np.bincount(clusters)
+        if repeats and counts.min() != counts.max():  # pass@k and the mean over samples need as many of each id
+            least, most = int(counts.argmin()), int(counts.argmax())
+            raise EvaluationError(f"{files[0].filename}: the ids have different numbers of samples (for example "
+                                  f"{str(keys[least])!r} {counts[least]}, {str(keys[most])!r} {counts[most]}); expected "
+                                  "the same number of samples of every id", file=files[0].filename)
     return GenerationData(ids=np.asarray(ids, dtype=object), clusters=clusters,
+                          tokens_differ=_tokens_differ(models, ids),
                           references=None if references is None else tuple(references),
-                          repeats=clusters is not None and all(r.repeats for r in read),
+                          repeats=clusters is not None and repeats,
                           prompts=None if prompts is None else tuple(aligned(prompts, takes[0])), models=tuple(models),
                           metadata=metadata,
                           warnings=tuple([w for f in files for w in f.warnings] + list(warnings)))
+
+
+def _tokens_differ(models: list[GenerationModel], ids: Sequence[object] | np.ndarray) -> str | None:
+    """Where the models' token counts differ (their tokenizers do, so token perplexities do not compare), else ``None``."""
+    counts = [model.n_tokens for model in models]
+    if any(c is None for c in counts):
+        return None
+    first = counts[0]
+    assert first is not None
+    for model, theirs in zip(models[1:], counts[1:], strict=True):
+        assert theirs is not None
+        differ = np.flatnonzero(theirs != first)
+        if differ.size:
+            at = int(differ[0])
+            return (f"{models[0].source} and {model.source} count different tokens for {differ.size:,} example"
+                    f"{'s' if differ.size != 1 else ''} (for example id {ids[at]!r}: {first[at]:g} against {theirs[at]:g})")
+    return None
 
 
 def inspect_generation_file(source: Source, *, mapping: ColumnMapping | None = None,

@@ -493,3 +493,23 @@ def test_text_options_on_the_command_line(tmp_path) -> None:
     wrong = subprocess.run([sys.executable, "-m", "evaluation", "compare", str(classes), str(classes), "--rouge-stemmer"],
                            capture_output=True, text=True, cwd=ROOT, check=False)
     assert wrong.returncode == 2 and "--rouge-stemmer applies to text generation" in wrong.stderr
+
+
+def test_different_token_counts_leave_perplexity_out_and_unbalanced_samples_are_refused() -> None:
+    rows = [{"id": f"t{i}", "nll": 10.0 + i, "n_tokens": 5 + i % 3, "n_bytes": 20 + i} for i in range(40)]
+    other = [{**row, "nll": row["nll"] * 0.9, "n_tokens": row["n_tokens"] + (i == 7)} for i, row in enumerate(rows)]
+    data = load_generation([("a.jsonl", _jsonl(rows)), ("b.jsonl", _jsonl(other))])
+    with pytest.raises(EvaluationError, match=r"token perplexities do not compare: a\.jsonl and b\.jsonl count different "
+                                              r"tokens for 1 example \(for example id 't7': 6 against 7\), so the "
+                                              r"tokenizers differ; compare bits per byte instead"):
+        compare_generation(data, settings=Settings(primary_metric="perplexity", resamples=100))
+    report = compare_generation(data, settings=FAST)
+    assert report.settings.primary_metric == "bits_per_byte" and set(report.models["a"].metrics) == {"bits_per_byte"}
+    nll, size = np.array([r["nll"] for r in rows]), np.array([r["n_bytes"] for r in rows])
+    assert report.models["a"].metrics["bits_per_byte"].value == pytest.approx(nll.sum() / (np.log(2) * size.sum()))
+    assert report.comparisons[0].perplexity_ratio is None
+    assert any("perplexity is left out" in w and "bits per byte compares them" in w for w in report.warnings)
+    uneven = [{"id": f"q{i // 3}", "sample": i % 3, "output": "a", "reference": "a"} for i in range(9)][:-1]
+    with pytest.raises(EvaluationError, match=r"a\.jsonl: the ids have different numbers of samples \(for example 'q2' 2, "
+                                              r"'q0' 3\); expected the same number of samples of every id"):
+        load_generation([("a.jsonl", _jsonl(uneven)), ("b.jsonl", _jsonl(uneven))])
