@@ -18,11 +18,18 @@ import pandas as pd
 import evaluation
 from evaluation import GenerationData, rouge_f
 
-__all__ = ["CHANGE", "KINDS", "examples_table", "filter_examples", "highlighted_words"]
+__all__ = ["CHANGE", "KINDS", "SCORE_CHANGES", "SCORE_CHANGE_LABELS", "examples_table", "filter_examples",
+           "highlighted_words", "score_columns"]
 
 CHANGE = "ROUGE-L change"
 """The column of each example's candidate ROUGE-L F minus the baseline's (negative: worse)."""
 KINDS: tuple[str, ...] = ("worse", "better", "unchanged")
+SCORE_CHANGES: tuple[str, ...] = ("candidate lower", "candidate higher", "equal", "any")
+"""Which examples a score filter keeps: the candidate's score below, above or equal to the baseline's, or any."""
+SCORE_CHANGE_LABELS: dict[str, str] = {"candidate lower": "lower for the candidate",
+                                       "candidate higher": "higher for the candidate", "equal": "equal for both",
+                                       "any": "any value"}
+"""How the page names each of :data:`SCORE_CHANGES`."""
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -31,7 +38,9 @@ def examples_table(data: GenerationData, baseline: str, candidate: str, *, use_s
 
     Columns: ``id``, ``kind`` (worse, better, unchanged), ``ROUGE-L change``, ``baseline output``,
     ``candidate output``, ``reference`` (several joined by " | "), ``prompt`` (when the files have one), ``ROUGE-L baseline``,
-    ``ROUGE-L candidate``, then every metadata column (to filter by slice). Ties keep the file order.
+    ``ROUGE-L candidate``, then for each ``score_<name>`` column of the files ``score_<name> baseline``,
+    ``score_<name> candidate`` and ``score_<name> change`` (candidate minus baseline), then every metadata column (to
+    filter by slice). Ties keep the file order.
     ``use_stemmer``: as the report's ``rouge_stemmer`` setting.
 
     Examples
@@ -57,18 +66,50 @@ def examples_table(data: GenerationData, baseline: str, candidate: str, *, use_s
         frame["prompt"] = list(data.prompts)
     frame["ROUGE-L baseline"] = base
     frame["ROUGE-L candidate"] = cand
+    for score in score_columns(data):
+        base_score, cand_score = data.model(baseline).scores[score], data.model(candidate).scores[score]
+        frame[f"{score} baseline"] = base_score
+        frame[f"{score} candidate"] = cand_score
+        frame[f"{score} change"] = cand_score - base_score
     for column in data.metadata.columns:
         if column not in frame.columns:
             frame[column] = data.metadata[column].to_numpy()
     return frame.sort_values(CHANGE, kind="stable").reset_index(drop=True)
 
 
+def score_columns(data: GenerationData) -> list[str]:
+    """The ``score_<name>`` columns every model has, in name order (:func:`examples_table` adds three columns each)."""
+    return sorted(data.models[0].scores) if data.models else []
+
+
 def filter_examples(table: pd.DataFrame, *, kinds: Sequence[str], column: str | None = None,
-                    values: Sequence[str] = ()) -> pd.DataFrame:
-    """The rows of the chosen kinds and, when ``column`` and ``values`` are given, of those slice values."""
+                    values: Sequence[str] = (), score: str | None = None, score_change: str = "any") -> pd.DataFrame:
+    """The rows of the chosen kinds; when ``column`` and ``values`` are given, of those slice values; when ``score``
+    (a ``score_<name>`` column) is given, those whose change in it is ``score_change`` (one of :data:`SCORE_CHANGES`).
+
+    Raises
+    ------
+    ValueError
+        ``score_change`` is not one of :data:`SCORE_CHANGES`, or the table has no change column for ``score``.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"kind": ["worse", "better", "better"], "score_judge change": [-1.0, 0.0, 2.0]})
+    >>> len(filter_examples(table, kinds=["better"], score="score_judge", score_change="candidate higher"))
+    1
+    """
+    if score_change not in SCORE_CHANGES:
+        raise ValueError(f"score_change is {score_change!r}; expected one of {', '.join(SCORE_CHANGES)}")
     shown = table[table["kind"].isin(list(kinds))]
     if column is not None and values:
         shown = shown[shown[column].astype(str).isin([str(v) for v in values])]
+    if score is not None and score_change != "any":
+        change_column = f"{score} change"
+        if change_column not in table.columns:
+            raise ValueError(f"the table has no column {change_column!r}; expected a score column of the files")
+        change = shown[change_column]
+        keep = {"candidate lower": change < 0, "candidate higher": change > 0, "equal": change == 0}[score_change]
+        shown = shown[keep]
     return shown
 
 

@@ -1,5 +1,5 @@
 """Examples (generation): prompt, reference and both outputs of every example, largest drop in ROUGE-L first;
-filterable by kind and slice, one example side by side, downloadable."""
+filterable by kind, slice and change in a score column, one example side by side, downloadable."""
 
 import streamlit as st
 
@@ -32,7 +32,18 @@ with right:
         if column:
             values = st.multiselect("Slice values", sorted(set(map(str, table[column]))), key="examples_slice_values",
                                     placeholder="every value")
-shown = generation_examples.filter_examples(table, kinds=kinds, column=column, values=values)
+score, score_change = None, "any"
+scores = generation_examples.score_columns(data)
+if scores:  # the files' score_ columns: keep the examples whose score fell (or rose, or stayed)
+    left, right = st.columns(2)
+    score = left.selectbox("Score column", [None, *scores], key="examples_score",
+                           format_func=lambda c: "(no score filter)" if c is None else c)
+    if score:
+        score_change = right.selectbox("Keep examples whose score is", generation_examples.SCORE_CHANGES,
+                                       key="examples_score_change",
+                                       format_func=generation_examples.SCORE_CHANGE_LABELS.__getitem__)
+shown = generation_examples.filter_examples(table, kinds=kinds, column=column, values=values, score=score,
+                                            score_change=score_change)
 st.write(f"{len(shown):,} of {len(table):,} examples")
 render.table(shown, key="examples_table", height=420)
 st.download_button("Download these examples (CSV)", data=evaluation.csv_safe_frame(shown).to_csv(index=False).encode(),
@@ -46,6 +57,9 @@ if len(shown):
     row = shown[shown["id"] == chosen].iloc[0]
     st.markdown(f"ROUGE-L {row['ROUGE-L baseline']:.3f} → {row['ROUGE-L candidate']:.3f} "
                 f"(**{row[generation_examples.CHANGE]:+.3f}**) · words in bold are not in the other model's output")
+    for name in scores:
+        st.markdown(f"{render.text(name)} {row[f'{name} baseline']:g} → {row[f'{name} candidate']:g} "
+                    f"(**{row[f'{name} change']:+g}**)")
     if "prompt" in row:
         st.markdown("**Prompt**: " + render.text(row["prompt"]))
     st.markdown("**Reference**: " + render.text(row["reference"]))

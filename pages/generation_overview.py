@@ -1,6 +1,6 @@
 """Overview (generation): the verdict of every candidate, its scorecard (and a leaderboard of several), every metric
-with its interval, the differences, the judges' preferences when a judgments file is loaded, and the change in output
-length beside them."""
+with its interval, the differences, the judges' preferences when a judgments file is loaded, the change in output
+length beside them, and the distributions of output length and of every score column."""
 
 import streamlit as st
 
@@ -54,6 +54,15 @@ if words is not None:
                  f"{evaluation.format_number(words.ci_high, signed=True, digits=1)} ({words.test}).")
     with right:
         render.plot(charts_generation.output_length_figure(report, comparison), key="overview_generation_length")
+distributions = charts_generation.distribution_columns(data)
+if distributions:  # output lengths need outputs; scores need score_ columns
+    st.subheader("Distributions")
+    st.caption("How the per-example values spread, not just their means: each example's output length in words, or "
+               "each score column (a 0/1 score as the share of examples that pass).")
+    column = st.selectbox("Distribution of", distributions, key="overview_distribution",
+                          format_func=lambda c: "output length (words)" if c == charts_generation.OUTPUT_WORDS else c)
+    render.plot(charts_generation.distribution_figure(data, comparison.baseline, comparison.candidate, column=column),
+                key="overview_generation_distribution")
 if report.signatures:  # none without texts
     with st.expander("Signatures (to reproduce the numbers)"):
         for name, signature in report.signatures.items():

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+from rouge_score import rouge_scorer
 
-from tests.e2e.conftest import Server, open_app, wait_idle
+from tests.e2e.conftest import ROOT, Server, open_app, wait_idle
 from tests.pages.test_generation_pages import N, generation_files
 from tests.pages.test_generation_preferences import judgments_file
 
@@ -40,8 +42,8 @@ def test_two_generation_files_are_uploaded_compared_and_browsed(page: Page, serv
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "gen_overview.png"))
     charts = page.get_by_test_id("stPlotlyChart")
-    expect(charts).to_have_count(3, timeout=TIMEOUT)  # metrics, differences, output length
-    for index, name in enumerate(("metrics", "differences", "length")):
+    expect(charts).to_have_count(4, timeout=TIMEOUT)  # metrics, differences, output length, its distribution
+    for index, name in enumerate(("metrics", "differences", "length", "distribution")):
         charts.nth(index).screenshot(path=str(SCREENSHOTS / f"gen_chart_{name}.png"))
 
     nav = page.get_by_test_id("stSidebarNav")
@@ -117,3 +119,66 @@ def test_a_judgments_file_uploaded_beside_generation_files_shows_on_the_overview
     expect(page.get_by_text("Of 80 judgments, the judges preferred tuned in 60%, base in 20%, and called 20% a tie.")) \
         .to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def _choose(page: Page, box: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``box`` and wait for the rerun."""
+    page.get_by_test_id("stSelectbox").filter(has_text=box).click()
+    page.get_by_role("option", name=option, exact=True).click()
+    wait_idle(page)
+
+
+def test_the_generation_demo_shows_distributions_and_filters_examples_by_score(page: Page, server: Server) -> None:
+    base, tuned = ([json.loads(line) for line in (ROOT / "data" / "demo" / f"generation_{name}.jsonl").open()]
+                   for name in ("base", "finetuned"))
+    open_app(page, f"{server.url}/data")
+    page.get_by_role("button", name="Open the text-generation demo (translation)").click()
+    wait_idle(page)
+    main = page.get_by_test_id("stMain")
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
+    wait_idle(page)
+    expect(main.locator("h1").first).to_have_text("Overview", timeout=TIMEOUT)
+    lengths = page.get_by_test_id("stPlotlyChart").filter(has_text="Distribution of output length (words)")
+    expect(lengths).to_have_count(1, timeout=TIMEOUT)
+    for rows, name in ((base, "base"), (tuned, "finetuned")):  # each model's mean, marked on the chart
+        mean = sum(len(row["output"].split()) for row in rows) / len(rows)
+        expect(lengths.get_by_text(f"mean {name}: {mean:.3g}")).to_have_count(1)
+    lengths.scroll_into_view_if_needed()
+    lengths.screenshot(path=str(SCREENSHOTS / "gen_distribution_length.png"))
+
+    _choose(page, "Distribution of", "score_placeholders_kept")
+    chart = page.get_by_test_id("stPlotlyChart").filter(has_text="score_placeholders_kept: share of examples that pass")
+    expect(chart).to_have_count(1, timeout=TIMEOUT)
+    wait_idle(page)
+    shown = [f"{sum(row['score_placeholders_kept'] for row in rows) / len(rows):.0%} "
+             f"({sum(row['score_placeholders_kept'] for row in rows)} of {len(rows)})" for rows in (base, tuned)]
+    assert shown == ["82% (272 of 330)", "86% (283 of 330)"]
+    expect(chart.locator("g.bars text")).to_have_text(shown, timeout=TIMEOUT)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    chart.screenshot(path=str(SCREENSHOTS / "gen_distribution_score.png"))
+
+    page.get_by_test_id("stSidebarNav").get_by_text("Examples", exact=True).click()
+    wait_idle(page)
+    expect(main.locator("h1").first).to_have_text("Examples", timeout=TIMEOUT)
+    # The default kinds, worse and better in ROUGE-L: the examples whose ROUGE-L changed, per rouge-score itself.
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=False)
+    changes = {b["id"]: scorer.score(b["reference"], t["output"])["rougeL"].fmeasure
+               - scorer.score(b["reference"], b["output"])["rougeL"].fmeasure for b, t in zip(base, tuned, strict=True)}
+    changed = {key for key, change in changes.items() if change != 0}
+    expect(page.get_by_text(f"{len(changed)} of 330 examples", exact=True)).to_be_visible(timeout=TIMEOUT)
+    _choose(page, "Score column", "score_placeholders_kept")
+    expect(page.get_by_role("combobox", name="Keep examples whose score is")) \
+        .to_have_value("lower for the candidate", timeout=TIMEOUT)
+    lost = [b["id"] for b, t in zip(base, tuned, strict=True)
+            if t["score_placeholders_kept"] < b["score_placeholders_kept"] and b["id"] in changed]
+    expect(page.get_by_text(f"{len(lost)} of 330 examples", exact=True)).to_be_visible(timeout=TIMEOUT)
+    assert 0 < len(lost) < len(changed)
+    first = min(lost, key=lambda key: changes[key])  # the table's order: the change in ROUGE-L, lowest first
+    expect(page.get_by_role("combobox", name="Example id")).to_have_value(first)
+    expect(page.get_by_text("score_placeholders_kept 1 → 0 (-1)").first).to_be_visible(timeout=TIMEOUT)
+    _choose(page, "Keep examples whose score is", "higher for the candidate")
+    gained = [b["id"] for b, t in zip(base, tuned, strict=True)
+              if t["score_placeholders_kept"] > b["score_placeholders_kept"] and b["id"] in changed]
+    expect(page.get_by_text(f"{len(gained)} of 330 examples", exact=True)).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    page.screenshot(path=str(SCREENSHOTS / "gen_examples_score_filter.png"))

@@ -141,6 +141,91 @@ def test_the_examples_filter_by_slice_value(generation: AppTest) -> None:
     assert len(frame) > 0 and set(frame["domain"]) == {"news"}
 
 
+def _chart(at: AppTest, title: str) -> dict:
+    """The figure JSON of the one chart whose title starts with ``title``."""
+    found = [spec for spec in (json.loads(element.proto.spec) for element in at.get("plotly_chart"))
+             if spec["layout"]["title"]["text"].startswith(title)]
+    assert len(found) == 1, [json.loads(e.proto.spec)["layout"]["title"]["text"] for e in at.get("plotly_chart")]
+    return found[0]
+
+
+def _examples_frame(at: AppTest):
+    return next(element.value for element in at.dataframe if "ROUGE-L change" in element.value.columns)
+
+
+def test_the_overview_shows_the_distribution_of_output_length_then_of_a_score(generation: AppTest) -> None:
+    generation.switch_page("pages/generation_overview.py").run()  # AppTest reruns the page it last switched to
+    choice = generation.selectbox(key="overview_distribution")
+    assert choice.options == ["output length (words)", "score_judge"] and choice.value == "output_words"
+    base, tuned = generation_rows()
+    spec = _chart(generation, "Distribution of output length (words): tuned vs base")
+    lengths = [[len(row["output"].split()) for row in rows] for rows in (base, tuned)]
+    shortest, longest = min(map(min, lengths)), max(map(max, lengths))
+    for trace, words in zip(spec["data"], lengths, strict=True):  # a bar per word count, both models on one axis
+        assert dict(zip(trace["x"], trace["y"], strict=True)) == {n: words.count(n) for n in range(shortest, longest + 1)}
+        assert trace["name"].endswith(f"(mean {np.mean(words):.3g})")
+    choice.set_value("score_judge").run()
+    assert not generation.exception, [e.value for e in generation.exception]
+    spec = _chart(generation, "Distribution of score_judge: tuned vs base")
+    for trace, rows in zip(spec["data"], (base, tuned), strict=True):
+        judged = [row["score_judge"] for row in rows]
+        assert dict(zip(trace["x"], trace["y"], strict=True)) == {v: judged.count(v) for v in range(1, 6)}
+    assert [shape["x0"] for shape in spec["layout"]["shapes"]] == pytest.approx(
+        [np.mean([row["score_judge"] for row in rows]) for rows in (base, tuned)])
+
+
+def test_the_examples_filter_by_the_change_in_a_score(generation: AppTest) -> None:
+    generation.switch_page("pages/generation_examples.py").run()
+    generation.multiselect(key="examples_kinds").set_value(list(generation_examples.KINDS)).run()
+    assert f"{N:,} of {N:,} examples" in texts(generation)
+    assert generation.selectbox(key="examples_score").options == ["(no score filter)", "score_judge"]
+    generation.selectbox(key="examples_score").set_value("score_judge").run()
+    change = generation.selectbox(key="examples_score_change")
+    assert change.value == "candidate lower"
+    base, tuned = generation_rows()
+    lower = [b["id"] for b, t in zip(base, tuned, strict=True) if t["score_judge"] < b["score_judge"]]
+    assert 0 < len(lower) < N
+    frame = _examples_frame(generation)
+    assert set(frame["id"]) == set(lower) and (frame["score_judge change"] < 0).all()
+    assert f"{len(lower):,} of {N:,} examples" in texts(generation)
+    change.set_value("equal").run()
+    equal = {b["id"] for b, t in zip(base, tuned, strict=True) if t["score_judge"] == b["score_judge"]}
+    assert set(_examples_frame(generation)["id"]) == equal
+    generation.selectbox(key="examples_slice_column").set_value("domain").run()
+    generation.multiselect(key="examples_slice_values").set_value(["news"]).run()
+    frame = _examples_frame(generation)
+    assert set(frame["id"]) == {b["id"] for b in base if b["id"] in equal and b["domain"] == "news"}
+    assert not generation.exception, [e.value for e in generation.exception]
+
+
+def test_files_without_scores_have_no_score_filter_and_no_score_distribution(app: AppTest) -> None:
+    files = [(name, "".join(json.dumps({k: v for k, v in row.items() if k != "score_judge"}) + "\n" for row in rows)
+              .encode()) for name, rows in zip(("base.jsonl", "tuned.jsonl"), generation_rows(), strict=True)]
+    upload(app, files)
+    app.button(key="data_compare").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="overview_distribution").options == ["output length (words)"]
+    app.switch_page("pages/generation_examples.py").run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not [box for box in app.selectbox if box.key == "examples_score"]
+    frame = _examples_frame(app)
+    assert not [column for column in frame.columns if column.startswith("score_")]
+    assert f"{len(frame):,} of {N:,} examples" in texts(app)
+
+
+def test_language_model_scores_alone_show_the_distribution_of_their_scores(app: AppTest) -> None:
+    rng = random.Random(3)
+    rows = [[{"id": f"ex{i}", "nll": rng.uniform(20, 40), "n_tokens": 10, "n_bytes": 40, "score_pass": rng.randint(0, 1)}
+             for i in range(40)] for _ in range(2)]
+    upload(app, [(name, "".join(json.dumps(row) + "\n" for row in model).encode())
+                 for name, model in zip(("base.jsonl", "tuned.jsonl"), rows, strict=True)])
+    app.button(key="data_compare").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.selectbox(key="overview_distribution").options == ["score_pass"]
+    spec = _chart(app, "score_pass: share of examples that pass")
+    assert spec["data"][0]["x"] == pytest.approx([np.mean([row["score_pass"] for row in model]) for model in rows])
+
+
 def test_a_shared_generation_link_reopens_as_generation(share_db, generation: AppTest) -> None:
     generation.sidebar.button(key="sidebar_share").click().run()
     link = next(code.value for code in generation.sidebar.code if "?c=" in code.value)
