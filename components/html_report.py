@@ -14,8 +14,9 @@ import csv
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -41,7 +42,8 @@ from evaluation import (
 from . import charts
 from .charts_common import metric_title
 
-__all__ = ["CSV_COLUMNS", "PLAIN_CSS", "csv_number", "html_page", "metrics_csv", "report_html", "report_json"]
+__all__ = ["CSV_COLUMNS", "PLAIN_CSS", "csv_number", "html_page", "leakage_html", "metrics_csv", "report_html",
+           "report_json"]
 
 CSV_COLUMNS: tuple[str, ...] = ("kind", "name", "metric", "class", "value", "ci_low", "ci_high", "p_value",
                                 "p_value_adjusted", "test", "verdict", "method")
@@ -343,3 +345,13 @@ def report_json(report: ComparisonReport | RegressionReport | GenerationReport) 
     if isinstance(report, RegressionReport):
         return json.dumps(regression_report_to_dict(report), allow_nan=False, indent=2)
     return json.dumps(report_to_dict(report), allow_nan=False, indent=2)
+
+
+def leakage_html(section: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """The leakage section (``compare --training-data``) of an HTML report: what leaked and each difference with and
+    without the leaked examples (``document``: the report's JSON document)."""
+    from evaluation._leakage import LEAKAGE_HEADER, leakage_sentences, leakage_table
+
+    rows = leakage_table(section, document)
+    return ("<section><h2>Leakage</h2>" + "".join(f"<p>{escape(sentence)}</p>" for sentence in leakage_sentences(section))
+            + (_table(LEAKAGE_HEADER, rows) if rows else "") + "</section>")

@@ -70,6 +70,8 @@ class LoadOptions:
         order, then any other class in sorted order; ``None``: sorted. Each must be a class.
     shared_ids_only:
         Evaluate only ids present in every file instead of refusing files whose ids differ.
+    exclude_ids:
+        Ids left out after pairing (the test examples found in the training data, say); a warning counts them.
     drop_train_rows:
         Drop rows whose ``split`` is train/training (with a warning) instead of refusing the file.
     probability_tolerance:
@@ -87,6 +89,7 @@ class LoadOptions:
     labels: tuple[str, ...] | None = None
     class_order: tuple[str, ...] | None = None
     shared_ids_only: bool = False
+    exclude_ids: tuple[str, ...] = ()
     drop_train_rows: bool = False
     probability_tolerance: float = 1e-3
     limits: Limits = field(default_factory=Limits)

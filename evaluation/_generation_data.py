@@ -29,7 +29,7 @@ from ._generation_logs import log_format, read_log
 from ._io import Source, model_name, read_table, source_name
 from ._limits import Limits
 from ._loading import FileSummary
-from ._pairing import pair_checked, paired_metadata
+from ._pairing import pair_checked, paired_metadata, without_ids
 from ._prediction_file import PredictionFile, _metadata, guarded, unlabelled_file
 from ._tasks import NUMBERED_REFERENCE
 from ._values import read_ids, rows_text, training_rows
@@ -323,6 +323,11 @@ def load_generation(
     read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
     files = [r.shell for r in read]
     ids, takes, warnings = pair_checked(files, options.shared_ids_only)
+    if options.exclude_ids:  # with several samples per id, an excluded id takes its samples with it
+        raw = read[0].clusters if all(r.repeats for r in read) else None
+        keys = None if raw is None else np.asarray(raw if takes[0] is None else [raw[i] for i in takes[0]], dtype=object)
+        ids, takes, excluded = without_ids(ids, takes, options.exclude_ids, keys=keys)
+        warnings += excluded
 
     def aligned(values: list[T], take: np.ndarray | None) -> list[T]:
         return values if take is None else [values[i] for i in take]

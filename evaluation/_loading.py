@@ -23,7 +23,7 @@ from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError, format_examples, format_names, quote
 from ._io import Source, import_pandas_integration
 from ._limits import Limits, limit_error
-from ._pairing import pair_files
+from ._pairing import pair_files, without_ids
 from ._parallel import cores
 from ._prediction_file import (
     PredictionFile,
@@ -304,7 +304,8 @@ def load_classification(
     classes = _label_set(files, declared, options.limits)
     warnings = [warning for f in files for warning in f.warnings]
     ids, takes, pairing_warnings = pair_files(files, options.shared_ids_only)
-    warnings += pairing_warnings
+    ids, takes, excluded = without_ids(ids, takes, options.exclude_ids)
+    warnings += pairing_warnings + excluded
     positive = _positive_label(classes, positive_given, warnings)
     classes = _in_order(classes, options.class_order)
     truths = [_codes(f, f.true_labels, f.true_codes, classes, take) for f, take in zip(files, takes, strict=True)]

@@ -21,7 +21,7 @@ from ._prediction_file import PredictionFile, check_unique_ids, count_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["pair_checked", "pair_files", "paired_metadata"]
+__all__ = ["pair_checked", "pair_files", "paired_metadata", "without_ids"]
 
 
 def pair_files(files: Sequence[PredictionFile], shared_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:
@@ -104,6 +104,27 @@ def _id_difference(first: PredictionFile, other: PredictionFile, take: np.ndarra
     if extra:
         parts.append(f"has {count_text(len(extra), 'id')} {first.filename} lacks (for example {format_examples(extra)})")
     return f"{other.filename} " + " and ".join(parts)
+
+
+def without_ids(ids: np.ndarray, takes: list[np.ndarray | None], exclude: Sequence[str], *,
+                keys: np.ndarray | None = None) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:
+    """The paired ids and takes without the examples whose id (or ``keys``, one per paired example) is in
+    ``exclude`` (``LoadOptions.exclude_ids``), and a warning saying how many were left out.
+
+    >>> ids, takes, said = without_ids(np.array(["a", "b", "c"], dtype=object), [None, np.array([2, 0, 1])], ["b"])
+    >>> ids.tolist(), [t.tolist() for t in takes], said
+    (['a', 'c'], [[0, 2], [2, 1]], ['1 of 3 examples were left out (their ids were excluded)'])
+    """
+    if not len(exclude):
+        return ids, takes, []
+    keep = ~pd.Series(ids if keys is None else keys, dtype=object).astype(str).isin(set(exclude)).to_numpy()
+    if keep.all():
+        return ids, takes, []
+    rows = np.flatnonzero(keep)
+    if rows.size == 0:
+        raise EvaluationError(f"every one of the {ids.shape[0]:,} examples is excluded; nothing is left to compare")
+    said = f"{ids.shape[0] - rows.size:,} of {ids.shape[0]:,} examples were left out (their ids were excluded)"
+    return ids[rows], [rows if take is None else take[rows] for take in takes], [said]
 
 
 def pair_checked(files: Sequence[PredictionFile], shared_ids_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:

@@ -26,7 +26,7 @@ from ._errors import EvaluationError
 from ._io import Source, model_name
 from ._limits import Limits
 from ._loading import FileSummary
-from ._pairing import pair_checked, paired_metadata
+from ._pairing import pair_checked, paired_metadata, without_ids
 from ._prediction_file import PredictionFile, _metadata, guarded, read_file, unlabelled_file
 from ._results import Difference, Estimate, Power, Settings, SliceResult
 from ._settings import settings_iv
@@ -228,6 +228,8 @@ def load_regression(
     read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
     files = [shell for shell, _, _, _ in read]
     ids, takes, warnings = pair_checked(files, options.shared_ids_only)
+    ids, takes, excluded = without_ids(ids, takes, options.exclude_ids)
+    warnings += excluded
     aligned = [(y, p) if take is None else (y[take], p[take]) for (_, y, p, _), take in zip(read, takes, strict=True)]
     y_true = aligned[0][0]
     for f, (y, _) in zip(files[1:], aligned[1:], strict=True):
