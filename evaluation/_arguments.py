@@ -16,6 +16,7 @@ import textwrap
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from ._abtest_cli import add_abtest_command
 from ._errors import quote
 from ._io import ACCEPTED_EXTENSIONS
 from ._limits import Limits, format_size, parse_size
@@ -23,6 +24,7 @@ from ._metrics import METRICS, PER_CLASS_METRICS
 from ._multiple import CORRECTIONS
 from ._results import CI_METHODS
 from ._settings import metric_names
+from ._shift_cli import add_shift_command
 from ._slices import SLICE_METRICS
 from ._statistics import higher_is_better
 from ._tasks import TASKS
@@ -194,6 +196,15 @@ def _add_compare(commands: argparse._SubParsersAction) -> argparse.ArgumentParse
     labels.add_argument("--threshold", type=float, default=0.5,
                         help="binary files without predictions: positive when score >= this (default 0.5)")
     labels.add_argument("--shared-ids-only", action="store_true", help="evaluate only the ids found in every file")
+    leakage = cmd.add_argument_group("leakage (docs/leakage.md)")
+    leakage.add_argument("--training-data", nargs="+", metavar="FILE", default=[],
+                         help="the fine-tuning data: test examples found in it (by id, by content, as near-duplicates) "
+                              "are reported and every metric is recomputed without them")
+    leakage.add_argument("--leakage-columns", nargs="+", metavar="COLUMN", default=None,
+                         help="columns compared by content (default: prompt, input, question, instruction or text, when "
+                              "both sides have them)")
+    leakage.add_argument("--near-duplicate-threshold", type=float, default=0.8, metavar="J",
+                         help="Jaccard similarity of word 3-gram sets from which texts are near-duplicates (default 0.8)")
     labels.add_argument("--drop-train-rows", action="store_true",
                         help="drop rows whose split is train/training instead of refusing the file")
     statistics = cmd.add_argument_group("statistics")
@@ -269,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_compare(commands)
     _add_preferences(commands)
+    add_abtest_command(commands)
+    add_shift_command(commands)
     return parser
 
 
@@ -361,8 +374,9 @@ def explain(message: str, argv: Sequence[str], parser: argparse.ArgumentParser) 
                 f"JUDGMENTS [options] ({PROG} --help)")
     command = re.match(r"argument (?:command|compare|COMMAND): invalid choice: (.*?) \(choose from", message)
     if command:
-        return (f"unknown command {command.group(1)}: the command is compare ({PROG} compare BASELINE CANDIDATE ...) "
-                f"or preferences ({PROG} preferences JUDGMENTS ...)")
+        return (f"unknown command {command.group(1)}: the command is compare ({PROG} compare BASELINE CANDIDATE ...), "
+                f"preferences ({PROG} preferences JUDGMENTS ...), shift ({PROG} shift TEST PRODUCTION ...) or abtest "
+                f"({PROG} abtest EVENTS ...)")
     if "required: JUDGMENTS" in message:
         return (f"no judgments file: write {PROG} preferences JUDGMENTS [--baseline NAME --candidate NAME] [options], "
                 "the file before the options")
@@ -388,7 +402,7 @@ def explain(message: str, argv: Sequence[str], parser: argparse.ArgumentParser) 
 
 def _unrecognized(words: Sequence[str], parser: argparse.ArgumentParser, command: str = "compare") -> str:
     """What to do about words the parser could not place: a misspelt option, or files split by the options."""
-    command = command if command == "preferences" else "compare"
+    command = command if command in ("preferences", "abtest", "shift") else "compare"
     word = words[0]
     if word == "--" and len(words) > 1:
         word = words[1]

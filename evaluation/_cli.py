@@ -16,10 +16,12 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import _loading  # noqa: F401  (the loader is imported here, on the main thread)
+from ._abtest_cli import run_abtest
 from ._arguments import (
     EXIT_BAD_INPUT,
     EXIT_BUG,
@@ -37,7 +39,8 @@ from ._gate import Gate, apply_gate, gate_iv
 from ._io import import_pandas_integration
 from ._results import ComparisonReport, Settings
 from ._settings import settings_iv
-from ._tasks import detect_task, task_named
+from ._shift_cli import run_shift
+from ._tasks import Task, detect_task, task_named
 from ._verdict import verdict_sentence
 
 if TYPE_CHECKING:
@@ -60,7 +63,8 @@ def _probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
     return mapping
 
 
-def _html_report(report: ComparisonReport | RegressionReport) -> str:
+def _html_report(report: ComparisonReport | RegressionReport, *, leakage: dict[str, Any] | None = None,
+                 document: dict[str, Any] | None = None) -> str:
     """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing).
 
     The engine's one import from the dashboard's package, inside this function so that only
@@ -71,7 +75,10 @@ def _html_report(report: ComparisonReport | RegressionReport) -> str:
     except ImportError as error:
         raise EvaluationError("--format html needs the dashboard's components package (run from the project "
                               f"folder with the requirements installed): {error}") from error
-    return str(html_report.report_html(report))
+    page = str(html_report.report_html(report))
+    if leakage is None or document is None:
+        return page
+    return page.replace("</body>", str(html_report.leakage_html(leakage, document)) + "</body>", 1)
 
 
 def _settings(args: argparse.Namespace, task: str) -> Settings:
@@ -108,7 +115,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         labels=tuple(args.labels) if args.labels else None,
         class_order=tuple(args.class_order) if args.class_order else None, shared_ids_only=args.shared_ids_only,
         drop_train_rows=args.drop_train_rows, limits=limits(args))
-    for path in [*args.files, *([args.preferences] if args.preferences is not None else [])]:
+    for path in [*args.files, *([args.preferences] if args.preferences is not None else []), *args.training_data]:
         if not os.path.isfile(path):
             raise EvaluationError(f"{path}: no such file", file=path)
     # Every module the command needs is imported here, on the main thread, before the loader and the
@@ -134,17 +141,41 @@ def _run_compare(args: argparse.Namespace) -> int:
         tables = [chosen.flip_table(data, c.baseline, c.candidate).assign(candidate=c.candidate)
                   for c in report.comparisons]
         csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)  # no spreadsheet formulas
+    document = chosen.to_dict(report)
+    leakage = _leakage(args, chosen, options, settings, document) if args.training_data else None
     if args.format == "json":
-        text = json.dumps(chosen.to_dict(report), allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
+        if leakage is not None:
+            document["leakage"] = leakage
+        text = json.dumps(document, allow_nan=False) + "\n"  # compact: the C encoder, 10x faster
     elif args.format == "html":
-        text = _html_report(report)
+        text = _html_report(report, leakage=leakage, document=document)
     else:
         text = chosen.to_markdown(report)
-    return _write_and_gate(args, text, report, gate)
+        if leakage is not None:
+            from ._leakage import leakage_markdown
+
+            text += "\n" + leakage_markdown(leakage, document)
+    return _write_and_gate(args, text, report, gate, leakage=leakage)
+
+
+def _leakage(args: argparse.Namespace, chosen: Task, options: LoadOptions, settings: Settings,
+             document: dict[str, Any]) -> dict[str, Any]:
+    """The JSON ``leakage`` section: the test examples found in ``--training-data``, and the comparison recomputed
+    without them."""
+    from ._leakage import find_leakage, leakage_document
+
+    found = find_leakage(args.files[0], args.training_data, id_column=args.id_column,
+                         content_columns=args.leakage_columns, threshold=args.near_duplicate_threshold,
+                         limits=options.limits)
+    if not found.ids:
+        return leakage_document(found, document, None)
+    clean = chosen.load(args.files, names=args.names, options=replace(options, exclude_ids=found.ids))
+    return leakage_document(found, document, chosen.to_dict(chosen.compare(clean, settings=settings,
+                                                                           baseline=args.baseline)))
 
 
 def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonReport | RegressionReport,
-                    gate: Gate | None) -> int:
+                    gate: Gate | None, *, leakage: dict[str, Any] | None = None) -> int:
     """Write the report, then apply the CI gate and say on standard error what it found and left out."""
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
@@ -153,6 +184,13 @@ def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonRepor
             print(f"verdict: {verdict_sentence(comparison, report)}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    if leakage is not None:
+        from ._leakage import leakage_warning
+
+        warning = leakage_warning(leakage)
+        if warning or leakage["n_leaked"]:
+            print(f"leakage: {warning or str(leakage['n_leaked']) + ' test examples are in the training data'}",
+                  file=sys.stderr)
     if gate is None:
         return EXIT_OK
     result = apply_gate(report, gate)
@@ -190,7 +228,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except UsageError as error:
         raise UsageError(explain(error.message, argv, parser)) from None
-    if args.command == "preferences":
+    if args.command in ("preferences", "abtest", "shift"):
         return args
     gated = [*(args.fail_on_regression or ()), *(args.gate_classes or ()), *(args.gate_slices or ())]
     if len(args.files) < 2 or gated:
@@ -208,6 +246,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = _parse(parser, arguments)
+        if args.command == "abtest":
+            return run_abtest(args)
+        if args.command == "shift":
+            return run_shift(args)
         return _run_preferences(args) if args.command == "preferences" else _run_compare(args)
     except UsageError as error:
         print(f"error: {error.message}", file=sys.stderr)

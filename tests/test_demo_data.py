@@ -154,7 +154,10 @@ def test_regression_finetuned_is_worse_for_patients_under_40() -> None:
     assert mae(finetuned, "40-55") < mae(base, "40-55")
 
 
-OTHER_SCRIPTS = {"generation_judgments.csv": "scripts/make_demo_judgments.py"}
+OTHER_SCRIPTS = {"generation_judgments.csv": "scripts/make_demo_judgments.py",
+                 "ab_test_events.csv": "scripts/make_demo_abtest.py", "shift_test.csv": "scripts/make_demo_shift.py",
+                 "shift_production.csv": "scripts/make_demo_shift.py",
+                 "generation_training.jsonl": "scripts/make_demo_training.py"}
 """Demo tables written by other scripts, each tested beside its script."""
 
 
@@ -178,7 +181,8 @@ def generation_report():
 def test_generation_files_regenerate_byte_for_byte(tmp_path: Path) -> None:
     # The catalogs are the text: requirements-dev.txt pins Django's release, so this runs wherever the tests do.
     paths = _load_script().write_generation(tmp_path, verbose=False)
-    assert sorted(path.name for path in paths) == sorted(p.name for p in DEMO.glob("*.jsonl")) == sorted(GENERATION_FILES)
+    made_here = sorted(p.name for p in DEMO.glob("*.jsonl") if p.name not in OTHER_SCRIPTS)
+    assert sorted(path.name for path in paths) == made_here == sorted(GENERATION_FILES)
     for path in paths:
         assert path.read_bytes() == (DEMO / path.name).read_bytes(), path.name
 
@@ -261,3 +265,15 @@ def test_generation_finetuned_is_better_overall_but_forgets_the_core_catalog(gen
     assert perplexity(finetuned) > perplexity(base) * 1.1
     worse = [(s.column, s.value) for s in comparison.slices if s.metrics["perplexity"].difference.verdict == "worse"]
     assert worse == [("catalog", "core")]
+
+
+def test_the_leaking_training_file_is_what_its_script_writes() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_demo_training", ROOT / "scripts" / "make_demo_training.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    written = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in module.rows())
+    assert written == (DEMO / "generation_training.jsonl").read_text(encoding="utf-8")
+    assert len(module.rows()) == 24

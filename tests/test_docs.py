@@ -8,12 +8,15 @@ Synopses such as ``python -m evaluation compare BASELINE CANDIDATE ...`` belong 
 
 from __future__ import annotations
 
+import argparse
+import functools
 import re
 import shlex
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +34,17 @@ SHELL_BLOCKS = {"bash", "sh", "shell", "console"}
 OUTPUT_OPTIONS = {"--out", "--flips-out"}
 FEWER_RESAMPLES = {"--resamples": "200", "--slice-resamples": "200"}
 DOCUMENTED_STATUS = re.compile(r"\bexits (\d)\b")
+
+
+@functools.cache
+def _options_of(command: str | None = None) -> Any:
+    """The options of one command of ``python -m evaluation`` (no command: every command's name)."""
+    from evaluation._arguments import build_parser
+
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+    if command is None:
+        return frozenset(commands)
+    return frozenset(o for a in commands[command]._actions for o in a.option_strings)
 
 
 def prose(text: str) -> str:
@@ -135,8 +149,9 @@ def command(line: str, output_folder: Path) -> tuple[list[str], list[Path]]:
         if word in OUTPUT_OPTIONS:
             arguments[index + 1] = str(output_folder / Path(arguments[index + 1]).name)
             outputs.append(Path(arguments[index + 1]))
+    taken = _options_of(next((w for w in arguments if w in _options_of()), "compare"))
     for option, value in FEWER_RESAMPLES.items():
-        if option not in arguments:
+        if option in taken and option not in arguments:  # each command gets the resampling options it has
             arguments += [option, value]
     return arguments, outputs
 
