@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -22,10 +23,21 @@ __all__ = [
     "closed_link_message",
     "expiry_text",
     "is_valid_token",
+    "new_secret",
     "token_from_link",
 ]
 
 TOKEN_BYTES = 24  # secrets.token_urlsafe(24): 192 random bits, 32 URL-safe characters
+
+
+def new_secret() -> str:
+    """``secrets.token_urlsafe(TOKEN_BYTES)``, drawn again while it starts with ``-``: a delete key passed on a command
+    line (``share_cli delete LINK --key KEY``) would otherwise be read as an option, about one key in 64."""
+    while (value := secrets.token_urlsafe(TOKEN_BYTES)).startswith("-"):
+        pass
+    return value
+
+
 _SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 

@@ -48,7 +48,6 @@ import hmac
 import json
 import logging
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
@@ -60,7 +59,6 @@ from typing import Any
 from .share_errors import _READ_ONLY, _UNREADABLE, _UNWRITABLE, ShareError, ShareRefused, ShareUnavailable, _reason
 from .share_limits import LIMIT_VARIABLES, ShareLimits, _limits_iv, _save_iv, _size
 from .share_links import (
-    TOKEN_BYTES,
     DeleteOutcome,
     ShareState,
     ShareStatus,
@@ -69,6 +67,7 @@ from .share_links import (
     closed_link_message,
     expiry_text,
     is_valid_token,
+    new_secret,
     token_from_link,
 )
 from .share_schema import (
@@ -278,7 +277,7 @@ class ShareStore:
         hashed, document, days = _save_iv(self.limits, files, payload, expires_in_days)
         self.purge_expired()  # its own transaction: a refused save still frees the expired space
         now = self._now()
-        token, delete_key = secrets.token_urlsafe(TOKEN_BYTES), secrets.token_urlsafe(TOKEN_BYTES)
+        token, delete_key = new_secret(), new_secret()
         with self._operation(write=True) as connection:
             recent = connection.execute("SELECT COUNT(*) FROM shares WHERE created_at > ?",
                                         (_timestamp(now - timedelta(minutes=1)),)).fetchone()[0]

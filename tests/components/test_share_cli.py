@@ -130,3 +130,14 @@ def test_the_command_line_imports_no_ui() -> None:
     code = "import sys, components.share_cli; print(sorted({'streamlit', 'plotly'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_a_delete_key_never_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key starting with '-' would be read as an option after --key (it happened in a CI run: one key in 64)."""
+    import secrets
+
+    from components import share_links
+
+    drawn = iter(["-A2glaQ6idj", "-x", "Bq7"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda size: next(drawn))
+    assert share_links.new_secret() == "Bq7"
