@@ -16,7 +16,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +39,7 @@ from ._io import import_pandas_integration
 from ._results import ComparisonReport, Settings
 from ._settings import settings_iv
 from ._shift_cli import run_shift
-from ._tasks import Task, detect_task, task_named
+from ._tasks import detect_task, task_named
 from ._verdict import verdict_sentence
 
 if TYPE_CHECKING:
@@ -142,7 +141,7 @@ def _run_compare(args: argparse.Namespace) -> int:
                   for c in report.comparisons]
         csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)  # no spreadsheet formulas
     document = chosen.to_dict(report)
-    leakage = _leakage(args, chosen, options, settings, document) if args.training_data else None
+    leakage = _leakage(args, task, options, settings, document) if args.training_data else None
     if args.format == "json":
         if leakage is not None:
             document["leakage"] = leakage
@@ -158,20 +157,14 @@ def _run_compare(args: argparse.Namespace) -> int:
     return _write_and_gate(args, text, report, gate, leakage=leakage)
 
 
-def _leakage(args: argparse.Namespace, chosen: Task, options: LoadOptions, settings: Settings,
+def _leakage(args: argparse.Namespace, task: str, options: LoadOptions, settings: Settings,
              document: dict[str, Any]) -> dict[str, Any]:
-    """The JSON ``leakage`` section: the test examples found in ``--training-data``, and the comparison recomputed
-    without them."""
-    from ._leakage import find_leakage, leakage_document
+    """The JSON ``leakage`` section of ``--training-data`` (:func:`evaluation._leakage.leakage_section`)."""
+    from ._leakage import leakage_section
 
-    found = find_leakage(args.files[0], args.training_data, id_column=args.id_column,
-                         content_columns=args.leakage_columns, threshold=args.near_duplicate_threshold,
-                         limits=options.limits)
-    if not found.ids:
-        return leakage_document(found, document, None)
-    clean = chosen.load(args.files, names=args.names, options=replace(options, exclude_ids=found.ids))
-    return leakage_document(found, document, chosen.to_dict(chosen.compare(clean, settings=settings,
-                                                                           baseline=args.baseline)))
+    return leakage_section(args.files, args.training_data, task=task, document=document, names=args.names,
+                           options=options, settings=settings, baseline=args.baseline,
+                           content_columns=args.leakage_columns, threshold=args.near_duplicate_threshold)
 
 
 def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonReport | RegressionReport,

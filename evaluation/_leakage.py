@@ -31,14 +31,16 @@ import pandas as pd
 import pyarrow as pa
 
 from ._columns import ALIASES
+from ._data import LoadOptions
 from ._errors import EvaluationError, quote
 from ._io import Source, read_table, source_name
 from ._limits import Limits
+from ._results import Settings
 from ._text import escape_markdown, markdown_cell
 from ._values import id_text
 
 __all__ = ["CONTENT_COLUMNS", "LEAKAGE_HEADER", "NEAR_DUPLICATE_THRESHOLD", "Leakage", "find_leakage",
-           "leakage_document", "leakage_markdown", "leakage_sentences", "leakage_table", "leakage_warning",
+           "leakage_document", "leakage_markdown", "leakage_section", "leakage_sentences", "leakage_table", "leakage_warning",
            "minhash_signatures", "near_duplicates", "shingles"]
 
 CONTENT_COLUMNS: tuple[str, ...] = ("prompt", "input", "question", "instruction", "text")
@@ -286,6 +288,30 @@ def find_leakage(test_source: Source, training_sources: Sequence[Source], *,
                      "--leakage-columns), so examples are compared by id alone")
     return Leakage(sources=tuple(names), n_examples=len(set(test_row_ids)), by_id=tuple(by_id), by_content=tuple(by_content),
                    near_duplicates=tuple(near), content_columns=tuple(chosen), threshold=threshold, notes=tuple(notes))
+
+
+def leakage_section(sources: Sequence[Source], training_sources: Sequence[Source], *, task: str,
+                    document: Mapping[str, Any], names: Sequence[str] | None = None,
+                    options: LoadOptions | None = None, settings: Settings | None = None, baseline: str | None = None,
+                    content_columns: Sequence[str] | None = None,
+                    threshold: float = NEAR_DUPLICATE_THRESHOLD) -> dict[str, Any]:
+    """The JSON ``leakage`` section of a comparison: the test examples found in ``training_sources``
+    (:func:`find_leakage` on the first prediction file), and the comparison of ``sources`` recomputed without
+    them with the same names, options, settings and baseline (``document``: the full comparison's JSON
+    document). The command line's ``--training-data`` and the dashboard call this.
+    """
+    from dataclasses import replace
+
+    from ._tasks import task_named
+
+    options = options or LoadOptions()
+    found = find_leakage(sources[0], training_sources, id_column=options.mapping.id, content_columns=content_columns,
+                         threshold=threshold, limits=options.limits)
+    if not found.ids:
+        return leakage_document(found, document, None)
+    chosen = task_named(task)
+    clean = chosen.load(sources, names=names, options=replace(options, exclude_ids=found.ids))
+    return leakage_document(found, document, chosen.to_dict(chosen.compare(clean, settings=settings, baseline=baseline)))
 
 
 def _verdicts(document: Mapping[str, Any]) -> dict[tuple[str, str], tuple[float, str]]:
