@@ -442,6 +442,17 @@ def settings_inputs(current: evaluation.Settings, key_prefix: str, *, task: str 
         st.caption("The dashboard starts with 2,000 bootstrap resamples (1,000 per slice) to answer within seconds; "
                    "choose 10,000 (2,000 per slice: the command line's defaults) for the numbers you report. "
                    "The same seed gives the same numbers.")
+        stemmer, normalize = current.rouge_stemmer, current.normalize_answers
+        if task == "generation":  # how text is scored: the command line's --rouge-stemmer and --normalize-answers
+            left, right = st.columns(2)
+            stemmer = left.checkbox("ROUGE with Porter stemming", value=current.rouge_stemmer,
+                                                  key=f"{key_prefix}_rouge_stemmer",
+                                                  help="rouge-score's use_stemmer (off by default, as rouge-score)")
+            normalize = right.checkbox(
+                "Exact match after SQuAD's answer normalisation", value=current.normalize_answers,
+                key=f"{key_prefix}_normalize_answers",
+                help="lower case, no punctuation or articles (a, an, the); off: only surrounding whitespace is stripped")
     return dataclasses.replace(current, confidence=confidence, alpha=float(alpha), resamples=int(resamples),
                                correction=correction, primary_metric=primary, seed=int(seed),
-                               slice_resamples=int(slice_resamples))
+                               slice_resamples=int(slice_resamples), rouge_stemmer=bool(stemmer),
+                               normalize_answers=bool(normalize))

@@ -308,3 +308,16 @@ def test_the_bundled_generation_demo_renders_on_every_page(app: AppTest) -> None
     said = " ".join(unescaped(element.value) for element in app.warning)
     assert "finetuned is significantly better than base on BLEU" in said  # the demo names its models
     assert "But significantly worse on slice catalog = core" in said
+
+
+def test_the_text_scoring_options_reach_the_engine(app: AppTest) -> None:
+    upload(app, generation_files())
+    app.checkbox(key="data_rouge_stemmer").check().run()
+    app.checkbox(key="data_normalize_answers").check().run()
+    app.button(key="data_compare").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    settings = app.session_state["spec"].settings
+    assert settings.rouge_stemmer and settings.normalize_answers
+    assert app.title[0].value == "Overview"
+    said = unescaped(texts(app))  # the signatures say how the text was scored
+    assert "|stemmer:yes|" in said and "normalize:squad" in said
