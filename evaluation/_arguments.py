@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ._abtest_cli import add_abtest_command
-from ._errors import quote
+from ._errors import EvaluationError, quote
 from ._io import ACCEPTED_EXTENSIONS
 from ._limits import Limits, format_size, parse_size
 from ._metrics import METRICS, PER_CLASS_METRICS
@@ -30,7 +30,7 @@ from ._statistics import higher_is_better
 from ._tasks import TASKS
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "UsageError", "build_parser", "command_of", "explain",
-           "limits", "swallowed_file"]
+           "limits", "probability_columns", "swallowed_file"]
 
 EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 PROG = "python -m evaluation"
@@ -398,6 +398,19 @@ def explain(message: str, argv: Sequence[str], parser: argparse.ArgumentParser) 
         option, text = named.groups()
         return text if option in text else f"{option}: {text}"
     return message
+
+
+def probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
+    """Parse ``--probability-columns`` ``CLASS=COLUMN`` pairs (``compare`` and ``shift``)."""
+    if not values:
+        return None
+    mapping = {}
+    for value in values:
+        label, sep, column = value.partition("=")
+        if not sep or not label or not column:
+            raise EvaluationError(f"--probability-columns takes CLASS=COLUMN pairs (for example cat=p_cat), got {value!r}")
+        mapping[label] = column
+    return mapping
 
 
 def _unrecognized(words: Sequence[str], parser: argparse.ArgumentParser, command: str = "compare") -> str:

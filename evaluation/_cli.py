@@ -30,6 +30,7 @@ from ._arguments import (
     build_parser,
     explain,
     limits,
+    probability_columns,
     swallowed_file,
 )
 from ._data import ColumnMapping, LoadOptions
@@ -47,19 +48,6 @@ if TYPE_CHECKING:
     from ._regression import RegressionReport
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "build_parser", "main"]
-
-
-def _probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
-    """Parse ``CLASS=COLUMN`` pairs."""
-    if not values:
-        return None
-    mapping = {}
-    for value in values:
-        label, sep, column = value.partition("=")
-        if not sep or not label or not column:
-            raise EvaluationError(f"--probability-columns takes CLASS=COLUMN pairs (for example cat=p_cat), got {value!r}")
-        mapping[label] = column
-    return mapping
 
 
 def _html_report(report: ComparisonReport | RegressionReport, *, leakage: dict[str, Any] | None = None,
@@ -94,7 +82,7 @@ def _settings(args: argparse.Namespace, task: str) -> Settings:
 def _run_compare(args: argparse.Namespace) -> int:
     mapping = ColumnMapping(
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
-        probabilities=_probability_columns(args.probability_columns), split=args.split_column,
+        probabilities=probability_columns(args.probability_columns), split=args.split_column,
         timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
     task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
     if args.preferences is not None and task != "generation":

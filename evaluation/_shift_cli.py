@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
 from pathlib import Path
 
 from ._errors import EvaluationError
@@ -108,22 +107,9 @@ def add_shift_command(commands: argparse._SubParsersAction) -> argparse.Argument
     return cmd
 
 
-def _probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
-    """Parse ``CLASS=COLUMN`` pairs."""
-    if not values:
-        return None
-    mapping = {}
-    for value in values:
-        label, sep, column = value.partition("=")
-        if not sep or not label or not column:
-            raise EvaluationError(f"--probability-columns takes CLASS=COLUMN pairs (for example cat=p_cat), got {value!r}")
-        mapping[label] = column
-    return mapping
-
-
 def _run(args: argparse.Namespace) -> int:
     """Read, analyse, write."""
-    from ._arguments import limits
+    from ._arguments import limits, probability_columns
     from ._data import ColumnMapping, LoadOptions
     from ._shift import JENSEN_SHANNON, WASSERSTEIN, analyze_shift, read_shift
 
@@ -134,7 +120,7 @@ def _run(args: argparse.Namespace) -> int:
             raise EvaluationError(f"{path}: no such file", file=path)
     mapping = ColumnMapping(
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
-        probabilities=_probability_columns(args.probability_columns), split=args.split_column,
+        probabilities=probability_columns(args.probability_columns), split=args.split_column,
         timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
     options = LoadOptions(mapping=mapping, positive_label=args.positive_label, threshold=args.threshold,
                           drop_train_rows=args.drop_train_rows, limits=limits(args))
