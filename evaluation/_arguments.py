@@ -21,6 +21,7 @@ from ._errors import EvaluationError, quote
 from ._io import ACCEPTED_EXTENSIONS
 from ._limits import Limits, format_size, parse_size
 from ._metrics import METRICS, PER_CLASS_METRICS
+from ._monitor_cli import add_monitor_command
 from ._multiple import CORRECTIONS
 from ._results import CI_METHODS
 from ._settings import metric_names
@@ -282,6 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_preferences(commands)
     add_abtest_command(commands)
     add_shift_command(commands)
+    add_monitor_command(commands)
     return parser
 
 
@@ -375,8 +377,8 @@ def explain(message: str, argv: Sequence[str], parser: argparse.ArgumentParser) 
     command = re.match(r"argument (?:command|compare|COMMAND): invalid choice: (.*?) \(choose from", message)
     if command:
         return (f"unknown command {command.group(1)}: the command is compare ({PROG} compare BASELINE CANDIDATE ...), "
-                f"preferences ({PROG} preferences JUDGMENTS ...), shift ({PROG} shift TEST PRODUCTION ...) or abtest "
-                f"({PROG} abtest EVENTS ...)")
+                f"preferences ({PROG} preferences JUDGMENTS ...), shift ({PROG} shift TEST PRODUCTION ...), monitor "
+                f"({PROG} monitor PRODUCTION --reference TEST ...) or abtest ({PROG} abtest EVENTS ...)")
     if "required: JUDGMENTS" in message:
         return (f"no judgments file: write {PROG} preferences JUDGMENTS [--baseline NAME --candidate NAME] [options], "
                 "the file before the options")
@@ -415,7 +417,7 @@ def probability_columns(values: Sequence[str] | None) -> dict[str, str] | None:
 
 def _unrecognized(words: Sequence[str], parser: argparse.ArgumentParser, command: str = "compare") -> str:
     """What to do about words the parser could not place: a misspelt option, or files split by the options."""
-    command = command if command in ("preferences", "abtest", "shift") else "compare"
+    command = command if command in ("preferences", "abtest", "shift", "monitor") else "compare"
     word = words[0]
     if word == "--" and len(words) > 1:
         word = words[1]

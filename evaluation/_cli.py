@@ -37,6 +37,7 @@ from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError
 from ._gate import Gate, apply_gate, gate_iv
 from ._io import import_pandas_integration
+from ._monitor_cli import run_monitor
 from ._results import ComparisonReport, Settings
 from ._settings import settings_iv
 from ._shift_cli import run_shift
@@ -209,7 +210,7 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
             parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except UsageError as error:
         raise UsageError(explain(error.message, argv, parser)) from None
-    if args.command in ("preferences", "abtest", "shift"):
+    if args.command in ("preferences", "abtest", "shift", "monitor"):
         return args
     gated = [*(args.fail_on_regression or ()), *(args.gate_classes or ()), *(args.gate_slices or ())]
     if len(args.files) < 2 or gated:
@@ -231,6 +232,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_abtest(args)
         if args.command == "shift":
             return run_shift(args)
+        if args.command == "monitor":
+            return run_monitor(args)
         return _run_preferences(args) if args.command == "preferences" else _run_compare(args)
     except UsageError as error:
         print(f"error: {error.message}", file=sys.stderr)

@@ -36,7 +36,6 @@ from ._shift_data import (
     MAX_GRID,
     ShiftColumn,
     ShiftData,
-    _production_columns,  # noqa: F401  (until evaluation._monitor_data imports it from _shift_data)
     read_shift,
 )
 from ._shift_report import (
