@@ -13,7 +13,8 @@ st.set_page_config(page_title="Is the fine-tuned model better?", page_icon="âš–ï
 state.init_session()
 
 # The pages that apply to the comparison shown: a regression or a text generation has no classes, curves or
-# calibration, and its Overview and Examples are its own (at the same addresses).
+# calibration, and its Overview and Examples are its own (at the same addresses). Shift compares the test set with
+# production rows, for classification and regression.
 task = state.current_spec().resolved_task
 if task == "generation":
     results = [
@@ -29,6 +30,7 @@ elif task == "regression":
         st.Page("pages/residuals.py", title="Residuals", icon=":material/scatter_plot:"),
         st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
         st.Page("pages/regression_examples.py", title="Examples", icon=":material/list_alt:", url_path="examples"),
+        st.Page("pages/shift.py", title="Shift", icon=":material/compare_arrows:"),
     ]
 else:
     results = [
@@ -38,6 +40,7 @@ else:
         st.Page("pages/calibration.py", title="Calibration", icon=":material/straighten:"),
         st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
         st.Page("pages/examples.py", title="Examples", icon=":material/list_alt:"),
+        st.Page("pages/shift.py", title="Shift", icon=":material/compare_arrows:"),
     ]
 pages = {
     "Input": [st.Page("pages/data.py", title="Data", icon=":material/upload_file:")],

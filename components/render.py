@@ -95,13 +95,16 @@ def verdict_box(sentence: str, *, outcome: str) -> None:
     show(sentence)
 
 
-def first_screen(report: ComparisonReport | RegressionReport | GenerationReport) -> None:
-    """What a stakeholder reads first, for every task: each candidate's verdict, the scorecard, a leaderboard of
-    several candidates, and the report's warnings."""
+def first_screen(report: ComparisonReport | RegressionReport | GenerationReport, *,
+                 after_verdicts: Callable[[], None] | None = None) -> None:
+    """What a stakeholder reads first, for every task: each candidate's verdict (then ``after_verdicts``, e.g. the
+    leakage lines), the scorecard, a leaderboard of several candidates, and the report's warnings."""
     st.subheader("Verdict")
     for comparison in report.comparisons:
         verdict_box(evaluation.verdict_sentence(comparison, report, markup=True),
                     outcome=evaluation.candidate_verdict(comparison, report).outcome)
+    if after_verdicts is not None:
+        after_verdicts()
     st.subheader("Scorecard")
     st.html(scorecard.scorecard_html(scorecard.scorecard(report)))
     if len(report.comparisons) > 1:

@@ -120,6 +120,9 @@ class ComparisonSpec:
     judgments:
         ``(filename, content)`` of a file of pairwise preference judgments shown beside a generation comparison
         (:mod:`components.preferences`), or ``None``. The report does not depend on it, so neither do the keys.
+    training:
+        ``(filename, content)`` of each fine-tuning file searched for the test examples (:mod:`components.leakage`;
+        none: no leakage check). Like the judgments, it does not enter the keys.
     """
 
     files: tuple[tuple[str, bytes], ...]
@@ -130,6 +133,7 @@ class ComparisonSpec:
     origin: str = "upload"
     task: str | None = None
     judgments: tuple[str, bytes] | None = None
+    training: tuple[tuple[str, bytes], ...] = ()
 
     @cached_property
     def resolved_task(self) -> str:
@@ -202,7 +206,7 @@ def options_from_dict(document: Mapping[str, Any]) -> LoadOptions:
     if mapping.get("probabilities") is not None:
         mapping["probabilities"] = dict(mapping["probabilities"])
     values = {key: value for key, value in document.items() if key in known}
-    for key in ("labels", "class_order"):
+    for key in ("labels", "class_order", "exclude_ids"):
         if values.get(key) is not None:
             values[key] = tuple(values[key])
     return LoadOptions(mapping=ColumnMapping(**mapping), **values)
@@ -223,8 +227,8 @@ def settings_from_dict(document: Mapping[str, Any]) -> Settings:
 
 def share_files(spec: ComparisonSpec) -> tuple[tuple[str, bytes], ...]:
     """The files a share stores: the prediction files, then the judgments file when there is one (the payload's
-    ``judgments`` names it)."""
-    return spec.files + ((spec.judgments,) if spec.judgments is not None else ())
+    ``judgments`` names it), then the fine-tuning files (the payload's ``training_data`` names them)."""
+    return spec.files + ((spec.judgments,) if spec.judgments is not None else ()) + spec.training
 
 
 def share_payload(spec: ComparisonSpec, view: Mapping[str, Any]) -> dict[str, Any]:
@@ -233,21 +237,28 @@ def share_payload(spec: ComparisonSpec, view: Mapping[str, Any]) -> dict[str, An
                "options": options_to_dict(spec.options), "settings": settings_to_dict(spec.settings), "task": spec.task,
                "view": {key: view.get(key) for key in DEFAULT_VIEW}}
     if spec.judgments is not None:
-        payload["judgments"] = spec.judgments[0]  # the last file stored; absent from shares without judgments
+        payload["judgments"] = spec.judgments[0]  # stored after the prediction files; absent without judgments
+    if spec.training:
+        payload["training_data"] = [filename for filename, _ in spec.training]  # the last files stored
     return payload
 
 
 def spec_from_share(shared: SharedComparison) -> tuple[ComparisonSpec, dict[str, Any]]:
-    """The comparison and view settings a share holds (a judgments file is the last of its files)."""
+    """The comparison and view settings a share holds (the fine-tuning files are the last of its files, the
+    judgments file comes before them)."""
     payload = shared.payload
     files, judgments = shared.files, None
+    training: tuple[tuple[str, bytes], ...] = ()
+    count = len(payload.get("training_data") or ())
+    if count and len(files) >= len(payload["names"]) + count:
+        files, training = files[:-count], files[-count:]
     if payload.get("judgments") is not None and len(files) > len(payload["names"]):
         files, judgments = files[:-1], files[-1]
     spec = ComparisonSpec(files=files, names=tuple(payload["names"]), baseline=payload["baseline"],
                           options=options_from_dict(payload.get("options", {})),
                           settings=settings_from_dict(payload.get("settings", {})), origin="shared",
                           task=payload.get("task") if payload.get("task") in evaluation.TASKS else None,
-                          judgments=judgments)
+                          judgments=judgments, training=training)
     view = dict(DEFAULT_VIEW) | {key: value for key, value in payload.get("view", {}).items() if key in DEFAULT_VIEW}
     return spec, view
 

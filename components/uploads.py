@@ -9,9 +9,15 @@ A generation comparison may also keep one file of preference judgments (:func:`j
 prediction files: its own uploader adds it (:func:`on_judgments_change`; a new file takes the place of the kept
 one) and its Remove button drops it (:func:`remove_judgments`).
 
+Every task may also keep fine-tuning data (:func:`training_uploads`, one or more files searched for the test
+examples, ``docs/leakage.md``): its uploader adds files (:func:`on_training_change`; a file named like a kept one
+takes its place) and each file's Remove button drops it (:func:`remove_training`). The Shift page keeps one
+production file (:func:`production_upload`), in the same way as the judgments file.
+
 Everything is kept under fixed ``st.session_state`` keys: ``upload_set``, ``upload_baseline``,
-``upload_replacing``, ``uploader_generation``, ``upload_errors``, ``upload_judgments`` and
-``judgments_uploader_generation``.
+``upload_replacing``, ``uploader_generation``, ``upload_errors``, ``upload_judgments``,
+``judgments_uploader_generation``, ``upload_training``, ``training_uploader_generation``, ``upload_production`` and
+``production_uploader_generation``.
 """
 
 from __future__ import annotations
@@ -34,15 +40,26 @@ __all__ = [
     "judgments_upload",
     "judgments_uploader_key",
     "on_judgments_change",
+    "on_production_change",
+    "on_training_change",
     "on_upload_change",
+    "production_file",
+    "production_upload",
+    "production_uploader_key",
     "remove_judgments",
+    "remove_production",
+    "remove_training",
     "remove_upload",
     "replace_upload",
     "replacing",
+    "set_production",
     "set_upload_baseline",
     "set_upload_names",
     "start_replacing",
     "stop_replacing",
+    "training_files",
+    "training_uploader_key",
+    "training_uploads",
     "upload_baseline",
     "upload_digests",
     "upload_errors",
@@ -274,3 +291,90 @@ def _forget_judgments_errors(former: Upload | None) -> None:
     errors.pop("", None)
     if former is not None and former.filename not in {entry.filename for entry in upload_set()}:
         errors.pop(former.filename, None)
+
+
+# --- the fine-tuning data (leakage, every task) ----------------------------------------------------
+
+def training_uploads() -> list[Upload]:
+    """The kept fine-tuning files, in upload order (their ``name`` is the file's default model name, unused)."""
+    return list(st.session_state.get("upload_training") or [])
+
+
+def training_files() -> tuple[tuple[str, bytes], ...]:
+    """The kept fine-tuning files as ``(filename, content)``, in the order of :func:`training_uploads`."""
+    return tuple((entry.filename, entry.content) for entry in training_uploads())
+
+
+def training_uploader_key() -> str:
+    """The key of the fine-tuning data's uploader; it changes after each upload, which empties the uploader."""
+    return f"data_training_uploader_{st.session_state.get('training_uploader_generation', 0)}"
+
+
+def on_training_change(widget_key: str) -> None:
+    """The fine-tuning uploader's callback: keep the dropped files (a file named like a kept one takes its place),
+    then empty the uploader. The prediction files and their errors are left as they are."""
+    session = st.session_state
+    value = session.get(widget_key)
+    dropped = value if isinstance(value, list) else [] if value is None else [value]
+    entries = training_uploads()
+    positions = {entry.filename: i for i, entry in enumerate(entries)}
+    errors = upload_errors()
+    for file in dropped:
+        entry = _upload(file.name, file.getvalue())
+        if file.name in positions:
+            entries[positions[file.name]] = entry
+        else:
+            positions[file.name] = len(entries)
+            entries.append(entry)
+        if file.name not in {kept.filename for kept in upload_set()}:
+            errors.pop(file.name, None)
+    if dropped:
+        errors.pop("", None)
+        session["upload_training"] = entries
+    session["training_uploader_generation"] = session.get("training_uploader_generation", 0) + 1
+
+
+def remove_training(filename: str) -> None:
+    """Drop one kept fine-tuning file (a callback of its Remove button); the others stay."""
+    st.session_state["upload_training"] = [entry for entry in training_uploads() if entry.filename != filename]
+    errors = upload_errors()
+    errors.pop("", None)
+    if filename not in {entry.filename for entry in upload_set()}:
+        errors.pop(filename, None)
+
+
+# --- the production file (the Shift page) ----------------------------------------------------------
+
+def production_upload() -> Upload | None:
+    """The kept production file of the Shift page, or ``None``."""
+    return st.session_state.get("upload_production")
+
+
+def production_file() -> tuple[str, bytes] | None:
+    """The kept production file as ``(filename, content)``, or ``None``."""
+    kept = production_upload()
+    return None if kept is None else (kept.filename, kept.content)
+
+
+def production_uploader_key() -> str:
+    """The key of the production uploader; it changes after each upload, which empties the uploader."""
+    return f"shift_production_uploader_{st.session_state.get('production_uploader_generation', 0)}"
+
+
+def set_production(filename: str, content: bytes) -> None:
+    """Keep ``content`` as the production file (in place of the kept one)."""
+    st.session_state["upload_production"] = _upload(filename, content)
+
+
+def on_production_change(widget_key: str) -> None:
+    """The production uploader's callback: keep the dropped file in place of the kept one, then empty the uploader."""
+    session = st.session_state
+    dropped = session.get(widget_key)
+    if dropped is not None:
+        set_production(dropped.name, dropped.getvalue())
+    session["production_uploader_generation"] = session.get("production_uploader_generation", 0) + 1
+
+
+def remove_production() -> None:
+    """Drop the kept production file (a callback of its Remove button)."""
+    st.session_state.pop("upload_production", None)

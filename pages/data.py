@@ -1,10 +1,11 @@
 """Data: keep prediction files (add, replace, remove), name the models, choose the baseline, check the detected
-columns, choose settings, add a file of preference judgments (generation), compare."""
+columns, choose settings, add a file of preference judgments (generation) and fine-tuning data to search for the
+test examples (leakage), compare."""
 
 import streamlit as st
 
 import evaluation
-from components import access, preferences, render, state, uploads
+from components import access, leakage, preferences, render, state, uploads
 
 render.ensure_entrypoint()
 st.title("Data")
@@ -15,14 +16,18 @@ if state.is_shared_view():
     st.button("Leave shared view", key="data_leave_shared", on_click=state.leave_shared_view)
     st.write("Files: " + ", ".join(f"{render.text(filename)} ({render.text(name)})"
                                    for (filename, _), name in zip(current.files, current.names, strict=True))
-             + (f"; preference judgments: {render.text(current.judgments[0])}" if current.judgments else ""))
+             + (f"; preference judgments: {render.text(current.judgments[0])}" if current.judgments else "")
+             + (f"; fine-tuning data: {', '.join(render.text(f) for f, _ in current.training)}" if current.training
+                else ""))
     st.stop()
 
 origin = {"demo": "the bundled demo data", "upload": "your uploaded files", "shared": "a shared link"}[current.origin]
 st.markdown(f"Now showing {origin}: " + ", ".join(
     f"{render.text(filename)} as **{render.text(name)}**" + (" (baseline)" if name == current.baseline else "")
     for (filename, _), name in zip(current.files, current.names, strict=True))
-    + (f", with the preference judgments {render.text(current.judgments[0])}" if current.judgments else "") + ".")
+    + (f", with the preference judgments {render.text(current.judgments[0])}" if current.judgments else "")
+    + (f", checked against the fine-tuning data {', '.join(render.text(f) for f, _ in current.training)}"
+       if current.training else "") + ".")
 
 left, middle, right = st.columns(3)
 left.button("Open the classification demo (digits)", key="data_demo_classification", icon=":material/science:",
@@ -99,6 +104,7 @@ judgments, judgments_problem = None, None
 if (task or detected) == "generation":  # a judge's preferences between the outputs, shown beside the metrics
     judgments, judgments_problem = preferences.judgments_section(
         names, baseline, shown=None if entries else current.judgments, key_prefix="data")
+training, training_problem = leakage.training_section(shown=current.training, key_prefix="data")
 general = uploads.upload_errors().get("")
 if general:
     st.error(render.text(general), icon=":material/error:")
@@ -109,19 +115,27 @@ if st.button("Compare", type="primary", key="data_compare", icon=":material/play
         uploads.upload_errors()[""] = ("The preference judgments cannot be read (the error is beside the file): "
                                        "correct the file or remove it, then Compare.")
         st.rerun()
+    if training_problem:
+        uploads.upload_errors()[""] = ("The fine-tuning data cannot be read (the error is beside the file): correct the "
+                                       "file or remove it, then Compare.")
+        st.rerun()
     origin = "upload" if uploads.uploads() else current.origin
     spec = state.ComparisonSpec(files=tuple(files), names=names, baseline=baseline, options=options,
-                                settings=settings, origin=origin, task=task, judgments=judgments)
+                                settings=settings, origin=origin, task=task, judgments=judgments,
+                                training=training)
     with st.status("Reading the files and computing intervals and tests...", expanded=False) as status:
         try:
             results = state.compute(spec)
             if spec.judgments is not None and isinstance(results, state.GenerationResults):
                 preferences.preferences(spec.key, results.report, results.data, spec.judgments)  # ids, models
+            if spec.training:  # the test examples in the fine-tuning data, and the comparison without them
+                leakage.leakage(spec, results.report)
         except evaluation.EvaluationError as error:
             status.update(label="The comparison could not be computed", state="error")
             location = state.error_location(error, spec) if uploads.uploads() else None
             if spec.judgments is not None and error.file == spec.judgments[0] and uploads.judgments_upload():
                 location = spec.judgments[0]  # shown beside the judgments file
+            location = leakage.error_location(error, spec) or location  # beside the fine-tuning file
             uploads.upload_errors()[location or ""] = error.message
         else:
             status.update(label="Done", state="complete")

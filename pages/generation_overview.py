@@ -5,14 +5,15 @@ length beside them, and the distributions of output length and of every score co
 import streamlit as st
 
 import evaluation
-from components import charts_generation, preferences, render, state, tables
+from components import charts_generation, leakage, preferences, render, state, tables
 
 results = render.generation_page_start("Overview", "overview")
 if results is None:
     st.stop()
 data, report = results
 
-render.first_screen(report)  # the verdicts, the scorecard, the leaderboard, the warnings
+# the verdicts (then the fine-tuning data's leakage), the scorecard, the leaderboard, the warnings
+render.first_screen(report, after_verdicts=lambda: leakage.leakage_summary(report, key_prefix="overview"))
 
 st.subheader("Metrics")
 render.plot(charts_generation.generation_metrics_figure(report), key="overview_generation_metrics")

@@ -4,14 +4,15 @@ differences, flips, power and warnings."""
 import streamlit as st
 
 import evaluation
-from components import charts, render, tables
+from components import charts, leakage, render, tables
 
 results = render.page_start("Overview", "overview")
 if results is None:
     st.stop()
 report = results.report
 
-render.first_screen(report)  # the verdicts, the scorecard, the leaderboard, the warnings
+# the verdicts (then the fine-tuning data's leakage), the scorecard, the leaderboard, the warnings
+render.first_screen(report, after_verdicts=lambda: leakage.leakage_summary(report, key_prefix="overview"))
 
 st.subheader("Headline metrics")
 render.plot(charts.metric_intervals_figure(report), key="overview_intervals")

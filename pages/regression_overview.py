@@ -4,14 +4,15 @@ metric with its interval, the differences."""
 import streamlit as st
 
 import evaluation
-from components import charts_regression, render, tables
+from components import charts_regression, leakage, render, tables
 
 results = render.regression_page_start("Overview", "overview")
 if results is None:
     st.stop()
 data, report = results
 
-render.first_screen(report)  # the verdicts, the scorecard, the leaderboard, the warnings
+# the verdicts (then the fine-tuning data's leakage), the scorecard, the leaderboard, the warnings
+render.first_screen(report, after_verdicts=lambda: leakage.leakage_summary(report, key_prefix="overview"))
 
 st.subheader("Metrics")
 render.plot(charts_regression.regression_metrics_figure(report), key="overview_regression_metrics")
