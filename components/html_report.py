@@ -43,7 +43,7 @@ from . import charts
 from .charts_common import metric_title
 
 __all__ = ["CSV_COLUMNS", "PLAIN_CSS", "csv_number", "html_page", "leakage_html", "metrics_csv", "report_html",
-           "report_json"]
+           "report_json", "with_leakage"]
 
 CSV_COLUMNS: tuple[str, ...] = ("kind", "name", "metric", "class", "value", "ci_low", "ci_high", "p_value",
                                 "p_value_adjusted", "test", "verdict", "method")
@@ -345,6 +345,11 @@ def report_json(report: ComparisonReport | RegressionReport | GenerationReport) 
     if isinstance(report, RegressionReport):
         return json.dumps(regression_report_to_dict(report), allow_nan=False, indent=2)
     return json.dumps(report_to_dict(report), allow_nan=False, indent=2)
+
+
+def with_leakage(page: str, section: Mapping[str, Any], document: Mapping[str, Any]) -> str:
+    """An HTML report ``page`` with the leakage section (:func:`leakage_html`) at its end."""
+    return page.replace("</body>", leakage_html(section, document) + "</body>", 1)
 
 
 def leakage_html(section: Mapping[str, Any], document: Mapping[str, Any]) -> str:

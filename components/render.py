@@ -282,6 +282,20 @@ def _share(key_prefix: str) -> None:
     share_panel.share_section(key_prefix, link=share_link)
 
 
+def _html_export(spec: state.ComparisonSpec, report: ComparisonReport | RegressionReport | GenerationReport) -> str:
+    """The HTML report, with the leakage section when the comparison has fine-tuning files (as the command line's)."""
+    page = str(html_report.report_html(report))
+    if not spec.training:
+        return page
+    from . import leakage  # here: it imports this module
+
+    try:
+        section = leakage.leakage(spec, report).section
+    except evaluation.EvaluationError:  # the Overview names the problem; the report keeps the rest
+        return page
+    return str(html_report.with_leakage(page, section, evaluation.task_named(spec.resolved_task).to_dict(report)))
+
+
 def sidebar(key_prefix: str) -> None:
     """Share and export, on every page."""
     spec = state.current_spec()
@@ -293,7 +307,7 @@ def sidebar(key_prefix: str) -> None:
         st.subheader("Share and export")
         _share(key_prefix)  # in a shared view too: its owner may delete it there
         stem = "model-comparison"
-        st.download_button("HTML report", data=lambda: html_report.report_html(report), file_name=f"{stem}.html",
+        st.download_button("HTML report", data=lambda: _html_export(spec, report), file_name=f"{stem}.html",
                            mime="text/html", on_click="ignore", key=f"{key_prefix}_html", icon=":material/download:")
         st.download_button("Metrics (CSV)", data=lambda: html_report.metrics_csv(report), file_name=f"{stem}-metrics.csv",
                            mime="text/csv", on_click="ignore", key=f"{key_prefix}_csv", icon=":material/download:")

@@ -66,7 +66,7 @@ def _html_report(report: ComparisonReport | RegressionReport, *, leakage: dict[s
     page = str(html_report.report_html(report))
     if leakage is None or document is None:
         return page
-    return page.replace("</body>", str(html_report.leakage_html(leakage, document)) + "</body>", 1)
+    return str(html_report.with_leakage(page, leakage, document))
 
 
 def _settings(args: argparse.Namespace, task: str) -> Settings:

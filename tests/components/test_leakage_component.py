@@ -122,3 +122,15 @@ def test_a_share_without_fine_tuning_files_is_as_before() -> None:
     lost = payload | {"training_data": ["lost.csv", "gone.csv"]}  # files missing: every prediction file is kept
     opened, _ = state.spec_from_share(SharedComparison("t" * 32, FILES, lost, "2025-01-01T00:00:00+00:00"))
     assert opened.files == FILES and opened.training == ()
+
+
+def test_the_downloaded_html_report_carries_the_leakage_section(demo) -> None:
+    from components import render
+
+    spec, report = demo
+    base, _ = demo_frames()
+    leaked = list(base["id"][:40])
+    with_training = dataclasses.replace(spec, training=(training_file(leaked),))
+    page = render._html_export(with_training, report)
+    assert "<h2>Leakage</h2>" in page and f"40 of {len(base)} test examples are in the training data" in page
+    assert "<h2>Leakage</h2>" not in render._html_export(spec, report)
