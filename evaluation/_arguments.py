@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ._abtest_cli import add_abtest_command
-from ._errors import EvaluationError, quote
+from ._errors import EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_REGRESSION, EvaluationError, quote
 from ._io import ACCEPTED_EXTENSIONS
 from ._limits import Limits, format_size, parse_size
 from ._metrics import METRICS, PER_CLASS_METRICS
@@ -33,7 +33,6 @@ from ._tasks import TASKS
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "UsageError", "build_parser", "command_of", "explain",
            "limits", "probability_columns", "swallowed_file"]
 
-EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
 PROG = "python -m evaluation"
 FORMATS = ("json", "markdown", "html")
 PREFERENCE_FORMATS = ("json", "markdown")

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,7 +33,7 @@ from ._arguments import (
     swallowed_file,
 )
 from ._data import ColumnMapping, LoadOptions
-from ._errors import EvaluationError
+from ._errors import EvaluationError, exit_status
 from ._gate import Gate, apply_gate, gate_iv
 from ._io import import_pandas_integration
 from ._monitor_cli import run_monitor
@@ -228,25 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = _parse(parser, arguments)
-        if args.command == "abtest":
-            return run_abtest(args)
-        if args.command == "shift":
-            return run_shift(args)
-        if args.command == "monitor":
-            return run_monitor(args)
-        return _run_preferences(args) if args.command == "preferences" else _run_compare(args)
     except UsageError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except EvaluationError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as error:
-        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as error:
-        if os.environ.get("EVALUATION_DEBUG"):
-            traceback.print_exc()
-        print(f"internal error (please report it, with EVALUATION_DEBUG=1 for details): "
-              f"{type(error).__name__}: {error}", file=sys.stderr)
-        return EXIT_BUG
+    runs = {"abtest": run_abtest, "shift": run_shift, "monitor": run_monitor, "preferences": _run_preferences}
+    return exit_status(lambda: runs.get(args.command, _run_compare)(args))

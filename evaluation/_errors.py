@@ -11,9 +11,16 @@ Anything else escaping the engine is a bug.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
 
-__all__ = ["EvaluationError", "clip", "format_examples", "format_names", "quote"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "EvaluationError", "clip", "exit_status",
+           "format_examples", "format_names", "quote"]
+
+EXIT_OK, EXIT_REGRESSION, EXIT_BAD_INPUT, EXIT_BUG = 0, 1, 2, 3
+"""The command line's exit statuses: done, a gated regression, bad input, a bug."""
 
 _WIDTH = 50  # characters of a value quoted in a message; the rest is elided
 
@@ -78,3 +85,24 @@ def format_names(names: Sequence[str], *, limit: int = 10) -> str:
     if len(names) > limit:
         shown += f", ... ({len(names):,} in all)"
     return shown
+
+
+def exit_status(call: Callable[[], int]) -> int:
+    """``call()``'s exit status, every command's way with errors: bad input (an :class:`EvaluationError`, or a file
+    the system cannot read) prints one line, ``error: ...``, on standard error and gives :data:`EXIT_BAD_INPUT`;
+    anything else is a bug: one line asking for a report (``EVALUATION_DEBUG=1`` prints the traceback), and
+    :data:`EXIT_BUG`."""
+    try:
+        return call()
+    except EvaluationError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as error:
+        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as error:
+        if os.environ.get("EVALUATION_DEBUG"):
+            traceback.print_exc()
+        print(f"internal error (please report it, with EVALUATION_DEBUG=1 for details): {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return EXIT_BUG

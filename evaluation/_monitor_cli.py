@@ -13,17 +13,15 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._errors import EvaluationError
+from ._errors import EXIT_BAD_INPUT, EXIT_OK, EvaluationError, exit_status
 
 __all__ = ["MONITOR_FORMATS", "add_monitor_command", "main", "run_monitor"]
 
 MONITOR_FORMATS = ("json", "markdown")
 _PROG = "python -m evaluation"
-_EXIT_OK, _EXIT_BAD_INPUT, _EXIT_BUG = 0, 2, 3  # as evaluation._arguments (not imported here: it imports this module)
 
 
 def add_monitor_command(commands: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -127,7 +125,7 @@ def _run(args: argparse.Namespace) -> int:
               f"{'s' if len(report.alerts) != 1 else ''}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def run_monitor(args: argparse.Namespace) -> int:
@@ -136,20 +134,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     Bad input prints one line, ``error: ...`` naming the file, the column and the rows, on standard
     error and returns 2; an unexpected error returns 3 (``EVALUATION_DEBUG=1`` prints its traceback).
     """
-    try:
-        return _run(args)
-    except EvaluationError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return _EXIT_BAD_INPUT
-    except OSError as error:
-        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
-        return _EXIT_BAD_INPUT
-    except Exception as error:
-        if os.environ.get("EVALUATION_DEBUG"):
-            traceback.print_exc()
-        print(f"internal error (please report it, with EVALUATION_DEBUG=1 for details): {type(error).__name__}: {error}",
-              file=sys.stderr)
-        return _EXIT_BUG
+    return exit_status(lambda: _run(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(["monitor", *(sys.argv[1:] if argv is None else argv)])
     except SystemExit as stop:
-        return int(stop.code or 0) if stop.code in (0, None) else _EXIT_BAD_INPUT
+        return int(stop.code or 0) if stop.code in (0, None) else EXIT_BAD_INPUT
     return run_monitor(args)
 
 

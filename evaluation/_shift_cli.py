@@ -11,16 +11,14 @@ import argparse
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 
-from ._errors import EvaluationError
+from ._errors import EXIT_OK, EvaluationError, exit_status
 
 __all__ = ["SHIFT_FORMATS", "add_shift_command", "run_shift"]
 
 SHIFT_FORMATS = ("json", "markdown")
 _PROG = "python -m evaluation"
-_EXIT_OK, _EXIT_BAD_INPUT, _EXIT_BUG = 0, 2, 3  # as evaluation._arguments (not imported here: it imports this module)
 
 
 class _File(argparse.Action):
@@ -137,7 +135,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"shift: {report.reweighted.sentence}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return _EXIT_OK
+    return EXIT_OK
 
 
 def run_shift(args: argparse.Namespace) -> int:
@@ -146,17 +144,4 @@ def run_shift(args: argparse.Namespace) -> int:
     Bad input prints one line, ``error: ...`` naming the file, the column and the rows, on standard
     error and returns 2; an unexpected error returns 3 (``EVALUATION_DEBUG=1`` prints its traceback).
     """
-    try:
-        return _run(args)
-    except EvaluationError as error:
-        print(f"error: {error.message}", file=sys.stderr)
-        return _EXIT_BAD_INPUT
-    except OSError as error:
-        print(f"error: {error.filename or ''}: {error.strerror or error}", file=sys.stderr)
-        return _EXIT_BAD_INPUT
-    except Exception as error:
-        if os.environ.get("EVALUATION_DEBUG"):
-            traceback.print_exc()
-        print(f"internal error (please report it, with EVALUATION_DEBUG=1 for details): {type(error).__name__}: {error}",
-              file=sys.stderr)
-        return _EXIT_BUG
+    return exit_status(lambda: _run(args))
