@@ -96,16 +96,14 @@ def _timed(arguments: Sequence[str]) -> tuple[float, float, int]:
     elapsed = time.perf_counter() - start
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
-        raise SystemExit(f"{' '.join(arguments)} exited {child.returncode}: {child.stderr.read().decode()[-2000:]}")
+        said = child.stderr.read().decode() if child.stderr is not None else ""
+        raise SystemExit(f"{' '.join(arguments)} exited {child.returncode}: {said[-2000:]}")
     return elapsed, usage.ru_maxrss / 1024, child.returncode
 
 
 def _command() -> list[str]:
-    """``python -m evaluation monitor`` once registered, else the command's own module."""
-    registered = subprocess.run([sys.executable, "-m", "evaluation", "monitor", "--help"], cwd=ROOT,
-                                capture_output=True).returncode == 0
-    return [sys.executable, "-m", "evaluation", "monitor"] if registered else [sys.executable, "-m",
-                                                                                "evaluation._monitor_cli"]
+    """``python -m evaluation monitor``."""
+    return [sys.executable, "-m", "evaluation", "monitor"]
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, float]:
