@@ -15,8 +15,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from evaluation import format_number, format_p_value
-from evaluation._shift_report import ColumnDrift, ShiftReport
+from evaluation import ColumnDrift, ShiftReport, format_number, format_p_value
 
 from .charts_common import distinct_labels, error_arrays, finish, hover_label, label, message_figure, row_height
 from .palette import MODEL_COLOR_ORDER, VERDICT_COLORS, verdict_symbol

@@ -21,9 +21,16 @@ import pandas as pd
 import streamlit as st
 
 import evaluation
-from evaluation import ComparisonReport, EvaluationError, GenerationReport, RegressionReport
+from evaluation import (
+    LEAKAGE_HEADER,
+    ComparisonReport,
+    EvaluationError,
+    GenerationReport,
+    RegressionReport,
+    leakage_section,
+    leakage_table,
+)
 from evaluation._io import read_table
-from evaluation._leakage import LEAKAGE_HEADER, leakage_section, leakage_table
 
 from . import render, state, uploads
 

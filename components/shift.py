@@ -17,9 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import evaluation
-from evaluation import format_number, format_p_value
-from evaluation._shift import analyze_shift, read_shift
-from evaluation._shift_report import ShiftReport
+from evaluation import ShiftReport, analyze_shift, format_number, format_p_value, read_shift
 
 from . import access, charts_shift, render, state, uploads
 

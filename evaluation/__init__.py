@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ._generation_preferences import with_preferences
     from ._generation_report import generation_report_to_dict, generation_report_to_markdown
     from ._io import ACCEPTED_EXTENSIONS, model_name
+    from ._leakage import LEAKAGE_HEADER, Leakage, find_leakage, leakage_section, leakage_table
     from ._limits import DASHBOARD_LIMITS, Limits
     from ._loading import FileSummary, inspect_file, load_classification
     from ._metrics import METRICS, MetricInfo
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
         SliceResult,
         ThresholdCurve,
     )
+    from ._shift import analyze_shift, read_shift
+    from ._shift_report import ColumnDrift, ShiftReport
     from ._slices import slice_labels
     from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
     from ._tasks import TASKS, Task, detect_task, task_named
@@ -94,6 +97,15 @@ _WHERE = {
     "inspect_generation_file": "._generation_data",
     "load_generation": "._generation_data",
     "with_preferences": "._generation_preferences",
+    "LEAKAGE_HEADER": "._leakage",
+    "Leakage": "._leakage",
+    "find_leakage": "._leakage",
+    "leakage_section": "._leakage",
+    "leakage_table": "._leakage",
+    "analyze_shift": "._shift",
+    "read_shift": "._shift",
+    "ColumnDrift": "._shift_report",
+    "ShiftReport": "._shift_report",
     "PreferenceComparison": "._preferences",
     "PreferenceRatings": "._preferences",
     "compare_preferences": "._preferences",
@@ -190,6 +202,7 @@ __all__ = [
     "CI_METHODS",
     "CORRECTIONS",
     "DASHBOARD_LIMITS",
+    "LEAKAGE_HEADER",
     "METRICS",
     "PROBABILITY_PREFIXES",
     "SCHEMA_VERSION",
@@ -200,6 +213,7 @@ __all__ = [
     "Cancelled",
     "CandidateVerdict",
     "ClassificationData",
+    "ColumnDrift",
     "ColumnMapping",
     "Comparison",
     "ComparisonReport",
@@ -215,6 +229,7 @@ __all__ = [
     "GenerationData",
     "GenerationModel",
     "GenerationReport",
+    "Leakage",
     "Limits",
     "LoadOptions",
     "MetricInfo",
@@ -229,6 +244,7 @@ __all__ = [
     "RegressionData",
     "RegressionReport",
     "Settings",
+    "ShiftReport",
     "SliceFlips",
     "SliceMetric",
     "SliceResult",
@@ -236,6 +252,7 @@ __all__ = [
     "Task",
     "ThresholdCurve",
     "adjust_p_values",
+    "analyze_shift",
     "candidate_verdict",
     "class_of_probability_column",
     "compare",
@@ -246,6 +263,7 @@ __all__ = [
     "csv_safe_frame",
     "detect_task",
     "escape_markdown",
+    "find_leakage",
     "flip_table",
     "format_number",
     "format_p_value",
@@ -255,6 +273,8 @@ __all__ = [
     "inspect_file",
     "inspect_generation_file",
     "inspect_regression_file",
+    "leakage_section",
+    "leakage_table",
     "length_adjusted_sentence",
     "load_classification",
     "load_generation",
@@ -269,6 +289,7 @@ __all__ = [
     "rate_models",
     "read_judgments",
     "read_judgments_against",
+    "read_shift",
     "regression_flip_table",
     "regression_report_to_dict",
     "regression_report_to_markdown",
