@@ -29,6 +29,7 @@ from evaluation import (
     Estimate,
     GenerationReport,
     RegressionReport,
+    ShiftReport,
     csv_safe,
     format_number,
     format_p_value,
@@ -237,7 +238,7 @@ def _curves(doc: _Document, report: ComparisonReport) -> None:
         doc.figure(charts.reliability_figure(report))
 
 
-def report_html(report: ComparisonReport | RegressionReport | GenerationReport) -> str:
+def report_html(report: ComparisonReport | RegressionReport | GenerationReport | ShiftReport) -> str:
     """One self-contained HTML document of the whole comparison, readable offline.
 
     plotly.js is embedded once in the head; every figure follows as a ``div`` with its data.
@@ -267,6 +268,10 @@ def report_html(report: ComparisonReport | RegressionReport | GenerationReport) 
         from .html_report_regression import regression_report_html
 
         return regression_report_html(report)
+    if isinstance(report, ShiftReport):  # python -m evaluation shift --format html
+        from .html_report_shift import shift_report_html
+
+        return shift_report_html(report)
     doc = _build(report)
     return html_page(report.models, doc.parts)
 

@@ -46,11 +46,12 @@ from ._verdict import verdict_sentence
 if TYPE_CHECKING:
     from ._preferences import PreferenceComparison, PreferenceRatings
     from ._regression import RegressionReport
+    from ._shift_report import ShiftReport
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "build_parser", "main"]
 
 
-def _html_report(report: ComparisonReport | RegressionReport, *, leakage: dict[str, Any] | None = None,
+def _html_report(report: ComparisonReport | RegressionReport | ShiftReport, *, leakage: dict[str, Any] | None = None,
                  document: dict[str, Any] | None = None) -> str:
     """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing).
 

@@ -17,7 +17,7 @@ from ._errors import EXIT_OK, EvaluationError, exit_status
 
 __all__ = ["SHIFT_FORMATS", "add_shift_command", "run_shift"]
 
-SHIFT_FORMATS = ("json", "markdown")
+SHIFT_FORMATS = ("json", "markdown", "html")
 _PROG = "python -m evaluation"
 
 
@@ -99,7 +99,7 @@ def add_shift_command(commands: argparse._SubParsersAction) -> argparse.Argument
     analyses.add_argument("--folds", type=int, default=5, help="the domain classifier's folds (default 5)")
     output = cmd.add_argument_group("output")
     output.add_argument("--format", type=_choice("format", "--format", SHIFT_FORMATS), default="json",
-                        help="json (default) or markdown")
+                        help="json (default), markdown, or html: one self-contained page with the charts")
     output.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     _add_limit_options(cmd)
     return cmd
@@ -126,7 +126,12 @@ def _run(args: argparse.Namespace) -> int:
     report = analyze_shift(data, alpha=args.alpha, confidence=args.confidence, resamples=args.resamples, seed=args.seed,
                            thresholds={JENSEN_SHANNON: args.min_js_distance, WASSERSTEIN: args.min_wasserstein},
                            reweight_by=args.reweight_by, classifier=not args.no_classifier, folds=args.folds)
-    text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
+    if args.format == "html":
+        from ._cli import _html_report  # here: evaluation._cli imports this module; the one way to the charts
+
+        text = _html_report(report)
+    else:
+        text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         drifted = ", ".join(report.drifted_columns) or "none"

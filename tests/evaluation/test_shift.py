@@ -474,3 +474,14 @@ def test_the_demo_files_are_what_the_script_writes() -> None:
     assert test == (DEMO / "shift_test.csv").read_text(encoding="utf-8")
     assert production == (DEMO / "shift_production.csv").read_text(encoding="utf-8")
     assert "label" not in production.splitlines()[0].split(",")
+
+
+def test_the_html_report_has_the_sections_and_charts(tmp_path: Path) -> None:
+    out = tmp_path / "shift.html"
+    assert run("data/demo/shift_test.csv", "data/demo/shift_production.csv", "--format", "html", "--resamples", "200",
+               "--out", str(out)) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count('class="plotly-graph-div"') == 2
+    for heading in ("Per column", "Domain classifier", "Re-weighted performance"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "Drifted columns: scanner, ink, confidence." in page and "<td>scanner</td>" in page
