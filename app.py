@@ -14,7 +14,8 @@ state.init_session()
 
 # The pages that apply to the comparison shown: a regression or a text generation has no classes, curves or
 # calibration, and its Overview and Examples are its own (at the same addresses). Shift compares the test set with
-# production rows, for classification and regression.
+# production rows, for classification and regression;
+# Monitoring follows a production log window by window against the test set, for classification only.
 task = state.current_spec().resolved_task
 if task == "generation":
     results = [
@@ -41,6 +42,7 @@ else:
         st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
         st.Page("pages/examples.py", title="Examples", icon=":material/list_alt:"),
         st.Page("pages/shift.py", title="Shift", icon=":material/compare_arrows:"),
+        st.Page("pages/monitor.py", title="Monitoring", icon=":material/monitor_heart:"),
     ]
 pages = {
     "Input": [st.Page("pages/data.py", title="Data", icon=":material/upload_file:")],

@@ -1,5 +1,6 @@
 """After the test set, in a real browser: fine-tuning data that leaks test examples shows on the Overview's first
-screen, and the Shift page compares the demo's test set with its production traffic.
+screen, the Shift page compares the demo's test set with its production traffic, and the Monitoring page follows the
+demo's 12 weeks of production and names the week that alerts.
 
 The leaked count is counted here from the demo file (the ids the constructed training file shares with it).
 """
@@ -76,3 +77,25 @@ def test_the_shift_page_loads_the_demo_production_file_and_draws_the_drift(page:
     expect(chart.locator(".ytick")).to_have_count(4)
     expect(chart).to_contain_text("practical threshold 0.100")
     page.screenshot(path=str(tmp_path / "shift_page.png"))
+
+
+def test_the_monitoring_page_loads_the_demo_logs_and_shows_the_alert_over_the_chart(page: Page, server: Server,
+                                                                                   tmp_path: Path) -> None:
+    open_app(page, f"{server.url}/monitor")
+    expect(page.get_by_text("The reference is the test set: the baseline's file, base.csv")).to_be_visible(
+        timeout=TIMEOUT)
+    page.get_by_role("button", name="Load the demo's 12 weeks of production").click()
+    headline = page.get_by_test_id("stAlertContainer").filter(has_text="alert in week 10")
+    # the model's name is escaped with word joiners around its colon: match the sentence after it
+    expect(headline).to_contain_text("alert in week 10 (from 2026-11-02) on accuracy 0.840 against 0.931",
+                                     timeout=TIMEOUT)
+    expect(headline).to_contain_text("finetuned")
+    expect(headline).to_contain_text("Holm-adjusted p = 0.0056")
+    chart = page.locator(".js-plotly-plot").filter(has_text="Accuracy per week")
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=TIMEOUT)
+    wait_idle(page)
+    expect(chart).to_contain_text("no labels yet")
+    expect(chart).to_contain_text("finetuned: alert (worse)")
+    # the first screen: the sentence above the chart, both in view without scrolling
+    assert headline.bounding_box()["y"] < chart.bounding_box()["y"] < 900
+    page.screenshot(path=str(tmp_path / "monitor_page.png"))  # to look at: pytest --basetemp

@@ -1,0 +1,232 @@
+"""The Monitoring page's logic: how is the model doing now, window by window?
+
+The reference (test set) is the comparison's files: the baseline's, and in shadow mode the candidate's too
+(:func:`reference_files`); the classification demo's button loads the demo's production logs with the demo's own test
+files (``scripts/make_demo_monitor.py``), which then stay the reference until a log is uploaded. The production logs
+are kept in the session (``monitor_production``, ``monitor_candidate_production``, ``monitor_reference`` and
+``monitor_uploader_generation`` in ``st.session_state``). :func:`monitor_report` is the one engine call,
+:func:`evaluation._monitor_data.read_monitor` then :func:`evaluation._monitor.analyze_monitor` (what the ``monitor``
+command runs), cached by content. :func:`headline_sentence` and :func:`alerts_frame` are pure functions of the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+import evaluation
+from evaluation import format_number, format_p_value
+from evaluation._monitor import analyze_monitor
+from evaluation._monitor_data import read_monitor
+from evaluation._monitor_report import MonitorReport, iso_time
+
+from . import access, charts_monitor, render, state, uploads
+
+__all__ = ["DEMO_DIR", "DEMO_NAMES", "DEMO_PRODUCTION", "DEMO_REFERENCE", "WINDOWS", "Inputs", "alerts_frame",
+           "candidate_name", "compute_monitor", "files_sentence", "headline_sentence", "inputs", "load_demo",
+           "metrics_shown", "monitor_report", "production_section", "reference_files"]
+
+Source = tuple[str, bytes]
+DEMO_DIR = state.APP_DIR / "data" / "demo"
+DEMO_PRODUCTION = (DEMO_DIR / "monitor_production.csv", DEMO_DIR / "monitor_production_finetuned.csv")
+"""The demo's production logs: the live base model, and the fine-tuned model in shadow mode."""
+DEMO_REFERENCE = (DEMO_DIR / "monitor_test.csv", DEMO_DIR / "monitor_test_finetuned.csv")
+"""The demo's test files for those logs (a seeded half of ``base.csv``'s rows, not the comparison's files)."""
+DEMO_NAMES = ("base", "finetuned")
+WINDOWS = {"1 week": "1w", "1 day": "1d", "1 month": "1M"}
+"""The window selector's choices -> the engine's window specification (the first is the default)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """What the engine reads: one production log per model, each model's test file, the models' names."""
+
+    production: tuple[Source, ...]
+    reference: tuple[Source, ...]
+    names: tuple[str, ...]
+
+
+def candidate_name(spec: state.ComparisonSpec) -> str:
+    """The comparison's candidate (the first model that is not the baseline)."""
+    return next(name for name in spec.names if name != spec.baseline)
+
+
+def reference_files(spec: state.ComparisonSpec, count: int) -> tuple[tuple[Source, ...], tuple[str, ...]]:
+    """The comparison's test files and names for ``count`` production logs: the baseline's, then the candidate's."""
+    names = (spec.baseline, candidate_name(spec))[:count]
+    return tuple(spec.files[spec.names.index(name)] for name in names), names
+
+
+def inputs(spec: state.ComparisonSpec) -> Inputs | None:
+    """The kept production logs with their reference: the demo's test files after the demo button, else the
+    comparison's; ``None`` without a log."""
+    session = st.session_state
+    production = tuple(f for f in (session.get("monitor_production"), session.get("monitor_candidate_production")) if f)
+    if not session.get("monitor_production"):
+        return None
+    demo = session.get("monitor_reference")
+    if demo is not None:
+        return Inputs(production, tuple(demo[:len(production)]), DEMO_NAMES[:len(production)])
+    reference, names = reference_files(spec, len(production))
+    return Inputs(production, reference, names)
+
+
+def compute_monitor(chosen: Inputs, window: str, *, options: evaluation.LoadOptions,
+                    settings: evaluation.Settings) -> MonitorReport:
+    """Monitor ``chosen``'s production logs against their test files in ``window``s, with the comparison's column
+    options (within the dashboard's limits), alpha, confidence and seed (resamples: the engine's default).
+
+    Raises
+    ------
+    EvaluationError
+        A file that cannot be read (no timestamp, probabilities that do not sum to 1, a class the test set lacks, ...;
+        the message names the file).
+    """
+    options = dataclasses.replace(options, limits=evaluation.DASHBOARD_LIMITS)
+    data = read_monitor(list(chosen.production), list(chosen.reference), names=list(chosen.names), options=options)
+    return analyze_monitor(data, window, alpha=settings.alpha, confidence=settings.confidence, seed=settings.seed)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _monitor(key: str, _chosen: Inputs, window: str, _options: evaluation.LoadOptions,
+             _settings: evaluation.Settings) -> MonitorReport:
+    """:func:`compute_monitor`, cached on ``key`` and ``window``."""
+    return compute_monitor(_chosen, window, options=_options, settings=_settings)
+
+
+def monitor_report(chosen: Inputs, window: str, *, options: evaluation.LoadOptions,
+                   settings: evaluation.Settings) -> MonitorReport:
+    """:func:`compute_monitor` computed once per files, names, window, options and settings.
+
+    Raises
+    ------
+    EvaluationError
+        As :func:`compute_monitor`.
+    """
+    parts = [[[name, hashlib.sha256(content).hexdigest()] for name, content in (*chosen.production, *chosen.reference)],
+             list(chosen.names), state.options_to_dict(options), state.settings_to_dict(settings)]
+    key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+    return _monitor(key, chosen, window, options, settings)
+
+
+# --- sentences and tables (pure) --------------------------------------------------------------------
+
+def _p(value: float) -> str:
+    text = format_p_value(value)
+    return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"
+
+
+def headline_sentence(report: MonitorReport) -> str:
+    """What a stakeholder reads first (plain text): each alerting model's first alert, or that there is none.
+
+    The first alert of a model is its earliest alerting window, on accuracy when that window alerts on it.
+    """
+    windows = len(report.windows)
+    family = (f"family-wise error {report.alpha:g} controlled with Holm over every window, model and metric")
+    if not report.alerts:
+        return f"No alerts in {windows} window{'s' if windows != 1 else ''} ({family})."
+    said = []
+    for name in report.models:
+        alerts = [a for a in report.alerts if a.model == name]
+        if not alerts:
+            continue
+        first = min(a.window for a in alerts)
+        chosen = [a for a in alerts if a.window == first]
+        alert = next((a for a in chosen if a.metric == "accuracy"), chosen[0])
+        said.append(f"{name}: alert in {charts_monitor.window_name(report, alert.window)} (from "
+                    f"{iso_time(alert.start, report.timezone)[:10]}) on {evaluation.metric_title(alert.metric).lower()} "
+                    f"{format_number(alert.value)} against {format_number(alert.reference)} on the test set, "
+                    f"{alert.direction} (Holm-adjusted {_p(alert.p_value_adjusted)})")
+    count = len(report.alerts)
+    return "; ".join(said) + f". {count} alert{'s' if count != 1 else ''} in {windows} windows ({family})."
+
+
+def files_sentence(report: MonitorReport, spec: state.ComparisonSpec) -> str:
+    """Which production log was read against which test file, per model, and the rows (Markdown); says so when the
+    reference is not the comparison's files (the demo's own test files)."""
+    pairs = ", ".join(f"**{render.text(name)}** {render.text(production)} against {render.text(reference)}"
+                      for name, production, reference
+                      in zip(report.models, report.production_files, report.reference_files, strict=True))
+    own = {filename for filename, _ in spec.files}
+    note = "" if set(report.reference_files) <= own else (
+        "the demo's own test files (a half of base.csv's rows), not the comparison's files; ")
+    return (f"Reference (test set): {note}{pairs} · {report.n:,} production rows, {report.n_labelled:,} labelled · "
+            f"{len(report.windows)} windows with rows.")
+
+
+def metrics_shown(report: MonitorReport) -> list[str]:
+    """The metrics the chart can draw: the test set's that some window realises (log loss and the Brier score need
+    probabilities in production too); the test set's when no window has labels."""
+    reference = list(report.reference[report.models[0]].metrics)
+    realised = [m for m in reference if any(m in w.models[name].metrics for w in report.windows for name in report.models)]
+    return realised or reference
+
+
+def alerts_frame(report: MonitorReport) -> pd.DataFrame:
+    """One row per alert, in window order: window, start, model, metric, value, test set, direction, p-values."""
+    return pd.DataFrame([{
+        "window": charts_monitor.window_name(report, a.window), "from": iso_time(a.start, report.timezone),
+        "model": a.model, "metric": evaluation.metric_title(a.metric), "value": format_number(a.value),
+        "test set": format_number(a.reference), "direction": a.direction, "p": format_p_value(a.p_value),
+        "p (Holm)": format_p_value(a.p_value_adjusted)} for a in report.alerts],
+        columns=["window", "from", "model", "metric", "value", "test set", "direction", "p", "p (Holm)"])
+
+
+# --- render helpers ---------------------------------------------------------------------------------
+
+def load_demo() -> None:
+    """Keep the demo's production logs and make its test files the reference (a callback of the demo button)."""
+    session = st.session_state
+    session["monitor_production"], session["monitor_candidate_production"] = (
+        (path.name, path.read_bytes()) for path in DEMO_PRODUCTION)
+    session["monitor_reference"] = tuple((path.name, path.read_bytes()) for path in DEMO_REFERENCE)
+
+
+def _on_change(widget_key: str, slot: str) -> None:
+    """An uploader's callback: keep the dropped file in ``slot`` (the comparison's files become the reference again),
+    then empty the uploaders."""
+    session = st.session_state
+    dropped = session.get(widget_key)
+    if dropped is not None:
+        session[slot] = (dropped.name, dropped.getvalue())
+        if session.pop("monitor_reference", None) is not None:  # the demo's logs do not go with the user's
+            session.pop("monitor_candidate_production" if slot == "monitor_production" else "monitor_production", None)
+    session["monitor_uploader_generation"] = session.get("monitor_uploader_generation", 0) + 1
+
+
+def _remove(slots: Sequence[str]) -> None:
+    """Drop kept logs (a callback of a Remove button)."""
+    for slot in slots:
+        st.session_state.pop(slot, None)
+    if not st.session_state.get("monitor_production"):
+        st.session_state.pop("monitor_reference", None)
+
+
+def production_section(spec: state.ComparisonSpec, *, key_prefix: str) -> None:
+    """The uploaders of the live model's production log and (optional, shadow mode) the candidate's, the demo button
+    on the classification demo, and the kept logs with Remove buttons."""
+    session = st.session_state
+    if not access.gate("upload files", key_prefix):
+        return
+    generation = session.get("monitor_uploader_generation", 0)
+    left, right = st.columns(2)
+    for column, slot, what in (
+            (left, "monitor_production", f"Production log of the live model ({spec.baseline}): a timestamp, its "
+                                         "predictions and/or probabilities, labels where they have arrived, metadata."),
+            (right, "monitor_candidate_production", f"Optional, shadow mode: the candidate's log "
+                                                    f"({candidate_name(spec)}) on the same rows, paired by id.")):
+        key = f"{key_prefix}_{slot}_{generation}"
+        column.file_uploader(what, type=list(uploads.UPLOAD_TYPES), key=key, on_change=_on_change, args=(key, slot))
+        kept = session.get(slot)
+        if kept is not None:
+            column.markdown(f"Kept: **{render.text(kept[0])}**")
+            column.button("Remove", key=f"{key_prefix}_{slot}_remove", icon=":material/delete:", on_click=_remove,
+                          args=((slot, "monitor_candidate_production") if slot == "monitor_production" else (slot,),))
+    if spec.origin == "demo" and spec.resolved_task == "classification":
+        st.button("Load the demo's 12 weeks of production (base live, finetuned in shadow mode)",
+                  key=f"{key_prefix}_demo", icon=":material/science:", on_click=load_demo)
