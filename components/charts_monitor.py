@@ -14,9 +14,7 @@ import math
 
 import plotly.graph_objects as go
 
-from evaluation import format_number, format_p_value
-from evaluation._monitor_report import MonitorReport, iso_time
-from evaluation._shift_report import ColumnDrift
+from evaluation import ColumnDrift, MonitorReport, format_number, format_p_value, iso_time
 
 from .charts_common import distinct_labels, error_arrays, finish, hover_label, message_figure, metric_title, row_height
 from .palette import NEUTRAL_COLOR, VERDICT_COLORS, model_colors, verdict_glyph, verdict_symbol

@@ -20,10 +20,7 @@ import pandas as pd
 import streamlit as st
 
 import evaluation
-from evaluation import format_number, format_p_value
-from evaluation._monitor import analyze_monitor
-from evaluation._monitor_data import read_monitor
-from evaluation._monitor_report import MonitorReport, iso_time
+from evaluation import MonitorReport, analyze_monitor, format_number, format_p_value, iso_time, read_monitor
 
 from . import access, charts_monitor, render, state, uploads
 

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from ._limits import DASHBOARD_LIMITS, Limits
     from ._loading import FileSummary, inspect_file, load_classification
     from ._metrics import METRICS, MetricInfo
+    from ._monitor import analyze_monitor
+    from ._monitor_data import read_monitor
+    from ._monitor_report import MonitorReport, iso_time
     from ._multiple import CORRECTIONS, adjust_p_values
     from ._parallel import Cancelled, stop_when
     from ._preferences import (
@@ -103,6 +106,10 @@ _WHERE = {
     "leakage_section": "._leakage",
     "leakage_table": "._leakage",
     "analyze_shift": "._shift",
+    "analyze_monitor": "._monitor",
+    "read_monitor": "._monitor_data",
+    "MonitorReport": "._monitor_report",
+    "iso_time": "._monitor_report",
     "read_shift": "._shift",
     "ColumnDrift": "._shift_report",
     "ShiftReport": "._shift_report",
@@ -235,6 +242,7 @@ __all__ = [
     "MetricInfo",
     "ModelData",
     "ModelReport",
+    "MonitorReport",
     "OperatingPoint",
     "PerplexityRatio",
     "Power",
@@ -252,6 +260,7 @@ __all__ = [
     "Task",
     "ThresholdCurve",
     "adjust_p_values",
+    "analyze_monitor",
     "analyze_shift",
     "candidate_verdict",
     "class_of_probability_column",
@@ -273,6 +282,7 @@ __all__ = [
     "inspect_file",
     "inspect_generation_file",
     "inspect_regression_file",
+    "iso_time",
     "leakage_section",
     "leakage_table",
     "length_adjusted_sentence",
@@ -289,6 +299,7 @@ __all__ = [
     "rate_models",
     "read_judgments",
     "read_judgments_against",
+    "read_monitor",
     "read_shift",
     "regression_flip_table",
     "regression_report_to_dict",
