@@ -43,8 +43,19 @@ from evaluation import (
 from . import charts
 from .charts_common import metric_title
 
-__all__ = ["CSV_COLUMNS", "PLAIN_CSS", "csv_number", "html_page", "leakage_html", "metrics_csv", "report_html",
-           "report_json", "with_leakage"]
+__all__ = [
+    "CSV_COLUMNS",
+    "PLAIN_CSS",
+    "csv_number",
+    "figure_div",
+    "html_page",
+    "leakage_html",
+    "metrics_csv",
+    "plain_table",
+    "report_html",
+    "report_json",
+    "with_leakage",
+]
 
 CSV_COLUMNS: tuple[str, ...] = ("kind", "name", "metric", "class", "value", "ci_low", "ci_high", "p_value",
                                 "p_value_adjusted", "test", "verdict", "method")
@@ -99,6 +110,19 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: Sequenc
         f"<td>{cell}</td>" if i in raw else f'<td class="num">{escape(cell)}</td>' if _numeric(cell)
         else f"<td>{escape(cell)}</td>" for i, cell in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def plain_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """An HTML table of text cells, every one escaped (the task reports' tables)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def figure_div(fig: go.Figure, index: int) -> str:
+    """A figure as a ``div`` with its data (``figure-<index>``), for a page whose head holds plotly.js."""
+    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{index}",
+                       default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False})
 
 
 def _numeric(cell: str) -> bool:

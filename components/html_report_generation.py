@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from html import escape
 
 import plotly.graph_objects as go
@@ -28,7 +28,7 @@ from evaluation import (
 from evaluation._generation import GenerationComparison
 
 from . import charts, charts_generation, charts_preferences
-from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, html_page
+from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, figure_div, html_page, plain_table
 
 __all__ = ["generation_metrics_csv", "generation_report_html"]
 
@@ -36,19 +36,8 @@ _MAX_SLICE_ROWS = 30
 _MAX_SLICE_COLUMNS = 6
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _p(p: float) -> str:
     return format_number(p, digits=4)
-
-
-def _figure(fig: go.Figure, index: int) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{index}",
-                       default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False})
 
 
 def generation_report_html(report: GenerationReport) -> str:
@@ -71,7 +60,7 @@ def generation_report_html(report: GenerationReport) -> str:
     def figure(fig: go.Figure) -> str:
         nonlocal figures
         figures += 1
-        return _figure(fig, figures)
+        return figure_div(fig, figures)
 
     parts = [f"<h1>Model comparison (generation): {escape(', '.join(report.models))}</h1>",
              f"<p>{report.n_examples:,} paired examples · baseline {escape(report.baseline)} · {level}% intervals · alpha "
@@ -81,7 +70,7 @@ def generation_report_html(report: GenerationReport) -> str:
     parts += [f'<div class="warning">{escape(w)}</div>' for w in report.warnings]
     metrics = list(report.models[report.baseline].metrics)
     length_column = ["output words"] if any(math.isfinite(m.output_words) for m in report.models.values()) else []
-    parts.append("<h2>Metrics</h2>" + _table(["model", *[metric_title(m) for m in metrics], *length_column], [
+    parts.append("<h2>Metrics</h2>" + plain_table(["model", *[metric_title(m) for m in metrics], *length_column], [
         [name] + [f"{format_number(e.value)} [{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
                   for e in (model.metrics[m] for m in metrics)]
         + [format_number(model.output_words, digits=1)] * len(length_column)
@@ -89,7 +78,7 @@ def generation_report_html(report: GenerationReport) -> str:
     parts.append(figure(charts_generation.generation_metrics_figure(report)))
     for comparison in report.comparisons:
         parts.append(f"<h2>{escape(comparison.candidate)} minus {escape(comparison.baseline)}</h2>")
-        parts.append(_table(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p", "p adjusted",
+        parts.append(plain_table(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p", "p adjusted",
                              "verdict"], [
             [metric_title(m), format_number(d.baseline_value), format_number(d.candidate_value),
              format_number(d.difference, signed=True),
@@ -111,7 +100,7 @@ def generation_report_html(report: GenerationReport) -> str:
                  _p(s.metrics[primary].difference.p_value_adjusted), verdict_label(s.metrics[primary].difference)]
                 for s in comparison.slices[:_MAX_SLICE_ROWS] if primary in s.metrics]
         if rows:
-            parts.append(f"<h3>Slices ({escape(metric_title(primary))}, worst first)</h3>" + _table(
+            parts.append(f"<h3>Slices ({escape(metric_title(primary))}, worst first)</h3>" + plain_table(
                 ["column", "value", "n", "baseline", "candidate", "difference", "p adjusted", "verdict"], rows))
             for column in list(dict.fromkeys(s.column for s in comparison.slices))[:_MAX_SLICE_COLUMNS]:
                 parts.append(figure(charts.slice_forest_figure(comparison, column, primary)))  # type: ignore[arg-type]
@@ -133,7 +122,7 @@ def _preference_parts(comparison: GenerationComparison, figure: Callable[[go.Fig
     parts = [f"<h3>Pairwise preferences ({escape(result.source)})</h3>",
              f"<p>{result.n_judgments:,} judgments of {result.n_ids:,} ids{judges}; wins and losses are the "
              f"candidate's.</p>",
-             _table(["wins", "losses", "ties", "win rate (ties half)", f"{level}% CI", "wins / decisive", "sign test p"],
+             plain_table(["wins", "losses", "ties", "win rate (ties half)", f"{level}% CI", "wins / decisive", "sign test p"],
                     [[f"{result.wins:,}", f"{result.losses:,}", f"{result.ties:,}", format_number(rate.value),
                       f"[{format_number(rate.ci_low)}, {format_number(rate.ci_high)}]",
                       format_number(result.decisive_win_rate), format_p_value(result.p_value)]])]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from html import escape
 
 from evaluation import (
@@ -22,7 +21,7 @@ from evaluation import (
 )
 
 from . import charts, charts_regression
-from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, html_page
+from .html_report import CSV_COLUMNS, PLAIN_CSS, csv_number, figure_div, html_page, plain_table
 
 __all__ = ["regression_metrics_csv", "regression_report_html"]
 
@@ -31,12 +30,6 @@ _MAX_SLICE_ROWS = 30
 
 def _title(metric: str) -> str:
     return statistics_of("regression")[metric].title
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _p(p: float) -> str:
@@ -55,13 +48,13 @@ def regression_report_html(report: RegressionReport) -> str:
     parts += [f'<div class="warning">{escape(w)}</div>' for w in report.warnings]
     figures = [charts_regression.regression_metrics_figure(report)]
     metrics = list(statistics_of("regression"))
-    parts.append("<h2>Metrics</h2>" + _table(["model", *[_title(m) for m in metrics]], [
+    parts.append("<h2>Metrics</h2>" + plain_table(["model", *[_title(m) for m in metrics]], [
         [name] + [f"{format_number(e.value)} [{format_number(e.ci_low)}, {format_number(e.ci_high)}]"
                   for e in (model.metrics[m] for m in metrics)] for name, model in report.models.items()]))
     parts.append("FIGURE")
     for comparison in report.comparisons:
         parts.append(f"<h2>{escape(comparison.candidate)} minus {escape(comparison.baseline)}</h2>")
-        parts.append(_table(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p", "p adjusted",
+        parts.append(plain_table(["metric", "baseline", "candidate", "difference", f"{level}% CI", "test", "p", "p adjusted",
                              "verdict"], [
             [_title(m), format_number(d.baseline_value), format_number(d.candidate_value),
              format_number(d.difference, signed=True),
@@ -76,7 +69,7 @@ def regression_report_html(report: RegressionReport) -> str:
                  _p(s.metrics[primary].difference.p_value_adjusted), verdict_label(s.metrics[primary].difference)]
                 for s in comparison.slices[:_MAX_SLICE_ROWS]]
         if rows:
-            parts.append(f"<h3>Slices ({escape(_title(primary))}, worst first)</h3>" + _table(
+            parts.append(f"<h3>Slices ({escape(_title(primary))}, worst first)</h3>" + plain_table(
                 ["column", "value", "n", "baseline", "candidate", "difference", "p adjusted", "verdict"], rows))
             for column in list(dict.fromkeys(s.column for s in comparison.slices))[:6]:
                 figures.append(charts.slice_forest_figure(comparison, column, primary))
@@ -90,8 +83,7 @@ def regression_report_html(report: RegressionReport) -> str:
         if part == "FIGURE":
             fig = figures[index]
             index += 1
-            body.append(fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{index}",
-                                    default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False}))
+            body.append(figure_div(fig, index))
         else:
             body.append(part)
     return html_page(report.models, body, css=PLAIN_CSS)

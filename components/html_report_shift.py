@@ -6,28 +6,14 @@ practical threshold drawn) and table, the domain classifier, the re-weighted per
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from html import escape
-
-import plotly.graph_objects as go
 
 from evaluation import ShiftReport, format_number, format_p_value
 
 from . import charts_shift
-from .html_report import PLAIN_CSS, html_page
+from .html_report import PLAIN_CSS, figure_div, html_page, plain_table
 
 __all__ = ["shift_report_html"]
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _figure(fig: go.Figure, index: int) -> str:
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=f"figure-{index}",
-                       default_height=f"{fig.layout.height or 450}px", config={"displaylogo": False})
 
 
 def shift_report_html(report: ShiftReport) -> str:
@@ -47,7 +33,7 @@ def shift_report_html(report: ShiftReport) -> str:
              f"{escape(report.production_file)} ({report.n_production:,} rows).</p>",
              f"<p><strong>Drifted columns: {escape(drifted)}.</strong></p>"]
     parts += [f'<div class="warning">{escape(w)}</div>' for w in report.warnings]
-    parts += ["<h2>Per column</h2>", _figure(charts_shift.drift_figure(report), 1), _table(
+    parts += ["<h2>Per column</h2>", figure_div(charts_shift.drift_figure(report), 1), plain_table(
         ["column", "kind", "effect size", "value", "interval", "permutation p (Holm)", "test", "p (Holm)", "PSI",
          "drifted"],
         [[c.column, c.kind, c.statistic, format_number(c.value), f"{format_number(c.ci_low)} to {format_number(c.ci_high)}",
@@ -67,10 +53,10 @@ def shift_report_html(report: ShiftReport) -> str:
     if reweighted is None:
         parts.append("<p>Not computed (no column to re-weight by).</p>")
     else:
-        parts += [f"<p>{escape(reweighted.sentence[0].upper() + reweighted.sentence[1:])}.</p>", _table(
+        parts += [f"<p>{escape(reweighted.sentence[0].upper() + reweighted.sentence[1:])}.</p>", plain_table(
             ["metric", "production mix", "interval", "test set"],
             [[name, format_number(m.value), f"{format_number(m.ci_low)} to {format_number(m.ci_high)}",
               format_number(m.test_set_value)] for name, m in reweighted.metrics.items()]),
-            _figure(charts_shift.slice_mix_figure(report), 2),
+            figure_div(charts_shift.slice_mix_figure(report), 2),
             f"<p>Method: {escape(reweighted.method)}.</p>"]
     return html_page([report.test_file, report.production_file], parts, css=PLAIN_CSS)
