@@ -148,11 +148,13 @@ def _new_share(store: ShareStore, key_prefix: str) -> None:
                         key=f"{key_prefix}_share_days", format_func=lambda days: lifetime_label(days, limits),
                         help="After that the link stops working and its files are removed from this server.")
     if st.button("Share this comparison", key=f"{key_prefix}_share", icon=":material/share:",
-                 help="Saves the files, the column mapping and the view settings on this server and gives a link."):
+                 help="Saves the files (with the Shift and Monitoring pages' production files), the column mapping and the "
+                      "view settings on this server and gives a link."):
         spec = state.current_spec()
         try:
-            token, delete_key = store.save(state.share_files(spec), state.share_payload(spec, state.view()),
-                                           expires_in_days=days)
+            production = state.production_files()
+            token, delete_key = store.save(state.share_files(spec, production),
+                                           state.share_payload(spec, state.view(), production), expires_in_days=days)
         except (ShareRefused, ShareUnavailable) as refusal:
             st.error(f"Not shared: {evaluation.escape_markdown(refusal)}", icon=":material/error:")
         else:

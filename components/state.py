@@ -49,9 +49,11 @@ __all__ = [
     "GENERATION_DEMO_FILES",
     "GENERATION_DEMO_JUDGMENTS",
     "PAYLOAD_VERSION",
+    "PRODUCTION_SLOTS",
     "REGRESSION_DEMO_FILES",
     "ComparisonSpec",
     "GenerationResults",
+    "ProductionFiles",
     "RegressionResults",
     "Results",
     "build_options",
@@ -68,6 +70,9 @@ __all__ = [
     "open_demo",
     "options_from_dict",
     "options_to_dict",
+    "production_files",
+    "production_from_share",
+    "restore_production_files",
     "set_current_spec",
     "settings_from_dict",
     "settings_to_dict",
@@ -225,29 +230,93 @@ def settings_from_dict(document: Mapping[str, Any]) -> Settings:
     return Settings(**values)
 
 
-def share_files(spec: ComparisonSpec) -> tuple[tuple[str, bytes], ...]:
+ProductionFiles = Mapping[str, Sequence[tuple[str, bytes]]]
+"""The Shift and Monitoring pages' production files, by session slot (:data:`PRODUCTION_SLOTS`)."""
+
+PRODUCTION_SLOTS = ("shift_production", "monitor_production", "monitor_candidate_production", "monitor_reference")
+"""Where the pages keep production files: the Shift page's file, the Monitoring page's live log, its shadow-mode
+log, and the demo's test files that replace the comparison's as the reference."""
+
+
+def production_files() -> dict[str, tuple[tuple[str, bytes], ...]]:
+    """The production files kept in the session, by slot (none kept: empty); a share carries them."""
+    session = st.session_state
+    kept: dict[str, tuple[tuple[str, bytes], ...]] = {}
+    shift = uploads.production_file()
+    if shift is not None:
+        kept["shift_production"] = (shift,)
+    for slot in ("monitor_production", "monitor_candidate_production"):
+        if session.get(slot):
+            kept[slot] = (session[slot],)
+    if session.get("monitor_reference"):
+        kept["monitor_reference"] = tuple(session["monitor_reference"])
+    return kept
+
+
+def restore_production_files(kept: ProductionFiles) -> None:
+    """Keep a share's production files in the session (in place of any kept before: a shared link opens the sender's
+    pages as they were)."""
+    session = st.session_state
+    uploads.remove_production()
+    for slot in PRODUCTION_SLOTS[1:]:
+        session.pop(slot, None)
+    for slot, files in kept.items():
+        if slot == "shift_production":
+            uploads.set_production(*files[0])
+        elif slot == "monitor_reference":
+            session[slot] = tuple(files)
+        elif slot in PRODUCTION_SLOTS:
+            session[slot] = files[0]
+
+
+def share_files(spec: ComparisonSpec, production: ProductionFiles | None = None) -> tuple[tuple[str, bytes], ...]:
     """The files a share stores: the prediction files, then the judgments file when there is one (the payload's
-    ``judgments`` names it), then the fine-tuning files (the payload's ``training_data`` names them)."""
-    return spec.files + ((spec.judgments,) if spec.judgments is not None else ()) + spec.training
+    ``judgments`` names it), then the fine-tuning files (the payload's ``training_data`` names them), then the
+    production files of the Shift and Monitoring pages (the payload's ``production`` names them)."""
+    kept = tuple(file for files in (production or {}).values() for file in files)
+    return spec.files + ((spec.judgments,) if spec.judgments is not None else ()) + spec.training + kept
 
 
-def share_payload(spec: ComparisonSpec, view: Mapping[str, Any]) -> dict[str, Any]:
-    """The JSON document stored with a share's files (:func:`share_files`)."""
+def share_payload(spec: ComparisonSpec, view: Mapping[str, Any],
+                  production: ProductionFiles | None = None) -> dict[str, Any]:
+    """The JSON document stored with a share's files (:func:`share_files`, given the same ``production``)."""
     payload = {"version": PAYLOAD_VERSION, "names": list(spec.names), "baseline": spec.baseline,
                "options": options_to_dict(spec.options), "settings": settings_to_dict(spec.settings), "task": spec.task,
                "view": {key: view.get(key) for key in DEFAULT_VIEW}}
     if spec.judgments is not None:
         payload["judgments"] = spec.judgments[0]  # stored after the prediction files; absent without judgments
     if spec.training:
-        payload["training_data"] = [filename for filename, _ in spec.training]  # the last files stored
+        payload["training_data"] = [filename for filename, _ in spec.training]  # stored after the judgments
+    if production:
+        # [slot, filename] in the order stored (a list: the store writes JSON objects with their keys sorted)
+        payload["production"] = [[slot, filename] for slot, files in production.items() for filename, _ in files]
     return payload
 
 
+def _production_count(payload: Mapping[str, Any]) -> int:
+    """How many production files end a share's files."""
+    return len(payload.get("production") or ())
+
+
+def production_from_share(shared: SharedComparison) -> dict[str, tuple[tuple[str, bytes], ...]]:
+    """The production files a share holds, by slot (the last of its files; none: empty)."""
+    kept: dict[str, tuple[tuple[str, bytes], ...]] = {}
+    count = _production_count(shared.payload)
+    if not count or len(shared.files) < count:
+        return kept
+    for (slot, _), file in zip(shared.payload["production"], shared.files[len(shared.files) - count:], strict=True):
+        kept[slot] = (*kept.get(slot, ()), file)
+    return kept
+
+
 def spec_from_share(shared: SharedComparison) -> tuple[ComparisonSpec, dict[str, Any]]:
-    """The comparison and view settings a share holds (the fine-tuning files are the last of its files, the
-    judgments file comes before them)."""
+    """The comparison and view settings a share holds (its files end with the production files, before them the
+    fine-tuning files, before them the judgments file)."""
     payload = shared.payload
     files, judgments = shared.files, None
+    production = _production_count(payload)
+    if production and len(files) >= len(payload["names"]) + production:
+        files = files[:-production]
     training: tuple[tuple[str, bytes], ...] = ()
     count = len(payload.get("training_data") or ())
     if count and len(files) >= len(payload["names"]) + count:
@@ -387,7 +456,7 @@ def init_session() -> None:
             shared = share_store().load(token)
             if shared is None:
                 why = closed_link_message(share_store().status(token))  # expired or deleted, when the store knows
-            opened = None if shared is None else spec_from_share(shared)
+            opened = None if shared is None else (*spec_from_share(shared), production_from_share(shared))
         except ShareUnavailable:
             unavailable, opened = True, None
         except (KeyError, TypeError, ValueError):  # a payload this version cannot read
@@ -399,7 +468,8 @@ def init_session() -> None:
                 if unavailable else why) + (
                 "Showing the demo comparison instead; upload your own files on the Data page.")
         else:
-            session["spec"], session["view"] = opened
+            session["spec"], session["view"], production = opened
+            restore_production_files(production)
             session["shared_token"] = token
             session.pop("share_error", None)
     session.setdefault("spec", None)
