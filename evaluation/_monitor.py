@@ -22,6 +22,11 @@
   test set, with the shift command's per-column functions (:func:`evaluation._shift.column_drift`);
 * **shadow mode** (two models scoring the same traffic): the paired difference per window.
 
+The machinery every task shares (the bucket bootstrap, the alert family, the windows' results) is in
+:mod:`evaluation._monitor_core`. A regression model's log
+(:class:`~evaluation._monitor_regression_data.RegressionMonitorData`) goes to
+:func:`evaluation._monitor_regression.analyze_monitor_regression`, which uses the same machinery.
+
 Every aggregation is a ``bincount`` over window and bucket codes; no Python loop runs over rows.
 """
 
@@ -29,30 +34,37 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
-from scipy.special import ndtr, ndtri
 
 from ._calibration import Calibration, calibration_bin, calibration_curve, ece_estimate, top_label
 from ._errors import EvaluationError
 from ._mcnemar import mcnemar_exact
 from ._metrics import per_class_metrics
+from ._monitor_core import (
+    _STREAM_BUCKETS,
+    _STREAM_ESTIMATED,
+    _STREAM_REALISED,
+    BUCKETS,
+    _Realised,
+    _summarise,
+    _two_sided,
+    alert_family,
+    paired_family,
+    wilson_interval,
+    window_results,
+)
 from ._monitor_data import MonitorData
 from ._monitor_drift import DRIFT_BINS, DRIFT_ROWS, output_columns, window_drift
+from ._monitor_regression_data import RegressionMonitorData
 from ._monitor_report import (
-    Alert,
-    Estimated,
     MetricDifference,
     ModelReference,
-    ModelWindow,
     MonitorReport,
     WindowMetric,
-    WindowResult,
 )
 from ._monitor_windows import Windows, WindowSpec, assign_windows, parse_window
-from ._multiple import adjust_p_values
-from ._parallel import parallel_map
 from ._probability import brier_per_example, log_loss_per_example
 from ._resampling import percentile_interval
 from ._results import Settings
@@ -60,55 +72,11 @@ from ._results import Settings
 __all__ = ["BUCKETS", "DEFAULT_ECE_THRESHOLD", "DRIFT_BINS", "HIGHER_IS_BETTER", "MIN_LABELLED", "WindowSpec", "Windows",
            "analyze_monitor", "assign_windows", "parse_window", "wilson_interval"]
 
-BUCKETS = 1024
-"""Random buckets of rows per window: the units of the bootstrap (a window with fewer rows resamples its rows)."""
 DEFAULT_ECE_THRESHOLD = 0.05
 """Label-free estimates are offered when the upper bound of the test set's ECE interval is below this."""
 MIN_LABELLED = 30
 """Windows with fewer labelled rows show their metrics but are not tested (no alert, no p-value)."""
 HIGHER_IS_BETTER: Mapping[str, bool] = {"accuracy": True, "f1_macro": True, "log_loss": False, "brier_score": False}
-_STREAM_REALISED, _STREAM_ESTIMATED, _STREAM_BUCKETS = 1, 2, 3
-
-
-# --- statistics -------------------------------------------------------------------------------------
-
-def wilson_interval(successes: np.ndarray, n: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson's score interval of a proportion (as ``statsmodels`` ``proportion_confint(method="wilson")``); NaN when n = 0.
-
-    Examples
-    --------
-    >>> [round(float(v), 4) for v in wilson_interval(np.array(8), np.array(10), confidence=0.95)]
-    [0.4902, 0.9433]
-    """
-    x, n = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    z = ndtri(1.0 - (1.0 - confidence) / 2.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
-
-
-def _two_sided(z: np.ndarray) -> np.ndarray:
-    """Two-sided normal p-value of z (NaN stays NaN)."""
-    return 2.0 * ndtr(-np.abs(z))
-
-
-def _proportions_test(x1: np.ndarray, n1: np.ndarray, x2: float, n2: float) -> np.ndarray:
-    """Pooled two-proportion z-test's two-sided p-value (``statsmodels`` ``proportions_ztest``); 1 when nothing varies."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        pooled = (x1 + x2) / (n1 + n2)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-        z = np.where(se > 0, (x1 / n1 - x2 / n2) / np.where(se > 0, se, 1.0), 0.0)
-    return _two_sided(z)
-
-
-def _normal_test(value: np.ndarray, se: np.ndarray, reference: float, reference_se: float) -> np.ndarray:
-    """Two-sided normal test of ``value - reference`` with independent standard errors; NaN when undefined."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.sqrt(se**2 + reference_se**2)
-        z = np.where(total > 0, (value - reference) / np.where(total > 0, total, 1.0), np.nan)
-    return _two_sided(z)
 
 
 def _layout(k: int, probabilities: bool) -> dict[str, slice]:
@@ -158,59 +126,6 @@ def _metrics_of(totals: np.ndarray, layout: Mapping[str, slice]) -> dict[str, np
     return out
 
 
-def _replicates(sums: np.ndarray, rng: np.random.Generator, resamples: int) -> np.ndarray:
-    """``(resamples, q)`` totals of a Poisson bootstrap over the non-empty units (rows of ``sums``)."""
-    occupied = sums[sums[:, 0] > 0]
-    weights = rng.poisson(1.0, size=(resamples, occupied.shape[0])).astype(float)
-    return weights @ occupied
-
-
-@dataclass(frozen=True)
-class _Realised:
-    """One model's realised metrics in every window (and their replicates, for the paired differences)."""
-
-    value: dict[str, np.ndarray]          # metric -> (W,)
-    low: dict[str, np.ndarray]
-    high: dict[str, np.ndarray]
-    se: dict[str, np.ndarray]
-    replicates: list[dict[str, np.ndarray]]  # per window: metric -> (R,)
-    count: np.ndarray                     # (W,)
-    correct: np.ndarray                   # (W,)
-
-
-def _summarise(sums: np.ndarray, windows: int, layout: Mapping[str, slice], *, resamples: int, confidence: float,
-               seed: int, stream: int, wilson: bool = True) -> _Realised:
-    """Values, intervals and standard errors per window from ``(windows * BUCKETS, q)`` sums (accuracy: Wilson's)."""
-    blocks = sums.reshape(windows, BUCKETS, sums.shape[1])
-    totals = blocks.sum(axis=1)
-    value = _metrics_of(totals, layout)
-    names = list(value)
-    low = {m: np.full(windows, np.nan) for m in names}
-    high = {m: np.full(windows, np.nan) for m in names}
-    se = {m: np.full(windows, np.nan) for m in names}
-
-    def one(w: int) -> dict[str, np.ndarray]:
-        if totals[w, 0] == 0:
-            return {}
-        return _metrics_of(_replicates(blocks[w], np.random.default_rng([seed, stream, w]), resamples), layout)
-
-    replicates = parallel_map(one, range(windows))
-    for w, drawn in enumerate(replicates):
-        for m in drawn:
-            finite = drawn[m][np.isfinite(drawn[m])]
-            if finite.size > 1:
-                lo, hi = percentile_interval(finite, confidence=confidence)
-                low[m][w], high[m][w], se[m][w] = float(lo), float(hi), float(np.std(finite, ddof=1))
-    count = totals[:, 0]
-    correct = totals[:, layout["tp"]].sum(axis=1)
-    if wilson:
-        low["accuracy"], high["accuracy"] = wilson_interval(correct, count, confidence=confidence)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            p = correct / count
-            se["accuracy"] = np.sqrt(p * (1 - p) / count)
-    return _Realised(value, low, high, se, replicates, count, correct)
-
-
 # --- the analysis -----------------------------------------------------------------------------------
 
 def _monitor_iv(alpha: float, confidence: float, resamples: int, seed: int, drift_permutations: int | None,
@@ -243,8 +158,8 @@ def _reference(data: MonitorData, index: int, *, confidence: float, resamples: i
     unit = np.asarray(rng.integers(0, BUCKETS, size=test.y_true.shape[0]), dtype=np.int64)
     sums = _realised_sums(unit, BUCKETS, test.y_true, model.y_pred, model.y_score, k, positive)
     layout = _layout(k, model.y_score is not None)
-    realised = _summarise(sums, 1, layout, resamples=max(resamples, 1000), confidence=confidence, seed=seed,
-                          stream=1_000 + index)
+    realised = _summarise(sums, 1, partial(_metrics_of, layout=layout), resamples=max(resamples, 1000),
+                          confidence=confidence, seed=seed, stream=1_000 + index, correct=layout["tp"])
     metrics = {m: WindowMetric(float(realised.value[m][0]), float(realised.low[m][0]), float(realised.high[m][0]),
                                float(realised.se[m][0]), int(realised.count[0])) for m in realised.value}
     if model.y_score is None:
@@ -266,8 +181,8 @@ def _reference(data: MonitorData, index: int, *, confidence: float, resamples: i
     return ModelReference(metrics, ece.value, ece.ci_low, ece.ci_high, supported, note)
 
 
-def analyze_monitor(data: MonitorData, window: str | WindowSpec, *, alpha: float = 0.05, confidence: float = 0.95,
-                    resamples: int = 200, seed: int = 0, drift_permutations: int | None = None,
+def analyze_monitor(data: MonitorData | RegressionMonitorData, window: str | WindowSpec, *, alpha: float = 0.05,
+                    confidence: float = 0.95, resamples: int = 200, seed: int = 0, drift_permutations: int | None = None,
                     ece_threshold: float = DEFAULT_ECE_THRESHOLD, min_labelled: int = MIN_LABELLED,
                     drift_rows: int = DRIFT_ROWS) -> MonitorReport:
     """Monitor a production log window by window against the test set.
@@ -275,7 +190,9 @@ def analyze_monitor(data: MonitorData, window: str | WindowSpec, *, alpha: float
     Parameters
     ----------
     data:
-        From :func:`~evaluation._monitor_data.read_monitor`.
+        From :func:`~evaluation._monitor_data.read_monitor`: a classifier's log, or a regression model's
+        (:mod:`evaluation._monitor_regression`: mean absolute error, RMSE and R² per window, no label-free
+        estimate).
     window:
         ``1d``, ``1w``, ``1M`` or a number of rows (see :func:`parse_window`).
     alpha:
@@ -317,6 +234,12 @@ def analyze_monitor(data: MonitorData, window: str | WindowSpec, *, alpha: float
     """
     _monitor_iv(alpha, confidence, resamples, seed, drift_permutations, ece_threshold, min_labelled)
     spec = window if isinstance(window, WindowSpec) else parse_window(window)
+    if isinstance(data, RegressionMonitorData):
+        from ._monitor_regression import analyze_monitor_regression
+
+        return analyze_monitor_regression(data, spec, alpha=alpha, confidence=confidence, resamples=resamples, seed=seed,
+                                          drift_permutations=drift_permutations, ece_threshold=ece_threshold,
+                                          min_labelled=min_labelled, drift_rows=drift_rows)
     k = len(data.classes)
     positive = None if data.positive_label is None else data.classes.index(data.positive_label)
     found = assign_windows(data.timestamps, spec)
@@ -339,73 +262,32 @@ def analyze_monitor(data: MonitorData, window: str | WindowSpec, *, alpha: float
         layout = _layout(k, score is not None)
         sums = _realised_sums(unit[labelled], windows * BUCKETS, data.y_true[labelled], model.y_pred[labelled],
                               None if score is None else score[labelled], k, positive)
-        realised[model.name] = _summarise(sums, windows, layout, resamples=resamples, confidence=confidence, seed=seed,
-                                          stream=_STREAM_REALISED)
+        realised[model.name] = _summarise(sums, windows, partial(_metrics_of, layout=layout), resamples=resamples,
+                                          confidence=confidence, seed=seed, stream=_STREAM_REALISED, correct=layout["tp"])
         if score is not None and references[model.name].cbpe_supported:
             expected = _expected_sums(unit, windows * BUCKETS, model.y_pred, score, k)
-            summary = _summarise(expected, windows, _layout(k, False), resamples=resamples, confidence=confidence,
-                                 seed=seed, stream=_STREAM_ESTIMATED + 10 * i, wilson=False)
+            summary = _summarise(expected, windows, partial(_metrics_of, layout=_layout(k, False)), resamples=resamples,
+                                 confidence=confidence, seed=seed, stream=_STREAM_ESTIMATED + 10 * i)
             estimated[model.name] = {m: (summary.value[m], summary.low[m], summary.high[m]) for m in ("accuracy", "f1_macro")}
     # Alerts: one family over every window, model and metric.
-    family: list[tuple[int, str, str, float]] = []
-    p_values: dict[tuple[int, str, str], tuple[float, float]] = {}
-    for model in data.models:
-        mine, ref = realised[model.name], references[model.name]
-        for metric in mine.value:
-            if metric == "accuracy":
-                reference_correct = round(ref.metrics["accuracy"].value * ref.metrics["accuracy"].n)
-                tested = _proportions_test(mine.correct, mine.count, reference_correct, ref.metrics["accuracy"].n)
-            else:
-                tested = _normal_test(mine.value[metric], mine.se[metric], ref.metrics[metric].value,
-                                      ref.metrics[metric].std_error)
-            for w in range(windows):
-                if mine.count[w] >= min_labelled and np.isfinite(tested[w]):
-                    family.append((w, model.name, metric, float(tested[w])))
-    adjusted = adjust_p_values(np.array([f[3] for f in family]), method="holm") if family else np.zeros(0)
-    for (w, name, metric, raw), q in zip(family, adjusted, strict=True):
-        p_values[(w, name, metric)] = (raw, float(q))
-    alerts = []
-    for (w, name, metric, raw), q in zip(family, adjusted, strict=True):
-        if q <= alpha:
-            value, reference = float(realised[name].value[metric][w]), references[name].metrics[metric].value
-            worse = (value < reference) == HIGHER_IS_BETTER[metric]
-            alerts.append(Alert(w, int(found.starts[w]), name, metric, value, reference, raw, float(q),
-                                "worse" if worse else "better"))
-    alerts.sort(key=lambda a: (a.window, data.model_names.index(a.model), list(HIGHER_IS_BETTER).index(a.metric)))
+    p_values, alerts, tests = alert_family(realised, references, data.model_names, found.starts, alpha=alpha,
+                                           min_labelled=min_labelled, higher_is_better=HIGHER_IS_BETTER)
     # Drift.
     columns = len(data.columns) + sum(len(output_columns(data, i)) for i in range(len(data.models)))
     permutations = (max(200, math.ceil(1.25 * columns / alpha)) if drift_permutations is None else drift_permutations)
     drifts = (window_drift(data, found.codes, windows, permutations=permutations, alpha=alpha, confidence=confidence,
                            seed=seed, drift_rows=drift_rows) if permutations > 0 else [[] for _ in range(windows)])
     differences = _differences(data, realised, windows, confidence=confidence, labelled=labelled, codes=found.codes)
-    results = []
-    for w in range(windows):
-        models = {}
-        split = drifts[w]
-        for model in data.models:
-            mine = realised[model.name]
-            metrics = {}
-            if mine.count[w] > 0:
-                for metric in mine.value:
-                    raw_p, adjusted_p = p_values.get((w, model.name, metric), (math.nan, math.nan))
-                    metrics[metric] = WindowMetric(float(mine.value[metric][w]), float(mine.low[metric][w]),
-                                                   float(mine.high[metric][w]), float(mine.se[metric][w]),
-                                                   int(mine.count[w]), raw_p, adjusted_p)
-            ours = estimated.get(model.name)
-            estimates = ({m: Estimated(float(v[w]), float(lo[w]), float(hi[w])) for m, (v, lo, hi) in ours.items()}
-                         if ours else {})
-            note = "" if ours else (references[model.name].note or "no probabilities on production rows")
-            models[model.name] = ModelWindow(metrics, estimates, note,
-                                             tuple(d for owner, d in split if owner == model.name))
-        results.append(WindowResult(int(found.starts[w]), int(found.ends[w]), int(n_rows[w]), int(n_labelled[w]), models,
-                                    tuple(d for owner, d in split if owner == ""), differences[w]))
+    notes = {name: references[name].note or "no probabilities on production rows" for name in data.model_names}
+    results = window_results(found, n_rows, n_labelled, data.model_names, realised, p_values, drifts, differences,
+                             estimated, notes)
     if not labelled.any():
         warnings.append("no production row has a label yet: no realised metric and no alert")
     return MonitorReport(data.production_files, data.reference_files, data.model_names, spec.text, data.timezone, data.n,
                          int(labelled.sum()), alpha, confidence, resamples, seed, permutations, ece_threshold, references,
-                         tuple(results), tuple(alerts),
+                         results, tuple(alerts),
                          _method(alpha, confidence, resamples, permutations, ece_threshold, min_labelled, drift_rows,
-                                 len(family)), tuple(warnings))
+                                 tests), tuple(warnings))
 
 
 def _differences(data: MonitorData, realised: Mapping[str, _Realised], windows: int, *, confidence: float,
@@ -438,11 +320,7 @@ def _differences(data: MonitorData, realised: Mapping[str, _Realised], windows: 
                 p = float(_two_sided(np.array(value / se))) if se > 0 else (1.0 if value == 0 else math.nan)
                 test = "paired bootstrap, normal"
             rows.append((w, metric, value, float(low), float(high), float(p), test))
-    adjusted = adjust_p_values(np.array([r[5] for r in rows]), method="holm") if rows else np.zeros(0)
-    out: list[dict[str, MetricDifference]] = [{} for _ in range(windows)]
-    for (w, metric, value, low, high, p, test), q in zip(rows, adjusted, strict=True):
-        out[w][metric] = MetricDifference(value, low, high, p, float(q), test)
-    return out
+    return paired_family(rows, windows)
 
 
 def _method(alpha: float, confidence: float, resamples: int, permutations: int, ece_threshold: float, min_labelled: int,

@@ -3,13 +3,15 @@
 :func:`read_monitor` reads the test files (the reference, as ``compare`` reads them) and one
 production file per model, checks them once and returns trusted :class:`MonitorData`; everything
 in :mod:`evaluation._monitor` assumes it. A production row's label may be missing: its label has not
-arrived yet. Classification only (see ``docs/monitor.md``).
+arrived yet. Regression files (detected by :func:`monitor_task`) are read by
+:mod:`evaluation._monitor_regression_data` (see ``docs/monitor.md``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -22,7 +24,12 @@ from ._io import Source, model_name, read_table, source_name
 from ._shift import MAX_CATEGORY_VALUES, ShiftColumn
 from ._values import id_text, label_codes, number_values, probability_matrix, rows_text, timestamp_array
 
-__all__ = ["MonitorData", "MonitorModel", "read_monitor"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ._monitor_regression_data import RegressionMonitorData
+
+__all__ = ["MonitorData", "MonitorModel", "monitor_task", "production_tables", "read_monitor", "shared_metadata"]
 
 _MISSING = "(missing)"
 
@@ -258,8 +265,11 @@ def _pair(tables: list[pa.Table], found: list[ColumnMapping], files: tuple[str, 
 
 
 def read_monitor(production: Sequence[Source], reference: Sequence[Source], *, names: Sequence[str] | None = None,
-                 options: LoadOptions | None = None) -> MonitorData:
+                 options: LoadOptions | None = None, task: str | None = None) -> MonitorData | RegressionMonitorData:
     """Read and check production logs and their test sets for :func:`~evaluation._monitor.analyze_monitor`.
+
+    The task is detected from the first test file (:func:`monitor_task`), or given as ``task``:
+    for regression the result is a :class:`~evaluation._monitor_regression_data.RegressionMonitorData`.
 
     Parameters
     ----------
@@ -274,10 +284,12 @@ def read_monitor(production: Sequence[Source], reference: Sequence[Source], *, n
         The models' names; default the test files' names.
     options:
         Columns, positive label, threshold, tolerance and limits, as :class:`~evaluation.LoadOptions`.
+    task:
+        ``"classification"`` or ``"regression"``; ``None`` (the default) detects it.
 
     Returns
     -------
-    MonitorData
+    MonitorData or RegressionMonitorData
 
     Raises
     ------
@@ -312,27 +324,20 @@ def read_monitor(production: Sequence[Source], reference: Sequence[Source], *, n
     names = list(names) if names else [model_name(source_name(s)) for s in reference]
     # The production log's own columns (its timestamp, its metadata list) need not be in the test files.
     reference_mapping = replace(options.mapping, timestamp=None, metadata=None)
-    test = load_classification(reference, names=names, options=replace(options, mapping=reference_mapping,
-                                                                         shared_ids_only=False))
-    classes, positive = test.classes, test.positive_label
-    files = tuple(source_name(s) for s in production)
-    mapping = options.mapping
-    tables, found = [], []
-    for source, filename in zip(production, files, strict=True):
-        def text_columns(header: list[str], filename: str = filename) -> list[str]:
-            c = _production_columns(header, mapping, filename)
-            return [x for x in (c.id, c.label, c.prediction) if x]
+    reference_options = replace(options, mapping=reference_mapping, shared_ids_only=False)
+    chosen = task or monitor_task(reference, mapping=reference_mapping)
+    if chosen == "regression":
+        from ._monitor_regression_data import read_monitor_regression
 
-        table = read_table(source, filename=filename, text_columns=text_columns, limits=options.limits)
-        tables.append(table)
-        found.append(_production_columns(table.column_names, mapping, filename))
+        return read_monitor_regression(production, reference, names=names, options=options,
+                                       reference_options=reference_options)
+    if task is not None and task != "classification":
+        raise EvaluationError(f"monitoring takes a classification or a regression task, not {task!r}")
+    test = load_classification(reference, names=names, options=reference_options)
+    classes, positive = test.classes, test.positive_label
+    files, tables, found = production_tables(production, options)
     first, columns = tables[0], found[0]
-    if not columns.timestamp:
-        raise EvaluationError(f"{files[0]}: no timestamp column; expected a column named one of "
-                              f"{', '.join(ALIASES['timestamp'])} (or --timestamp-column) giving each row's time, which "
-                              f"puts it in a window; the columns found are: {format_examples(first.column_names, limit=20)}",
-                              file=files[0])
-    timestamps, zone = _microseconds(first, columns.timestamp, files[0])
+    timestamps, zone = _microseconds(first, str(columns.timestamp), files[0])
     takes = _pair(tables, found, files)
     warnings = list(test.warnings)
     y_true = (_codes_onto(first.column(columns.label), classes, files[0], columns.label, "a true class",
@@ -355,13 +360,76 @@ def read_monitor(production: Sequence[Source], reference: Sequence[Source], *, n
                                       "expected the same labels for the same production rows",
                                       file=filename, column=c.label)
         models.append(MonitorModel(test.models[i].name, filename, y_pred, y_score))
-    skip = {x for x in (columns.timestamp, test.models[0].columns.timestamp) if x}
-    production_names = [x for x in columns.metadata or () if x not in skip]
-    shared = [x for x in test.metadata.columns if x in production_names and x not in skip]
-    only = [x for x in production_names if x not in shared]
-    if only:
-        warnings.append(f"{format_names(only)} {'is' if len(only) == 1 else 'are'} only in {files[0]}: no drift measured")
-    metadata = [_metadata_column(x, pa.chunked_array([pa.array(test.metadata[x].to_numpy(dtype=object), from_pandas=True)]),
-                                 first.column(x), files[0]) for x in shared]
+    metadata = shared_metadata(test.metadata, test.models[0].columns.timestamp, columns, first, files[0], warnings)
     return MonitorData(files, tuple(source_name(s) for s in reference), classes, positive, timestamps, zone, y_true,
                        tuple(models), test, tuple(metadata), tuple(warnings))
+
+
+def monitor_task(reference: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:
+    """``"regression"`` or ``"classification"``, from the first test file.
+
+    As ``compare`` detects it (:func:`~evaluation._tasks.detect_task`: true values that are numbers, not
+    all whole), and also regression when the true values are whole numbers but the first predictions
+    are numbers that are not all whole: no classifier predicts the class 98.68 (the diabetes demo's
+    whole-number targets, which ``compare`` needs ``--task regression`` for).
+
+    Examples
+    --------
+    >>> monitor_task([("t.csv", b"label,prediction\\n75,98.68\\n135,133.68\\n")])
+    'regression'
+    >>> monitor_task([("t.csv", b"label,prediction\\n1,1\\n2,1\\n")])
+    'classification'
+    """
+    from ._tasks import _head_columns, _head_values, detect_task
+
+    mapping = mapping or ColumnMapping()
+    detected = detect_task(reference[:1], mapping=mapping)
+    if detected != "classification" or not reference:
+        return "regression" if detected == "regression" else "classification"
+    try:
+        prediction = detect_columns(_head_columns(reference[0]), mapping, filename=source_name(reference[0])).prediction
+    except EvaluationError:
+        return "classification"  # loading names the problem
+    values = _head_values(reference[0], replace(mapping, label=prediction)) if prediction else None
+    if values is None or len(values) == 0:
+        return "classification"
+    numbers, bad = number_values(values)
+    finite = numbers[np.isfinite(numbers)]
+    return ("regression" if not bad.any() and finite.size and bool(np.any(finite != np.round(finite)))
+            else "classification")
+
+
+def production_tables(production: Sequence[Source],
+                      options: LoadOptions) -> tuple[tuple[str, ...], list[pa.Table], list[ColumnMapping]]:
+    """Each production file's name, table and columns; refuses a first file without a timestamp column."""
+    files = tuple(source_name(s) for s in production)
+    mapping = options.mapping
+    tables, found = [], []
+    for source, filename in zip(production, files, strict=True):
+        def text_columns(header: list[str], filename: str = filename) -> list[str]:
+            c = _production_columns(header, mapping, filename)
+            return [x for x in (c.id, c.label, c.prediction) if x]
+
+        table = read_table(source, filename=filename, text_columns=text_columns, limits=options.limits)
+        tables.append(table)
+        found.append(_production_columns(table.column_names, mapping, filename))
+    first, columns = tables[0], found[0]
+    if not columns.timestamp:
+        raise EvaluationError(f"{files[0]}: no timestamp column; expected a column named one of "
+                              f"{', '.join(ALIASES['timestamp'])} (or --timestamp-column) giving each row's time, which "
+                              f"puts it in a window; the columns found are: {format_examples(first.column_names, limit=20)}",
+                              file=files[0])
+    return files, tables, found
+
+
+def shared_metadata(test_metadata: pd.DataFrame, test_timestamp: str | None, columns: ColumnMapping, first: pa.Table,
+                    filename: str, warnings: list[str]) -> list[ShiftColumn]:
+    """The metadata columns both the test set and the first production file have (a warning names the others)."""
+    skip = {x for x in (columns.timestamp, test_timestamp) if x}
+    production_names = [x for x in columns.metadata or () if x not in skip]
+    shared = [x for x in test_metadata.columns if x in production_names and x not in skip]
+    only = [x for x in production_names if x not in shared]
+    if only:
+        warnings.append(f"{format_names(only)} {'is' if len(only) == 1 else 'are'} only in {filename}: no drift measured")
+    return [_metadata_column(x, pa.chunked_array([pa.array(test_metadata[x].to_numpy(dtype=object), from_pandas=True)]),
+                             first.column(x), filename) for x in shared]

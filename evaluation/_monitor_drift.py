@@ -7,6 +7,8 @@ the test set using :func:`evaluation._shift.column_drift`, Holm-adjusting across
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ._monitor_data import MonitorData
@@ -14,7 +16,7 @@ from ._parallel import parallel_map
 from ._shift import DEFAULT_THRESHOLDS, ShiftColumn, column_drift, flag_drift
 from ._shift_report import ColumnDrift
 
-__all__ = ["DRIFT_BINS", "DRIFT_ROWS", "output_columns", "window_drift", "window_order"]
+__all__ = ["DRIFT_BINS", "DRIFT_ROWS", "columns_drift", "output_columns", "window_drift", "window_order"]
 
 DRIFT_ROWS = 5_000
 """Rows of the test set and of each window the drift statistics see at most (seeded samples beyond)."""
@@ -55,12 +57,25 @@ def window_drift(data: MonitorData, codes: np.ndarray, windows: int, *, permutat
            seed: int, drift_rows: int = DRIFT_ROWS) -> list[list[tuple[str, ColumnDrift]]]:
     """Each window's drift of every column as ``(model, drift)`` pairs (``""``: metadata), Holm across the window's columns.
 
-    Cheap by design: at most ``drift_rows`` rows of the test set and of each window (seeded samples), and
-    numeric values on :data:`DRIFT_BINS` bins at the test set's quantiles (each value replaced by its
-    sample's mean in its bin), so that the permutations run on a small grid.
+    The metadata columns, then each model's prediction and confidence (:func:`output_columns`); see
+    :func:`columns_drift`.
     """
     columns = list(data.columns) + [c for i in range(len(data.models)) for c in output_columns(data, i)]
     owners = [""] * len(data.columns) + [m.name for i, m in enumerate(data.models) for _ in output_columns(data, i)]
+    return columns_drift(columns, owners, codes, windows, permutations=permutations, alpha=alpha, confidence=confidence,
+                         seed=seed, drift_rows=drift_rows)
+
+
+def columns_drift(columns: Sequence[ShiftColumn], owners: Sequence[str], codes: np.ndarray, windows: int, *,
+                  permutations: int, alpha: float, confidence: float, seed: int,
+                  drift_rows: int = DRIFT_ROWS) -> list[list[tuple[str, ColumnDrift]]]:
+    """Each window's drift of ``columns`` (test set against every production row) as ``(owner, drift)`` pairs.
+
+    ``owners`` names each column's model (``""``: metadata). Holm across the window's columns. Cheap by
+    design: at most ``drift_rows`` rows of the test set and of each window (seeded samples), and
+    numeric values on :data:`DRIFT_BINS` bins at the test set's quantiles (each value replaced by its
+    sample's mean in its bin), so that the permutations run on a small grid.
+    """
     n_test = columns[0].test.shape[0]
     sample = (np.sort(np.random.default_rng([seed, _STREAM_DRIFT]).choice(n_test, drift_rows, replace=False))
               if n_test > drift_rows else np.arange(n_test))

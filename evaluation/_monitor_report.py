@@ -210,6 +210,8 @@ class MonitorReport:
         How everything was computed, in words (the alert rule among it).
     warnings:
         What the reader must know to read the numbers right.
+    task:
+        ``"classification"`` or ``"regression"`` (no label-free estimate and no calibration error).
     """
 
     production_files: tuple[str, ...]
@@ -230,6 +232,7 @@ class MonitorReport:
     alerts: tuple[Alert, ...]
     method: Mapping[str, str]
     warnings: tuple[str, ...] = field(default=())
+    task: str = "classification"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready nested dicts (NaN becomes ``None``), with ``kind: "monitor"``; see ``docs/monitor.md``."""
@@ -244,6 +247,8 @@ class MonitorReport:
                 if m.estimated:
                     entry["estimated"] = _clean(dict(m.estimated))
                 else:
+                    if self.task != "classification":  # never offered: say so in both keys
+                        entry["estimated"] = {}
                     entry["estimated_note"] = m.estimated_note
                 models[name] = entry
             item: dict[str, Any] = {"index": i, "start": iso_time(w.start, zone), "end": iso_time(w.end, zone), "n": w.n,
@@ -253,7 +258,7 @@ class MonitorReport:
                                       "metrics": _clean(dict(w.difference))}
             windows.append(item)
         return {
-            "kind": "monitor", "task": "classification", "production_files": list(self.production_files),
+            "kind": "monitor", "task": self.task, "production_files": list(self.production_files),
             "reference_files": list(self.reference_files), "models": list(self.models), "window": self.window,
             "timezone": zone, "n": self.n, "n_labelled": self.n_labelled,
             "settings": _clean({"alpha": self.alpha, "confidence": self.confidence, "resamples": self.resamples,
@@ -294,6 +299,8 @@ def _interval(value: float, low: float, high: float) -> str:
 def _markdown(report: MonitorReport) -> str:
     """The report as Markdown."""
     zone = report.timezone
+    classification = report.task == "classification"
+    estimated_header, estimated_rule = (" estimated accuracy |", "---|") if classification else ("", "")
     lines = ["# Monitoring: how is it doing now?", "",
              f"Production: {escape_markdown(', '.join(report.production_files))} ({report.n:,} rows, "
              f"{report.n_labelled:,} labelled); reference (test set): {escape_markdown(', '.join(report.reference_files))}; "
@@ -311,15 +318,20 @@ def _markdown(report: MonitorReport) -> str:
     for name, ref in report.reference.items():
         for metric, value in ref.metrics.items():
             lines.append(f"| {markdown_cell(name)} | {metric} | {_interval(value.value, value.ci_low, value.ci_high)} |")
-        lines.append(f"| {markdown_cell(name)} | expected calibration error | {_interval(ref.ece, ref.ece_low, ref.ece_high)} |")
+        if classification:
+            lines.append(f"| {markdown_cell(name)} | expected calibration error | "
+                         f"{_interval(ref.ece, ref.ece_low, ref.ece_high)} |")
     for name, ref in report.reference.items():
-        if not ref.cbpe_supported:
+        if not ref.cbpe_supported and classification:
             lines += ["", f"{escape_markdown(name)}: no label-free estimate: {ref.note}."]
+    if not classification:
+        note = next(iter(report.reference.values())).note
+        lines += ["", f"{note[:1].upper()}{note[1:]}."]
     for name in report.models:
         names = list(report.reference[name].metrics)
         lines += ["", f"## {escape_markdown(name)} per window", "",
-                  "| window | start | n | labelled | " + " | ".join(names) + " | estimated accuracy | drifted |",
-                  "|---:|---|---:|---:|" + "---|" * len(names) + "---|---|"]
+                  "| window | start | n | labelled | " + " | ".join(names) + f" |{estimated_header} drifted |",
+                  "|---:|---|---:|---:|" + "---|" * len(names) + f"{estimated_rule}---|"]
         for i, w in enumerate(report.windows):
             m = w.models[name]
             cells = [(_interval(m.metrics[k].value, m.metrics[k].ci_low, m.metrics[k].ci_high)
@@ -327,9 +339,10 @@ def _markdown(report: MonitorReport) -> str:
                      if k in m.metrics else "n/a" for k in names]
             estimated = m.estimated.get("accuracy")
             drifted = [c.column for c in (*w.drift, *m.drift) if c.drifted]
+            guess = ((_interval(estimated.value, estimated.ci_low, estimated.ci_high) if estimated else "n/a") + " | "
+                     if classification else "")
             lines.append(f"| {i} | {iso_time(w.start, zone)} | {w.n:,} | {w.n_labelled:,} | " + " | ".join(cells) + " | "
-                         + (_interval(estimated.value, estimated.ci_low, estimated.ci_high) if estimated else "n/a")
-                         + f" | {escape_markdown(', '.join(drifted)) or 'none'} |")
+                         + guess + f"{escape_markdown(', '.join(drifted)) or 'none'} |")
     if len(report.models) == 2:
         first: Mapping[str, MetricDifference] = next((w.difference for w in report.windows if w.difference), {})
         shown = list(first)

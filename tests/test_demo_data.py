@@ -159,7 +159,9 @@ OTHER_SCRIPTS = {"generation_judgments.csv": "scripts/make_demo_judgments.py",
                  "shift_production.csv": "scripts/make_demo_shift.py",
                  "generation_training.jsonl": "scripts/make_demo_training.py",
                  **{f"monitor_{name}.csv": "scripts/make_demo_monitor.py"
-                    for name in ("test", "test_finetuned", "production", "production_finetuned")}}
+                    for name in ("test", "test_finetuned", "production", "production_finetuned")},
+                 **{f"monitor_regression_{name}.csv": "scripts/make_demo_monitor_regression.py"
+                    for name in ("test", "production")}}
 """Demo tables written by other scripts, each tested beside its script."""
 
 
