@@ -28,6 +28,7 @@ from evaluation import (
     Difference,
     Estimate,
     GenerationReport,
+    MonitorReport,
     RegressionReport,
     ShiftReport,
     csv_safe,
@@ -39,6 +40,7 @@ from evaluation import (
     verdict_label,
     verdict_sentence,
 )
+from evaluation._abtest import ABTestReport
 
 from . import charts
 from .charts_common import metric_title
@@ -262,7 +264,8 @@ def _curves(doc: _Document, report: ComparisonReport) -> None:
         doc.figure(charts.reliability_figure(report))
 
 
-def report_html(report: ComparisonReport | RegressionReport | GenerationReport | ShiftReport) -> str:
+def report_html(report: ComparisonReport | RegressionReport | GenerationReport | ShiftReport | MonitorReport
+                | ABTestReport) -> str:
     """One self-contained HTML document of the whole comparison, readable offline.
 
     plotly.js is embedded once in the head; every figure follows as a ``div`` with its data.
@@ -296,6 +299,14 @@ def report_html(report: ComparisonReport | RegressionReport | GenerationReport |
         from .html_report_shift import shift_report_html
 
         return shift_report_html(report)
+    if isinstance(report, MonitorReport):  # python -m evaluation monitor --format html
+        from .html_report_monitor import monitor_report_html
+
+        return monitor_report_html(report)
+    if isinstance(report, ABTestReport):  # python -m evaluation abtest --format html
+        from .html_report_abtest import abtest_report_html
+
+        return abtest_report_html(report)
     doc = _build(report)
     return html_page(report.models, doc.parts)
 

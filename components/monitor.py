@@ -6,7 +6,8 @@ files (``scripts/make_demo_monitor.py``), which then stay the reference until a 
 are kept in the session (``monitor_production``, ``monitor_candidate_production``, ``monitor_reference`` and
 ``monitor_uploader_generation`` in ``st.session_state``). :func:`monitor_report` is the one engine call,
 :func:`evaluation._monitor_data.read_monitor` then :func:`evaluation._monitor.analyze_monitor` (what the ``monitor``
-command runs), cached by content. :func:`headline_sentence` and :func:`alerts_frame` are pure functions of the report.
+command runs), cached by content. :func:`headline_sentence` and :func:`alerts_frame`, pure functions of the report, live in
+:mod:`components.monitor_text` (the HTML report reads them without streamlit).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-import pandas as pd
 import streamlit as st
 
 import evaluation
-from evaluation import MonitorReport, analyze_monitor, format_number, format_p_value, iso_time, read_monitor
+from evaluation import MonitorReport, analyze_monitor, read_monitor
 
-from . import access, charts_monitor, render, state, uploads
+from . import access, render, state, uploads
+from .monitor_text import alerts_frame, headline_sentence, metrics_shown
 
 __all__ = ["DEMO_DIR", "DEMO_NAMES", "DEMO_PRODUCTION", "DEMO_REFERENCE", "WINDOWS", "Inputs", "alerts_frame",
            "candidate_name", "compute_monitor", "files_sentence", "headline_sentence", "inputs", "load_demo",
@@ -113,36 +114,6 @@ def monitor_report(chosen: Inputs, window: str, *, options: evaluation.LoadOptio
 
 # --- sentences and tables (pure) --------------------------------------------------------------------
 
-def _p(value: float) -> str:
-    text = format_p_value(value)
-    return f"p {text}" if text.startswith(("<", ">")) else f"p = {text}"
-
-
-def headline_sentence(report: MonitorReport) -> str:
-    """What a stakeholder reads first (plain text): each alerting model's first alert, or that there is none.
-
-    The first alert of a model is its earliest alerting window, on accuracy when that window alerts on it.
-    """
-    windows = len(report.windows)
-    family = (f"family-wise error {report.alpha:g} controlled with Holm over every window, model and metric")
-    if not report.alerts:
-        return f"No alerts in {windows} window{'s' if windows != 1 else ''} ({family})."
-    said = []
-    for name in report.models:
-        alerts = [a for a in report.alerts if a.model == name]
-        if not alerts:
-            continue
-        first = min(a.window for a in alerts)
-        chosen = [a for a in alerts if a.window == first]
-        alert = next((a for a in chosen if a.metric == "accuracy"), chosen[0])
-        said.append(f"{name}: alert in {charts_monitor.window_name(report, alert.window)} (from "
-                    f"{iso_time(alert.start, report.timezone)[:10]}) on {evaluation.metric_title(alert.metric).lower()} "
-                    f"{format_number(alert.value)} against {format_number(alert.reference)} on the test set, "
-                    f"{alert.direction} (Holm-adjusted {_p(alert.p_value_adjusted)})")
-    count = len(report.alerts)
-    return "; ".join(said) + f". {count} alert{'s' if count != 1 else ''} in {windows} windows ({family})."
-
-
 def files_sentence(report: MonitorReport, spec: state.ComparisonSpec) -> str:
     """Which production log was read against which test file, per model, and the rows (Markdown); says so when the
     reference is not the comparison's files (the demo's own test files)."""
@@ -154,24 +125,6 @@ def files_sentence(report: MonitorReport, spec: state.ComparisonSpec) -> str:
         "the demo's own test files (a half of base.csv's rows), not the comparison's files; ")
     return (f"Reference (test set): {note}{pairs} · {report.n:,} production rows, {report.n_labelled:,} labelled · "
             f"{len(report.windows)} windows with rows.")
-
-
-def metrics_shown(report: MonitorReport) -> list[str]:
-    """The metrics the chart can draw: the test set's that some window realises (log loss and the Brier score need
-    probabilities in production too); the test set's when no window has labels."""
-    reference = list(report.reference[report.models[0]].metrics)
-    realised = [m for m in reference if any(m in w.models[name].metrics for w in report.windows for name in report.models)]
-    return realised or reference
-
-
-def alerts_frame(report: MonitorReport) -> pd.DataFrame:
-    """One row per alert, in window order: window, start, model, metric, value, test set, direction, p-values."""
-    return pd.DataFrame([{
-        "window": charts_monitor.window_name(report, a.window), "from": iso_time(a.start, report.timezone),
-        "model": a.model, "metric": evaluation.metric_title(a.metric), "value": format_number(a.value),
-        "test set": format_number(a.reference), "direction": a.direction, "p": format_p_value(a.p_value),
-        "p (Holm)": format_p_value(a.p_value_adjusted)} for a in report.alerts],
-        columns=["window", "from", "model", "metric", "value", "test set", "direction", "p", "p (Holm)"])
 
 
 # --- render helpers ---------------------------------------------------------------------------------

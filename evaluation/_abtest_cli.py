@@ -19,7 +19,7 @@ from ._multiple import CORRECTIONS
 
 __all__ = ["ABTEST_FORMATS", "add_abtest_command", "parse_mde", "parse_split", "run_abtest"]
 
-ABTEST_FORMATS = ("json", "markdown")
+ABTEST_FORMATS = ("json", "markdown", "html")
 _PROG = "python -m evaluation"
 
 
@@ -104,7 +104,8 @@ def add_abtest_command(commands: argparse._SubParsersAction) -> argparse.Argumen
                             help="multiple-comparison correction over metrics x treatments (default holm)")
     output = cmd.add_argument_group("output")
     output.add_argument("--format", choices=ABTEST_FORMATS, type=_choice("format", "--format", ABTEST_FORMATS),
-                        default="json")
+                        default="json", help="json (default), markdown, or html: one self-contained page with a chart "
+                                             "of the lifts")
     output.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     return cmd
 
@@ -129,7 +130,12 @@ def run_abtest(args: argparse.Namespace) -> int:
                                  metrics=args.metric, control=args.control, covariate=args.covariate)
     report = analyze_abtest(experiment, confidence=args.confidence, alpha=args.alpha, power=args.power,
                             correction=args.correction, expected_split=split, higher_is_worse=args.higher_is_worse, mde=mde)
-    text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
+    if args.format == "html":
+        from ._cli import _html_report  # here: evaluation._cli imports this module; the one way to the charts
+
+        text = _html_report(report)
+    else:
+        text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"verdict: {report.verdict}", file=sys.stderr)  # the report went to a file: the terminal still gets it

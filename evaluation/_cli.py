@@ -44,6 +44,8 @@ from ._tasks import detect_task, task_named
 from ._verdict import verdict_sentence
 
 if TYPE_CHECKING:
+    from ._abtest import ABTestReport
+    from ._monitor_report import MonitorReport
     from ._preferences import PreferenceComparison, PreferenceRatings
     from ._regression import RegressionReport
     from ._shift_report import ShiftReport
@@ -51,8 +53,8 @@ if TYPE_CHECKING:
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BUG", "EXIT_OK", "EXIT_REGRESSION", "build_parser", "main"]
 
 
-def _html_report(report: ComparisonReport | RegressionReport | ShiftReport, *, leakage: dict[str, Any] | None = None,
-                 document: dict[str, Any] | None = None) -> str:
+def _html_report(report: ComparisonReport | RegressionReport | ShiftReport | MonitorReport | ABTestReport, *,
+                 leakage: dict[str, Any] | None = None, document: dict[str, Any] | None = None) -> str:
     """The HTML report, drawn by the dashboard's chart components (the engine itself draws nothing).
 
     The engine's one import from the dashboard's package, inside this function so that only

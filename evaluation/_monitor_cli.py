@@ -20,7 +20,7 @@ from ._errors import EXIT_BAD_INPUT, EXIT_OK, EvaluationError, exit_status
 
 __all__ = ["MONITOR_FORMATS", "add_monitor_command", "main", "run_monitor"]
 
-MONITOR_FORMATS = ("json", "markdown")
+MONITOR_FORMATS = ("json", "markdown", "html")
 _PROG = "python -m evaluation"
 
 
@@ -41,14 +41,16 @@ def add_monitor_command(commands: argparse._SubParsersAction) -> argparse.Argume
         "monitor", help="how is it doing now? metrics per time window against the test set, label-free estimates, "
                         "drift, alerts with family-wise error control",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Monitor a classifier in production, window by window (calendar day, ISO week, month, or N rows).\n"
+        description="Monitor a classifier or a regression model in production, window by window (calendar day, ISO\n"
+                    "week, month, or N rows); the task is detected from the first test file (or --task).\n"
                     "The production log has a timestamp column, the model's predictions (and class probabilities),\n"
                     "labels where they have arrived (a missing label has not arrived yet) and metadata. Two production\n"
                     "files are shadow mode: two models scoring the same traffic, paired by id (or by row order).\n"
                     "Each production file has its model's test-set prediction file as --reference, in the same order.\n"
-                    "Per window and model: realised accuracy, macro F1, log loss and Brier score with intervals; the\n"
-                    "test set's estimates as the reference band; label-free estimates (CBPE) when the test set's\n"
-                    "calibration supports them; drift of the metadata and of the predictions; alerts tested against\n"
+                    "Per window and model: realised accuracy, macro F1, log loss and Brier score (regression: mean\n"
+                    "absolute error, RMSE and R²) with intervals; the test set's estimates as the reference band;\n"
+                    "label-free estimates (CBPE) when the test set's calibration supports them (classifiers only;\n"
+                    "none for regression); drift of the metadata and of the predictions; alerts tested against\n"
                     "the test set with Holm's correction over every window, model and metric.",
         epilog="exit status: 0 the report was written; 2 bad input or usage; 3 internal error (a bug)\n"
                f"example: {_PROG} monitor data/demo/monitor_production.csv --reference data/demo/monitor_test.csv "
@@ -60,6 +62,9 @@ def add_monitor_command(commands: argparse._SubParsersAction) -> argparse.Argume
     cmd.add_argument("--window", default="1w", metavar="SPEC",
                      help="1d (calendar day), 1w (ISO week, default), 1M (calendar month) or a number of rows")
     cmd.add_argument("--names", nargs="+", metavar="NAME", help="the models' names (default: the test files' names)")
+    cmd.add_argument("--task", type=_choice("task", "--task", ("classification", "regression")), default=None,
+                     help="classification or regression (default: detected from the first test file; integer "
+                          "targets with whole-number predictions need --task regression)")
     columns = cmd.add_argument_group("columns (detected by name unless given)")
     columns.add_argument("--timestamp-column", metavar="COL")
     columns.add_argument("--id-column", metavar="COL", help="pairs the rows of two production files")
@@ -89,7 +94,7 @@ def add_monitor_command(commands: argparse._SubParsersAction) -> argparse.Argume
                             help="windows with fewer labelled rows are shown but not tested (default 30)")
     output = cmd.add_argument_group("output")
     output.add_argument("--format", type=_choice("format", "--format", MONITOR_FORMATS), default="json",
-                        help="json (default) or markdown")
+                        help="json (default), markdown, or html: one self-contained page with the charts")
     output.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     _add_limit_options(cmd)
     return cmd
@@ -114,11 +119,16 @@ def _run(args: argparse.Namespace) -> int:
                             metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
     options = LoadOptions(mapping=mapping, positive_label=args.positive_label, threshold=args.threshold,
                           limits=limits(args))
-    data = read_monitor(args.production_files, args.reference, names=args.names, options=options)
+    data = read_monitor(args.production_files, args.reference, names=args.names, options=options, task=args.task)
     report = analyze_monitor(data, spec, alpha=args.alpha, confidence=args.confidence, resamples=args.resamples,
                              seed=args.seed, drift_permutations=args.drift_permutations,
                              ece_threshold=args.ece_threshold, min_labelled=args.min_labelled)
-    text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
+    if args.format == "html":
+        from ._cli import _html_report  # here: evaluation._cli imports this module; the one way to the charts
+
+        text = _html_report(report)
+    else:
+        text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
         print(f"monitor: {len(report.windows)} windows, {len(report.alerts)} alert"

@@ -475,3 +475,55 @@ def test_compare_with_preferences_bad_usage_exits_2_with_one_line(arguments, mes
     assert main(["compare", *arguments, "--resamples", "100"]) == EXIT_BAD_INPUT
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
+
+
+DEMO = ROOT / "data" / "demo"
+MONITOR_SHADOW = [str(DEMO / "monitor_production.csv"), str(DEMO / "monitor_production_finetuned.csv"), "--reference",
+                  str(DEMO / "monitor_test.csv"), str(DEMO / "monitor_test_finetuned.csv"), "--names", "base", "finetuned"]
+ABTEST = [str(DEMO / "ab_test_events.csv"), "--variant-column", "variant", "--unit-column", "user_id", "--metric",
+          "converted", "revenue"]
+
+
+def test_monitor_html_is_one_offline_page_with_the_shadow_modes_sections(tmp_path):
+    out = tmp_path / "monitor.html"
+    result = run("monitor", *MONITOR_SHADOW, "--window", "1w", "--resamples", "50", "--format", "html", "--out", str(out))
+    assert result.returncode == EXIT_OK, result.stderr
+    assert result.stderr == "monitor: 12 windows, 4 alerts\n"  # and nothing of streamlit's about its caches
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<script src=" not in page
+    assert page.count('class="plotly-graph-div"') == 5  # accuracy, macro F1, log loss, Brier score; drift
+    assert "<h2>finetuned minus base (shadow mode, paired)</h2>" in page and "<h2>Method</h2>" in page
+    assert "<strong>finetuned: alert in week 10 (from 2026-11-02) on accuracy 0.840 against 0.931 on the test set" in page
+
+
+def test_monitor_html_goes_to_standard_output_without_out():
+    result = run("monitor", str(DEMO / "monitor_production.csv"), "--reference", str(DEMO / "monitor_test.csv"),
+                 "--resamples", "50", "--drift-permutations", "0", "--format", "html")
+    assert result.returncode == EXIT_OK, result.stderr
+    assert result.stdout.startswith("<!DOCTYPE html>") and result.stdout.endswith("</html>\n")
+    assert "<h2>monitor_test per window</h2>" in result.stdout and "(shadow mode, paired)" not in result.stdout
+    assert result.stderr == ""
+
+
+def test_abtest_html_is_one_offline_page_with_the_verdict(tmp_path):
+    out = tmp_path / "abtest.html"
+    result = run("abtest", *ABTEST, "--covariate", "pre_period_revenue", "--format", "html", "--out", str(out))
+    assert result.returncode == EXIT_OK, result.stderr
+    assert result.stderr.startswith("verdict: treatment vs control: converted better")
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count('class="plotly-graph-div"') == 1
+    assert "<h2>CUPED on pre_period_revenue</h2>" in page
+    assert "<tr><td>converted</td><td>treatment</td><td>0.0004698</td><td>+0.0303</td>" in page
+    standard = run("abtest", *ABTEST, "--format", "html")
+    assert standard.returncode == EXIT_OK and standard.stdout.startswith("<!DOCTYPE html>")
+    assert "<th>adjusted p</th><th>verdict</th>" in standard.stdout  # no covariate: the verdicts in the metrics table
+
+
+@pytest.mark.parametrize("command", [["monitor", str(DEMO / "monitor_production.csv"), "--reference",
+                                      str(DEMO / "monitor_test.csv")], ["abtest", *ABTEST]])
+@pytest.mark.parametrize("bad", ["pdf", "htm", "HTML"])
+def test_monitor_and_abtest_still_refuse_other_formats(command, bad):
+    result = run(*command, "--format", bad)
+    assert result.returncode == EXIT_BAD_INPUT
+    assert result.stderr.startswith(f"error: unknown format '{bad}' for --format: choose json, markdown or html")
+    assert result.stdout == ""
