@@ -32,6 +32,7 @@ elif task == "regression":
         st.Page("pages/slices.py", title="Slices", icon=":material/pie_chart:"),
         st.Page("pages/regression_examples.py", title="Examples", icon=":material/list_alt:", url_path="examples"),
         st.Page("pages/shift.py", title="Shift", icon=":material/compare_arrows:"),
+        st.Page("pages/monitor.py", title="Monitoring", icon=":material/monitor_heart:"),
     ]
 else:
     results = [

@@ -1,10 +1,12 @@
-"""Figure builders for monitoring (no streamlit): a metric over time windows, and drift per column over windows.
+"""Figure builders for monitoring (no streamlit): a metric over time windows, shadow mode's paired difference over
+windows, and drift per column over windows.
 
 :func:`metric_figure` draws one metric for every model: the realised value per window (on the rows whose label has
 arrived) with its interval as error bars, the label-free estimate as a dashed line where the engine offers one, the
 test set's estimate as a shaded horizontal band, alert windows marked in the palette's "worse" (or "better") colour and
-shape, and windows without labels shaded grey. :func:`drift_figure` is a heatmap of each column's effect size by
-window, worst column first, drifted cells marked. Both take a :class:`~evaluation._monitor_report.MonitorReport` and
+shape, and windows without labels shaded grey. :func:`difference_figure` draws shadow mode's candidate-minus-baseline
+difference per window, each point in its verdict's colour and shape. :func:`drift_figure` is a heatmap of each column's
+effect size by window, worst column first, drifted cells marked. All take a :class:`~evaluation._monitor_report.MonitorReport` and
 place each window at its start time (:func:`window_starts`).
 """
 
@@ -17,10 +19,10 @@ import plotly.graph_objects as go
 from evaluation import ColumnDrift, MonitorReport, format_number, format_p_value, iso_time
 
 from .charts_common import distinct_labels, error_arrays, finish, hover_label, message_figure, metric_title, row_height
-from .palette import NEUTRAL_COLOR, VERDICT_COLORS, model_colors, verdict_glyph, verdict_symbol
+from .palette import NEUTRAL_COLOR, VERDICT_COLORS, VERDICT_ORDER, model_colors, verdict_glyph, verdict_symbol
 
-__all__ = ["DRIFTED_GLYPH", "NO_LABELS_COLOR", "drift_figure", "drift_rows", "metric_figure", "unlabelled_spans", "window_name",
-           "window_starts"]
+__all__ = ["DRIFTED_GLYPH", "NO_LABELS_COLOR", "difference_figure", "drift_figure", "drift_rows", "metric_figure",
+           "unlabelled_spans", "window_name", "window_starts"]
 
 NO_LABELS_COLOR = "#BDBDBD"
 """The shading of windows whose labels have not arrived."""
@@ -156,6 +158,49 @@ def metric_figure(report: MonitorReport, metric: str) -> go.Figure:
     finish(fig, title=f"{title}<br><sup>realised on labelled rows with {level}% intervals; shaded band: the test "
                       "set's estimate; dashed: estimated without labels</sup>",
            x_title="window start", y_title=metric_title(metric), height=480, legend="right")
+    return fig
+
+
+def difference_figure(report: MonitorReport, metric: str) -> go.Figure:
+    """Shadow mode: the candidate minus the baseline on one metric, per window, with its paired interval; each point
+    in its verdict's colour and shape (Holm over every window and metric), a line at no difference.
+
+    Returns
+    -------
+    go.Figure
+        A message figure without shadow mode or without a labelled window.
+    """
+    title = f"{metric_title(metric)}: {report.models[-1]} minus {report.models[0]}, per {_UNITS.get(report.window, 'window')}"
+    if len(report.models) < 2:
+        return message_figure(title, "Shadow mode only: give the candidate's production log too.")
+    shown = [(i, w.difference[metric]) for i, w in enumerate(report.windows) if metric in w.difference]
+    if not shown:
+        return message_figure(title, "No window has labelled rows of both models.")
+    level = round(report.confidence * 100)
+    starts = window_starts(report)
+    fig = go.Figure()
+    fig.add_hline(y=0, line={"color": "#555555", "width": 1, "dash": "dot"})
+    for decided in VERDICT_ORDER:
+        points = [(i, d) for i, d in shown if d.verdict == decided]
+        if not points:
+            continue
+        plus, minus = error_arrays([d.value for _, d in points], [d.ci_low for _, d in points],
+                                   [d.ci_high for _, d in points])
+        fig.add_trace(go.Scatter(
+            x=[starts[i] for i, _ in points], y=[d.value for _, d in points], mode="markers", name=decided,
+            marker={"color": VERDICT_COLORS[decided], "size": 11, "symbol": verdict_symbol(decided)},
+            error_y={"type": "data", "symmetric": False, "array": [_nan(v) for v in plus],
+                     "arrayminus": [_nan(v) for v in minus], "color": VERDICT_COLORS[decided], "thickness": 1.5,
+                     "width": 4},
+            hovertext=[f"{_window_hover(report, i)}<br><b>{hover_label(report.models[-1])}</b> minus "
+                       f"<b>{hover_label(report.models[0])}</b>: {format_number(d.value)} ({level}% CI "
+                       f"{format_number(d.ci_low)} to {format_number(d.ci_high)})<br>{d.test}, p (Holm) "
+                       f"{format_p_value(d.p_value_adjusted)}: <b>{d.verdict}</b>" for i, d in points],
+            hoverinfo="text"))
+    finish(fig, title=f"{title}<br><sup>paired, on the rows both models scored and whose label has arrived; "
+                      f"{level}% intervals; verdicts with Holm over every window and metric</sup>",
+           x_title="window start", y_title=f"difference in {metric_title(metric).lower()}", height=420)
+    fig.update_layout(showlegend=True)  # the verdicts' key, even when every window has the same verdict
     return fig
 
 

@@ -98,8 +98,9 @@ def _per_window(report: MonitorReport, name: str) -> list[str]:
                                *(["estimated accuracy"] if classification else []), "drifted"], rows))]
 
 
-def _shadow(report: MonitorReport) -> list[str]:
-    """Shadow mode: candidate minus baseline per window, paired, with Holm's p-value."""
+def _shadow(report: MonitorReport, first_figure: int) -> list[str]:
+    """Shadow mode: candidate minus baseline per window, paired, with Holm's p-value and verdict; a chart per metric
+    (numbered from ``first_figure``)."""
     first: Mapping[str, MetricDifference] = next((w.difference for w in report.windows if w.difference), {})
     shown = list(first)
     rows = []
@@ -107,14 +108,16 @@ def _shadow(report: MonitorReport) -> list[str]:
         cells = []
         for k in shown:
             d = w.difference.get(k)
-            cells += ([_cell(d.value, d.ci_low, d.ci_high), format_p_value(d.p_value_adjusted)] if d is not None
-                      else ["n/a", "n/a"])
+            cells += ([_cell(d.value, d.ci_low, d.ci_high), f"{format_p_value(d.p_value_adjusted)}, {d.verdict}"]
+                      if d is not None else ["n/a", "n/a"])
         rows.append([charts_monitor.window_name(report, i), _start(report, w.start), *cells])
     baseline, candidate = report.models
     return [f"<h2>{escape(candidate)} minus {escape(baseline)} (shadow mode, paired)</h2>",
             "<p>On each window's labelled rows, the same rows and bootstrap weights for both models; n/a where no label "
             "has arrived.</p>",
-            _wide(plain_table(["window", "start", *(h for k in shown for h in (metric_title(k), "p (Holm)"))], rows))]
+            *(figure_div(charts_monitor.difference_figure(report, k), first_figure + i) for i, k in enumerate(shown)),
+            _wide(plain_table(["window", "start", *(h for k in shown for h in (metric_title(k), "p (Holm), verdict"))],
+                              rows))]
 
 
 def monitor_report_html(report: MonitorReport) -> str:
@@ -154,7 +157,7 @@ def monitor_report_html(report: MonitorReport) -> str:
         parts += _per_window(report, name)
     parts += ["<h2>Drift</h2>", figure_div(charts_monitor.drift_figure(report), len(figures) + 1)]
     if len(report.models) == 2:
-        parts += _shadow(report)
+        parts += _shadow(report, len(figures) + 2)
     parts += ["<h2>Method</h2>", "<ul>" + "".join(f"<li>{escape(name)}: {escape(text)}.</li>"
                                                  for name, text in report.method.items()) + "</ul>"]
     return html_page(report.models, parts, css=_CSS)

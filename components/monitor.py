@@ -1,13 +1,14 @@
 """The Monitoring page's logic: how is the model doing now, window by window?
 
 The reference (test set) is the comparison's files: the baseline's, and in shadow mode the candidate's too
-(:func:`reference_files`); the classification demo's button loads the demo's production logs with the demo's own test
-files (``scripts/make_demo_monitor.py``), which then stay the reference until a log is uploaded. The production logs
-are kept in the session (``monitor_production``, ``monitor_candidate_production``, ``monitor_reference`` and
-``monitor_uploader_generation`` in ``st.session_state``). :func:`monitor_report` is the one engine call,
-:func:`evaluation._monitor_data.read_monitor` then :func:`evaluation._monitor.analyze_monitor` (what the ``monitor``
-command runs), cached by content. :func:`headline_sentence` and :func:`alerts_frame`, pure functions of the report, live in
-:mod:`components.monitor_text` (the HTML report reads them without streamlit).
+(:func:`reference_files`). The classification and regression demos' button loads the demo's production logs with the
+demo's own test files (``scripts/make_demo_monitor.py``, ``scripts/make_demo_monitor_regression.py``), which then stay
+the reference until a log is uploaded. The production logs are kept in the session (``monitor_production``,
+``monitor_candidate_production``, ``monitor_reference`` and ``monitor_uploader_generation`` in ``st.session_state``).
+:func:`monitor_report` is the one engine call, :func:`evaluation._monitor_data.read_monitor` then
+:func:`evaluation._monitor.analyze_monitor` (what the ``monitor`` command runs), cached by content.
+:func:`headline_sentence` and :func:`alerts_frame`, pure functions of the report, live in :mod:`components.monitor_text`
+(the HTML report reads them without streamlit).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from evaluation import MonitorReport, analyze_monitor, read_monitor
 from . import access, render, state, uploads
 from .monitor_text import alerts_frame, headline_sentence, metrics_shown
 
-__all__ = ["DEMO_DIR", "DEMO_NAMES", "DEMO_PRODUCTION", "DEMO_REFERENCE", "WINDOWS", "Inputs", "alerts_frame",
+__all__ = ["DEMO_DIR", "DEMO_NAMES", "DEMO_PRODUCTION", "DEMO_REFERENCE", "REGRESSION_DEMO_PRODUCTION",
+           "REGRESSION_DEMO_REFERENCE", "WINDOWS", "Inputs", "alerts_frame",
            "candidate_name", "compute_monitor", "files_sentence", "headline_sentence", "inputs", "load_demo",
            "metrics_shown", "monitor_report", "production_section", "reference_files"]
 
@@ -36,6 +38,10 @@ DEMO_PRODUCTION = (DEMO_DIR / "monitor_production.csv", DEMO_DIR / "monitor_prod
 DEMO_REFERENCE = (DEMO_DIR / "monitor_test.csv", DEMO_DIR / "monitor_test_finetuned.csv")
 """The demo's test files for those logs (a seeded half of ``base.csv``'s rows, not the comparison's files)."""
 DEMO_NAMES = ("base", "finetuned")
+REGRESSION_DEMO_PRODUCTION = DEMO_DIR / "monitor_regression_production.csv"
+"""The regression demo's production log (``scripts/make_demo_monitor_regression.py``): the base model, live."""
+REGRESSION_DEMO_REFERENCE = DEMO_DIR / "monitor_regression_test.csv"
+"""Its test file (a half of ``regression_base.csv``'s patients)."""
 WINDOWS = {"1 week": "1w", "1 day": "1d", "1 month": "1M"}
 """The window selector's choices -> the engine's window specification (the first is the default)."""
 
@@ -47,6 +53,7 @@ class Inputs:
     production: tuple[Source, ...]
     reference: tuple[Source, ...]
     names: tuple[str, ...]
+    task: str | None = None
 
 
 def candidate_name(spec: state.ComparisonSpec) -> str:
@@ -67,11 +74,12 @@ def inputs(spec: state.ComparisonSpec) -> Inputs | None:
     production = tuple(f for f in (session.get("monitor_production"), session.get("monitor_candidate_production")) if f)
     if not session.get("monitor_production"):
         return None
+    task = spec.resolved_task if spec.resolved_task in ("classification", "regression") else None
     demo = session.get("monitor_reference")
     if demo is not None:
-        return Inputs(production, tuple(demo[:len(production)]), DEMO_NAMES[:len(production)])
+        return Inputs(production, tuple(demo[:len(production)]), DEMO_NAMES[:len(production)], task)
     reference, names = reference_files(spec, len(production))
-    return Inputs(production, reference, names)
+    return Inputs(production, reference, names, task)
 
 
 def compute_monitor(chosen: Inputs, window: str, *, options: evaluation.LoadOptions,
@@ -86,7 +94,8 @@ def compute_monitor(chosen: Inputs, window: str, *, options: evaluation.LoadOpti
         the message names the file).
     """
     options = dataclasses.replace(options, limits=evaluation.DASHBOARD_LIMITS)
-    data = read_monitor(list(chosen.production), list(chosen.reference), names=list(chosen.names), options=options)
+    data = read_monitor(list(chosen.production), list(chosen.reference), names=list(chosen.names), options=options,
+                        task=chosen.task)
     return analyze_monitor(data, window, alpha=settings.alpha, confidence=settings.confidence, seed=settings.seed)
 
 
@@ -99,7 +108,7 @@ def _monitor(key: str, _chosen: Inputs, window: str, _options: evaluation.LoadOp
 
 def monitor_report(chosen: Inputs, window: str, *, options: evaluation.LoadOptions,
                    settings: evaluation.Settings) -> MonitorReport:
-    """:func:`compute_monitor` computed once per files, names, window, options and settings.
+    """:func:`compute_monitor` computed once per files, names, task, window, options and settings.
 
     Raises
     ------
@@ -107,7 +116,7 @@ def monitor_report(chosen: Inputs, window: str, *, options: evaluation.LoadOptio
         As :func:`compute_monitor`.
     """
     parts = [[[name, hashlib.sha256(content).hexdigest()] for name, content in (*chosen.production, *chosen.reference)],
-             list(chosen.names), state.options_to_dict(options), state.settings_to_dict(settings)]
+             list(chosen.names), chosen.task, state.options_to_dict(options), state.settings_to_dict(settings)]
     key = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
     return _monitor(key, chosen, window, options, settings)
 
@@ -129,9 +138,15 @@ def files_sentence(report: MonitorReport, spec: state.ComparisonSpec) -> str:
 
 # --- render helpers ---------------------------------------------------------------------------------
 
-def load_demo() -> None:
-    """Keep the demo's production logs and make its test files the reference (a callback of the demo button)."""
+def load_demo(task: str = "classification") -> None:
+    """Keep the demo's production logs and make its test files the reference (a callback of the demo button): the
+    classification demo's two models in shadow mode, or the regression demo's live model."""
     session = st.session_state
+    if task == "regression":
+        session["monitor_production"] = (REGRESSION_DEMO_PRODUCTION.name, REGRESSION_DEMO_PRODUCTION.read_bytes())
+        session.pop("monitor_candidate_production", None)
+        session["monitor_reference"] = ((REGRESSION_DEMO_REFERENCE.name, REGRESSION_DEMO_REFERENCE.read_bytes()),)
+        return
     session["monitor_production"], session["monitor_candidate_production"] = (
         (path.name, path.read_bytes()) for path in DEMO_PRODUCTION)
     session["monitor_reference"] = tuple((path.name, path.read_bytes()) for path in DEMO_REFERENCE)
@@ -159,7 +174,7 @@ def _remove(slots: Sequence[str]) -> None:
 
 def production_section(spec: state.ComparisonSpec, *, key_prefix: str) -> None:
     """The uploaders of the live model's production log and (optional, shadow mode) the candidate's, the demo button
-    on the classification demo, and the kept logs with Remove buttons."""
+    on the classification and regression demos, and the kept logs with Remove buttons."""
     session = st.session_state
     if not access.gate("upload files", key_prefix):
         return
@@ -180,3 +195,6 @@ def production_section(spec: state.ComparisonSpec, *, key_prefix: str) -> None:
     if spec.origin == "demo" and spec.resolved_task == "classification":
         st.button("Load the demo's 12 weeks of production (base live, finetuned in shadow mode)",
                   key=f"{key_prefix}_demo", icon=":material/science:", on_click=load_demo)
+    elif spec.origin == "demo" and spec.resolved_task == "regression":
+        st.button("Load the demo's 12 weeks of production (base live; labels arrive late)",
+                  key=f"{key_prefix}_demo", icon=":material/science:", on_click=load_demo, args=("regression",))

@@ -277,7 +277,8 @@ def analyze_monitor(data: MonitorData | RegressionMonitorData, window: str | Win
     permutations = (max(200, math.ceil(1.25 * columns / alpha)) if drift_permutations is None else drift_permutations)
     drifts = (window_drift(data, found.codes, windows, permutations=permutations, alpha=alpha, confidence=confidence,
                            seed=seed, drift_rows=drift_rows) if permutations > 0 else [[] for _ in range(windows)])
-    differences = _differences(data, realised, windows, confidence=confidence, labelled=labelled, codes=found.codes)
+    differences = _differences(data, realised, windows, confidence=confidence, labelled=labelled, codes=found.codes,
+                               alpha=alpha)
     notes = {name: references[name].note or "no probabilities on production rows" for name in data.model_names}
     results = window_results(found, n_rows, n_labelled, data.model_names, realised, p_values, drifts, differences,
                              estimated, notes)
@@ -291,7 +292,7 @@ def analyze_monitor(data: MonitorData | RegressionMonitorData, window: str | Win
 
 
 def _differences(data: MonitorData, realised: Mapping[str, _Realised], windows: int, *, confidence: float,
-                 labelled: np.ndarray, codes: np.ndarray) -> list[dict[str, MetricDifference]]:
+                 labelled: np.ndarray, codes: np.ndarray, alpha: float) -> list[dict[str, MetricDifference]]:
     """Shadow mode: candidate minus baseline per window, paired (the same bootstrap weights), Holm across windows x metrics."""
     if len(data.models) != 2:
         return [{} for _ in range(windows)]
@@ -320,7 +321,7 @@ def _differences(data: MonitorData, realised: Mapping[str, _Realised], windows: 
                 p = float(_two_sided(np.array(value / se))) if se > 0 else (1.0 if value == 0 else math.nan)
                 test = "paired bootstrap, normal"
             rows.append((w, metric, value, float(low), float(high), float(p), test))
-    return paired_family(rows, windows)
+    return paired_family(rows, windows, alpha=alpha, higher_is_better=HIGHER_IS_BETTER)
 
 
 def _method(alpha: float, confidence: float, resamples: int, permutations: int, ece_threshold: float, min_labelled: int,

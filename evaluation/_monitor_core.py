@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr, ndtri
 
+from ._inference import verdict
 from ._monitor_report import Alert, Estimated, MetricDifference, ModelReference, ModelWindow, WindowMetric, WindowResult
 from ._monitor_windows import Windows
 from ._multiple import adjust_p_values
@@ -129,13 +130,15 @@ def _summarise(sums: np.ndarray, windows: int, metrics_of: Callable[[np.ndarray]
     return _Realised(value, low, high, se, replicates, count, right)
 
 
-def paired_family(rows: Sequence[tuple[int, str, float, float, float, float, str]],
-                  windows: int) -> list[dict[str, MetricDifference]]:
-    """Shadow mode's ``(window, metric, value, low, high, p, test)`` rows per window, Holm across every row."""
+def paired_family(rows: Sequence[tuple[int, str, float, float, float, float, str]], windows: int, *, alpha: float,
+                  higher_is_better: Mapping[str, bool]) -> list[dict[str, MetricDifference]]:
+    """Shadow mode's ``(window, metric, value, low, high, p, test)`` rows per window, Holm across every row, each with
+    its verdict at ``alpha``."""
     adjusted = adjust_p_values(np.array([r[5] for r in rows]), method="holm") if rows else np.zeros(0)
     out: list[dict[str, MetricDifference]] = [{} for _ in range(windows)]
     for (w, metric, value, low, high, p, test), q in zip(rows, adjusted, strict=True):
-        out[w][metric] = MetricDifference(value, low, high, p, float(q), test)
+        decided = verdict(value, float(q), alpha=alpha, higher_is_better=higher_is_better[metric])
+        out[w][metric] = MetricDifference(value, low, high, p, float(q), test, str(decided))
     return out
 
 

@@ -102,7 +102,7 @@ def _reference(data: RegressionMonitorData, index: int, *, confidence: float, re
 
 
 def _differences(data: RegressionMonitorData, realised: Mapping[str, _Realised], windows: int, *, confidence: float,
-                 labelled: np.ndarray, codes: np.ndarray) -> list[dict[str, MetricDifference]]:
+                 labelled: np.ndarray, codes: np.ndarray, alpha: float) -> list[dict[str, MetricDifference]]:
     """Shadow mode: candidate minus baseline per window; paired t-test on the rows' errors, paired bootstrap interval."""
     if len(data.models) != 2:
         return [{} for _ in range(windows)]
@@ -129,7 +129,7 @@ def _differences(data: RegressionMonitorData, realised: Mapping[str, _Realised],
             kind = "absolute" if metric == "mean_absolute_error" else "squared"
             rows.append((w, metric, value, float(low), float(high), float(tested[kind][w]),
                          f"paired t on {kind} errors"))
-    return paired_family(rows, windows)
+    return paired_family(rows, windows, alpha=alpha, higher_is_better=REGRESSION_HIGHER_IS_BETTER)
 
 
 def _regression_method(method: Mapping[str, str], *, confidence: float, resamples: int, alpha: float,
@@ -200,7 +200,8 @@ def analyze_monitor_regression(data: RegressionMonitorData, spec: WindowSpec, *,
     drifts = (columns_drift(columns, owners, found.codes, windows, permutations=permutations, alpha=alpha,
                             confidence=confidence, seed=seed, drift_rows=drift_rows)
               if permutations > 0 else [[] for _ in range(windows)])
-    differences = _differences(data, realised, windows, confidence=confidence, labelled=labelled, codes=found.codes)
+    differences = _differences(data, realised, windows, confidence=confidence, labelled=labelled, codes=found.codes,
+                               alpha=alpha)
     results = window_results(found, n_rows, n_labelled, data.model_names, realised, p_values, drifts, differences, {},
                              {name: NO_ESTIMATE for name in data.model_names})
     if not labelled.any():

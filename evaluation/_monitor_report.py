@@ -80,6 +80,9 @@ class MetricDifference:
         adjustment across the windows and metrics.
     test:
         The test's name.
+    verdict:
+        ``"better"``, ``"worse"`` or ``"no significant difference"`` (the candidate's, at the adjusted p-value and
+        alpha), ``"undefined"`` without a test.
     """
 
     value: float
@@ -88,6 +91,7 @@ class MetricDifference:
     p_value: float
     p_value_adjusted: float
     test: str
+    verdict: str
 
 
 @dataclass(frozen=True)
@@ -350,7 +354,8 @@ def _markdown(report: MonitorReport) -> str:
                   "paired)", "", "| window | " + " | ".join(shown) + " |", "|---:|" + "---|" * len(shown)]
         for i, w in enumerate(report.windows):
             cells = [(_interval(w.difference[k].value, w.difference[k].ci_low, w.difference[k].ci_high)
-                      + f", p (Holm) {format_p_value(w.difference[k].p_value_adjusted)}") if k in w.difference else "n/a"
+                      + f", p (Holm) {format_p_value(w.difference[k].p_value_adjusted)}, {w.difference[k].verdict}")
+                     if k in w.difference else "n/a"
                      for k in shown]
             lines.append(f"| {i} | " + " | ".join(cells) + " |")
     lines += ["", "## Method", "", *(f"- {name}: {text}." for name, text in report.method.items())]

@@ -6,8 +6,12 @@ import streamlit as st
 import evaluation
 from components import charts_monitor, monitor, render, state
 
-results = render.page_start("Monitoring", "monitor")
+results = render.any_page_start("Monitoring", "monitor")
 if results is None:
+    st.stop()
+if isinstance(results, state.GenerationResults):
+    st.info("This page is for classification and regression; the comparison shown is a text generation.",
+            icon=":material/info:")
     st.stop()
 spec = state.current_spec()
 (baseline_file, _), (candidate_file, _) = monitor.reference_files(spec, 2)[0]
@@ -48,6 +52,12 @@ for name, reference in report.reference.items():
         st.caption(f"No estimate without labels for **{render.text(name)}**: {render.text(reference.note)}.")
 if report.alerts:
     render.table(monitor.alerts_frame(report), key="monitor_alerts", max_rows=10)
+if any(w.difference for w in report.windows):
+    st.subheader(f"Shadow mode: {report.models[1]} against {report.models[0]}, on the same traffic")
+    render.plot(charts_monitor.difference_figure(report, metric), key="monitor_difference")
+    st.caption("Both models scored every row of the window; the difference is paired on the rows whose label has "
+               "arrived (McNemar's exact test for accuracy; the paired bootstrap for the others), with Holm's correction "
+               "over every window and metric.")
 
 st.subheader("Which columns drifted")
 render.plot(charts_monitor.drift_figure(report), key="monitor_drift")

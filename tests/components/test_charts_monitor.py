@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.stats.contingency_tables import mcnemar
+from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from components import charts_monitor, monitor
@@ -160,3 +162,52 @@ def test_no_window_and_no_drift_explain_themselves(report: MonitorReport) -> Non
     empty = dataclasses.replace(report, windows=(), alerts=())
     assert_message(charts_monitor.metric_figure(empty, "accuracy"), "no window")
     assert_message(charts_monitor.drift_figure(empty), "no column")
+
+
+def test_the_shadow_difference_is_the_files_paired_accuracy_difference_with_mcnemar(report: MonitorReport,
+                                                                                     document: dict[str, Any]) -> None:
+    base = pd.read_csv(DEMO / "monitor_production.csv", parse_dates=["timestamp"])
+    tuned = pd.read_csv(DEMO / "monitor_production_finetuned.csv")
+    both = base.merge(tuned[["id", "prediction"]], on="id", suffixes=("_base", "_tuned")).dropna(subset=["label"])
+    week = both["timestamp"].dt.to_period("W-SUN")
+    base_right = both["label"].astype(int) == both["prediction_base"]
+    tuned_right = both["label"].astype(int) == both["prediction_tuned"]
+    expected = (tuned_right.astype(int) - base_right.astype(int)).groupby(week).mean().to_numpy()
+    discordant = pd.DataFrame({"b": base_right & ~tuned_right, "c": tuned_right & ~base_right}).groupby(week).sum()
+    raw = [float(mcnemar([[0, b], [c, 0]], exact=True).pvalue) for b, c in discordant.to_numpy()]
+    fig = charts_monitor.difference_figure(report, "accuracy")
+    assert_well_formed(fig)
+    assert_axis_titles(fig)
+    points = {x: (float(y), name) for t in fig.data for x, y, name in zip(t.x, t.y, [t.name] * len(t.x), strict=True)}
+    starts = [w["start"] for w in document["windows"]]
+    assert sorted(points) == starts[:10]  # the last two weeks have no labels
+    np.testing.assert_allclose([points[s][0] for s in starts[:10]], expected, atol=1e-12)
+    engine = [w["difference"]["metrics"]["accuracy"] for w in document["windows"][:10]]
+    np.testing.assert_allclose([e["p_value"] for e in engine], raw, atol=1e-12)
+    for start, entry in zip(starts, engine, strict=False):
+        assert points[start][1] == entry["verdict"]
+        colour = next(t.marker.color for t in fig.data if t.name == entry["verdict"])
+        assert colour == VERDICT_COLORS[entry["verdict"]]
+    family = [(w["index"], m, entry) for w in document["windows"] for m, entry in w.get("difference", {})
+              .get("metrics", {}).items()]
+    adjusted = multipletests([entry["p_value"] for _, _, entry in family], method="holm")[1]
+    np.testing.assert_allclose([entry["p_value_adjusted"] for _, _, entry in family], adjusted, atol=1e-12)
+
+
+def test_without_shadow_mode_the_difference_figure_says_what_it_needs(report: MonitorReport) -> None:
+    alone = dataclasses.replace(report, models=report.models[:1])
+    assert_message(charts_monitor.difference_figure(alone, "accuracy"), "Shadow mode only")
+    unlabelled = dataclasses.replace(report, windows=tuple(dataclasses.replace(w, difference={})
+                                                             for w in report.windows))
+    assert_message(charts_monitor.difference_figure(unlabelled, "accuracy"), "No window has labelled rows")
+
+
+def test_a_significant_window_is_drawn_in_its_verdicts_colour_and_shape(report: MonitorReport) -> None:
+    first = next(i for i, w in enumerate(report.windows) if w.difference)
+    worse = dataclasses.replace(report.windows[first].difference["accuracy"], verdict="worse")
+    windows = list(report.windows)
+    windows[first] = dataclasses.replace(windows[first], difference={**windows[first].difference, "accuracy": worse})
+    fig = charts_monitor.difference_figure(dataclasses.replace(report, windows=tuple(windows)), "accuracy")
+    marked = trace(fig, "worse")
+    assert list(marked.x) == [charts_monitor.window_starts(report)[first]] and marked.y[0] == worse.value
+    assert (marked.marker.color, marked.marker.symbol) == (VERDICT_COLORS["worse"], "triangle-down")

@@ -60,11 +60,13 @@ def test_the_headline_and_the_alerts_are_the_dashboards(shadow: MonitorReport, p
 
 
 def test_a_chart_per_metric_and_the_drift_heatmap(page: str) -> None:
-    assert page.count('class="plotly-graph-div"') == 5
+    assert page.count('class="plotly-graph-div"') == 9  # a chart per metric, the heatmap, a difference per metric
     assert page.count("<script type='text/javascript'>") == 1  # plotly.js once, in the head
     for title in TITLES.values():
         assert f'"text":"{title} per week\\u003cbr\\u003e\\u003csup\\u003erealised on labelled rows' in page
     assert '"text":"Drift against the test set, per column and window' in page
+    for title in TITLES.values():
+        assert f'"text":"{title}: finetuned minus base, per week' in page
     for heading in ("Alerts", "Metrics per window", "Reference (test set)", "base per window", "finetuned per window",
                     "Drift", "finetuned minus base (shadow mode, paired)", "Method"):
         assert f"<h2>{heading}</h2>" in page
@@ -100,7 +102,8 @@ def test_the_reference_band_and_the_paired_differences(shadow: MonitorReport, pa
     for window in document["windows"]:
         differences = window.get("difference", {}).get("metrics", {})
         cells = [cell for metric in TITLES for cell in (
-            (interval(differences[metric]), format_p_value(differences[metric]["p_value_adjusted"]))
+            (interval(differences[metric]),
+             f'{format_p_value(differences[metric]["p_value_adjusted"])}, {differences[metric]["verdict"]}')
             if metric in differences else ("n/a", "n/a"))]
         assert row([f"week {window['index'] + 1}", window["start"][:10], *cells]) in page
 

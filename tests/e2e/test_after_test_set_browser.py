@@ -98,4 +98,22 @@ def test_the_monitoring_page_loads_the_demo_logs_and_shows_the_alert_over_the_ch
     expect(chart).to_contain_text("finetuned: alert (worse)")
     # the first screen: the sentence above the chart, both in view without scrolling
     assert headline.bounding_box()["y"] < chart.bounding_box()["y"] < 900
-    page.screenshot(path=str(tmp_path / "monitor_page.png"))  # to look at: pytest --basetemp
+    shadow = page.locator(".js-plotly-plot").filter(has_text="Accuracy: finetuned minus base, per week")
+    expect(shadow.locator(".main-svg").first).to_be_visible(timeout=TIMEOUT)
+    expect(shadow).to_contain_text("no significant difference")  # the legend: every week's verdict
+    expect(shadow.locator(".point")).to_have_count(10)  # the ten weeks with labels
+    page.screenshot(path=str(tmp_path / "monitor_page.png"), full_page=True)  # to look at: pytest --basetemp
+
+
+def test_the_monitoring_page_follows_the_regression_demos_model(page: Page, server: Server) -> None:
+    open_app(page, server.url)
+    page.get_by_role("link", name="Data").click()
+    page.get_by_role("button", name="Open the regression demo").click()
+    wait_idle(page)
+    page.get_by_role("link", name="Monitoring").click()
+    page.get_by_role("button", name="Load the demo's 12 weeks of production").click()
+    headline = page.get_by_test_id("stAlertContainer").filter(has_text="alert in week 9")
+    expect(headline).to_contain_text("on mean absolute error", timeout=TIMEOUT)
+    chart = page.locator(".js-plotly-plot").filter(has_text="Mean absolute error per week")
+    expect(chart.locator(".main-svg").first).to_be_visible(timeout=TIMEOUT)
+    expect(chart).to_contain_text("base: alert (worse)")

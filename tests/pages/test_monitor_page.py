@@ -4,6 +4,9 @@ pandas; a bad file's message; which tasks show the page."""
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -49,7 +52,13 @@ def test_the_demo_shows_the_alert_sentence_first_and_the_charts(monitoring: AppT
     production = pd.read_csv(DEMO / "monitor_production.csv")
     assert f"{len(production):,} production rows, {production['label'].notna().sum():,} labelled" in said
     assert "No estimate without labels for **base**: the test set's expected calibration error is 0.123" in said
-    assert len(monitoring.get("plotly_chart")) == 2  # the metric over the weeks, the drift heatmap
+    assert len(monitoring.get("plotly_chart")) == 3  # the metric over the weeks, shadow mode's difference, the drift
+    assert "Shadow mode: finetuned against base, on the same traffic" in [h.value for h in monitoring.subheader]
+    figure = json.loads(monitoring.get("plotly_chart")[1].proto.spec)
+    assert figure["layout"]["title"]["text"].startswith("Accuracy: finetuned minus base, per week")
+    monitoring.selectbox(key="monitor_metric").set_value("log_loss").run()
+    figure = json.loads(monitoring.get("plotly_chart")[1].proto.spec)
+    assert figure["layout"]["title"]["text"].startswith("Log loss: finetuned minus base, per week")
     alerts = next(f.value for f in monitoring.dataframe if "p (Holm)" in f.value.columns)
     assert list(alerts["metric"]) == ["Accuracy", "F1 (macro)", "Log loss", "Brier score"]
     assert alerts["p (Holm)"].iloc[0] == "0.0056"
@@ -100,9 +109,25 @@ def test_an_uploaded_log_is_read_against_the_comparisons_baseline_file(app: AppT
     assert "no probabilities, so no log loss, Brier score or label-free estimate" in unescaped(texts(app))
 
 
-def test_the_monitoring_page_is_for_classification_only(app: AppTest) -> None:
-    for demo in ("data_demo_regression", "data_demo_generation"):
-        app.switch_page("pages/data.py").run()
-        app.button(key=demo).click().run()
-        with pytest.raises(ValueError, match="Could not find a navigation page"):
-            app.switch_page("pages/monitor.py")
+def test_the_regression_demo_monitors_its_model_and_generation_has_no_monitoring_page(app: AppTest) -> None:
+    app.switch_page("pages/data.py").run()
+    app.button(key="data_demo_regression").click().run()
+    app.switch_page("pages/monitor.py").run()
+    app.button(key="monitor_demo").click().run()
+    assert not app.exception and not app.error, [e.value for e in (*app.exception, *app.error)]
+    production = pd.read_csv(DEMO / "monitor_regression_production.csv", parse_dates=["timestamp"])
+    said = unescaped(texts(app))
+    labelled = production.dropna(subset=["label"])
+    assert f"{len(production):,} production rows, {len(labelled):,} labelled" in said
+    assert app.selectbox(key="monitor_metric").options == ["Mean absolute error", "Root mean squared error", "R²"]
+    week = labelled["timestamp"].dt.to_period("W-SUN")
+    mae = (labelled["label"] - labelled["prediction"]).abs().groupby(week).mean().to_numpy()
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    realised = next(t for t in figure["data"] if t.get("name") == "base: realised")
+    np.testing.assert_allclose([v for v in realised["y"] if v is not None], mae, atol=1e-9)
+    assert headline(app).startswith("base: alert in week 9")  # the fast-progressing patients (docs/monitor.md)
+    assert "No estimate without labels for **base**" in said
+    app.switch_page("pages/data.py").run()
+    app.button(key="data_demo_generation").click().run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page("pages/monitor.py")
