@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -121,8 +120,9 @@ def run_abtest(args: argparse.Namespace) -> int:
     from ._abtest import analyze_abtest
     from ._abtest_data import read_experiment
     from ._arguments import EXIT_OK
+    from ._io import source_exists
 
-    if not os.path.isfile(args.events):
+    if not source_exists(args.events):  # a file, a directory of part files or a glob pattern
         raise EvaluationError(f"{args.events}: no such file", file=args.events)
     split = parse_split(args.expected_split) if args.expected_split else None
     mde = parse_mde(args.mde)

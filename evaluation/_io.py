@@ -4,6 +4,10 @@ Every problem a user can cause (an unknown extension, text that is not UTF-8, an
 rows, a binary file, an unreadable Parquet file, a file beyond a :class:`~evaluation.Limits`) becomes
 an :class:`EvaluationError` naming the file and, where it can, the row. Rows are numbered from 1 at the
 first data row (the header is not counted).
+
+A source may also be a directory of part files or a glob pattern (:mod:`evaluation._sources`): each
+part is read and checked as a file of its own, and the parts are concatenated in name order, so the
+rows of the table, and the row numbers of later messages, run on across the parts.
 """
 
 from __future__ import annotations
@@ -36,11 +40,13 @@ from ._limits import (
     limit_error,
     long_lines,
 )
+from ._sources import concatenate, first_part, group_name, is_multi_file, part_paths
 
-__all__ = ["ACCEPTED_EXTENSIONS", "Source", "import_pandas_integration", "model_name", "read_table", "source_name",
-           "table_format"]
+__all__ = ["ACCEPTED_EXTENSIONS", "Source", "accepted_file_name", "first_file", "import_pandas_integration",
+           "model_name", "read_table", "source_exists", "source_name", "table_format"]
 
-#: A path, raw bytes, or a ``(filename, bytes)`` pair as a dashboard upload gives it.
+#: A path (or a directory of part files, or a glob pattern), raw bytes, or a ``(filename, bytes)`` pair as a
+#: dashboard upload gives it.
 Source = str | os.PathLike[str] | bytes | tuple[str, bytes]
 
 _FORMATS: dict[str, str] = {
@@ -72,23 +78,56 @@ def import_pandas_integration() -> None:
 
 
 def source_name(source: Source) -> str:
-    """Return the file name a source is known by (``'<bytes>'`` for bare bytes)."""
+    """Return the file name a source is known by (``'<bytes>'`` for bare bytes).
+
+    A file is known by its name without its directory; a directory of part files or a glob pattern
+    by the path as given (``data/base/*.parquet``).
+    """
     if isinstance(source, tuple):
         return str(source[0])
     if isinstance(source, (bytes, bytearray, memoryview)):
         return "<bytes>"
+    if is_multi_file(source):
+        return os.fspath(source)
     return Path(source).name
+
+
+def source_exists(path: str) -> bool:
+    """Whether a command-line path names input: an existing file or directory, or a glob pattern.
+
+    A pattern passes even when it matches nothing: :func:`read_table` then says what it looked for.
+
+    Examples
+    --------
+    >>> source_exists("."), source_exists("runs/*.csv"), source_exists("absent.csv")
+    (True, True, False)
+    """
+    return os.path.isfile(path) or is_multi_file(path)
+
+
+def first_file(source: Source) -> Source:
+    """The first file of a directory or glob pattern, in name order (to sniff its columns), or the source itself.
+
+    Raises
+    ------
+    EvaluationError
+        A directory or pattern without a file.
+    """
+    return first_part(source, accepted_file_name)
 
 
 def model_name(filename: str) -> str:
     """Return a model's default name: the file name without its known extensions (``base.csv.gz`` -> ``base``).
 
+    A directory of part files is named like a file (``data/finetuned/`` -> ``finetuned``); a glob
+    pattern after its last path component without glob characters (``data/base/*.parquet`` -> ``base``).
+
     Examples
     --------
-    >>> model_name("ft.v2.jsonl.gz")
-    'ft.v2'
+    >>> model_name("ft.v2.jsonl.gz"), model_name("data/base/*.parquet"), model_name("data/finetuned/")
+    ('ft.v2', 'base', 'finetuned')
     """
-    stem = Path(filename).name
+    stem = group_name(filename)
     if stem.lower().endswith(".gz"):
         stem = stem[:-3]
     suffix = Path(stem).suffix
@@ -122,16 +161,21 @@ def read_table(
     ----------
     source:
         A path, raw bytes, or a ``(filename, bytes)`` pair. Gzip compression is recognised by its
-        magic bytes, so ``.gz`` files and compressed uploads both work.
+        magic bytes, so ``.gz`` files and compressed uploads both work. A path may also be a
+        directory or a glob pattern (``data/base/*.parquet``, ``runs/**/*.csv``): its files of one
+        format (a directory's with an accepted extension, leaving out names starting with ``_`` or
+        ``.`` such as ``_SUCCESS``) are each read as a file, then concatenated in name order.
     filename:
-        The name used for the file type and in messages; defaults to the path's or pair's name.
+        The name used for the file type and in messages; defaults to the path's or pair's name (a
+        directory or pattern: the path as given; each part is named by its own path).
     text_columns:
         Called with the header's column names before any data row is read (delimited text and
         Parquet), so it may refuse the file early; for delimited text it returns the columns to keep
         as text instead of inferring a type (so ids such as ``007`` keep their leading zeros).
     limits:
         Limits on the file's bytes, rows, columns and field length (see :class:`~evaluation.Limits`;
-        its defaults when ``None``).
+        its defaults when ``None``). For a directory or pattern each part is checked against them,
+        and the parts' bytes and rows together against ``max_bytes`` and ``max_rows``.
 
     Returns
     -------
@@ -143,7 +187,8 @@ def read_table(
     EvaluationError
         Unknown extension, missing file, text that is not UTF-8, an empty or header-only file, ragged
         rows, binary content, a Parquet / JSON Lines file that cannot be parsed, or a file beyond
-        one of the limits.
+        one of the limits; for a directory or pattern also no file found, parts of different formats,
+        columns or types (see :func:`evaluation._sources.concatenate`).
 
     Examples
     --------
@@ -152,6 +197,19 @@ def read_table(
     """
     name = filename or source_name(source)
     limits = limits or Limits()
+    if is_multi_file(source):
+        assert isinstance(source, (str, os.PathLike))
+        return _read_parts(source, name, text_columns, limits)
+    table, _ = _read_one(source, name, text_columns, limits)
+    return table
+
+
+def _read_one(source: Source, name: str, text_columns: Callable[[list[str]], Collection[str]] | None,
+              limits: Limits, *, part: bool = False) -> tuple[pa.Table, int]:
+    """:func:`read_table` of one file, and the bytes it holds (decompressed, or decoded for Parquet).
+
+    A ``part`` of a directory or pattern may have no data rows (writers leave empty parts).
+    """
     kind = table_format(name)
     content = _Content(source, name, limits)
     if not content.head.strip():
@@ -167,7 +225,52 @@ def read_table(
             table = _read_delimited(content, kind, text_columns)
     except pa.ArrowException as error:
         raise EvaluationError(f"{name}: could not be read as a table ({clip(str(error))})", file=name) from error
-    _check_shape(table, name, limits)
+    _check_shape(table, name, limits, empty=part)
+    size = content.size
+    if kind == "parquet":
+        size = max(size, sum(decoded_size(batch) for batch in table.to_batches()))
+    return table, size
+
+
+def accepted_file_name(filename: str) -> bool:
+    """Whether a file name has an accepted extension (optionally followed by ``.gz``)."""
+    return Path(filename.lower().removesuffix(".gz")).suffix in _FORMATS
+
+
+def _read_parts(source: str | os.PathLike[str], name: str,
+                text_columns: Callable[[list[str]], Collection[str]] | None, limits: Limits) -> pa.Table:
+    """Read a directory's or pattern's files one by one, within the limits together, and concatenate them."""
+    paths = part_paths(source, accepted_file_name)
+    kinds = [table_format(path) for path in paths]
+    for path, kind in zip(paths, kinds, strict=True):
+        if kind != kinds[0]:
+            raise EvaluationError(f"{name}: {paths[0]} is {kinds[0].upper()} but {path} is {kind.upper()}; expected "
+                                  "the files of a directory or pattern to be of one format", file=name)
+    together = f"{format_size(limits.max_bytes)} for the files of a directory or pattern together"
+    on_disk = 0
+    with contextlib.suppress(OSError):  # reading names a file that cannot be opened
+        on_disk = sum(os.path.getsize(path) for path in paths)
+    if on_disk > limits.max_bytes:
+        raise limit_error(name, f"its {len(paths):,} files hold {format_size(on_disk)}", together, limits, "max_bytes")
+    parts: list[tuple[str, pa.Table]] = []
+    rows = size = 0
+    for path in paths:
+        if on_disk and not os.path.getsize(path):  # writers leave empty files for empty partitions
+            continue
+        table, held = _read_one(path, path, text_columns, limits, part=True)
+        parts.append((path, table))
+        rows, size = rows + table.num_rows, size + held
+        if rows > limits.max_rows:
+            raise limit_error(name, f"its first {len(parts):,} files hold {rows:,} data rows",
+                              f"{limits.max_rows:,} rows for the files of a directory or pattern together", limits,
+                              "max_rows")
+        if size > limits.max_bytes:
+            raise limit_error(name, f"its first {len(parts):,} files hold {format_size(size)}", together, limits,
+                              "max_bytes")
+    table = concatenate(parts, text_columns, name=name) if parts else None
+    if table is None or table.num_rows == 0:
+        raise EvaluationError(f"{name}: its {len(paths):,} files have no data rows (no rows to evaluate); expected at "
+                              "least one row", file=name)
     return table
 
 
@@ -663,9 +766,9 @@ def _utf8_problem(data: bytes | bytearray, name: str, *, header_lines: int) -> E
         "the file was probably saved as Latin-1 / Windows-1252; re-save the file as UTF-8", file=name)
 
 
-def _check_shape(table: pa.Table, name: str, limits: Limits) -> None:
-    """Refuse tables without rows, with more rows or columns than the limits, or whose column names repeat."""
-    if table.num_rows == 0:
+def _check_shape(table: pa.Table, name: str, limits: Limits, *, empty: bool = False) -> None:
+    """Refuse tables without rows (unless ``empty``), with more rows or columns than the limits, or whose column names repeat."""
+    if table.num_rows == 0 and not empty:
         raise EvaluationError(f"{name}: the file has a header but no data rows (no rows to evaluate); expected at "
                               "least one row", file=name)
     if table.num_rows > limits.max_rows:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -104,6 +103,7 @@ def _run(args: argparse.Namespace) -> int:
     """Read, analyse, write."""
     from ._arguments import limits
     from ._data import ColumnMapping, LoadOptions
+    from ._io import source_exists
     from ._monitor import analyze_monitor, parse_window
     from ._monitor_data import read_monitor
 
@@ -112,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         raise EvaluationError("no reference file: give the test set's prediction file with --reference TEST_FILE (one "
                               "per production file); monitoring compares each window with it")
     for path in (*args.production_files, *args.reference):
-        if not os.path.isfile(path):
+        if not source_exists(path):  # a file, a directory of part files or a glob pattern
             raise EvaluationError(f"{path}: no such file", file=path)
     mapping = ColumnMapping(id=args.id_column, label=args.label_column, prediction=args.prediction_column,
                             score=args.score_column, timestamp=args.timestamp_column,

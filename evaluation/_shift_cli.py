@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -109,12 +108,13 @@ def _run(args: argparse.Namespace) -> int:
     """Read, analyse, write."""
     from ._arguments import limits, probability_columns
     from ._data import ColumnMapping, LoadOptions
+    from ._io import source_exists
     from ._shift import JENSEN_SHANNON, WASSERSTEIN, analyze_shift, read_shift
 
     if args.folds < 2:
         raise EvaluationError(f"--folds must be 2 or more, got {args.folds}")
     for path in (args.test_file, args.production_file):
-        if not os.path.isfile(path):
+        if not source_exists(path):  # a file, a directory of part files or a glob pattern
             raise EvaluationError(f"{path}: no such file", file=path)
     mapping = ColumnMapping(
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,

@@ -25,7 +25,7 @@ import pyarrow.csv as pa_csv
 from ._columns import detect_columns
 from ._data import ColumnMapping
 from ._errors import EvaluationError
-from ._io import Source, source_name, table_format
+from ._io import Source, first_file, source_name, table_format
 from ._values import number_values
 
 __all__ = ["TASKS", "Task", "detect_task", "task_named"]
@@ -195,6 +195,7 @@ def _raw_head(source: Source) -> bytes:
 
 def _head_values(source: Source, mapping: ColumnMapping) -> pa.ChunkedArray | None:
     """The true-value column of the first rows, or ``None`` when it cannot be read from them."""
+    source = first_file(source)  # a directory or pattern: its first file
     name = source_name(source)
     kind = table_format(name)
     try:
@@ -234,6 +235,7 @@ NUMBERED_REFERENCE = re.compile(r"(?:reference|target|answer)_?(\d+)")
 
 def _head_columns(source: Source) -> list[str]:
     """The column names of a file, from its first bytes (a Parquet file's schema); empty when unreadable."""
+    source = first_file(source)  # a directory or pattern: its first file
     name = source_name(source)
     try:
         kind = table_format(name)
