@@ -16,9 +16,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._cells import cells_data, read_cell_table
     from ._columns import PROBABILITY_PREFIXES, class_of_probability_column
     from ._compare import compare
     from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
+    from ._duckdb import load_classification_duckdb
     from ._errors import EvaluationError
     from ._flips import flip_table
     from ._format import format_number, format_p_value
@@ -81,6 +83,8 @@ if TYPE_CHECKING:
     from ._shift import analyze_shift, read_shift
     from ._shift_report import ColumnDrift, ShiftReport
     from ._slices import slice_labels
+    from ._spark import load_classification_spark, spark_session
+    from ._sql_engine import ENGINES
     from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
     from ._tasks import TASKS, Task, detect_task, task_named
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
@@ -107,6 +111,12 @@ _WHERE = {
     "leakage_table": "._leakage",
     "analyze_shift": "._shift",
     "analyze_monitor": "._monitor",
+    "cells_data": "._cells",
+    "read_cell_table": "._cells",
+    "load_classification_duckdb": "._duckdb",
+    "load_classification_spark": "._spark",
+    "spark_session": "._spark",
+    "ENGINES": "._sql_engine",
     "read_monitor": "._monitor_data",
     "MonitorReport": "._monitor_report",
     "iso_time": "._monitor_report",
@@ -209,6 +219,7 @@ __all__ = [
     "CI_METHODS",
     "CORRECTIONS",
     "DASHBOARD_LIMITS",
+    "ENGINES",
     "LEAKAGE_HEADER",
     "METRICS",
     "PROBABILITY_PREFIXES",
@@ -263,6 +274,7 @@ __all__ = [
     "analyze_monitor",
     "analyze_shift",
     "candidate_verdict",
+    "cells_data",
     "class_of_probability_column",
     "compare",
     "compare_generation",
@@ -287,6 +299,8 @@ __all__ = [
     "leakage_table",
     "length_adjusted_sentence",
     "load_classification",
+    "load_classification_duckdb",
+    "load_classification_spark",
     "load_generation",
     "load_regression",
     "markdown_cell",
@@ -297,6 +311,7 @@ __all__ = [
     "operating_points",
     "pair_judgments",
     "rate_models",
+    "read_cell_table",
     "read_judgments",
     "read_judgments_against",
     "read_monitor",
@@ -310,6 +325,7 @@ __all__ = [
     "rouge_f",
     "shorten",
     "slice_labels",
+    "spark_session",
     "statistics_of",
     "stop_when",
     "task_named",

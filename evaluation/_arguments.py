@@ -27,6 +27,7 @@ from ._results import CI_METHODS
 from ._settings import metric_names
 from ._shift_cli import add_shift_command
 from ._slices import SLICE_METRICS
+from ._sql_engine import ENGINES
 from ._statistics import higher_is_better
 from ._tasks import TASKS
 
@@ -196,6 +197,17 @@ def _add_compare(commands: argparse._SubParsersAction) -> argparse.ArgumentParse
     labels.add_argument("--threshold", type=float, default=0.5,
                         help="binary files without predictions: positive when score >= this (default 0.5)")
     labels.add_argument("--shared-ids-only", action="store_true", help="evaluate only the ids found in every file")
+    scale = cmd.add_argument_group("beyond memory (classification; docs/scale.md)")
+    scale.add_argument("--engine", type=_choice("engine", "--engine", ENGINES), default="local",
+                       help="where the counting happens: local (in memory, the default), duckdb (out of core, "
+                            "streaming the files) or spark (Spark SQL)")
+    scale.add_argument("--input", type=_choice("input", "--input", ("rows", "cells")), default="rows",
+                       help="rows: prediction files (the default); cells: one cell table (label, pred_<model> per "
+                            "model, n, slice columns), as the SQL in docs/scale.md writes it")
+    scale.add_argument("--duckdb-memory-limit", metavar="SIZE",
+                       help="duckdb: the most memory it takes, such as 2GB; beyond it, it spills to disk")
+    scale.add_argument("--spark-master", metavar="URL",
+                       help="spark: the master to run on (default: local[2]; a cluster: spark://host:7077)")
     leakage = cmd.add_argument_group("leakage (docs/leakage.md)")
     leakage.add_argument("--training-data", nargs="+", metavar="FILE", default=[],
                          help="the fine-tuning data: test examples found in it (by id, by content, as near-duplicates) "

@@ -180,9 +180,11 @@ def _probability_parts(data: ClassificationData, per_class: Iterable[tuple[int, 
     )
 
 
-def _confusion_matrix(labels: tuple[str, ...], y_true: np.ndarray, y_pred: np.ndarray) -> ConfusionMatrix:
+def _confusion_matrix(labels: tuple[str, ...], y_true: np.ndarray, y_pred: np.ndarray,
+                      weights: np.ndarray | None) -> ConfusionMatrix:
     k = len(labels)
-    counts = np.bincount(y_true.astype(np.int64) * k + y_pred, minlength=k * k).reshape(k, k)
+    counts = np.bincount(y_true.astype(np.int64) * k + y_pred, weights=weights,
+                         minlength=k * k).round().astype(np.int64).reshape(k, k)
     rows = counts.sum(axis=1, keepdims=True)
     normalized = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
     return ConfusionMatrix(
@@ -200,7 +202,7 @@ def model_report(
     The probability metrics, curves and calibration are added by :func:`with_probability_metrics`.
     """
     k = len(data.classes)
-    table = single_model_table(data.y_true, model.y_pred, k)
+    table = single_model_table(data.y_true, model.y_pred, k, data.weights)
     point, low, high, replicates, method = resampled_intervals(
         table, single_model_statistic(k), settings, rng_for(settings, _STREAM_MODEL_COUNTS, index))
     if table.n < 2:  # one example: the resamples all repeat it, which measures nothing
@@ -214,14 +216,14 @@ def model_report(
                                     std_error=std_error[PER_CLASS_PREFIX + name][i]) for name in PER_CLASS_METRICS}
         for i, label in enumerate(data.classes)
     }
-    support = np.bincount(data.y_true, minlength=k)
+    support = np.bincount(data.y_true, weights=data.count(), minlength=k).round().astype(np.int64)
     return ModelReport(
         name=model.name,
         source=model.source,
         metrics=metrics,
         per_class=per_class,
         support={label: int(support[i]) for i, label in enumerate(data.classes)},
-        confusion_matrix=_confusion_matrix(data.classes, data.y_true, model.y_pred),
+        confusion_matrix=_confusion_matrix(data.classes, data.y_true, model.y_pred, data.weights),
         thresholds={},
         calibration=None,
     )
@@ -316,7 +318,7 @@ def compare_pair(
     """
     k = len(data.classes)
     base_model, cand_model = data.model(baseline.name), data.model(candidate.name)
-    table = pair_table(data.y_true, base_model.y_pred, cand_model.y_pred, k)
+    table = pair_table(data.y_true, base_model.y_pred, cand_model.y_pred, k, data.weights)
     point, low, high, replicates, method = resampled_intervals(
         table, pair_statistic(k), settings, rng_for(settings, _STREAM_PAIR_COUNTS, index))
     exchanged = swap_statistics(table, pair_statistic(k), pair_swap(k), resamples=settings.resamples,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +34,7 @@ from ._arguments import (
 from ._data import ColumnMapping, LoadOptions
 from ._errors import EvaluationError, exit_status
 from ._gate import Gate, apply_gate, gate_iv
-from ._io import import_pandas_integration
+from ._io import import_pandas_integration, source_exists
 from ._monitor_cli import run_monitor
 from ._results import ComparisonReport, Settings
 from ._settings import settings_iv
@@ -87,7 +86,14 @@ def _run_compare(args: argparse.Namespace) -> int:
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
         probabilities=probability_columns(args.probability_columns), split=args.split_column,
         timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
-    task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
+    _engine_iv(args)
+    if args.input == "cells":  # a cell table is a classification comparison's counts
+        task = "classification"
+    else:
+        task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
+    if args.engine != "local" and task != "classification":
+        raise EvaluationError(f"the {args.engine} engine computes classification comparisons for now; these files are "
+                              f"the {task} task, which the local engine computes (leave out --engine)")
     if args.preferences is not None and task != "generation":
         raise EvaluationError(f"--preferences compares the outputs of text-generating models; these files are the "
                               f"{task} task (add --task generation if they hold generated text)")
@@ -106,7 +112,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         class_order=tuple(args.class_order) if args.class_order else None, shared_ids_only=args.shared_ids_only,
         drop_train_rows=args.drop_train_rows, limits=limits(args))
     for path in [*args.files, *([args.preferences] if args.preferences is not None else []), *args.training_data]:
-        if not os.path.isfile(path):
+        if not source_exists(path):  # a file, a directory of part files or a glob pattern
             raise EvaluationError(f"{path}: no such file", file=path)
     # Every module the command needs is imported here, on the main thread, before the loader and the
     # comparison start their threads: a package imported on two threads at once can be seen
@@ -121,7 +127,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     chosen.prepare()
     if args.preferences is not None:
         from ._generation_preferences import with_preferences
-    data = chosen.load(args.files, names=args.names, options=options)
+    data = _load(args, chosen, options)
     report = chosen.compare(data, settings=settings, baseline=args.baseline)
     if args.preferences is not None:
         report = with_preferences(report, data, args.preferences, limits=options.limits)
@@ -146,6 +152,44 @@ def _run_compare(args: argparse.Namespace) -> int:
 
             text += "\n" + leakage_markdown(leakage, document)
     return _write_and_gate(args, text, report, gate, leakage=leakage)
+
+
+def _engine_iv(args: argparse.Namespace) -> None:
+    """Refuse what a cell table or an out-of-memory engine cannot do (they hold counts, not examples)."""
+    if args.input == "cells" and len(args.files) != 1:
+        raise EvaluationError(f"--input cells reads one cell table; {len(args.files)} files were given")
+    if args.input == "cells" and args.task not in (None, "classification"):
+        raise EvaluationError(f"a cell table holds a classification comparison's counts, not the {args.task} task")
+    if args.input == "cells" and args.engine != "local":
+        raise EvaluationError("--input cells reads counts already made: leave out --engine")
+    counted = "a cell table" if args.input == "cells" else f"the {args.engine} engine" if args.engine != "local" else ""
+    if counted:
+        for option, given in (("--flips-out", args.flips_out), ("--training-data", args.training_data)):
+            if given:
+                raise EvaluationError(f"{option} needs each example's id, and {counted} counts examples without "
+                                      "keeping them; run it on the local engine")
+    for option, value, engine in (("--duckdb-memory-limit", args.duckdb_memory_limit, "duckdb"),
+                                  ("--spark-master", args.spark_master, "spark")):
+        if value is not None and args.engine != engine:
+            raise EvaluationError(f"{option} applies to --engine {engine}")
+
+
+def _load(args: argparse.Namespace, chosen: Any, options: LoadOptions) -> Any:
+    """The comparison's data: the files read into memory, counted into cells by DuckDB or Spark, or a cell table."""
+    if args.input == "cells":
+        from ._cells import read_cell_table
+
+        return read_cell_table(args.files[0], names=args.names, options=options)
+    if args.engine == "duckdb":
+        from ._duckdb import connect, load_classification_duckdb
+
+        return load_classification_duckdb(args.files, names=args.names, options=options,
+                                          connection=connect(memory_limit=args.duckdb_memory_limit))
+    if args.engine == "spark":
+        from ._spark import load_classification_spark
+
+        return load_classification_spark(args.files, names=args.names, options=options, master=args.spark_master)
+    return chosen.load(args.files, names=args.names, options=options)
 
 
 def _leakage(args: argparse.Namespace, task: str, options: LoadOptions, settings: Settings,
@@ -188,7 +232,7 @@ def _run_preferences(args: argparse.Namespace) -> int:
     """Pairwise preference judgments: two models' win rate and sign test, or Bradley-Terry ratings."""
     from ._preferences import compare_preferences, rate_models, read_judgments
 
-    if not os.path.isfile(args.judgments):
+    if not source_exists(args.judgments):
         raise EvaluationError(f"{args.judgments}: no such file", file=args.judgments)
     judgments = read_judgments(args.judgments, baseline=args.baseline, candidate=args.candidate)
     if args.candidate:
@@ -215,12 +259,14 @@ def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespa
     if args.command in ("preferences", "abtest", "shift", "monitor"):
         return args
     gated = [*(args.fail_on_regression or ()), *(args.gate_classes or ()), *(args.gate_slices or ())]
-    if len(args.files) < 2 or gated:
+    wanted = 1 if args.input == "cells" else 2  # a cell table holds every model's predictions
+    if len(args.files) < wanted or gated:
         swallowed = swallowed_file(argv, parser)
         if swallowed:
             raise UsageError(swallowed)
-    if len(args.files) < 2:
-        raise UsageError("compare needs at least two files: the baseline, then one or more candidates")
+    if len(args.files) < wanted:
+        raise UsageError("compare needs at least two files: the baseline, then one or more candidates (or one cell "
+                         "table with --input cells)")
     return args
 
 

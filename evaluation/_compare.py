@@ -116,14 +116,14 @@ def _calibrations(data: ClassificationData, settings: Settings, order: list[str]
 def _analyses(data: ClassificationData, settings: Settings, order: list[str]) -> _Analysed:
     """Each candidate's slices, flips and the minimum accuracy difference its examples can detect."""
     baseline = order[0]
-    labels = slice_columns(data.metadata)
+    labels = dict(data.slices) if data.slices is not None else slice_columns(data.metadata)
     base_correct = data.model(baseline).y_pred == data.y_true
     out = _Analysed({}, {}, {})
     for index, name in enumerate(order[1:], start=1):
         out.slices[name] = slice_results(data, baseline, name, index, settings, labels)
         out.flips[name] = flips(data, baseline, name, slices=labels, max_ids=settings.max_flip_ids)
         out.power[name] = minimum_detectable_difference(base_correct, data.model(name).y_pred == data.y_true,
-                                                        alpha=settings.alpha)
+                                                        alpha=settings.alpha, weights=data.weights)
     return out
 
 

@@ -38,14 +38,14 @@ def _indicator(rows: int, columns: list[np.ndarray], width: int) -> sparse.csr_m
     return sparse.csr_matrix((data, (row_index, col_index)), shape=(rows, width))
 
 
-def single_model_table(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> CellTable:
-    """Cells (true, predicted); aggregates ``[actual (k), predicted (k), tp (k)]``."""
+def single_model_table(y_true: np.ndarray, y_pred: np.ndarray, k: int, weights: np.ndarray | None = None) -> CellTable:
+    """Cells (true, predicted); aggregates ``[actual (k), predicted (k), tp (k)]`` (``weights``: examples per row)."""
 
     def design(keys: np.ndarray) -> sparse.csr_matrix:
         true, pred = keys // k, keys % k
         return _indicator(keys.shape[0], [true, k + pred, np.where(true == pred, 2 * k + true, -1)], 3 * k)
 
-    return cell_table(y_true.astype(np.int64) * k + y_pred, design, key_space=k * k)
+    return cell_table(y_true.astype(np.int64) * k + y_pred, design, key_space=k * k, weights=weights)
 
 
 def _with_per_class(prefix: str, tp: np.ndarray, predicted: np.ndarray, actual: np.ndarray,
@@ -82,10 +82,12 @@ def _pair_design(keys: np.ndarray, k: int) -> sparse.csr_matrix:
     return _indicator(keys.shape[0], columns, 5 * k)
 
 
-def pair_table(y_true: np.ndarray, baseline: np.ndarray, candidate: np.ndarray, k: int) -> CellTable:
-    """Cells (true, baseline, candidate); aggregates ``[actual, predicted_b, tp_b, predicted_c, tp_c]``."""
+def pair_table(y_true: np.ndarray, baseline: np.ndarray, candidate: np.ndarray, k: int,
+               weights: np.ndarray | None = None) -> CellTable:
+    """Cells (true, baseline, candidate); aggregates ``[actual, predicted_b, tp_b, predicted_c, tp_c]`` (``weights``:
+    examples per row)."""
     keys = (y_true.astype(np.int64) * k + baseline) * k + candidate
-    return cell_table(keys, lambda occupied: _pair_design(occupied, k), key_space=k**3)
+    return cell_table(keys, lambda occupied: _pair_design(occupied, k), key_space=k**3, weights=weights)
 
 
 def pair_swap(k: int) -> np.ndarray:
@@ -104,7 +106,8 @@ def pair_swap(k: int) -> np.ndarray:
 
 
 def pair_tables_by_group(
-    groups: np.ndarray, n_groups: int, y_true: np.ndarray, baseline: np.ndarray, candidate: np.ndarray, k: int
+    groups: np.ndarray, n_groups: int, y_true: np.ndarray, baseline: np.ndarray, candidate: np.ndarray, k: int,
+    weights: np.ndarray | None = None,
 ) -> list[CellTable]:
     """:func:`pair_table` of each group of examples (such as the slices of one column), from one count.
 
@@ -113,7 +116,7 @@ def pair_tables_by_group(
     """
     cells = k**3
     keys = (((groups.astype(np.int64) * k + y_true) * k + baseline) * k) + candidate
-    occupied, counts = count_keys(keys, key_space=n_groups * cells)
+    occupied, counts = count_keys(keys, key_space=n_groups * cells, weights=weights)
     bounds = np.searchsorted(occupied // cells, np.arange(n_groups + 1))
     tables = []
     for group in range(n_groups):

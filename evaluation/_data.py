@@ -18,6 +18,8 @@ from ._limits import Limits
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ._slices import SliceColumn
+
 __all__ = ["ClassificationData", "ColumnMapping", "LoadOptions", "ModelData"]
 
 
@@ -152,6 +154,12 @@ class ClassificationData:
         ``n`` rows of slicing columns, aligned with ``ids`` (index 0..n-1).
     warnings:
         Things the user must know about the input (for example pairing by row order).
+    weights:
+        ``None``: each row is one example. Else the rows are the cells of a cell table (``docs/scale.md``): each
+        row stands for ``weights[i]`` examples with its label, predictions and slices; the models then have no
+        probabilities, :attr:`ids` hold no example ids, and :attr:`slices` gives the slices.
+    slices:
+        The slices of each metadata column, cut already (a cell table's); ``None``: cut from :attr:`metadata`.
     """
 
     task: str
@@ -162,11 +170,18 @@ class ClassificationData:
     models: tuple[ModelData, ...]
     metadata: pd.DataFrame
     warnings: tuple[str, ...] = ()
+    weights: np.ndarray | None = None
+    slices: Mapping[str, SliceColumn] | None = None
 
     @property
     def n_examples(self) -> int:
         """Number of aligned examples."""
-        return int(self.y_true.shape[0])
+        return int(self.y_true.shape[0]) if self.weights is None else int(self.weights.sum())
+
+    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """How many examples each row stands for (one each without :attr:`weights`), where ``mask`` holds."""
+        counts = np.ones(self.y_true.shape[0], dtype=np.int64) if self.weights is None else self.weights
+        return counts if mask is None else counts[mask]
 
     @property
     def model_names(self) -> tuple[str, ...]:

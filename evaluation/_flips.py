@@ -40,19 +40,23 @@ def flips(
     """
     regressed, improved = _masks(data, baseline, candidate)
     k = len(data.classes)
-    regressed_by_class = np.bincount(data.y_true[regressed], minlength=k)
-    improved_by_class = np.bincount(data.y_true[improved], minlength=k)
+
+    def counted(codes: np.ndarray, mask: np.ndarray, size: int) -> np.ndarray:
+        return np.bincount(codes[mask], weights=data.count(mask), minlength=size).round().astype(np.int64)
+
+    regressed_by_class, improved_by_class = counted(data.y_true, regressed, k), counted(data.y_true, improved, k)
     by_slice = []
     for column, cut in slices.items():
-        regressed_in = np.bincount(cut.codes[regressed], minlength=len(cut.values))
-        improved_in = np.bincount(cut.codes[improved], minlength=len(cut.values))
+        regressed_in = counted(cut.codes, regressed, len(cut.values))
+        improved_in = counted(cut.codes, improved, len(cut.values))
         by_slice += [SliceFlips(column=column, value=value, regressions=int(regressed_in[i]),
                                 improvements=int(improved_in[i])) for i, value in enumerate(cut.values)]
-    regression_ids = data.ids[regressed]
-    improvement_ids = data.ids[improved]
+    listed = data.weights is None  # a cell table's rows are cells, not examples: no ids to list
+    regression_ids = data.ids[regressed] if listed else data.ids[:0]
+    improvement_ids = data.ids[improved] if listed else data.ids[:0]
     return Flips(
-        regressions=int(regressed.sum()),
-        improvements=int(improved.sum()),
+        regressions=int(data.count(regressed).sum()),
+        improvements=int(data.count(improved).sum()),
         by_class={label: FlipCounts(int(regressed_by_class[i]), int(improved_by_class[i]))
                   for i, label in enumerate(data.classes)},
         by_slice=tuple(by_slice),

@@ -15,7 +15,8 @@ IMBALANCE_RATIO = 3.0
 
 
 def minimum_detectable_difference(
-    baseline_correct: np.ndarray, candidate_correct: np.ndarray, *, alpha: float, power: float = 0.8
+    baseline_correct: np.ndarray, candidate_correct: np.ndarray, *, alpha: float, power: float = 0.8,
+    weights: np.ndarray | None = None,
 ) -> Power:
     """Smallest accuracy difference detectable with ``power`` at two-sided ``alpha`` on these examples.
 
@@ -24,7 +25,7 @@ def minimum_detectable_difference(
     ``power`` when ``delta >= (z_{1 - alpha/2} + z_power) sd(d) / sqrt(n)`` (Miller 2024, "Adding
     Error Bars to Evals", section on power; Card et al. 2020). ``sd(d)`` is estimated from the
     observed disagreement: ``var(d) = p10 + p01 - (p01 - p10)^2``. When the models never disagree
-    it is estimated as if one example in ``n`` did.
+    it is estimated as if one example in ``n`` did. ``weights``: how many examples each row stands for.
 
     Examples
     --------
@@ -33,9 +34,10 @@ def minimum_detectable_difference(
     >>> round(minimum_detectable_difference(base, cand, alpha=0.05).minimum_detectable_difference, 3)
     0.139
     """
-    n = baseline_correct.shape[0]
-    only_baseline = float(np.mean(baseline_correct & ~candidate_correct))
-    only_candidate = float(np.mean(candidate_correct & ~baseline_correct))
+    counts = np.ones(baseline_correct.shape[0]) if weights is None else weights
+    n = int(counts.sum())
+    only_baseline = float(counts[baseline_correct & ~candidate_correct].sum() / n)
+    only_candidate = float(counts[candidate_correct & ~baseline_correct].sum() / n)
     variance = only_baseline + only_candidate - (only_candidate - only_baseline) ** 2
     variance = max(variance, 1.0 / n)
     z = ndtri(1 - alpha / 2) + ndtri(power)
@@ -51,7 +53,7 @@ def minimum_detectable_difference(
 def analysis_warnings(data: ClassificationData, comparisons: list[Comparison], *, primary: str) -> list[str]:
     """Warnings about the test set and the comparisons that the numbers alone do not show."""
     warnings: list[str] = []
-    support = np.bincount(data.y_true, minlength=len(data.classes))
+    support = np.bincount(data.y_true, weights=data.count(), minlength=len(data.classes)).round().astype(np.int64)
     present = support[support > 0]
     if present.size >= 2 and present.max() >= IMBALANCE_RATIO * present.min():
         largest, smallest = int(np.argmax(support)), int(np.argmin(np.where(support > 0, support, np.inf)))
@@ -66,7 +68,7 @@ def analysis_warnings(data: ClassificationData, comparisons: list[Comparison], *
             f"{', ...' if len(small) > 10 else ''}. Their per-class intervals are too wide to mean much, and a "
             f"change there can hardly be significant.")
     for model in data.models:
-        predicted = np.bincount(model.y_pred, minlength=len(data.classes))
+        predicted = np.bincount(model.y_pred, weights=data.count(), minlength=len(data.classes))
         never = [f"'{label}'" for i, label in enumerate(data.classes) if support[i] > 0 and predicted[i] == 0]
         if never:
             warnings.append(

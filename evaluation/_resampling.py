@@ -80,7 +80,8 @@ class CellTable:
         return np.asarray((self.design.T @ np.atleast_2d(weights).T).T)
 
 
-def cell_table(keys: np.ndarray, design_of: Callable[[np.ndarray], sparse.csr_matrix], *, key_space: int) -> CellTable:
+def cell_table(keys: np.ndarray, design_of: Callable[[np.ndarray], sparse.csr_matrix], *, key_space: int,
+               weights: np.ndarray | None = None) -> CellTable:
     """Group examples by an integer cell key and build the design of the occupied cells.
 
     Parameters
@@ -91,19 +92,29 @@ def cell_table(keys: np.ndarray, design_of: Callable[[np.ndarray], sparse.csr_ma
         Function from the ``(m,)`` occupied keys to their ``(m, q)`` design rows.
     key_space:
         Exclusive upper bound of the keys; small key spaces are counted with ``bincount``.
+    weights:
+        How many examples each key stands for (rows of a cell table; ``None``: one each).
     """
-    occupied, counts = count_keys(keys, key_space=key_space)
+    occupied, counts = count_keys(keys, key_space=key_space, weights=weights)
     return CellTable(counts=counts, design=sparse.csr_matrix(design_of(occupied)))
 
 
-def count_keys(keys: np.ndarray, *, key_space: int) -> tuple[np.ndarray, np.ndarray]:
+def count_keys(keys: np.ndarray, *, key_space: int, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The distinct keys in increasing order and how often each occurs (``bincount`` for small key spaces).
+
+    ``weights``: how many examples each key stands for (``None``: one each); keys of no example are left out.
 
     Examples
     --------
     >>> [a.tolist() for a in count_keys(np.array([5, 1, 5]), key_space=8)]
     [[1, 5], [1, 2]]
+    >>> [a.tolist() for a in count_keys(np.array([5, 1, 5]), key_space=8, weights=np.array([2, 0, 3]))]
+    [[5], [5]]
     """
+    if weights is not None:
+        occupied, inverse = np.unique(keys, return_inverse=True)
+        counts = np.bincount(inverse, weights=weights, minlength=occupied.shape[0]).round().astype(np.int64)
+        return occupied[counts > 0], counts[counts > 0]
     if key_space <= 8 * keys.shape[0] + 1_000_000:
         all_counts = np.bincount(keys, minlength=key_space)
         occupied = np.flatnonzero(all_counts)

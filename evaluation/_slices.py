@@ -33,7 +33,8 @@ from ._resampling import CellTable, permutation_p_value, swap_statistics
 from ._results import VERDICT_INSUFFICIENT, Settings, SliceMetric, SliceResult
 from ._statistics import PAIRED_PERMUTATION
 
-__all__ = ["SLICE_METRICS", "SliceColumn", "slice_columns", "slice_labels", "slice_results"]
+__all__ = ["MISSING", "OTHER", "SLICE_METRICS", "SliceColumn", "categorical_column", "format_edge", "slice_columns",
+           "slice_labels", "slice_results"]
 
 SLICE_METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy", "f1_macro")
 MISSING = "(missing)"
@@ -42,7 +43,7 @@ _STREAM_SLICES = 10
 _STREAM_SLICE_SWAPS = 1_000_000  # plus the candidate's index: far from the bootstrap's streams
 
 
-def _format_edge(value: object) -> str:
+def format_edge(value: object) -> str:
     """A bin edge for reading: dates as dates, numbers with up to four significant digits."""
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d %H:%M") if (value.hour or value.minute) else value.strftime("%Y-%m-%d")
@@ -88,7 +89,7 @@ def _quantile_column(values: pd.Series, n_bins: int) -> SliceColumn | None:
         negative = infinite & (numbers < 0)
         codes[negative], codes[infinite & ~negative] = 0, len(edges) - 2
         edges[0], edges[-1] = (-np.inf if negative.any() else edges[0]), (np.inf if (infinite & ~negative).any() else edges[-1])
-    names = [f"{_format_edge(edges[i])} to {_format_edge(edges[i + 1])}" for i in range(len(edges) - 1)]
+    names = [f"{format_edge(edges[i])} to {format_edge(edges[i + 1])}" for i in range(len(edges) - 1)]
     missing = np.isnan(codes)
     if missing.any():
         names.append(MISSING)
@@ -96,10 +97,13 @@ def _quantile_column(values: pd.Series, n_bins: int) -> SliceColumn | None:
     return SliceColumn(codes.astype(np.int64), tuple(names))
 
 
-def _categorical_column(codes: np.ndarray, uniques: pd.Index, max_categories: int) -> SliceColumn:
-    """A categorical column's values (factorized) by decreasing count, rare ones pooled as "(other)"."""
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
-    order = np.argsort(-counts, kind="stable")
+def categorical_column(codes: np.ndarray, uniques: pd.Index, max_categories: int = 20, *,
+                       weights: np.ndarray | None = None) -> SliceColumn:
+    """A categorical column's values (factorized) by decreasing count, then by value (so the order does not depend on
+    the rows' order), rare ones pooled as "(other)" (``codes`` -1: missing; ``weights``: examples per row)."""
+    present = codes >= 0
+    counts = np.bincount(codes[present], weights=None if weights is None else weights[present], minlength=len(uniques))
+    order = np.lexsort((np.array([str(value) for value in uniques], dtype=object), -counts))
     keep = order[: max_categories - 1] if len(uniques) > max_categories else order
     names = [str(uniques[i]) for i in keep]
     remap = np.full(len(uniques) + 1, -1, dtype=np.int64)
@@ -131,7 +135,7 @@ def slice_columns(
         distinct = len(uniques)
         if not numeric and distinct > 1 and (distinct >= 0.9 * n or distinct > max(max_categories, 0.5 * n)):
             continue  # an identifier or free text: nothing to slice
-        out[str(column)] = _categorical_column(codes, uniques, max_categories)
+        out[str(column)] = categorical_column(codes, uniques, max_categories)
     return out
 
 
@@ -197,7 +201,7 @@ def slice_results(
 
     jobs = [(column, code, table) for column, cut in columns.items()
             for code, table in enumerate(pair_tables_by_group(cut.codes, len(cut.values), data.y_true, base_pred,
-                                                              cand_pred, k))]
+                                                              cand_pred, k, data.weights))]
 
     def one_slice(job: tuple[int, tuple[str, int, CellTable]]) -> SliceResult:
         stream, (column, code, table) = job

@@ -157,7 +157,7 @@ def test_regression_finetuned_is_worse_for_patients_under_40() -> None:
 OTHER_SCRIPTS = {"generation_judgments.csv": "scripts/make_demo_judgments.py",
                  "ab_test_events.csv": "scripts/make_demo_abtest.py", "shift_test.csv": "scripts/make_demo_shift.py",
                  "shift_production.csv": "scripts/make_demo_shift.py",
-                 "generation_training.jsonl": "scripts/make_demo_training.py",
+                 "generation_training.jsonl": "scripts/make_demo_training.py", "cells.csv": "scripts/make_demo_cells.py",
                  **{f"monitor_{name}.csv": "scripts/make_demo_monitor.py"
                     for name in ("test", "test_finetuned", "production", "production_finetuned")},
                  **{f"monitor_regression_{name}.csv": "scripts/make_demo_monitor_regression.py"

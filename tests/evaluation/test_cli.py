@@ -491,7 +491,7 @@ def test_monitor_html_is_one_offline_page_with_the_shadow_modes_sections(tmp_pat
     assert result.stderr == "monitor: 12 windows, 4 alerts\n"  # and nothing of streamlit's about its caches
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<script src=" not in page
-    assert page.count('class="plotly-graph-div"') == 5  # accuracy, macro F1, log loss, Brier score; drift
+    assert page.count('class="plotly-graph-div"') == 9  # the 4 metrics, drift, each metric's shadow-mode difference
     assert "<h2>finetuned minus base (shadow mode, paired)</h2>" in page and "<h2>Method</h2>" in page
     assert "<strong>finetuned: alert in week 10 (from 2026-11-02) on accuracy 0.840 against 0.931 on the test set" in page
 

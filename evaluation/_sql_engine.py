@@ -1,0 +1,466 @@
+"""A classification comparison's cell table computed by a SQL engine, where the files lie (DuckDB, Spark).
+
+:func:`load_classification_sql` reads prediction files (paths, directories or globs of Parquet, CSV or JSON Lines)
+through a :class:`SQLBackend` and returns the weighted data of a cell table (:mod:`evaluation._cells`): how many
+examples have each (true label, every model's prediction, slices). The local engine's statistics then give the same
+numbers as on the rows (``docs/scale.md``). The work is two passes over the data:
+
+1. one over each file's id, label and prediction columns (missing values, the row count), and over the first file's
+   metadata columns (distinct values, the quantiles of numeric ones), to cut the slices as the local engine cuts
+   them (:func:`evaluation._slices.slice_columns`);
+2. one ``GROUP BY`` over the files joined on their ids, which counts the cells; the same pass counts the ids found
+   in only some files, the examples whose true labels differ between files, and shows whether an id is repeated
+   (an id twice in a file makes more joined rows than the file has).
+
+A problem found in pass 2 is then located by a query that names the file, the column and the ids. The SQL is one
+text for every engine; a backend gives its dialect's few differences (quoting, quantiles, how files are read).
+What the cells cannot give (the probability metrics, curves and calibration, which need each example's scores, and
+the ids of changed examples) is left out with a warning naming it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ._cells import CELL_COUNT, CELL_LABEL, CELL_PREDICTION_PREFIX, BinnedSlice, cells_data
+from ._columns import detect_columns, label_or_none
+from ._data import ClassificationData, ColumnMapping, LoadOptions
+from ._errors import EvaluationError, format_examples, quote
+from ._io import accepted_file_name, model_name, source_name, table_format
+from ._slices import MISSING, OTHER, categorical_column, format_edge
+from ._sources import is_multi_file, part_paths
+
+__all__ = ["ENGINES", "SQLBackend", "TableRead", "load_classification_sql", "source_files"]
+
+ENGINES = ("local", "duckdb", "spark")
+"""Where the statistics are computed: in memory (the default), by DuckDB out of core, or by Apache Spark."""
+
+_N_BINS = 4  # as slice_columns cuts a numeric column
+_MAX_CATEGORIES = 20
+_MAX_DISTINCT = 10_000  # a categorical column with more distinct values is not sliced (its cells would not be few)
+_VALUE_COUNTS = 1_000_000  # a numeric column with at most this many distinct values: quantiles from its value counts
+_INFINITY = "CAST('Infinity' AS DOUBLE)"
+SCORES_LEFT_OUT = ("ROC AUC, average precision, log loss, Brier score, calibration (ECE) and the threshold curves need "
+                   "each example's scores: the {engine} engine leaves them out (the local engine computes them)")
+
+
+def source_files(source: str) -> list[str]:
+    """The files a path, directory or glob names, in name order (as the local reader finds them:
+    :func:`evaluation._sources.part_paths`).
+
+    Raises
+    ------
+    EvaluationError
+        Nothing there, or no prediction file.
+    """
+    if is_multi_file(source):
+        return part_paths(source, accepted_file_name)
+    if os.path.isfile(source):
+        return [source]
+    raise EvaluationError(f"{source}: no such file", file=source)
+
+
+@dataclass(frozen=True)
+class TableRead:
+    """A source as the backend reads it: the relation to select from, and each column's kind."""
+
+    relation: str
+    kinds: dict[str, str]
+    """Column -> ``"integer"``, ``"float"``, ``"bool"``, ``"text"``, ``"time"`` or ``"other"``."""
+
+
+class SQLBackend(ABC):
+    """What a SQL engine gives :func:`load_classification_sql`: reading files, running queries, its dialect."""
+
+    name: str
+
+    @abstractmethod
+    def read(self, files: Sequence[str], kind: str, text: Sequence[str] = ()) -> TableRead:
+        """A relation over ``files`` (``kind``: parquet, csv, jsonl), with the ``text`` columns read as text."""
+
+    def read_object(self, source: object) -> TableRead | None:
+        """A relation over an in-memory table of the engine's (a Spark DataFrame), or ``None`` for other objects."""
+        return None
+
+    @abstractmethod
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows a query returns."""
+
+    @abstractmethod
+    def frame(self, sql: str) -> pd.DataFrame:
+        """A query's result as a pandas frame (a missing value: ``None`` or NaN)."""
+
+    @abstractmethod
+    def identifier(self, name: str) -> str:
+        """A quoted identifier."""
+
+    def literal(self, text: str) -> str:
+        """A string literal."""
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'" if self.name == "spark" else (
+            "'" + text.replace("'", "''") + "'")
+
+    @abstractmethod
+    def quantiles(self, column: str, where: str) -> str:
+        """An aggregate giving the exact 0, 25, 50, 75 and 100% quantiles (linear interpolation, as numpy's default)
+        of ``column`` over the rows where ``where`` holds, as a list."""
+
+
+@dataclass(frozen=True)
+class _File:
+    """One model's files as the backend reads them, and its columns."""
+
+    filename: str
+    name: str
+    relation: str
+    columns: ColumnMapping
+    kinds: dict[str, str]
+    integer_ids: bool = False
+    """Every file's ids are integers: they are joined as numbers (a hash join on text keys takes several times the
+    memory)."""
+
+
+def _open(backend: SQLBackend, source: object, index: int, name: str | None, mapping: ColumnMapping) -> _File:
+    """Find a source's files (or the engine's table) and columns."""
+    read = backend.read_object(source)
+    if read is None and not isinstance(source, str | os.PathLike):
+        raise EvaluationError(f"the {backend.name} engine reads files where they lie: give paths, directories or globs"
+                              f"{', or DataFrames' if backend.name == 'spark' else ''}, not uploaded bytes")
+    if read is not None:
+        filename, files, kind = f"DataFrame {index + 1}", [], ""
+        name = name or f"model_{index + 1}"
+    else:
+        assert isinstance(source, str | os.PathLike)
+        filename = source_name(os.fspath(source))
+        files = source_files(os.fspath(source))
+        kinds = {table_format(os.path.basename(f)) for f in files}
+        if len(kinds) > 1:
+            raise EvaluationError(f"{filename}: the files are of different formats ({', '.join(sorted(kinds))}); "
+                                  "expected one format", file=filename)
+        kind = kinds.pop()
+        kind = "csv" if kind in ("csv", "tsv") else kind
+        read = backend.read(files, kind)
+    columns = detect_columns(list(read.kinds), mapping, filename=filename)
+    engine = backend.name
+    if columns.prediction is None:
+        raise EvaluationError(f"{filename}: the {engine} engine needs a prediction column (prediction, y_pred, ...); "
+                              "files with probabilities only are compared by the local engine for now", file=filename)
+    if columns.id is None:
+        raise EvaluationError(f"{filename}: the {engine} engine pairs examples by id, and these files have no id column "
+                              "(id, example_id, ...); expected one, or the local engine, which pairs by row order",
+                              file=filename)
+    if files and kind == "csv":  # read again, the id, label and prediction as text (ids such as 007 keep their zeros)
+        read = backend.read(files, kind, [c for c in (columns.id, columns.label, columns.prediction) if c])
+    return _File(filename, name or model_name(filename), read.relation, columns, read.kinds)
+
+
+def _id(backend: SQLBackend, f: _File) -> str:
+    """An id as text: ``12`` and ``12.0`` are one id, surrounding spaces are not part of it (as the local loader);
+    integers when every file's ids are."""
+    assert f.columns.id is not None
+    quoted = backend.identifier(f.columns.id)
+    if f.integer_ids:
+        return f"CAST({quoted} AS BIGINT)"
+    if f.kinds.get(f.columns.id) == "float":
+        return (f"CASE WHEN {quoted} = floor({quoted}) THEN CAST(CAST({quoted} AS BIGINT) AS STRING) "
+                f"ELSE CAST({quoted} AS STRING) END")
+    return f"trim(CAST({quoted} AS STRING))"
+
+
+@dataclass(frozen=True)
+class _Slicing:
+    """How one metadata column is cut: its SQL expression in the cell query and its bins' names."""
+
+    expression: str
+    values: tuple[str, ...]
+
+
+def weighted_quantiles(values: np.ndarray, counts: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """The ``q`` quantiles of values repeated ``counts`` times, interpolated as ``numpy.quantile``'s default (linear).
+
+    Examples
+    --------
+    >>> weighted_quantiles(np.array([1.0, 2.0, 10.0]), np.array([2, 1, 1]), [0.0, 0.5, 0.9]).tolist()
+    [1.0, 1.5, 7.600000000000001]
+    >>> np.quantile([1.0, 1.0, 2.0, 10.0], [0.0, 0.5, 0.9]).tolist()
+    [1.0, 1.5, 7.600000000000001]
+    """
+    order = np.argsort(values, kind="stable")
+    values, ends = values[order], np.cumsum(counts[order])
+    position = (ends[-1] - 1) * np.asarray(q, dtype=float)
+    below = np.floor(position)
+    low = values[np.searchsorted(ends, below, side="right")]
+    high = values[np.searchsorted(ends, np.minimum(below + 1, ends[-1] - 1), side="right")]
+    fraction = position - below
+    # numpy's lerp, bit for bit: from the lower value below a half, back from the upper value from a half on
+    return np.where(fraction >= 0.5, high - (high - low) * (1 - fraction), low + (high - low) * fraction)
+
+
+def _quantile_slicing(backend: SQLBackend, relation: str, column: str, distinct: int) -> _Slicing | None:
+    """Quantile bins of a numeric column, as ``pandas.qcut(q=4, duplicates="drop")`` cuts them (infinities join the
+    outer bins). Up to :data:`_VALUE_COUNTS` distinct values the quantiles come from the values' counts (one hash
+    aggregate), beyond from the engine's exact quantile (a sort)."""
+    value = f"CAST({backend.identifier(column)} AS DOUBLE)"
+    finite = f"{value} IS NOT NULL AND NOT isnan({value}) AND abs({value}) <> {_INFINITY}"
+    quarters = [0.0, 0.25, 0.5, 0.75, 1.0]
+    if distinct <= _VALUE_COUNTS:
+        counted = backend.rows(f"SELECT {value}, count(*) FROM {relation} WHERE {value} IS NOT NULL "
+                               f"AND NOT isnan({value}) GROUP BY 1")
+        numbers = np.array([float(v) for v, _ in counted])
+        counts = np.array([int(n) for _, n in counted], dtype=np.int64)
+        finite_rows = np.isfinite(numbers)
+        above, below = int(counts[numbers == math.inf].sum()), int(counts[numbers == -math.inf].sum())
+        quantiles = (weighted_quantiles(numbers[finite_rows], counts[finite_rows], quarters).tolist()
+                     if finite_rows.any() else None)
+    else:
+        found = backend.rows(f"SELECT {backend.quantiles(value, finite)}, "
+                             f"count(*) FILTER (WHERE {value} = {_INFINITY}), "
+                             f"count(*) FILTER (WHERE {value} = -{_INFINITY}) FROM {relation}")
+        quantiles, above, below = found[0]
+    if not quantiles:
+        return None
+    edges = sorted({float(q) for q in quantiles})
+    if len(edges) < 2:
+        return None
+    if below:
+        edges[0] = -math.inf
+    if above:
+        edges[-1] = math.inf
+    names = tuple(f"{format_edge(edges[i])} to {format_edge(edges[i + 1])}" for i in range(len(edges) - 1))
+    cases = " ".join(f"WHEN {value} <= CAST({edges[i + 1]!r} AS DOUBLE) THEN {backend.literal(names[i])}"
+                     for i in range(len(edges) - 2) if math.isfinite(edges[i + 1]))
+    expression = (f"CASE WHEN {value} IS NULL OR isnan({value}) THEN NULL WHEN {value} = -{_INFINITY} THEN "
+                  f"{backend.literal(names[0])} {cases} ELSE {backend.literal(names[-1])} END")
+    return _Slicing(expression, names)
+
+
+def _categorical_slicing(backend: SQLBackend, relation: str, column: str, kind: str, rows: int, distinct: int,
+                         warnings: list[str], filename: str) -> _Slicing | None:
+    """A categorical column's slices, as :func:`evaluation._slices.slice_columns` keeps and pools them."""
+    numeric = kind in ("integer", "float")
+    if not numeric and distinct > 1 and (distinct >= 0.9 * rows or distinct > max(_MAX_CATEGORIES, 0.5 * rows)):
+        return None  # an identifier or free text: nothing to slice
+    if distinct > _MAX_DISTINCT:
+        warnings.append(f"{filename}: column {quote(column)} has {distinct:,} distinct values; the {backend.name} "
+                        f"engine does not slice by a column of more than {_MAX_DISTINCT:,}")
+        return None
+    quoted = backend.identifier(column)
+    counted = backend.rows(f"SELECT {quoted}, count(*) FROM {relation} WHERE {quoted} IS NOT NULL GROUP BY {quoted}")
+    text = [_category(value) for value, _ in counted]
+    cut = categorical_column(np.arange(len(text)), pd.Index(text), _MAX_CATEGORIES,
+                             weights=np.array([n for _, n in counted], dtype=float))
+    values = tuple(name for name in cut.values if name != MISSING)
+    if kind in ("float", "bool"):  # named in Python (str of the value, as pandas names them) from the raw values
+        return _Slicing(quoted, values)
+    kept = " ".join(f"WHEN {backend.literal(name)} THEN {backend.literal(name)}" for name in values if name != OTHER)
+    other = f" ELSE {backend.literal(OTHER)}" if OTHER in values else ""
+    return _Slicing(f"CASE CAST({quoted} AS STRING) {kept}{other} END", values)
+
+
+def _category(value: object) -> str:
+    """A category's name, as pandas names the value (``str``)."""
+    return str(value)
+
+
+def _slicings(backend: SQLBackend, first: _File, relation: str, warnings: list[str]) -> dict[str, _Slicing]:
+    """The slices of the first file's metadata columns on ``relation``'s rows (pass 1)."""
+    columns = [c for c in first.columns.metadata or () if c != first.columns.timestamp
+               and first.kinds.get(c) in ("integer", "float", "bool", "text", "time")]
+    for column in columns:
+        if first.kinds[column] == "time":
+            warnings.append(f"{first.filename}: column {quote(column)} holds times; the {backend.name} engine does not "
+                            "slice by a time column yet")
+    columns = [c for c in columns if first.kinds[c] != "time"]
+    if not columns:
+        return {}
+    counts = backend.rows(f"SELECT count(*), {', '.join(f'count(DISTINCT {backend.identifier(c)})' for c in columns)} "
+                          f"FROM {relation}")[0]
+    rows = int(counts[0])
+    out: dict[str, _Slicing] = {}
+    for column, distinct in zip(columns, counts[1:], strict=True):
+        kind = first.kinds[column]
+        if kind in ("integer", "float") and int(distinct) > _N_BINS:
+            slicing = _quantile_slicing(backend, relation, column, int(distinct))
+        else:
+            slicing = _categorical_slicing(backend, relation, column, kind, rows, int(distinct), warnings,
+                                           first.filename)
+        if slicing is not None:
+            out[column] = slicing
+    return out
+
+
+def _paired_rows(backend: SQLBackend, files: Sequence[_File]) -> str:
+    """The first file's rows whose ids are in every file (``shared_ids_only``), as a relation."""
+    within = " AND ".join(f"{_id(backend, files[0])} IN (SELECT {_id(backend, f)} FROM {f.relation})"
+                          for f in files[1:])
+    return f"(SELECT * FROM {files[0].relation} WHERE {within})"
+
+
+def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing]) -> str:
+    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts."""
+    parts = []
+    for i, f in enumerate(files):
+        c = f.columns
+        assert c.label is not None and c.prediction is not None
+        extra = "".join(f", {s.expression} AS {backend.identifier(f's{k}')}" for k, s in enumerate(slicings.values())
+                        ) if i == 0 else ""
+        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id, {backend.identifier(c.label)} AS label, "
+                     f"{backend.identifier(c.prediction)} AS pred{extra} FROM {f.relation})")
+    joined, seen = "m0", "m0.id"
+    for i in range(1, len(files)):
+        joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
+        seen = f"coalesce({seen}, m{i}.id)"
+    keys = [f"m{i}.label AS label{i}" for i in range(len(files))] + [f"m{i}.pred AS pred{i}" for i in range(len(files))]
+    keys += [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
+    keys += [f"m0.s{k} AS s{k}" for k in range(len(slicings))]
+    return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n FROM {joined} "
+            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+
+
+def _check_unique(backend: SQLBackend, f: _File) -> None:
+    """Refuse an id that appears twice in a file (the message names a few)."""
+    assert f.columns.id is not None
+    repeated = f"SELECT {_id(backend, f)} AS id FROM {f.relation} GROUP BY 1 HAVING count(*) > 1"
+    found = backend.rows(f"{repeated} ORDER BY 1 LIMIT 5")
+    if found:
+        total = int(backend.rows(f"SELECT count(*) FROM ({repeated}) AS repeated")[0][0])
+        raise EvaluationError(f"{f.filename}: column {quote(f.columns.id)} repeats {total:,} ids (for example "
+                              f"{format_examples([str(row[0]) for row in found])}); expected each example once",
+                              file=f.filename, column=f.columns.id)
+
+
+def _empty(backend: SQLBackend, f: _File, column: str) -> str:
+    """Where a column has no value: null, or (text) only spaces."""
+    quoted = backend.identifier(column)
+    return f"{quoted} IS NULL" + (f" OR trim({quoted}) = ''" if f.kinds.get(column) == "text" else "")
+
+
+def _rows(backend: SQLBackend, f: _File) -> int:
+    """A file's rows, after refusing a missing id, label or prediction (the message names the column, how many rows,
+    and a few ids)."""
+    roles = [c for c in (f.columns.id, f.columns.label, f.columns.prediction) if c]
+    empty = [_empty(backend, f, c) for c in roles]
+    row = backend.rows(f"SELECT count(*), {', '.join(f'count(*) FILTER (WHERE {e})' for e in empty)} "
+                       f"FROM {f.relation}")[0]
+    for column, condition, count in zip(roles, empty, row[1:], strict=True):
+        if count:
+            examples = ""
+            if column != f.columns.id:
+                ids = backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation} WHERE {condition} ORDER BY 1 LIMIT 5")
+                examples = f" (for example ids {format_examples([str(i[0]) for i in ids])})"
+            raise EvaluationError(f"{f.filename}: column {quote(column)} is empty in {int(count):,} row"
+                                  f"{'s' if count != 1 else ''}{examples}; expected a value in every row",
+                                  file=f.filename, column=column)
+    return int(row[0])
+
+
+def _pairing(cells: pd.DataFrame, files: Sequence[_File], shared_only: bool, warnings: list[str]) -> pd.DataFrame:
+    """The cells of examples in every file; refuse ids missing from some file unless ``shared_only``."""
+    absent = cells[[f"absent{i}" for i in range(len(files))]].to_numpy(dtype=bool)
+    everywhere = ~absent.any(axis=1)
+    if not everywhere.all():
+        counts = cells["n"].to_numpy()
+        lacking = {i: int(counts[absent[:, i]].sum()) for i in range(len(files))}
+        details = "; ".join(f"{files[i].filename} lacks {n:,} ids found in another file" for i, n in lacking.items() if n)
+        if not shared_only:
+            raise EvaluationError(f"the files do not hold the same examples (ids): {details}. Expected the same ids in "
+                                  "every file; to evaluate only the ids found in every file, use --shared-ids-only",
+                                  file=files[0].filename, column=files[0].columns.id)
+        if not everywhere.any():
+            raise EvaluationError(f"no id is found in every file ({details}); expected prediction files on the same "
+                                  "examples")
+        warnings.append(f"{int(counts[~everywhere].sum()):,} ids not in every file were left out (shared_ids_only)")
+    return cells.iloc[np.flatnonzero(everywhere)].reset_index(drop=True)
+
+
+def _missing(value: object) -> bool:
+    """A missing value as pandas gives it back from the engine."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _label_text(values: pd.Series) -> pa.Array:
+    """Labels as text that :func:`evaluation._columns.normalize_label` reads as the local loader reads the values
+    (``repr`` of a float keeps its digits)."""
+    return pa.array([repr(float(v)) if isinstance(v, float) else str(v) for v in values.tolist()], type=pa.string())
+
+
+def _check_labels(cells: pd.DataFrame, files: Sequence[_File]) -> None:
+    """Every file must give each example the same true label."""
+    first = np.array([label_or_none(v) for v in cells["label0"].tolist()], dtype=object)
+    for i in range(1, len(files)):
+        other = np.array([label_or_none(v) for v in cells[f"label{i}"].tolist()], dtype=object)
+        differ = first != other
+        if differ.any():
+            n = int(cells["n"].to_numpy()[differ].sum())
+            raise EvaluationError(f"{files[i].filename}: the true label ({quote(files[i].columns.label)}) differs from "
+                                  f"{files[0].filename}'s for {n:,} example{'s' if n != 1 else ''}; expected the same "
+                                  "true labels in every file", file=files[i].filename, column=files[i].columns.label)
+
+
+def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, names: Sequence[str] | None = None,
+                            options: LoadOptions | None = None) -> ClassificationData:
+    """Read, check and pair prediction files with a SQL engine into the weighted data of their cell table.
+
+    Parameters
+    ----------
+    backend:
+        The engine (:func:`evaluation._duckdb.duckdb_backend`, :func:`evaluation._spark.spark_backend`).
+    sources:
+        One path, directory or glob per model (Parquet, CSV or JSON Lines), each with an id, a true label and a
+        prediction column; the first is the default baseline.
+    names:
+        The models' names (default: from the file names).
+    options:
+        Column names, label set, class order, positive label and ``shared_ids_only`` (:class:`LoadOptions`).
+
+    Returns
+    -------
+    ClassificationData
+        Weighted: one row per cell (:mod:`evaluation._cells`), for :func:`evaluation.compare`.
+
+    Raises
+    ------
+    EvaluationError
+        A missing file or column, a missing value, a repeated id, ids not in every file, true labels that differ.
+    """
+    options = options or LoadOptions()
+    if len(sources) < 2:
+        raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
+    if names is not None and len(names) != len(sources):
+        raise EvaluationError(f"{len(names)} model names were given for {len(sources)} files; expected one name per file")
+    files = [_open(backend, source, i, None if names is None else str(names[i]), options.mapping)
+             for i, source in enumerate(sources)]
+    if all(f.kinds.get(str(f.columns.id)) == "integer" for f in files):
+        files = [replace(f, integer_ids=True) for f in files]
+    warnings: list[str] = []
+    if any(f.columns.probabilities or f.columns.score for f in files):
+        warnings.append(SCORES_LEFT_OUT.format(engine=backend.name) + ".")
+    lengths = [_rows(backend, f) for f in files]
+    # slices are cut on the examples compared, as the local engine cuts them after pairing
+    relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
+    slicings = _slicings(backend, files[0], relation, warnings)
+    cells = backend.frame(_cell_query(backend, files, slicings))
+    counts = cells["n"].to_numpy(dtype=np.int64)
+    if any(int(counts[~cells[f"absent{i}"].to_numpy(dtype=bool)].sum()) > lengths[i] for i in range(len(files))):
+        for f in files:  # more joined rows than a file has: an id is repeated in some file
+            _check_unique(backend, f)
+    cells = _pairing(cells, files, options.shared_ids_only, warnings)
+    _check_labels(cells, files)
+    table = pa.table({
+        CELL_LABEL: _label_text(cells["label0"]),
+        **{f"{CELL_PREDICTION_PREFIX}{i}": _label_text(cells[f"pred{i}"]) for i in range(len(files))},
+        **{name: pa.array([None if _missing(v) else str(v) for v in cells[f"s{k}"].tolist()], type=pa.string())
+           for k, name in enumerate(slicings)},
+        CELL_COUNT: pa.array(cells["n"].to_numpy(dtype=np.int64)),
+    })
+    return cells_data(table, filename=files[0].filename, names=[f.name for f in files], options=options,
+                      binned={name: BinnedSlice(s.values) for name, s in slicings.items()},
+                      sources=[f.filename for f in files], warnings=warnings)

@@ -1,0 +1,99 @@
+"""The Spark engine on ``local[2]``: the local engine's report from directories of Parquet parts and from Spark
+DataFrames, the loading checks' messages, and the command line.
+
+As in ``test_duckdb.py``, the claim is invariance: the numbers of the local engine (itself checked against
+scikit-learn, scipy and statsmodels) come out of Spark's cell table unchanged, whatever Spark's partitioning.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from evaluation import EvaluationError, LoadOptions, load_classification
+from evaluation._spark import load_classification_spark, spark_session
+from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, report
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the module (it takes seconds to start)."""
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], list[str]]:
+    """The demo's two files as single Parquet files, and as directories of three parts each in another row order."""
+    folder = tmp_path_factory.mktemp("spark")
+    base = pd.read_csv(DEMO / "base.csv")[COLUMNS]
+    tuned = pd.read_csv(DEMO / "finetuned.csv")[["id", "label", "prediction"]].sample(frac=1.0, random_state=7)
+    singles, directories = [], []
+    for name, frame in (("base", base), ("finetuned", tuned)):
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+        (folder / name).mkdir()
+        for part in range(3):
+            frame.iloc[part::3].to_parquet(folder / name / f"part-{part:05d}.parquet", index=False)
+        (folder / name / "_SUCCESS").write_text("")
+        singles.append(str(folder / f"{name}.parquet"))
+        directories.append(str(folder / name))
+    return singles, directories
+
+
+def test_spark_gives_the_local_report_from_directories_of_parts(spark: Any,
+                                                                parts: tuple[list[str], list[str]]) -> None:
+    singles, directories = parts
+    local = report(load_classification(singles))
+    found = report(load_classification_spark(directories, session=spark))
+    for name in ("base", "finetuned"):
+        found["models"][name]["source"] = local["models"][name]["source"]
+    assert found == local
+    assert any(s["column"] == "ink" and s["value"] == "228 to 299" for s in local["comparisons"][0]["slices"])
+
+
+def test_spark_dataframes_are_read_as_they_are(spark: Any, parts: tuple[list[str], list[str]]) -> None:
+    singles, _ = parts
+    frames = [spark.read.parquet(path).repartition(5) for path in singles]
+    data = load_classification_spark(frames, names=["base", "finetuned"], session=spark)
+    assert [m.source for m in data.models] == ["DataFrame 1", "DataFrame 2"]
+    local = report(load_classification(singles))
+    found = report(data)
+    for name in ("base", "finetuned"):
+        found["models"][name]["source"] = local["models"][name]["source"]
+    assert found == local
+
+
+def test_the_checks_name_the_file_the_column_and_the_ids(spark: Any, tmp_path: Path) -> None:
+    base = pd.read_csv(DEMO / "base.csv")[COLUMNS]
+    tuned = pd.read_csv(DEMO / "finetuned.csv")[["id", "label", "prediction"]]
+    base.to_csv(tmp_path / "base.csv", index=False)
+    pd.concat([tuned, tuned.iloc[[3]]]).to_csv(tmp_path / "twice.csv", index=False)
+    with pytest.raises(EvaluationError) as caught:
+        load_classification_spark([str(tmp_path / "base.csv"), str(tmp_path / "twice.csv")], session=spark)
+    assert caught.value.file == "twice.csv" and caught.value.column == "id"
+    assert f"repeats 1 ids (for example '{tuned['id'].iloc[3]}')" in caught.value.message
+    tuned.iloc[:800].to_csv(tmp_path / "short.csv", index=False)
+    options = LoadOptions(shared_ids_only=True)
+    data = load_classification_spark([str(tmp_path / "base.csv"), str(tmp_path / "short.csv")], options=options,
+                                     session=spark)
+    local = load_classification([str(tmp_path / "base.csv"), str(tmp_path / "short.csv")], options=options)
+    assert data.n_examples == local.n_examples == 800
+    assert report(data) == report(local) | {"warnings": report(data)["warnings"]}
+
+
+def test_the_command_line_runs_on_spark(parts: tuple[list[str], list[str]]) -> None:
+    _, directories = parts
+    completed = subprocess.run([sys.executable, "-m", "evaluation", "compare", *directories, "--engine", "spark",
+                                "--spark-master", "local[1]", "--format", "markdown", "--resamples", "200"],
+                               capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "# Model comparison: finetuned vs base" in completed.stdout
+    assert "899 paired examples" in completed.stdout
+    assert "| ink | 228 to 299 | 231 |" in completed.stdout  # a numeric column's quantile bin, cut by Spark
