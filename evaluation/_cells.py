@@ -3,7 +3,8 @@
 Every count metric (accuracy, F1, MCC, ... per class and per slice), McNemar's test, the paired bootstrap and the
 permutation test of the local engine read only how many examples fall in each cell: the cell bootstrap draws cell
 counts, never rows. So a table of those counts, one ``GROUP BY`` away from the prediction files, gives the same
-numbers as the files themselves. This module turns such a table into weighted
+numbers as the files themselves; log loss and the Brier score need only sums (:mod:`evaluation._cell_losses`).
+This module turns such a table into weighted
 :class:`~evaluation._data.ClassificationData` (each row a cell, its count as weight) for
 :func:`~evaluation.compare`. It is what the DuckDB and Spark engines return, and a format a user can write with
 the SQL of their warehouse (``docs/scale.md``):
@@ -14,6 +15,9 @@ column                    holds
 ``label``                 the true label
 ``pred_<model>``          one per model, its predicted label (the first is the default baseline)
 ``n``                     how many examples have these values
+``METRIC__<model>``       optional (``log_loss``, ``brier_score``): the model's losses, summed
+``METRIC_sq__<model>``    with it: their squares, summed
+``METRIC_x__<a>__<b>``    with two models' sums: their losses multiplied example by example, summed
 any other column          a slice column (a metadata value, or a bin of a numeric one)
 ========================  =====================================================================
 
@@ -23,6 +27,7 @@ are one class. The cells need not be distinct: equal cells are added up.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -30,17 +35,25 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._cell_losses import LOSSES, LossSums
 from ._columns import normalize_label, sort_labels
 from ._data import ClassificationData, ColumnMapping, LoadOptions, ModelData
 from ._errors import EvaluationError, format_examples, format_names, quote
 from ._loading import _in_order, _positive_label
 from ._slices import MISSING, SliceColumn, categorical_column
 
-__all__ = ["CELL_COUNT", "CELL_LABEL", "CELL_PREDICTION_PREFIX", "BinnedSlice", "cells_data", "read_cell_table"]
+__all__ = ["CELL_COUNT", "CELL_LABEL", "CELL_PREDICTION_PREFIX", "LOSS_PRODUCT", "LOSS_SQUARE", "LOSS_SUM",
+           "BinnedSlice", "cells_data", "read_cell_table"]
 
 CELL_LABEL = "label"
 CELL_COUNT = "n"
 CELL_PREDICTION_PREFIX = "pred_"
+LOSS_SUM = "{metric}__{model}"
+"""Optional: a model's per-example losses summed over the cell (``log_loss__base``, ``brier_score__base``)."""
+LOSS_SQUARE = "{metric}_sq__{model}"
+"""With :data:`LOSS_SUM`: the losses' squares summed."""
+LOSS_PRODUCT = "{metric}_x__{first}__{second}"
+"""With two models' sums: their losses multiplied example by example, summed (the pair in the table's order)."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +102,48 @@ def _labels(frame: pd.DataFrame, column: str, filename: str) -> np.ndarray:
                               f"{'s' if missing.shape[0] != 1 else ''} (rows {rows}; row 1 is the first data row); "
                               "expected a label in every cell", file=filename, column=column)
     return np.array([normalize_label(value) for value in values.tolist()], dtype=object)
+
+
+def _sums(frame: pd.DataFrame, column: str, filename: str) -> np.ndarray:
+    """A loss column's per-cell sums: finite and not negative (a product of two losses, like a loss, is not)."""
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.flatnonzero(~np.isfinite(values) | (values < 0))
+    if bad.shape[0]:
+        rows = ", ".join(str(i + 1) for i in bad[:5])
+        raise EvaluationError(f"{filename}: column {quote(column)} must hold a sum of losses, a number 0 or more, in "
+                              f"every row; {bad.shape[0]:,} rows do not (rows {rows}; row 1 is the first data row)",
+                              file=filename, column=column)
+    return values
+
+
+def _losses(frame: pd.DataFrame, suffixes: Sequence[str], names: Sequence[str],
+            filename: str) -> tuple[LossSums | None, list[str]]:
+    """The cells' summed losses (:data:`LOSS_COLUMNS`' columns), keyed by the models' names; the columns read."""
+    sums: dict[tuple[str, str], np.ndarray] = {}
+    squares: dict[tuple[str, str], np.ndarray] = {}
+    products: dict[tuple[str, str, str], np.ndarray] = {}
+    read: list[str] = []
+    for metric in LOSSES:
+        carried = [(suffix, name) for suffix, name in zip(suffixes, names, strict=True)
+                   if LOSS_SUM.format(metric=metric, model=suffix) in frame]
+        for suffix, name in carried:
+            for column, into in ((LOSS_SUM.format(metric=metric, model=suffix), sums),
+                                 (LOSS_SQUARE.format(metric=metric, model=suffix), squares)):
+                if column not in frame:
+                    raise EvaluationError(f"{filename}: column {quote(LOSS_SUM.format(metric=metric, model=suffix))} "
+                                          f"needs {quote(column)} beside it; expected the sum of the losses' squares "
+                                          "too", file=filename, column=column)
+                into[metric, name] = _sums(frame, column, filename)
+                read.append(column)
+        for (a, first), (b, second) in itertools.combinations(carried, 2):
+            column = LOSS_PRODUCT.format(metric=metric, first=a, second=b)
+            if column not in frame:
+                raise EvaluationError(f"{filename}: the models {quote(first)} and {quote(second)} both carry "
+                                      f"{metric} sums, so the paired test needs {quote(column)}, the sum of their "
+                                      "losses multiplied example by example", file=filename, column=column)
+            products[metric, first, second] = products[metric, second, first] = _sums(frame, column, filename)
+            read.append(column)
+    return (LossSums(sums, squares, products) if sums else None), read
 
 
 def _slice(values: pd.Series, counts: np.ndarray, spec: BinnedSlice | None) -> SliceColumn:
@@ -182,13 +237,15 @@ def cells_data(table: pa.Table, *, filename: str = "cell table", names: Sequence
     models = tuple(ModelData(name=name, source=source, y_pred=np.array([index[v] for v in values], dtype=np.int64),
                              y_score=None, columns=ColumnMapping(label=CELL_LABEL, prediction=column))
                    for name, source, column, values in zip(model_names, shown, model_columns, predicted, strict=True))
-    slice_names = [c for c in frame.columns if c not in (CELL_LABEL, CELL_COUNT, *model_columns)]
+    suffixes = [c[len(CELL_PREDICTION_PREFIX):] for c in model_columns]
+    losses, loss_columns = _losses(frame, suffixes, model_names, filename)
+    slice_names = [c for c in frame.columns if c not in (CELL_LABEL, CELL_COUNT, *model_columns, *loss_columns)]
     slices = {str(c): _slice(frame[c], counts, (binned or {}).get(str(c))) for c in slice_names}
     return ClassificationData(
         task="binary" if len(classes) == 2 else "multiclass", classes=classes, positive_label=positive,
         ids=np.full(counts.shape[0], "", dtype=object), y_true=np.array([index[v] for v in true], dtype=np.int64), models=models,
         metadata=pd.DataFrame(index=pd.RangeIndex(counts.shape[0])), warnings=tuple(carried), weights=counts,
-        slices=slices)
+        slices=slices, losses=losses)
 
 
 def read_cell_table(source: str, *, names: Sequence[str] | None = None,

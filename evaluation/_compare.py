@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from ._calibration import ECE, Calibration, calibration, ece_difference, ece_estimate
+from ._cell_losses import LossSums, loss_differences, loss_estimates
 from ._classification import (
     ProbabilityParts,
     apply_corrections,
@@ -22,7 +23,7 @@ from ._classification import (
 from ._data import ClassificationData
 from ._errors import EvaluationError
 from ._flips import flips
-from ._metrics import CONFUSION_METRICS
+from ._metrics import CONFUSION_METRICS, METRICS
 from ._parallel import carry_stop_check, comparison_slot, cores, worker_limit
 from ._power import analysis_warnings, minimum_detectable_difference
 from ._results import (
@@ -145,6 +146,22 @@ def _ranking_side(data: ClassificationData, settings: Settings, order: list[str]
     return _Ranked(parts, estimates, differences)
 
 
+def _summed_losses(data: ClassificationData, sums: LossSums, reports: dict[str, ModelReport], order: list[str],
+                   settings: Settings) -> tuple[dict[str, ModelReport], _Ranked]:
+    """Every model's report with its log loss and Brier score from a cell table's sums, and each candidate's
+    differences on them (as :class:`_Ranked` carries the ranking side's)."""
+    n = data.n_examples
+    estimates = {name: loss_estimates(sums, name, n, settings) for name in order}
+    merged = {name: {**report.metrics, **estimates[name]} for name, report in reports.items()}
+    reports = {name: replace(report, metrics={k: merged[name][k] for k in METRICS if k in merged[name]})
+               for name, report in reports.items()}
+    baseline = order[0]
+    differences = {name: loss_differences(sums, baseline, name, n, settings, {
+        metric: (estimates[baseline][metric].value, estimates[name][metric].value)
+        for metric in estimates[name] if metric in estimates[baseline]}) for name in order[1:]}
+    return reports, _Ranked({}, estimates, differences)
+
+
 def _best_threshold(data: ClassificationData, comparison: Comparison, metric: str) -> BestThreshold | None:
     """A binary comparison's primary metric at each model's best threshold (when both models have probabilities)."""
     baseline, candidate = data.model(comparison.baseline), data.model(comparison.candidate)
@@ -211,6 +228,8 @@ def compare(
     reports = {name: report if name not in ranked.parts else with_probability_metrics(
         data, report, ranked.parts[name], {**ranked.estimates[name], ECE: calibrated.ece[name]},
         calibrated.calibrations[name].curve) for name, report in paired.reports.items()}
+    if data.losses is not None:  # a cell table's summed losses: the same intervals and tests from the sums
+        reports, ranked = _summed_losses(data, data.losses, reports, order, settings)
     comparisons = apply_corrections([with_probability_differences(replace(
         comparison, slices=analysed.slices[comparison.candidate], flips=analysed.flips[comparison.candidate],
         power=analysed.power[comparison.candidate]), {

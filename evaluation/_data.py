@@ -18,6 +18,7 @@ from ._limits import Limits
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ._cell_losses import LossSums
     from ._slices import SliceColumn
 
 __all__ = ["ClassificationData", "ColumnMapping", "LoadOptions", "ModelData"]
@@ -160,6 +161,9 @@ class ClassificationData:
         probabilities, :attr:`ids` hold no example ids, and :attr:`slices` gives the slices.
     slices:
         The slices of each metadata column, cut already (a cell table's); ``None``: cut from :attr:`metadata`.
+    losses:
+        A cell table's summed per-example log losses and Brier scores (:class:`~evaluation._cell_losses.LossSums`),
+        or ``None``.
     """
 
     task: str
@@ -172,6 +176,7 @@ class ClassificationData:
     warnings: tuple[str, ...] = ()
     weights: np.ndarray | None = None
     slices: Mapping[str, SliceColumn] | None = None
+    losses: LossSums | None = None
 
     @property
     def n_examples(self) -> int:

@@ -14,12 +14,15 @@ numbers as on the rows (``docs/scale.md``). The work is two passes over the data
 
 A problem found in pass 2 is then located by a query that names the file, the column and the ids. The SQL is one
 text for every engine; a backend gives its dialect's few differences (quoting, quantiles, how files are read).
-What the cells cannot give (the probability metrics, curves and calibration, which need each example's scores, and
-the ids of changed examples) is left out with a warning naming it.
+With probability (or score) columns, each cell also sums every model's per-example log loss and Brier score, their
+squares and each pair's products (:mod:`evaluation._cell_losses`), after the probabilities are checked. What the
+cells cannot give (ROC AUC, average precision, calibration and the curves, which rank or bin each example's score,
+and the ids of changed examples) is left out with a warning naming it.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from abc import ABC, abstractmethod
@@ -31,11 +34,22 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._cells import CELL_COUNT, CELL_LABEL, CELL_PREDICTION_PREFIX, BinnedSlice, cells_data
-from ._columns import detect_columns, label_or_none
+from ._cell_losses import LOSSES
+from ._cells import (
+    CELL_COUNT,
+    CELL_LABEL,
+    CELL_PREDICTION_PREFIX,
+    LOSS_PRODUCT,
+    LOSS_SQUARE,
+    LOSS_SUM,
+    BinnedSlice,
+    cells_data,
+)
+from ._columns import detect_columns, label_or_none, normalize_label, sort_labels
 from ._data import ClassificationData, ColumnMapping, LoadOptions
 from ._errors import EvaluationError, format_examples, quote
 from ._io import accepted_file_name, model_name, source_name, table_format
+from ._loading import _positive_label
 from ._slices import MISSING, OTHER, categorical_column, format_edge
 from ._sources import is_multi_file, part_paths
 
@@ -49,8 +63,9 @@ _MAX_CATEGORIES = 20
 _MAX_DISTINCT = 10_000  # a categorical column with more distinct values is not sliced (its cells would not be few)
 _VALUE_COUNTS = 1_000_000  # a numeric column with at most this many distinct values: quantiles from its value counts
 _INFINITY = "CAST('Infinity' AS DOUBLE)"
-SCORES_LEFT_OUT = ("ROC AUC, average precision, log loss, Brier score, calibration (ECE) and the threshold curves need "
-                   "each example's scores: the {engine} engine leaves them out (the local engine computes them)")
+SCORES_LEFT_OUT = ("ROC AUC, average precision, calibration (ECE) and the threshold curves need each example's "
+                   "scores: the {engine} engine leaves them out (the local engine computes them; log loss and the "
+                   "Brier score are means, which it computes)")
 
 
 def source_files(source: str) -> list[str]:
@@ -304,7 +319,110 @@ def _paired_rows(backend: SQLBackend, files: Sequence[_File]) -> str:
     return f"(SELECT * FROM {files[0].relation} WHERE {within})"
 
 
-def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing]) -> str:
+_EPS = float(np.finfo(np.float64).eps)  # the log loss's clipping, as scikit-learn's and the local engine's
+_SLACK = 1e-9  # probabilities this far outside [0, 1] are clipped, as the local loader clips them
+
+
+@dataclass(frozen=True)
+class _Losses:
+    """A file's per-example log loss and Brier score as SQL over its own columns, and the checks of its
+    probabilities (``(condition of a bad row, column, what the message says)``)."""
+
+    log_loss: str
+    brier: str
+    checks: tuple[tuple[str, str, str], ...]
+
+
+def _sql_value(backend: SQLBackend, value: object) -> str:
+    """A raw label value as a SQL literal."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return backend.literal(str(value))
+
+
+def _class_set(backend: SQLBackend, files: Sequence[_File], options: LoadOptions) -> tuple[tuple[str, ...], str | None,
+                                                                                         list[list[object]]]:
+    """The classes and the positive class the cells will have (the losses need them first), and each file's raw
+    label values."""
+    raw = [[row[0] for row in backend.rows(f"SELECT DISTINCT {backend.identifier(str(f.columns.label))} "
+                                           f"FROM {f.relation}") if row[0] is not None] for f in files]
+    predicted = {label_or_none(row[0]) for f in files for row in backend.rows(
+        f"SELECT DISTINCT {backend.identifier(str(f.columns.prediction))} FROM {f.relation}")}
+    seen = {label_or_none(v) for values in raw for v in values} | predicted
+    seen |= {normalize_label(c) for f in files for c in (f.columns.probabilities or {})}
+    seen.discard(None)
+    classes = (tuple(normalize_label(c) for c in options.labels) if options.labels is not None
+               else sort_labels(str(c) for c in seen))
+    given = None if options.positive_label is None else normalize_label(options.positive_label)
+    positive = _positive_label(classes, given, []) if len(classes) == 2 else None
+    return classes, positive, raw
+
+
+def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str | None, raw: Sequence[object],
+            tolerance: float) -> _Losses | None:
+    """A file's per-example losses as the local engine computes them (``None`` without probabilities)."""
+    c = f.columns
+    label = backend.identifier(str(c.label))
+    of = {label_or_none(v): _sql_value(backend, v) for v in raw}
+    if c.probabilities:
+        columns = {normalize_label(k): v for k, v in c.probabilities.items()}
+        missing = [k for k in classes if k not in columns]
+        if missing:
+            raise EvaluationError(f"{f.filename}: there are probability columns for {format_examples(list(columns))} "
+                                  f"but none for {format_examples(missing)}; expected one column per class",
+                                  file=f.filename)
+        value = {k: f"least(greatest(CAST({backend.identifier(columns[k])} AS DOUBLE), 0.0), 1.0)" for k in classes}
+        checks = [(f"{backend.identifier(columns[k])} IS NULL OR isnan(CAST({backend.identifier(columns[k])} AS "
+                   f"DOUBLE)) OR CAST({backend.identifier(columns[k])} AS DOUBLE) NOT BETWEEN {-_SLACK!r} AND "
+                   f"{1 + _SLACK!r}", columns[k], "a probability between 0 and 1") for k in classes]
+        total = " + ".join(value[k] for k in classes)
+        checks.append((f"abs(({total}) - 1.0) > {tolerance!r}", columns[classes[0]],
+                       f"class probabilities that sum to 1 (within {tolerance:g})"))
+        true = "CASE " + label + " " + " ".join(f"WHEN {literal} THEN {value[str(name)]}"
+                                                 for name, literal in of.items() if name in value) + " END"
+        pos = value[positive] if positive is not None else None
+    elif c.score:
+        if positive is None:
+            raise EvaluationError(f"{f.filename}: a single score column ({quote(c.score)}) only describes two classes, "
+                                  f"but the task has {len(classes)}; expected one probability column per class",
+                                  file=f.filename, column=c.score)
+        quoted = backend.identifier(c.score)
+        pos = f"least(greatest(CAST({quoted} AS DOUBLE), 0.0), 1.0)"
+        checks = [(f"{quoted} IS NULL OR isnan(CAST({quoted} AS DOUBLE)) OR CAST({quoted} AS DOUBLE) NOT BETWEEN "
+                   f"{-_SLACK!r} AND {1 + _SLACK!r}", c.score, "a probability between 0 and 1")]
+        is_positive = "CASE " + label + " " + " ".join(
+            f"WHEN {literal} THEN TRUE" for name, literal in of.items() if name == positive) + " ELSE FALSE END"
+        true = f"CASE WHEN {is_positive} THEN {pos} ELSE 1.0 - {pos} END"
+        value = {}
+    else:
+        return None
+    log_loss = f"-ln(least(greatest({true}, {_EPS!r}), {1.0 - _EPS!r}))"
+    if positive is not None:
+        assert pos is not None
+        hit = "CASE " + label + " " + " ".join(
+            f"WHEN {literal} THEN 1.0" for name, literal in of.items() if name == positive) + " ELSE 0.0 END"
+        brier = f"power({pos} - {hit}, 2)"
+    else:
+        brier = f"({' + '.join(f'power({value[k]}, 2)' for k in classes)}) - 2.0 * {true} + 1.0"
+    return _Losses(log_loss, brier, tuple(checks))
+
+
+def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None:
+    """Refuse a missing or out-of-range probability, or rows that do not sum to 1 (naming the column and ids)."""
+    found = backend.rows(f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for bad, _, _ in losses.checks)} "
+                         f"FROM {f.relation}")[0]
+    for (bad, column, expected), count in zip(losses.checks, found, strict=True):
+        if count:
+            ids = backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation} WHERE {bad} ORDER BY 1 LIMIT 5")
+            raise EvaluationError(f"{f.filename}: column {quote(column)} does not hold {expected} in {int(count):,} "
+                                  f"row{'s' if count != 1 else ''} (for example ids "
+                                  f"{format_examples([str(i[0]) for i in ids])})", file=f.filename, column=column)
+
+
+def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
+                losses: Sequence[_Losses | None] = ()) -> str:
     """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts."""
     parts = []
     for i, f in enumerate(files):
@@ -312,6 +430,9 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
         assert c.label is not None and c.prediction is not None
         extra = "".join(f", {s.expression} AS {backend.identifier(f's{k}')}" for k, s in enumerate(slicings.values())
                         ) if i == 0 else ""
+        loss = losses[i] if i < len(losses) else None
+        if loss is not None:
+            extra += f", {loss.log_loss} AS log_loss, {loss.brier} AS brier_score"
         parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id, {backend.identifier(c.label)} AS label, "
                      f"{backend.identifier(c.prediction)} AS pred{extra} FROM {f.relation})")
     joined, seen = "m0", "m0.id"
@@ -321,8 +442,14 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     keys = [f"m{i}.label AS label{i}" for i in range(len(files))] + [f"m{i}.pred AS pred{i}" for i in range(len(files))]
     keys += [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
     keys += [f"m0.s{k} AS s{k}" for k in range(len(slicings))]
-    return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n FROM {joined} "
-            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    carried = [i for i in range(len(files)) if i < len(losses) and losses[i] is not None]
+    sums = [f"sum(m{i}.{metric}) AS {LOSS_SUM.format(metric=metric, model=i)}, "
+            f"sum(m{i}.{metric} * m{i}.{metric}) AS {LOSS_SQUARE.format(metric=metric, model=i)}"
+            for metric in LOSSES for i in carried]
+    sums += [f"sum(m{i}.{metric} * m{j}.{metric}) AS {LOSS_PRODUCT.format(metric=metric, first=i, second=j)}"
+             for metric in LOSSES for i, j in itertools.combinations(carried, 2)]
+    return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n{''.join(', ' + x for x in sums)} "
+            f"FROM {joined} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
 
 
 def _check_unique(backend: SQLBackend, f: _File) -> None:
@@ -441,13 +568,20 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     if all(f.kinds.get(str(f.columns.id)) == "integer" for f in files):
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[str] = []
+    lengths = [_rows(backend, f) for f in files]
+    losses: list[_Losses | None] = []
     if any(f.columns.probabilities or f.columns.score for f in files):
         warnings.append(SCORES_LEFT_OUT.format(engine=backend.name) + ".")
-    lengths = [_rows(backend, f) for f in files]
+        classes, positive, raw = _class_set(backend, files, options)
+        losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance)
+                  for f, values in zip(files, raw, strict=True)]
+        for f, loss in zip(files, losses, strict=True):
+            if loss is not None:
+                _check_probabilities(backend, f, loss)
     # slices are cut on the examples compared, as the local engine cuts them after pairing
     relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
     slicings = _slicings(backend, files[0], relation, warnings)
-    cells = backend.frame(_cell_query(backend, files, slicings))
+    cells = backend.frame(_cell_query(backend, files, slicings, losses))
     counts = cells["n"].to_numpy(dtype=np.int64)
     if any(int(counts[~cells[f"absent{i}"].to_numpy(dtype=bool)].sum()) > lengths[i] for i in range(len(files))):
         for f in files:  # more joined rows than a file has: an id is repeated in some file
@@ -460,6 +594,8 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         **{name: pa.array([None if _missing(v) else str(v) for v in cells[f"s{k}"].tolist()], type=pa.string())
            for k, name in enumerate(slicings)},
         CELL_COUNT: pa.array(cells["n"].to_numpy(dtype=np.int64)),
+        **{column: pa.array(cells[column].to_numpy(dtype=float)) for column in cells.columns
+           if column.startswith(tuple(LOSSES))},
     })
     return cells_data(table, filename=files[0].filename, names=[f.name for f in files], options=options,
                       binned={name: BinnedSlice(s.values) for name, s in slicings.items()},

@@ -24,6 +24,7 @@ import pytest
 from evaluation import EvaluationError, LoadOptions, Settings, compare, load_classification, report_to_dict
 from evaluation._cells import cells_data, read_cell_table
 from evaluation._duckdb import load_classification_duckdb
+from tests.helpers import assert_close_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
@@ -218,8 +219,8 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
     status, counted, said = run_cli("compare", *files, "--engine", "duckdb", "--duckdb-memory-limit", "1GB", *options)
     assert status == 0, said
     expected, found = without_flip_ids(json.loads(local)), without_flip_ids(json.loads(counted))
-    scores = {"roc_auc", "average_precision", "log_loss", "brier_score", "expected_calibration_error"}
-    for name in ("base", "finetuned"):  # the demo has probabilities: the engine leaves their metrics out, and says so
+    scores = {"roc_auc", "average_precision", "expected_calibration_error"}  # log loss and Brier: from the sums
+    for name in ("base", "finetuned"):  # the demo has probabilities: the ranking metrics are left out, and it says so
         expected["models"][name]["metrics"] = {k: v for k, v in expected["models"][name]["metrics"].items()
                                                if k not in scores}
         for key in ("thresholds", "calibration"):
@@ -228,13 +229,15 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
     comparison["metrics"] = {k: v for k, v in comparison["metrics"].items() if k not in scores}
     for key in ("best_threshold", "thresholds", "calibration"):
         comparison[key] = found["comparisons"][0][key] = None
-    assert found["warnings"][-1].startswith("ROC AUC, average precision, log loss, Brier score")
+    assert found["warnings"][-1].startswith("ROC AUC, average precision, calibration (ECE) and the threshold curves")
     found["warnings"] = found["warnings"][:-1]
     verdict, local_verdict = found["comparisons"][0].pop("verdict"), comparison.pop("verdict")
     assert verdict["outcome"] == local_verdict["outcome"]
     assert verdict["regressions"] == local_verdict["regressions"]  # the slice regressions are all count metrics
-    assert verdict["improvements"] == [i for i in local_verdict["improvements"] if i["metric"] not in scores]
-    assert found == expected
+    assert_close_documents(verdict["improvements"],
+                           [i for i in local_verdict["improvements"] if i["metric"] not in scores], rel=1e-12)
+    assert "brier_score" in {i["metric"] for i in verdict["improvements"]}  # better, from the summed losses
+    assert_close_documents(found, expected, rel=1e-12)  # the losses' sums are taken in another order
     cells = tmp_path / "cells.csv"
     columns = ["id", "label", "prediction", "scanner"]
     for name in ("base", "finetuned"):
@@ -285,3 +288,82 @@ def test_quantiles_from_value_counts_are_numpys_bit_for_bit() -> None:
         distinct, counts = np.unique(values, return_counts=True)
         q = [0.0, 0.25, 0.5, 0.75, 1.0]
         assert weighted_quantiles(distinct[::-1], counts[::-1], q).tolist() == np.quantile(values, q).tolist()
+
+
+@pytest.mark.parametrize(("files", "options"), [
+    (["base.csv", "finetuned.csv"], LoadOptions()),  # ten probability columns
+    (["binary_base.csv", "binary_finetuned.csv"], LoadOptions(positive_label="malignant")),  # one score column
+])
+def test_log_loss_and_brier_come_from_the_cells_sums_as_the_local_engine_computes_them(
+        files: list[str], options: LoadOptions) -> None:
+    paths = [str(DEMO / name) for name in files]
+    local = report(load_classification(paths, options=options))
+    counted = report(load_classification_duckdb(paths, options=options))
+    for name in local["models"]:
+        for metric in ("log_loss", "brier_score"):
+            assert_close_documents(counted["models"][name]["metrics"][metric],
+                                   local["models"][name]["metrics"][metric], rel=1e-12)
+    for metric in ("log_loss", "brier_score"):
+        assert_close_documents(counted["comparisons"][0]["metrics"][metric],
+                               local["comparisons"][0]["metrics"][metric], rel=1e-12)
+    assert "roc_auc" not in counted["models"][files[0].split(".")[0]]["metrics"]
+
+
+def test_probabilities_that_are_missing_or_do_not_sum_to_one_are_refused_with_ids(tmp_path: Path) -> None:
+    base, tuned = pd.read_csv(DEMO / "base.csv"), pd.read_csv(DEMO / "finetuned.csv")
+    base.to_parquet(tmp_path / "base.parquet")
+    off = tuned.copy()
+    off.loc[[5, 8], "prob_3"] = off.loc[[5, 8], "prob_3"] + 0.2
+    off.to_parquet(tmp_path / "off.parquet")
+    with pytest.raises(EvaluationError) as caught:
+        load_classification_duckdb([str(tmp_path / "base.parquet"), str(tmp_path / "off.parquet")])
+    first, second = sorted(tuned["id"].iloc[[5, 8]])
+    assert caught.value.file == "off.parquet"
+    assert (f"does not hold class probabilities that sum to 1 (within 0.001) in 2 rows (for example ids '{first}', "
+            f"'{second}')") in caught.value.message
+    gap = tuned.copy()
+    gap.loc[[2], "prob_0"] = None
+    gap.to_parquet(tmp_path / "gap.parquet")
+    with pytest.raises(EvaluationError, match=r"column 'prob_0' does not hold a probability between 0 and 1 in 1 row"):
+        load_classification_duckdb([str(tmp_path / "base.parquet"), str(tmp_path / "gap.parquet")])
+    with pytest.raises(EvaluationError, match=r"column 'prob_0' has missing values"):  # the local loader agrees
+        load_classification([str(tmp_path / "base.parquet"), str(tmp_path / "gap.parquet")])
+
+
+def test_a_cell_table_with_loss_sums_gives_scikit_learns_log_loss_and_scipys_t_interval_and_test() -> None:
+    from scipy import stats
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    base = pd.read_csv(DEMO / "binary_base.csv")
+    frames = {"base": base, "finetuned": base[["id"]].merge(pd.read_csv(DEMO / "binary_finetuned.csv"), on="id")}
+    y = (base["label"] == "malignant").to_numpy()
+    losses = {}
+    for name, frame in frames.items():
+        p = np.clip(frame["score"].to_numpy(), 1e-15, 1 - 1e-15)
+        losses[name] = {"log_loss": -np.log(np.where(y, p, 1 - p)), "brier_score": (frame["score"].to_numpy() - y) ** 2}
+    table = pd.DataFrame({"label": frames["base"]["label"], "pred_base": frames["base"]["prediction"],
+                          "pred_finetuned": frames["finetuned"]["prediction"], "n": 1})
+    for metric in ("log_loss", "brier_score"):
+        b, c = losses["base"][metric], losses["finetuned"][metric]
+        table[f"{metric}__base"], table[f"{metric}_sq__base"] = b, b * b
+        table[f"{metric}__finetuned"], table[f"{metric}_sq__finetuned"] = c, c * c
+        table[f"{metric}_x__base__finetuned"] = b * c
+    keys = ["label", "pred_base", "pred_finetuned"]
+    cells = table.groupby(keys, as_index=False).sum()  # a few cells, each with its sums
+    assert len(cells) <= 8
+    document = report_to_dict(compare(cells_data(pa.Table.from_pandas(cells, preserve_index=False),
+                                                 options=LoadOptions(positive_label="malignant")), settings=SETTINGS))
+    for name, frame in frames.items():
+        metrics = document["models"][name]["metrics"]
+        assert metrics["log_loss"]["value"] == pytest.approx(log_loss(y, frame["score"]), rel=1e-9)
+        assert metrics["brier_score"]["value"] == pytest.approx(brier_score_loss(y, frame["score"]), rel=1e-9)
+        low, high = stats.t.interval(0.95, len(y) - 1, loc=losses[name]["log_loss"].mean(),
+                                     scale=stats.sem(losses[name]["log_loss"]))
+        assert (metrics["log_loss"]["ci_low"], metrics["log_loss"]["ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    for metric in ("log_loss", "brier_score"):
+        tested = stats.ttest_rel(losses["finetuned"][metric], losses["base"][metric])
+        assert document["comparisons"][0]["metrics"][metric]["p_value"] == pytest.approx(tested.pvalue, rel=1e-6)
+    with pytest.raises(EvaluationError, match=r"column 'log_loss__base' needs 'log_loss_sq__base' beside it"):
+        cells_data(pa.Table.from_pandas(cells.drop(columns="log_loss_sq__base"), preserve_index=False))
+    with pytest.raises(EvaluationError, match=r"needs 'brier_score_x__base__finetuned', the sum of their losses"):
+        cells_data(pa.Table.from_pandas(cells.drop(columns="brier_score_x__base__finetuned"), preserve_index=False))

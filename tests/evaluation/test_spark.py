@@ -19,6 +19,7 @@ import pytest
 from evaluation import EvaluationError, LoadOptions, load_classification
 from evaluation._spark import load_classification_spark, spark_session
 from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, report
+from tests.helpers import assert_close_documents
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +98,16 @@ def test_the_command_line_runs_on_spark(parts: tuple[list[str], list[str]]) -> N
     assert "# Model comparison: finetuned vs base" in completed.stdout
     assert "899 paired examples" in completed.stdout
     assert "| ink | 228 to 299 | 231 |" in completed.stdout  # a numeric column's quantile bin, cut by Spark
+
+
+def test_spark_sums_the_losses_as_the_local_engine_computes_them(spark: Any) -> None:
+    paths = [str(DEMO / "binary_base.csv"), str(DEMO / "binary_finetuned.csv")]
+    options = LoadOptions(positive_label="malignant")
+    local = report(load_classification(paths, options=options))
+    counted = report(load_classification_spark(paths, options=options, session=spark))
+    for metric in ("log_loss", "brier_score"):
+        for name in ("binary_base", "binary_finetuned"):
+            assert_close_documents(counted["models"][name]["metrics"][metric],
+                                   local["models"][name]["metrics"][metric], rel=1e-12)
+        assert_close_documents(counted["comparisons"][0]["metrics"][metric],
+                               local["comparisons"][0]["metrics"][metric], rel=1e-12)
