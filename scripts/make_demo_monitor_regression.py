@@ -24,11 +24,13 @@ root::
 
 from __future__ import annotations
 
-import csv
-import io
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the classification demo's script, beside this one
+from make_demo_monitor import _read, _text  # its CSV reading and writing, the same for both demos
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "data" / "demo"
@@ -42,23 +44,6 @@ UNLABELLED_WEEKS = 2
 FIRST_MONDAY = np.datetime64("2026-08-31T00:00:00", "s")
 LATER_STRENGTHS = (0.005, 0.01, 0.015, 0.02, 0.02, 0.02)
 """Weeks 7 to 12: how strongly a patient's weight grows with the true progression (per unit of progression)."""
-
-
-def _read(path: Path) -> tuple[list[str], list[list[str]]]:
-    """A CSV file's header and rows, as text."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        return header, list(reader)
-
-
-def _text(header: list[str], rows: list[list[str]]) -> str:
-    """CSV text, ``\\n`` line ends."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
 
 
 def tables() -> dict[Path, str]:
