@@ -155,8 +155,9 @@ def metric_figure(report: MonitorReport, metric: str) -> go.Figure:
                            f"{format_number(a.reference)} on the test set, {a.direction}<br>Holm-adjusted p "
                            f"{format_p_value(a.p_value_adjusted)}" for a in alerts],
                 hoverinfo="text"))
+    dashed = any(w.models[name].estimated.get(metric) for w in report.windows for name in report.models)
     finish(fig, title=f"{title}<br><sup>realised on labelled rows with {level}% intervals; shaded band: the test "
-                      "set's estimate; dashed: estimated without labels</sup>",
+                      f"set's estimate{'; dashed: estimated without labels' if dashed else ''}</sup>",
            x_title="window start", y_title=metric_title(metric), height=480, legend="right")
     return fig
 

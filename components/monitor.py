@@ -130,8 +130,9 @@ def files_sentence(report: MonitorReport, spec: state.ComparisonSpec) -> str:
                       for name, production, reference
                       in zip(report.models, report.production_files, report.reference_files, strict=True))
     own = {filename for filename, _ in spec.files}
+    source = "regression_base.csv's patients" if report.task == "regression" else "base.csv's rows"
     note = "" if set(report.reference_files) <= own else (
-        "the demo's own test files (a half of base.csv's rows), not the comparison's files; ")
+        f"the demo's own test files (a half of {source}), not the comparison's files; ")
     return (f"Reference (test set): {note}{pairs} · {report.n:,} production rows, {report.n_labelled:,} labelled · "
             f"{len(report.windows)} windows with rows.")
 

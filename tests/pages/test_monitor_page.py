@@ -127,6 +127,8 @@ def test_the_regression_demo_monitors_its_model_and_generation_has_no_monitoring
     np.testing.assert_allclose([v for v in realised["y"] if v is not None], mae, atol=1e-9)
     assert headline(app).startswith("base: alert in week 9")  # the fast-progressing patients (docs/monitor.md)
     assert "No estimate without labels for **base**" in said
+    assert "the demo's own test files (a half of regression_base.csv's patients)" in said
+    assert not figure["layout"]["title"]["text"].count("dashed")  # no label-free estimate to draw for regression
     app.switch_page("pages/data.py").run()
     app.button(key="data_demo_generation").click().run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
