@@ -49,7 +49,7 @@ from ._columns import detect_columns, label_or_none, normalize_label, sort_label
 from ._data import ClassificationData, ColumnMapping, LoadOptions
 from ._errors import EvaluationError, format_examples, quote
 from ._io import accepted_file_name, model_name, source_name, table_format
-from ._loading import _positive_label
+from ._loading import _in_order, _positive_label
 from ._slices import MISSING, OTHER, categorical_column, format_edge
 from ._sources import is_multi_file, part_paths
 
@@ -165,9 +165,10 @@ def _open(backend: SQLBackend, source: object, index: int, name: str | None, map
         read = backend.read(files, kind)
     columns = detect_columns(list(read.kinds), mapping, filename=filename)
     engine = backend.name
-    if columns.prediction is None:
-        raise EvaluationError(f"{filename}: the {engine} engine needs a prediction column (prediction, y_pred, ...); "
-                              "files with probabilities only are compared by the local engine for now", file=filename)
+    if columns.prediction is None and not (columns.probabilities or columns.score):
+        raise EvaluationError(f"{filename}: expected predictions: a prediction column (prediction, y_pred, ...), "
+                              "per-class probability columns (prob_<class>) or, for two classes, a score column",
+                              file=filename)
     if columns.id is None:
         raise EvaluationError(f"{filename}: the {engine} engine pairs examples by id, and these files have no id column "
                               "(id, example_id, ...); expected one, or the local engine, which pairs by row order",
@@ -331,6 +332,10 @@ class _Losses:
     log_loss: str
     brier: str
     checks: tuple[tuple[str, str, str], ...]
+    prediction: str
+    """The predicted class, as the local loader derives it for a file without a prediction column: the positive
+    class when its probability reaches the threshold, else the class of the largest probability (the first of equal
+    ones)."""
 
 
 def _sql_value(backend: SQLBackend, value: object) -> str:
@@ -348,8 +353,8 @@ def _class_set(backend: SQLBackend, files: Sequence[_File], options: LoadOptions
     label values."""
     raw = [[row[0] for row in backend.rows(f"SELECT DISTINCT {backend.identifier(str(f.columns.label))} "
                                            f"FROM {f.relation}") if row[0] is not None] for f in files]
-    predicted = {label_or_none(row[0]) for f in files for row in backend.rows(
-        f"SELECT DISTINCT {backend.identifier(str(f.columns.prediction))} FROM {f.relation}")}
+    predicted = {label_or_none(row[0]) for f in files if f.columns.prediction for row in backend.rows(
+        f"SELECT DISTINCT {backend.identifier(f.columns.prediction)} FROM {f.relation}")}
     seen = {label_or_none(v) for values in raw for v in values} | predicted
     seen |= {normalize_label(c) for f in files for c in (f.columns.probabilities or {})}
     seen.discard(None)
@@ -357,11 +362,11 @@ def _class_set(backend: SQLBackend, files: Sequence[_File], options: LoadOptions
                else sort_labels(str(c) for c in seen))
     given = None if options.positive_label is None else normalize_label(options.positive_label)
     positive = _positive_label(classes, given, []) if len(classes) == 2 else None
-    return classes, positive, raw
+    return _in_order(classes, options.class_order), positive, raw
 
 
 def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str | None, raw: Sequence[object],
-            tolerance: float) -> _Losses | None:
+            tolerance: float, threshold: float) -> _Losses | None:
     """A file's per-example losses as the local engine computes them (``None`` without probabilities)."""
     c = f.columns
     label = backend.identifier(str(c.label))
@@ -406,7 +411,16 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
         brier = f"power({pos} - {hit}, 2)"
     else:
         brier = f"({' + '.join(f'power({value[k]}, 2)' for k in classes)}) - 2.0 * {true} + 1.0"
-    return _Losses(log_loss, brier, tuple(checks))
+    if positive is not None:
+        negative = next(k for k in classes if k != positive)
+        prediction = (f"CASE WHEN {pos} >= {threshold!r} THEN {backend.literal(positive)} "
+                      f"ELSE {backend.literal(negative)} END")
+    else:  # numpy's argmax: the first of the largest, in the classes' order
+        prediction = "CASE " + " ".join(
+            "WHEN " + " AND ".join(f"{value[k]} {'>' if j < i else '>='} {value[other]}"
+                                   for j, other in enumerate(classes) if other != k)
+            + f" THEN {backend.literal(k)}" for i, k in enumerate(classes)) + " END"
+    return _Losses(log_loss, brier, tuple(checks), prediction)
 
 
 def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None:
@@ -427,14 +441,15 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     parts = []
     for i, f in enumerate(files):
         c = f.columns
-        assert c.label is not None and c.prediction is not None
+        assert c.label is not None
+        loss = losses[i] if i < len(losses) else None
+        predicted = backend.identifier(c.prediction) if c.prediction else (loss.prediction if loss else "NULL")
         extra = "".join(f", {s.expression} AS {backend.identifier(f's{k}')}" for k, s in enumerate(slicings.values())
                         ) if i == 0 else ""
-        loss = losses[i] if i < len(losses) else None
         if loss is not None:
             extra += f", {loss.log_loss} AS log_loss, {loss.brier} AS brier_score"
         parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id, {backend.identifier(c.label)} AS label, "
-                     f"{backend.identifier(c.prediction)} AS pred{extra} FROM {f.relation})")
+                     f"{predicted} AS pred{extra} FROM {f.relation})")
     joined, seen = "m0", "m0.id"
     for i in range(1, len(files)):
         joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
@@ -573,7 +588,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     if any(f.columns.probabilities or f.columns.score for f in files):
         warnings.append(SCORES_LEFT_OUT.format(engine=backend.name) + ".")
         classes, positive, raw = _class_set(backend, files, options)
-        losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance)
+        losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold)
                   for f, values in zip(files, raw, strict=True)]
         for f, loss in zip(files, losses, strict=True):
             if loss is not None:

@@ -146,9 +146,9 @@ def test_files_the_engine_cannot_take_are_refused_with_what_to_do(tmp_path: Path
     with pytest.raises(EvaluationError, match="these files have no id column"):
         load_classification_duckdb([write(base.drop(columns="id"), tmp_path / "a.csv"),
                                     write(tuned.drop(columns="id"), tmp_path / "b.csv")])
-    scores = pd.read_csv(DEMO / "finetuned.csv").drop(columns="prediction")
-    with pytest.raises(EvaluationError, match="needs a prediction column"):
-        load_classification_duckdb([good, write(scores, tmp_path / "scores.csv")])
+    bare = pd.read_csv(DEMO / "finetuned.csv")[["id", "label"]]
+    with pytest.raises(EvaluationError, match=r"bare\.csv: expected predictions: a prediction column"):
+        load_classification_duckdb([good, write(bare, tmp_path / "bare.csv")])
     with pytest.raises(EvaluationError, match=r"no \.parquet, \.csv, \.tsv or \.jsonl file matches"):
         load_classification_duckdb([good, str(tmp_path / "nothing-*.parquet")])
     with pytest.raises(EvaluationError, match="not uploaded bytes"):
@@ -367,3 +367,23 @@ def test_a_cell_table_with_loss_sums_gives_scikit_learns_log_loss_and_scipys_t_i
         cells_data(pa.Table.from_pandas(cells.drop(columns="log_loss_sq__base"), preserve_index=False))
     with pytest.raises(EvaluationError, match=r"needs 'brier_score_x__base__finetuned', the sum of their losses"):
         cells_data(pa.Table.from_pandas(cells.drop(columns="brier_score_x__base__finetuned"), preserve_index=False))
+
+
+@pytest.mark.parametrize(("files", "options"), [
+    (["base.csv", "finetuned.csv"], LoadOptions(class_order=("9", "0"))),  # argmax, in the chosen class order
+    (["binary_base.csv", "binary_finetuned.csv"], LoadOptions(positive_label="malignant", threshold=0.3)),
+])
+def test_files_with_probabilities_only_are_predicted_as_the_local_loader_predicts(
+        tmp_path: Path, files: list[str], options: LoadOptions) -> None:
+    paths = []
+    for name in files:
+        frame = pd.read_csv(DEMO / name).drop(columns="prediction")
+        paths.append(write(frame, tmp_path / name.replace(".csv", ".parquet")))
+    local = report(load_classification(paths, options=options))
+    counted = report(load_classification_duckdb(paths, options=options))
+    for name, model in local["models"].items():
+        assert counted["models"][name]["confusion_matrix"] == model["confusion_matrix"]
+        for metric in ("accuracy", "f1_macro", "log_loss", "brier_score"):
+            assert_close_documents(counted["models"][name]["metrics"][metric], model["metrics"][metric], rel=1e-12)
+    assert_close_documents(counted["comparisons"][0]["metrics"]["accuracy"],
+                           local["comparisons"][0]["metrics"]["accuracy"], rel=1e-12)
