@@ -9,9 +9,6 @@ status 2. See ``docs/abtest.md``.
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
 
 from ._errors import EvaluationError
 from ._multiple import CORRECTIONS
@@ -130,15 +127,7 @@ def run_abtest(args: argparse.Namespace) -> int:
                                  metrics=args.metric, control=args.control, covariate=args.covariate)
     report = analyze_abtest(experiment, confidence=args.confidence, alpha=args.alpha, power=args.power,
                             correction=args.correction, expected_split=split, higher_is_worse=args.higher_is_worse, mde=mde)
-    if args.format == "html":
-        from ._cli import _html_report  # here: evaluation._cli imports this module; the one way to the charts
+    from ._cli import write_report  # here: evaluation._cli imports this module
 
-        text = _html_report(report)
-    else:
-        text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"verdict: {report.verdict}", file=sys.stderr)  # the report went to a file: the terminal still gets it
-    else:
-        sys.stdout.write(text)
+    write_report(report, output_format=args.format, out=args.out, summary=[f"verdict: {report.verdict}"])
     return EXIT_OK

@@ -70,6 +70,23 @@ def _html_report(report: ComparisonReport | RegressionReport | ShiftReport | Mon
     return str(html_report.with_leakage(page, leakage, document))
 
 
+def write_report(report: ShiftReport | MonitorReport | ABTestReport, *, output_format: str, out: str | None,
+                 summary: Sequence[str] = ()) -> None:
+    """Write a command's report as compact JSON, Markdown or the HTML page, to ``out`` or standard output; with
+    ``out``, the ``summary`` lines go to standard error, so the terminal still says what was found."""
+    if output_format == "html":
+        text = _html_report(report)
+    else:
+        text = (json.dumps(report.to_dict(), allow_nan=False) + "\n" if output_format == "json"
+                else report.to_markdown())
+    if not out:
+        sys.stdout.write(text)
+        return
+    Path(out).write_text(text, encoding="utf-8")
+    for line in summary:
+        print(line, file=sys.stderr)
+
+
 def _settings(args: argparse.Namespace, task: str) -> Settings:
     """The comparison's settings from the options, checked (before the files are read)."""
     primary = args.primary or task_named(task).default_primary

@@ -10,10 +10,8 @@ tools that call it before it is registered in ``python -m evaluation``. See ``do
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from ._errors import EXIT_BAD_INPUT, EXIT_OK, EvaluationError, exit_status
 
@@ -123,18 +121,10 @@ def _run(args: argparse.Namespace) -> int:
     report = analyze_monitor(data, spec, alpha=args.alpha, confidence=args.confidence, resamples=args.resamples,
                              seed=args.seed, drift_permutations=args.drift_permutations,
                              ece_threshold=args.ece_threshold, min_labelled=args.min_labelled)
-    if args.format == "html":
-        from ._cli import _html_report  # here: evaluation._cli imports this module; the one way to the charts
+    from ._cli import write_report  # here: evaluation._cli imports this module
 
-        text = _html_report(report)
-    else:
-        text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        print(f"monitor: {len(report.windows)} windows, {len(report.alerts)} alert"
-              f"{'s' if len(report.alerts) != 1 else ''}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_report(report, output_format=args.format, out=args.out, summary=[
+        f"monitor: {len(report.windows)} windows, {len(report.alerts)} alert{'s' if len(report.alerts) != 1 else ''}"])
     return EXIT_OK
 
 

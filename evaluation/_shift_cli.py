@@ -8,9 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
 
 from ._errors import EXIT_OK, EvaluationError, exit_status
 
@@ -126,20 +123,11 @@ def _run(args: argparse.Namespace) -> int:
     report = analyze_shift(data, alpha=args.alpha, confidence=args.confidence, resamples=args.resamples, seed=args.seed,
                            thresholds={JENSEN_SHANNON: args.min_js_distance, WASSERSTEIN: args.min_wasserstein},
                            reweight_by=args.reweight_by, classifier=not args.no_classifier, folds=args.folds)
-    if args.format == "html":
-        from ._cli import _html_report  # here: evaluation._cli imports this module; the one way to the charts
+    from ._cli import write_report  # here: evaluation._cli imports this module
 
-        text = _html_report(report)
-    else:
-        text = json.dumps(report.to_dict(), allow_nan=False) + "\n" if args.format == "json" else report.to_markdown()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-        drifted = ", ".join(report.drifted_columns) or "none"
-        print(f"shift: drifted columns: {drifted}", file=sys.stderr)
-        if report.reweighted is not None:
-            print(f"shift: {report.reweighted.sentence}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    write_report(report, output_format=args.format, out=args.out, summary=[
+        f"shift: drifted columns: {', '.join(report.drifted_columns) or 'none'}",
+        *([f"shift: {report.reweighted.sentence}"] if report.reweighted is not None else [])])
     return EXIT_OK
 
 
