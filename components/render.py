@@ -31,7 +31,8 @@ from . import html_report, scorecard, share_panel, state, uploads
 
 __all__ = [
     "PUBLIC_URL_VARIABLE", "any_page_start", "candidate_selector", "ensure_entrypoint", "file_name", "file_section",
-    "first_screen", "generation_page_start", "mapping_inputs", "page_start", "plot", "regression_page_start",
+    "first_screen", "generation_page_start", "labelled_page_start", "mapping_inputs", "page_start", "plot",
+    "regression_page_start",
     "settings_inputs", "share_link",
     "sidebar", "small_table", "table", "text", "unexpected_error", "verdict_box", "view_selectbox",
 ]
@@ -185,6 +186,16 @@ def page_start(title: str, key_prefix: str) -> state.Results | None:
     if isinstance(results, (state.RegressionResults, state.GenerationResults)):
         st.info("This page is for classification; the comparison shown is not one. See the Overview and "
                 "Examples pages.", icon=":material/info:")
+        return None
+    return results
+
+
+def labelled_page_start(title: str, key_prefix: str) -> state.Results | state.RegressionResults | None:
+    """:func:`any_page_start` for a page that shows classification and regression (a text generation gets a note)."""
+    results = any_page_start(title, key_prefix)
+    if isinstance(results, state.GenerationResults):
+        st.info("This page is for classification and regression; the comparison shown is a text generation.",
+                icon=":material/info:")
         return None
     return results
 

@@ -6,12 +6,7 @@ import streamlit as st
 import evaluation
 from components import charts_monitor, monitor, render, state
 
-results = render.any_page_start("Monitoring", "monitor")
-if results is None:
-    st.stop()
-if isinstance(results, state.GenerationResults):
-    st.info("This page is for classification and regression; the comparison shown is a text generation.",
-            icon=":material/info:")
+if render.labelled_page_start("Monitoring", "monitor") is None:
     st.stop()
 spec = state.current_spec()
 (baseline_file, _), (candidate_file, _) = monitor.reference_files(spec, 2)[0]

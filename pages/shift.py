@@ -6,12 +6,7 @@ import streamlit as st
 import evaluation
 from components import charts_shift, render, shift, state
 
-results = render.any_page_start("Shift", "shift")
-if results is None:
-    st.stop()
-if isinstance(results, state.GenerationResults):
-    st.info("This page is for classification and regression; the comparison shown is a text generation.",
-            icon=":material/info:")
+if render.labelled_page_start("Shift", "shift") is None:
     st.stop()
 spec = state.current_spec()
 test_name, _ = shift.test_file(spec)
