@@ -36,6 +36,7 @@ from ._errors import EvaluationError, format_names, quote
 from ._inference import verdict
 from ._multiple import CORRECTIONS, adjust_p_values
 from ._results import Verdict
+from ._settings import levels_iv
 
 __all__ = ["SRM_THRESHOLD", "ABTestReport", "Cuped", "MetricComparison", "SampleRatio", "SampleSize", "VariantSummary",
            "analyze_abtest", "units_needed", "welch"]
@@ -392,10 +393,7 @@ def _split_iv(split: Mapping[str, float] | Sequence[float] | None, variants: Seq
 def _options_iv(experiment: Experiment, confidence: float, alpha: float, power: float, correction: str,
                 higher_is_worse: Sequence[str], mde: float | Mapping[str, float] | None) -> dict[str, float]:
     """Check the options; the minimum detectable effect of each metric (absent: none)."""
-    if not 0 < confidence < 1:
-        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {confidence}")
-    if not 0 < alpha < 1:
-        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {alpha}")
+    levels_iv(confidence=confidence, alpha=alpha)
     if not alpha < power < 1:
         raise EvaluationError(f"power must be between alpha and 1 (for example 0.8), got {power}")
     if correction not in CORRECTIONS:

@@ -68,6 +68,7 @@ from ._monitor_windows import Windows, WindowSpec, assign_windows, parse_window
 from ._probability import brier_per_example, log_loss_per_example
 from ._resampling import percentile_interval
 from ._results import Settings
+from ._settings import levels_iv
 
 __all__ = ["BUCKETS", "DEFAULT_ECE_THRESHOLD", "DRIFT_BINS", "HIGHER_IS_BETTER", "MIN_LABELLED", "WindowSpec", "Windows",
            "analyze_monitor", "assign_windows", "parse_window", "wilson_interval"]
@@ -131,14 +132,9 @@ def _metrics_of(totals: np.ndarray, layout: Mapping[str, slice]) -> dict[str, np
 def _monitor_iv(alpha: float, confidence: float, resamples: int, seed: int, drift_permutations: int | None,
                 ece_threshold: float, min_labelled: int) -> None:
     """Check the options."""
-    if not 0 < alpha < 1:
-        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {alpha}")
-    if not 0 < confidence < 1:
-        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {confidence}")
+    levels_iv(confidence=confidence, alpha=alpha, seed=seed)
     if resamples < 10:
         raise EvaluationError(f"resamples must be at least 10 (200 by default), got {resamples}")
-    if seed < 0:
-        raise EvaluationError(f"seed must be a whole number, zero or more (0 by default), got {seed}")
     if drift_permutations is not None and drift_permutations < 0:
         raise EvaluationError(f"drift permutations must be zero (no drift) or more, got {drift_permutations}")
     if not 0 <= ece_threshold <= 1:

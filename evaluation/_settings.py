@@ -15,7 +15,7 @@ from ._metrics import METRICS
 from ._multiple import CORRECTIONS
 from ._results import CI_METHODS, Settings
 
-__all__ = ["metric_names", "settings_iv"]
+__all__ = ["levels_iv", "metric_names", "settings_iv"]
 
 
 def _whole(value: object) -> int | None:
@@ -46,6 +46,26 @@ def metric_names(task: str) -> tuple[str, ...]:
 
         return tuple(statistics_of(task))
     return tuple(METRICS)
+
+
+def levels_iv(*, confidence: float | None = None, alpha: float | None = None, seed: int | None = None) -> None:
+    """Refuse a confidence level or alpha outside (0, 1), or a seed that is not a whole number of zero or more: the
+    checks every analysis makes of these options, in one wording.
+
+    Examples
+    --------
+    >>> levels_iv(confidence=0.95, alpha=0.05, seed=0)
+    >>> levels_iv(alpha=5)
+    Traceback (most recent call last):
+    ...
+    evaluation._errors.EvaluationError: alpha must be between 0 and 1 (for example 0.05), got 5
+    """
+    if confidence is not None and not 0 < confidence < 1:
+        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {confidence}")
+    if alpha is not None and not 0 < alpha < 1:
+        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {alpha}")
+    if seed is not None and ((whole := _whole(seed)) is None or whole < 0):
+        raise EvaluationError(f"seed must be a whole number, zero or more (0 by default), got {seed}")
 
 
 def settings_iv(settings: Settings, *, task: str = "classification", default_primary: str | None = None) -> Settings:
@@ -83,15 +103,10 @@ def settings_iv(settings: Settings, *, task: str = "classification", default_pri
     """
     if default_primary is not None and settings.primary_metric == Settings().primary_metric:
         settings = replace(settings, primary_metric=default_primary)
-    if not 0 < settings.confidence < 1:
-        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {settings.confidence}")
-    if not 0 < settings.alpha < 1:
-        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {settings.alpha}")
+    levels_iv(confidence=settings.confidence, alpha=settings.alpha)
     if settings.resamples < 1:
         raise EvaluationError(f"resamples must be a positive number (10000 by default), got {settings.resamples}")
-    seed = _whole(settings.seed)
-    if seed is None or seed < 0:
-        raise EvaluationError(f"seed must be a whole number, zero or more (0 by default), got {settings.seed}")
+    levels_iv(seed=settings.seed)
     if settings.ci_method not in CI_METHODS:
         raise EvaluationError(f"unknown interval method {settings.ci_method!r}; expected one of {', '.join(CI_METHODS)}")
     if settings.correction not in CORRECTIONS:

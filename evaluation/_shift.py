@@ -30,6 +30,7 @@ from ._inference import logit_interval
 from ._multiple import adjust_p_values
 from ._ranking import ranked_summary
 from ._resampling import percentile_interval
+from ._settings import levels_iv
 from ._shift_data import (
     _MISSING,
     MAX_CATEGORY_VALUES,
@@ -521,14 +522,9 @@ def reweighted_performance(data: ShiftData, column: str, *, confidence: float = 
 
 def _analyze_iv(alpha: float, confidence: float, resamples: int, seed: int, thresholds: Mapping[str, float]) -> None:
     """Check the options."""
-    if not 0 < alpha < 1:
-        raise EvaluationError(f"alpha must be between 0 and 1 (for example 0.05), got {alpha}")
-    if not 0 < confidence < 1:
-        raise EvaluationError(f"confidence must be between 0 and 1 (for example 0.95), got {confidence}")
+    levels_iv(confidence=confidence, alpha=alpha, seed=seed)
     if resamples < 1:
         raise EvaluationError(f"resamples must be a positive number (2000 by default), got {resamples}")
-    if seed < 0:
-        raise EvaluationError(f"seed must be a whole number, zero or more (0 by default), got {seed}")
     for name, value in thresholds.items():
         if not math.isfinite(value) or value < 0:
             raise EvaluationError(f"the threshold of {name} must be a number, zero or more, got {value}")
