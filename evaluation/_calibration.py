@@ -58,7 +58,7 @@ moves its gap from one model's bins to the other's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,6 +76,7 @@ __all__ = [
     "ECE",
     "ECE_INTERVAL_METHOD",
     "Calibration",
+    "binned_curve",
     "calibration",
     "calibration_bin",
     "calibration_curve",
@@ -87,6 +88,9 @@ __all__ = [
     "ece_pair_table",
     "ece_single_statistic",
     "ece_single_table",
+    "summed_ece_table",
+    "table_ece_difference",
+    "table_ece_estimate",
     "top_label",
 ]
 
@@ -153,10 +157,16 @@ def calibration_curve(
     count = np.bincount(bins, minlength=n_bins)
     confidence_sum = np.bincount(bins, weights=confidence, minlength=n_bins)
     correct_sum = np.bincount(bins, weights=correct.astype(float), minlength=n_bins)
+    return binned_curve(count, confidence_sum, correct_sum, n=confidence.shape[0])
+
+
+def binned_curve(count: np.ndarray, confidence_sum: np.ndarray, correct_sum: np.ndarray, *, n: int) -> CalibrationCurve:
+    """The reliability curve and ECE from each bin's examples, summed confidence and examples right (``n``: all)."""
+    n_bins = count.shape[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_confidence = confidence_sum / count
         accuracy = correct_sum / count
-    ece = float(np.abs(correct_sum - confidence_sum).sum() / confidence.shape[0])
+    ece = float(np.abs(correct_sum - confidence_sum).sum() / n)
     edges = np.arange(n_bins + 1) / n_bins
     return CalibrationCurve(
         lower=tuple(edges[:-1].tolist()), upper=tuple(edges[1:].tolist()), count=tuple(int(c) for c in count),
@@ -185,16 +195,29 @@ def ece_single_table(confidence: np.ndarray, correct: np.ndarray, *, n_bins: int
     ``bins`` may pass ``calibration_bin(confidence, n_bins=n_bins)`` when the caller has it.
     """
     keys = _cell_of(confidence, correct, n_bins, bins)
+    return cell_table(keys, lambda occupied: _single_design(occupied, _mean_confidence(keys, confidence, occupied),
+                                                            n_bins), key_space=2 * n_bins)
 
-    def design(occupied: np.ndarray) -> sparse.csr_matrix:
-        gap = (occupied % 2) - _mean_confidence(keys, confidence, occupied)
-        rows = np.arange(occupied.shape[0])
-        matrix = sparse.lil_matrix((occupied.shape[0], n_bins + 1))
-        matrix[rows, occupied // 2] = gap
-        matrix[rows, n_bins] = 1.0
-        return matrix.tocsr()
 
-    return cell_table(keys, design, key_space=2 * n_bins)
+def _single_design(occupied: np.ndarray, mean_confidence: np.ndarray, n_bins: int) -> sparse.csr_matrix:
+    """The occupied (bin, correct) cells' design: the signed gap in the cell's bin, and a count."""
+    gap = (occupied % 2) - mean_confidence
+    rows = np.arange(occupied.shape[0])
+    matrix = sparse.lil_matrix((occupied.shape[0], n_bins + 1))
+    matrix[rows, occupied // 2] = gap
+    matrix[rows, n_bins] = 1.0
+    return matrix.tocsr()
+
+
+def summed_ece_table(keys: np.ndarray, counts: np.ndarray, confidence: Sequence[np.ndarray], *,
+                     n_bins: int) -> CellTable:
+    """:func:`ece_single_table` (one ``confidence``) or :func:`ece_pair_table` (two) from cells counted elsewhere:
+    the occupied keys in increasing order, their examples and each model's summed confidence (an engine's)."""
+    if len(confidence) == 1:
+        design = _single_design(keys, confidence[0] / counts, n_bins)
+    else:
+        design = _pair_design(keys, confidence[0] / counts, confidence[1] / counts, n_bins)
+    return CellTable(counts=counts, design=sparse.csr_matrix(design))
 
 
 def ece_single_statistic(n_bins: int) -> Statistic:
@@ -218,19 +241,22 @@ def ece_pair_table(
     cand_keys = _cell_of(*candidate, n_bins, None if bins is None else bins[1])
     width = 2 * n_bins
     keys = base_keys * width + cand_keys
+    return cell_table(keys, lambda occupied: _pair_design(occupied, _mean_confidence(keys, baseline[0], occupied),
+                                                          _mean_confidence(keys, candidate[0], occupied), n_bins),
+                      key_space=width * width)
 
-    def design(occupied: np.ndarray) -> sparse.csr_matrix:
-        base_cell, cand_cell = occupied // width, occupied % width
-        base_gap = (base_cell % 2) - _mean_confidence(keys, baseline[0], occupied)
-        cand_gap = (cand_cell % 2) - _mean_confidence(keys, candidate[0], occupied)
-        rows = np.arange(occupied.shape[0])
-        matrix = sparse.lil_matrix((occupied.shape[0], 2 * n_bins + 1))
-        matrix[rows, base_cell // 2] = base_gap
-        matrix[rows, n_bins + cand_cell // 2] = cand_gap
-        matrix[rows, 2 * n_bins] = 1.0
-        return matrix.tocsr()
 
-    return cell_table(keys, design, key_space=width * width)
+def _pair_design(occupied: np.ndarray, base_confidence: np.ndarray, cand_confidence: np.ndarray,
+                 n_bins: int) -> sparse.csr_matrix:
+    """The occupied (baseline cell, candidate cell) pairs' design: each model's signed gap in its bin, and a count."""
+    width = 2 * n_bins
+    base_cell, cand_cell = occupied // width, occupied % width
+    rows = np.arange(occupied.shape[0])
+    matrix = sparse.lil_matrix((occupied.shape[0], 2 * n_bins + 1))
+    matrix[rows, base_cell // 2] = (base_cell % 2) - base_confidence
+    matrix[rows, n_bins + cand_cell // 2] = (cand_cell % 2) - cand_confidence
+    matrix[rows, 2 * n_bins] = 1.0
+    return matrix.tocsr()
 
 
 def ece_pair_statistic(n_bins: int) -> Statistic:
@@ -475,18 +501,29 @@ def _gaps_and_replicates(table: CellTable, models: int, settings: Settings,
 def ece_estimate(index: int, settings: Settings, pieces: Calibration) -> Estimate:
     """ECE with its test-inversion interval (``index``: the model's place, which seeds its draws)."""
     table = ece_single_table(pieces.confidence, pieces.correct, n_bins=settings.ece_bins, bins=pieces.bins)
+    return table_ece_estimate(table, pieces.curve.ece, index, settings)
+
+
+def table_ece_estimate(table: CellTable, value: float, index: int, settings: Settings) -> Estimate:
+    """:func:`ece_estimate` from a model's table (:func:`ece_single_table`) and its ECE."""
     gaps, replicates = _gaps_and_replicates(table, 1, settings, rng_for(settings, _STREAM_MODEL_ECE, index))
     low, high = ece_interval(gaps, replicates, confidence=settings.confidence)
-    return make_estimate(pieces.curve.ece, low, high, ECE_INTERVAL_METHOD,
+    return make_estimate(value, low, high, ECE_INTERVAL_METHOD,
                          std_error=bootstrap_std_error(np.abs(replicates).sum(axis=1), n_examples=table.n))
 
 
 def ece_difference(baseline: Estimate, candidate: Estimate, index: int, settings: Settings,
                    base: Calibration, cand: Calibration) -> Difference:
     """Candidate minus baseline ECE, with the paired test-inversion interval and the paired permutation test."""
-    n_bins = settings.ece_bins
-    table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=n_bins,
+    table = ece_pair_table((base.confidence, base.correct), (cand.confidence, cand.correct), n_bins=settings.ece_bins,
                            bins=(base.bins, cand.bins))
+    return table_ece_difference(table, baseline, candidate, index, settings)
+
+
+def table_ece_difference(table: CellTable, baseline: Estimate, candidate: Estimate, index: int,
+                         settings: Settings) -> Difference:
+    """:func:`ece_difference` from the pair's table (:func:`ece_pair_table`) and both models' ECE."""
+    n_bins = settings.ece_bins
     gaps, replicates = _gaps_and_replicates(table, 2, settings, rng_for(settings, _STREAM_PAIR_ECE, index))
     low, high = ece_difference_interval(gaps, replicates, confidence=settings.confidence)
     difference = candidate.value - baseline.value

@@ -87,6 +87,9 @@ __all__ = [
     "probability_differences",
     "probability_estimates",
     "probability_parts",
+    "rank_difference",
+    "rank_reason",
+    "ranking_estimates",
     "with_probability_differences",
     "with_probability_metrics",
 ]
@@ -245,7 +248,11 @@ def with_probability_metrics(
 
 def _rank_reason(parts: ProbabilityParts) -> str:
     """Why the ranking metrics' intervals and tests are undefined on these examples ("" when they are defined)."""
-    sizes = np.bincount(parts.groups, minlength=len(parts.labels))
+    return rank_reason(np.bincount(parts.groups, minlength=len(parts.labels)), parts.labels)
+
+
+def rank_reason(sizes: np.ndarray, labels: tuple[str, ...]) -> str:
+    """Why the ranking metrics' intervals and tests are undefined with these examples per class ("" when defined)."""
     present = np.flatnonzero(sizes)
     if present.shape[0] < 2:
         return ""  # the AUC itself is undefined, and says so
@@ -253,7 +260,7 @@ def _rank_reason(parts: ProbabilityParts) -> str:
     if sizes[smallest] >= MIN_RANK_CLASS:
         return ""
     count = int(sizes[smallest])
-    return (f"class {parts.labels[smallest]!r} has {count} example{'s' if count != 1 else ''}; ROC AUC and average "
+    return (f"class {labels[smallest]!r} has {count} example{'s' if count != 1 else ''}; ROC AUC and average "
             f"precision need at least {MIN_RANK_CLASS} of every class for an interval and a test")
 
 
@@ -280,28 +287,36 @@ def probability_estimates(settings: Settings, parts: ProbabilityParts) -> dict[s
     precision's interval is the jackknife's standard error with a t quantile of Satterthwaite's degrees
     of freedom (:func:`evaluation._inference.satterthwaite_df`), clipped to [0, 1].
     """
-    out: dict[str, Estimate] = {}
     undefined = bool(_rank_reason(parts)) or parts.groups.shape[0] < 2
-    std_error = float(np.sqrt(np.sum(parts.auc_influence**2)))
-    if undefined or not np.isfinite(parts.auc):
-        out["roc_auc"] = make_estimate(parts.auc, np.nan, np.nan, "DeLong logit", std_error=np.nan)
-    else:
-        out["roc_auc"] = make_estimate(parts.auc, *logit_interval(parts.auc, std_error, settings.confidence,
-                                                                  _smallest_class_df(parts.groups)),
-                                       "DeLong logit", std_error=std_error)
-    if undefined:
-        out["average_precision"] = make_estimate(parts.average_precision, np.nan, np.nan, "jackknife t",
-                                                 std_error=np.nan)
-    else:
-        influence = _jackknife_influence(parts.average_precision_loo)
-        ap_se = float(np.sqrt(np.sum(influence**2)))
-        half = stdtrit(satterthwaite_df(influence, parts.groups), 0.5 + settings.confidence / 2.0) * ap_se
-        out["average_precision"] = make_estimate(
-            parts.average_precision, max(0.0, parts.average_precision - half),
-            min(1.0, parts.average_precision + half), "jackknife t", std_error=ap_se)
+    influence = None if undefined else _jackknife_influence(parts.average_precision_loo)
+    out = ranking_estimates(
+        settings, parts.auc, float(np.sqrt(np.sum(parts.auc_influence**2))),
+        np.nan if undefined else _smallest_class_df(parts.groups), parts.average_precision,
+        np.nan if influence is None else float(np.sqrt(np.sum(influence**2))),
+        np.nan if influence is None else satterthwaite_df(influence, parts.groups), undefined=undefined)
     for name, values in (("log_loss", parts.log_loss), ("brier_score", parts.brier)):
         mean, low, high = t_interval(values, settings.confidence)
         out[name] = make_estimate(mean, max(low, 0.0), high, "t interval", std_error=mean_std_error(values))
+    return out
+
+
+def ranking_estimates(settings: Settings, auc: float, auc_std_error: float, auc_df: float, average_precision: float,
+                      ap_std_error: float, ap_df: float, *, undefined: bool) -> dict[str, Estimate]:
+    """ROC AUC's and average precision's intervals from their standard errors and degrees of freedom (see
+    :func:`probability_estimates`); ``undefined``: the examples cannot support them (:func:`rank_reason`)."""
+    out: dict[str, Estimate] = {}
+    if undefined or not np.isfinite(auc):
+        out["roc_auc"] = make_estimate(auc, np.nan, np.nan, "DeLong logit", std_error=np.nan)
+    else:
+        out["roc_auc"] = make_estimate(auc, *logit_interval(auc, auc_std_error, settings.confidence, auc_df),
+                                       "DeLong logit", std_error=auc_std_error)
+    if undefined:
+        out["average_precision"] = make_estimate(average_precision, np.nan, np.nan, "jackknife t", std_error=np.nan)
+    else:
+        half = stdtrit(ap_df, 0.5 + settings.confidence / 2.0) * ap_std_error
+        out["average_precision"] = make_estimate(average_precision, max(0.0, average_precision - half),
+                                                 min(1.0, average_precision + half), "jackknife t",
+                                                 std_error=ap_std_error)
     return out
 
 
@@ -391,13 +406,13 @@ def probability_differences(
         return baseline[name].value, candidate[name].value
 
     ranks = too_few or _rank_reason(base)
-    out["roc_auc"] = _t_difference("roc_auc", settings, cand.auc - base.auc, cand.auc_influence - base.auc_influence,
-                                   base.groups, values("roc_auc"), DELONG, "DeLong t", ranks)
-    influence = (_jackknife_influence(cand.average_precision_loo - base.average_precision_loo) if n > 1
-                 else np.zeros(n))
-    out["average_precision"] = _t_difference(
-        "average_precision", settings, cand.average_precision - base.average_precision, influence, base.groups,
-        values("average_precision"), JACKKNIFE_T, "jackknife t", ranks)
+    for name, difference, influence, test, method in (
+            ("roc_auc", cand.auc - base.auc, cand.auc_influence - base.auc_influence, DELONG, "DeLong t"),
+            ("average_precision", cand.average_precision - base.average_precision,
+             _jackknife_influence(cand.average_precision_loo - base.average_precision_loo) if n > 1 else np.zeros(n),
+             JACKKNIFE_T, "jackknife t")):
+        out[name] = rank_difference(name, settings, difference, float(np.sqrt(np.sum(influence**2))),
+                                    satterthwaite_df(influence, base.groups), values(name), test, method, ranks)
     for name, b, c in (("log_loss", base.log_loss, cand.log_loss), ("brier_score", base.brier, cand.brier)):
         diff = c - b
         mean, low, high = t_interval(diff, settings.confidence)
@@ -409,13 +424,11 @@ def probability_differences(
     return out
 
 
-def _t_difference(name: str, settings: Settings, difference: float, influence: np.ndarray, groups: np.ndarray,
-                  values: tuple[float, float], test: str, method: str, reason: str) -> Difference:
+def rank_difference(name: str, settings: Settings, difference: float, std_error: float, df: float,
+                    values: tuple[float, float], test: str, method: str, reason: str) -> Difference:
     """A ranking metric's paired difference: the standard error ``sqrt(sum(influence**2))`` (DeLong's, the
-    jackknife's) with a t reference of Satterthwaite's degrees of freedom over the classes."""
-    std_error = float(np.sqrt(np.sum(influence**2)))
+    jackknife's) with a t reference of ``df``, Satterthwaite's degrees of freedom over the classes."""
     if not reason and std_error > 0:
-        df = satterthwaite_df(influence, groups)
         p = float(2.0 * stdtr(df, -abs(difference) / std_error))
         half = stdtrit(df, 0.5 + settings.confidence / 2.0) * std_error
         low, high = max(-1.0, difference - half), min(1.0, difference + half)

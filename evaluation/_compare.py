@@ -9,6 +9,7 @@ from typing import TypeVar
 
 from ._calibration import ECE, Calibration, calibration, ece_difference, ece_estimate
 from ._cell_losses import LossSums, loss_differences, loss_estimates
+from ._cell_scores import CellScores, best_threshold_of, scored_difference, scored_model
 from ._classification import (
     ProbabilityParts,
     apply_corrections,
@@ -162,13 +163,35 @@ def _summed_losses(data: ClassificationData, sums: LossSums, reports: dict[str, 
     return reports, _Ranked({}, estimates, differences)
 
 
+def _summed_scores(data: ClassificationData, scores: CellScores, reports: dict[str, ModelReport], order: list[str],
+                   settings: Settings) -> tuple[dict[str, ModelReport], dict[str, dict[str, Difference]]]:
+    """Every model's report with its ROC AUC, average precision, ECE and curves from an engine's sums, and each
+    candidate's differences on them."""
+    scored = {name: scored_model(data, scores, name, order.index(name), settings) for name in order
+              if name in scores.runs}
+    merged = {name: {**report.metrics, **scored[name].estimates} for name, report in reports.items() if name in scored}
+    reports = {name: report if name not in scored else replace(
+        report, metrics={k: merged[name][k] for k in METRICS if k in merged[name]}, thresholds=scored[name].thresholds,
+        calibration=scored[name].calibration) for name, report in reports.items()}
+    estimates = {name: model.estimates for name, model in scored.items()}
+    differences = {name: scored_difference(data, scores, order[0], name, index, settings, estimates)
+                   for index, name in enumerate(order[1:], start=1) if name in scored and order[0] in scored}
+    return reports, differences
+
+
 def _best_threshold(data: ClassificationData, comparison: Comparison, metric: str) -> BestThreshold | None:
     """A binary comparison's primary metric at each model's best threshold (when both models have probabilities)."""
     baseline, candidate = data.model(comparison.baseline), data.model(comparison.candidate)
-    if (data.task != "binary" or data.positive_label is None or metric not in CONFUSION_METRICS
-            or baseline.y_score is None or candidate.y_score is None or data.n_examples == 0):
+    if data.task != "binary" or data.positive_label is None or metric not in CONFUSION_METRICS or data.n_examples == 0:
         return None
     positive = data.classes.index(data.positive_label)
+    if data.scores is not None and {baseline.name, candidate.name} <= set(data.scores.runs):
+        base_threshold, base_value = best_threshold_of(data.scores, baseline.name, data.positive_label, positive, metric)
+        cand_threshold, cand_value = best_threshold_of(data.scores, candidate.name, data.positive_label, positive,
+                                                       metric)
+        return BestThreshold(metric, base_threshold, cand_threshold, base_value, cand_value)
+    if baseline.y_score is None or candidate.y_score is None:
+        return None
     base_threshold, base_value = best_threshold(data.y_true, baseline.y_score[:, positive], positive, metric)
     cand_threshold, cand_value = best_threshold(data.y_true, candidate.y_score[:, positive], positive, metric)
     return BestThreshold(metric, base_threshold, cand_threshold, base_value, cand_value)
@@ -230,10 +253,13 @@ def compare(
         calibrated.calibrations[name].curve) for name, report in paired.reports.items()}
     if data.losses is not None:  # a cell table's summed losses: the same intervals and tests from the sums
         reports, ranked = _summed_losses(data, data.losses, reports, order, settings)
+    scored: dict[str, dict[str, Difference]] = {}
+    if data.scores is not None:  # an engine's counts of the scores: the ranking metrics, ECE and curves
+        reports, scored = _summed_scores(data, data.scores, reports, order, settings)
     comparisons = apply_corrections([with_probability_differences(replace(
         comparison, slices=analysed.slices[comparison.candidate], flips=analysed.flips[comparison.candidate],
         power=analysed.power[comparison.candidate]), {
-        **ranked.differences.get(comparison.candidate, {}),
+        **ranked.differences.get(comparison.candidate, {}), **scored.get(comparison.candidate, {}),
         **({ECE: calibrated.ece_differences[comparison.candidate]}
            if comparison.candidate in calibrated.ece_differences else {})})
         for comparison in paired.comparisons], settings)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ._cell_losses import LossSums
+    from ._cell_scores import CellScores
     from ._slices import SliceColumn
 
 __all__ = ["ClassificationData", "ColumnMapping", "LoadOptions", "ModelData"]
@@ -164,6 +165,9 @@ class ClassificationData:
     losses:
         A cell table's summed per-example log losses and Brier scores (:class:`~evaluation._cell_losses.LossSums`),
         or ``None``.
+    scores:
+        An engine's counts and sums for the metrics that rank or bin the scores (ROC AUC, average precision, ECE,
+        the curves: :class:`~evaluation._cell_scores.CellScores`), or ``None``.
     """
 
     task: str
@@ -177,6 +181,7 @@ class ClassificationData:
     weights: np.ndarray | None = None
     slices: Mapping[str, SliceColumn] | None = None
     losses: LossSums | None = None
+    scores: CellScores | None = None
 
     @property
     def n_examples(self) -> int:

@@ -7,12 +7,14 @@ point; :class:`DuckDBBackend` gives :func:`~evaluation._sql_engine.load_classifi
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._calibration import DEFAULT_ECE_BINS
 from ._data import ClassificationData, LoadOptions
 from ._errors import EvaluationError
 from ._sql_engine import SQLBackend, TableRead, load_classification_sql
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DuckDBBackend", "connect", "load_classification_duckdb"]
 
+_TABLES = itertools.count(1)  # names of registered tables, unique in the process
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
              "UHUGEINT")
 
@@ -113,17 +116,23 @@ class DuckDBBackend(SQLBackend):
     def identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
 
+    def table(self, frame: pd.DataFrame) -> str:
+        name = f"evaluation_lookup_{next(_TABLES)}"
+        self.connection.register(name, frame)
+        return self.identifier(name)
+
     def quantiles(self, column: str, where: str) -> str:
         return f"quantile_cont({column}, [0.0, 0.25, 0.5, 0.75, 1.0]) FILTER (WHERE {where})"
 
 
 def load_classification_duckdb(sources: Sequence[str], *, names: Sequence[str] | None = None,
                                options: LoadOptions | None = None,
-                               connection: duckdb.DuckDBPyConnection | None = None) -> ClassificationData:
+                               connection: duckdb.DuckDBPyConnection | None = None,
+                               ece_bins: int = DEFAULT_ECE_BINS) -> ClassificationData:
     """Read, check and pair prediction files with DuckDB into the weighted data of their cell table.
 
-    ``sources``, ``names`` and ``options`` as :func:`~evaluation._sql_engine.load_classification_sql` takes them
-    (paths, directories or globs); ``connection``: a DuckDB connection (default: :func:`connect`'s, in memory,
+    ``sources``, ``names``, ``options`` and ``ece_bins`` as :func:`~evaluation._sql_engine.load_classification_sql`
+    takes them (paths, directories or globs); ``connection``: a DuckDB connection (default: :func:`connect`'s, in memory,
     spilling to a temporary directory). Raises what that function raises.
 
     Examples
@@ -132,4 +141,4 @@ def load_classification_duckdb(sources: Sequence[str], *, names: Sequence[str] |
     >>> data.n_examples, data.y_true.shape[0] < data.n_examples
     (899, True)
     """
-    return load_classification_sql(DuckDBBackend(connection), sources, names=names, options=options)
+    return load_classification_sql(DuckDBBackend(connection), sources, names=names, options=options, ece_bins=ece_bins)

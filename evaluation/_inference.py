@@ -46,6 +46,7 @@ __all__ = [
     "resampled_intervals",
     "rng_for",
     "satterthwaite_df",
+    "satterthwaite_df_of",
     "t_interval",
     "t_test_p_value",
     "verdict",
@@ -290,7 +291,17 @@ def satterthwaite_df(influence: np.ndarray, groups: np.ndarray) -> float:
     1.02
     """
     shares = np.bincount(groups, weights=influence**2)
-    sizes = np.bincount(groups, minlength=shares.shape[0])
+    return satterthwaite_df_of(shares, np.bincount(groups, minlength=shares.shape[0]))
+
+
+def satterthwaite_df_of(shares: np.ndarray, sizes: np.ndarray) -> float:
+    """:func:`satterthwaite_df` from each group's summed squared influence (``shares``) and its examples.
+
+    Examples
+    --------
+    >>> round(satterthwaite_df_of(np.array([0.02, 0.0002]), np.array([2, 3])), 2)
+    1.02
+    """
     present = sizes > 0
     if (sizes[present] < 2).any():
         return float("nan")

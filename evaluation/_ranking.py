@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DEFAULT_AP_BINS", "FullCurve", "RankedSummary", "full_curve", "ranked_summary"]
+__all__ = ["DEFAULT_AP_BINS", "GRID_DECIMALS", "FullCurve", "RankedSummary", "RunValues", "full_curve", "ranked_summary",
+           "run_values"]
 
 DEFAULT_AP_BINS = 1000
 
@@ -139,7 +140,9 @@ class RankedSummary:
     curve: FullCurve
 
 
-_GRID_DECIMALS = 6
+GRID_DECIMALS = 6
+"""Scores written with at most this many decimals are counted on their grid (:func:`_runs`); the engines count
+every score on it."""
 
 
 def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -154,9 +157,9 @@ def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarr
     positives. Any other scores are sorted.
     """
     n = score.shape[0]
-    scaled = score * 10.0**_GRID_DECIMALS
+    scaled = score * 10.0**GRID_DECIMALS
     np.rint(scaled, out=scaled)
-    if n and scaled.min() >= 0 and np.array_equal(scaled / 10.0**_GRID_DECIMALS, score):
+    if n and scaled.min() >= 0 and np.array_equal(scaled / 10.0**GRID_DECIMALS, score):
         cells = scaled.astype(np.int64)
         length = 2 * int(cells.max()) + 2
         cells *= 2
@@ -164,7 +167,7 @@ def _runs(positive: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarr
         by_class = np.bincount(cells, minlength=length).reshape(-1, 2)  # [negatives, positives] per grid key
         sizes = by_class[:, 0] + by_class[:, 1]
         values = np.flatnonzero(sizes)
-        return values / 10.0**_GRID_DECIMALS, sizes[values], by_class[values, 1], values, cells
+        return values / 10.0**GRID_DECIMALS, sizes[values], by_class[values, 1], values, cells
     order = np.argsort(score)
     sorted_score = score[order]
     run_start = np.empty(n, dtype=bool)
@@ -197,16 +200,34 @@ def _spread(slot_of_run: np.ndarray, row_cell: np.ndarray, first: tuple[np.ndarr
     return np.take(table, row_cell)
 
 
-def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS) -> RankedSummary:
-    """ROC AUC with DeLong influences, AP with jackknife values and the threshold curve, from one ranking.
+@dataclass(frozen=True)
+class RunValues:
+    """A class's ranking statistics from its runs of tied scores, each example's values per run.
 
-    The scores are grouped into runs of ties in ascending order (see :func:`_runs`); every
-    statistic is a function of the positives and negatives per run, and each example's influence
-    is read from a table indexed by (its run, its class). At a million examples this costs less
-    than one sort per statistic, and no sort at all for scores on a six-decimal grid.
+    Attributes
+    ----------
+    auc, psi:
+        ROC AUC, and the DeLong influence of a negative and of a positive example of each run.
+    average_precision, leave_one_out:
+        Exact AP, and the binned leave-one-out AP of a negative and of a positive example of each run (``None``
+        without positives or with fewer than two examples).
+    curve:
+        Counts at every distinct threshold.
     """
-    n = score.shape[0]
-    thresholds, sizes, positives_in, slot_of_run, row_cell = _runs(positive, score)
+
+    auc: float
+    psi: tuple[np.ndarray, np.ndarray]
+    average_precision: float
+    leave_one_out: tuple[np.ndarray, np.ndarray] | None
+    curve: FullCurve
+
+
+def run_values(thresholds: np.ndarray, sizes: np.ndarray, positives_in: np.ndarray, *,
+               n_bins: int = DEFAULT_AP_BINS) -> RunValues:
+    """ROC AUC with DeLong influences, AP with jackknife values and the threshold curve, from the runs of tied
+    scores in ascending order (their scores, sizes and positives): what :func:`ranked_summary` reads from one
+    ranking, and what an engine that counts examples per score gives without the rows."""
+    n = int(sizes.sum())
     negatives_in = sizes - positives_in
     ends = np.cumsum(sizes)  # exclusive ascending end of each run
     starts = ends - sizes
@@ -230,8 +251,7 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
                       (negatives_under / n_negative - auc) * scale_positive)
     if n_positive == 0 or n < 2:
         average_precision = float(np.sum(positives_in * (tp_at / (tp_at + fp_at))) / n_positive) if n_positive else np.nan
-        psi = _spread(slot_of_run, row_cell, psi_by_run, psi_by_run).real
-        return RankedSummary(auc, psi, float(average_precision), np.full(n, np.nan), curve)
+        return RunValues(auc, psi_by_run, float(average_precision), None, curve)
     average_precision = float(np.sum(positives_in * (tp_at / (tp_at + fp_at))) / n_positive)
     n_bins = min(n_bins, n)
     bin_of_run = (n - ends) * n_bins // n  # bins of descending rank, from a run's first descending position
@@ -243,5 +263,21 @@ def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEF
                                                  where=cum_tp + cum_fp > 0)) / cum_tp[-1])
     # Leaving out the only positive leaves AP undefined: that example gets no influence.
     drop_positive = np.where(np.isfinite(drop_positive), drop_positive, binned)
-    rows = _spread(slot_of_run, row_cell, psi_by_run, (drop_negative[bin_of_run], drop_positive[bin_of_run]))
-    return RankedSummary(auc, rows.real, average_precision, rows.imag, curve)
+    return RunValues(auc, psi_by_run, average_precision, (drop_negative[bin_of_run], drop_positive[bin_of_run]), curve)
+
+
+def ranked_summary(positive: np.ndarray, score: np.ndarray, *, n_bins: int = DEFAULT_AP_BINS) -> RankedSummary:
+    """ROC AUC with DeLong influences, AP with jackknife values and the threshold curve, from one ranking.
+
+    The scores are grouped into runs of ties in ascending order (see :func:`_runs`); every
+    statistic is a function of the positives and negatives per run (:func:`run_values`), and each
+    example's influence is read from a table indexed by (its run, its class). At a million examples
+    this costs less than one sort per statistic, and no sort at all for scores on a six-decimal grid.
+    """
+    thresholds, sizes, positives_in, slot_of_run, row_cell = _runs(positive, score)
+    values = run_values(thresholds, sizes, positives_in, n_bins=n_bins)
+    if values.leave_one_out is None:
+        psi = _spread(slot_of_run, row_cell, values.psi, values.psi).real
+        return RankedSummary(values.auc, psi, values.average_precision, np.full(score.shape[0], np.nan), values.curve)
+    rows = _spread(slot_of_run, row_cell, values.psi, values.leave_one_out)
+    return RankedSummary(values.auc, rows.real, values.average_precision, rows.imag, values.curve)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ._calibration import DEFAULT_ECE_BINS
 from ._data import ClassificationData, LoadOptions
 from ._errors import EvaluationError
 from ._sql_engine import SQLBackend, TableRead, load_classification_sql
@@ -53,6 +54,7 @@ def spark_session(master: str | None = None) -> SparkSession:
         session = (SparkSession.builder.master(master or "local[2]").appName("evaluation")
                    .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.shuffle.partitions", "8")
+                   .config("spark.sql.execution.arrow.pyspark.enabled", "true")  # small tables of ours, sent quickly
                    .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_quiet_logging()}")
                    .getOrCreate())
     except Exception as error:  # py4j and Java errors have no common base worth naming
@@ -154,19 +156,24 @@ class SparkBackend(SQLBackend):
     def identifier(self, name: str) -> str:
         return "`" + name.replace("`", "``") + "`"
 
+    def table(self, frame: pd.DataFrame) -> str:
+        with _refusals():
+            return self._view(self.session.createDataFrame(frame)).relation
+
     def quantiles(self, column: str, where: str) -> str:
         return f"percentile({column}, array(0.0, 0.25, 0.5, 0.75, 1.0)) FILTER (WHERE {where})"
 
 
 def load_classification_spark(sources: Sequence[str | DataFrame], *, names: Sequence[str] | None = None,
                               options: LoadOptions | None = None, session: SparkSession | None = None,
-                              master: str | None = None) -> ClassificationData:
+                              master: str | None = None, ece_bins: int = DEFAULT_ECE_BINS) -> ClassificationData:
     """Read, check and pair prediction files (or Spark DataFrames) with Spark into the weighted data of their cell table.
 
-    ``sources``, ``names`` and ``options`` as :func:`~evaluation._sql_engine.load_classification_sql` takes them,
-    where a source may also be a Spark DataFrame (named ``model_1``, ... unless ``names`` says otherwise; on a
+    ``sources``, ``names``, ``options`` and ``ece_bins`` as :func:`~evaluation._sql_engine.load_classification_sql`
+    takes them, where a source may also be a Spark DataFrame (named ``model_1``, ... unless ``names`` says otherwise; on a
     cluster, paths every worker can read). ``session``, ``master``: the Spark session to use, or the master to start
     one on (default: the active session, else ``local[2]``). Raises what that function raises, or
     :class:`~evaluation.EvaluationError` when Spark cannot start.
     """
-    return load_classification_sql(SparkBackend(session, master=master), sources, names=names, options=options)
+    return load_classification_sql(SparkBackend(session, master=master), sources, names=names, options=options,
+                                   ece_bins=ece_bins)

@@ -14,10 +14,11 @@ numbers as on the rows (``docs/scale.md``). The work is two passes over the data
 
 A problem found in pass 2 is then located by a query that names the file, the column and the ids. The SQL is one
 text for every engine; a backend gives its dialect's few differences (quoting, quantiles, how files are read).
-With probability (or score) columns, each cell also sums every model's per-example log loss and Brier score, their
-squares and each pair's products (:mod:`evaluation._cell_losses`), after the probabilities are checked. What the
-cells cannot give (ROC AUC, average precision, calibration and the curves, which rank or bin each example's score,
-and the ids of changed examples) is left out with a warning naming it.
+With probability (or score) columns, after the probabilities are checked, each cell also sums every model's
+per-example log loss and Brier score, their squares and each pair's products (:mod:`evaluation._cell_losses`); and
+the metrics that rank or bin the scores (ROC AUC, average precision, ECE, the curves) take one more pass over each
+model's file, which counts its examples per score, and a few more sums and grouping sets in pass 2
+(:mod:`evaluation._sql_scores`). The ids of changed examples, which cells do not hold, are left out.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import itertools
 import math
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,7 +35,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._calibration import DEFAULT_ECE_BINS
 from ._cell_losses import LOSSES
+from ._cell_scores import RANKED, CellScores, ScoreRuns
 from ._cells import (
     CELL_COUNT,
     CELL_LABEL,
@@ -52,6 +55,15 @@ from ._io import accepted_file_name, model_name, source_name, table_format
 from ._loading import _in_order, _positive_label
 from ._slices import MISSING, OTHER, categorical_column, format_edge
 from ._sources import is_multi_file, part_paths
+from ._sql_scores import (
+    ScoreTerms,
+    argmax_case,
+    calibration_cells,
+    calibration_sets,
+    runs_query,
+    score_runs,
+    score_terms,
+)
 
 __all__ = ["ENGINES", "SQLBackend", "TableRead", "load_classification_sql", "source_files"]
 
@@ -63,9 +75,8 @@ _MAX_CATEGORIES = 20
 _MAX_DISTINCT = 10_000  # a categorical column with more distinct values is not sliced (its cells would not be few)
 _VALUE_COUNTS = 1_000_000  # a numeric column with at most this many distinct values: quantiles from its value counts
 _INFINITY = "CAST('Infinity' AS DOUBLE)"
-SCORES_LEFT_OUT = ("ROC AUC, average precision, calibration (ECE) and the threshold curves need each example's "
-                   "scores: the {engine} engine leaves them out (the local engine computes them; log loss and the "
-                   "Brier score are means, which it computes)")
+_SQUARES = "rank_sq__{metric}__{model}"
+_DIFFERENCES = "rank_dsq__{metric}__{first}__{second}"
 
 
 def source_files(source: str) -> list[str]:
@@ -122,6 +133,10 @@ class SQLBackend(ABC):
         """A string literal."""
         return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'" if self.name == "spark" else (
             "'" + text.replace("'", "''") + "'")
+
+    @abstractmethod
+    def table(self, frame: pd.DataFrame) -> str:
+        """A small table of the caller's as a relation the engine's queries can join."""
 
     @abstractmethod
     def quantiles(self, column: str, where: str) -> str:
@@ -313,11 +328,11 @@ def _slicings(backend: SQLBackend, first: _File, relation: str, warnings: list[s
     return out
 
 
-def _paired_rows(backend: SQLBackend, files: Sequence[_File]) -> str:
-    """The first file's rows whose ids are in every file (``shared_ids_only``), as a relation."""
-    within = " AND ".join(f"{_id(backend, files[0])} IN (SELECT {_id(backend, f)} FROM {f.relation})"
-                          for f in files[1:])
-    return f"(SELECT * FROM {files[0].relation} WHERE {within})"
+def _paired_rows(backend: SQLBackend, files: Sequence[_File], index: int = 0) -> str:
+    """A file's rows (the first's by default) whose ids are in every file (``shared_ids_only``), as a relation."""
+    within = " AND ".join(f"{_id(backend, files[index])} IN (SELECT {_id(backend, f)} FROM {f.relation})"
+                          for i, f in enumerate(files) if i != index)
+    return f"(SELECT * FROM {files[index].relation} WHERE {within})"
 
 
 _EPS = float(np.finfo(np.float64).eps)  # the log loss's clipping, as scikit-learn's and the local engine's
@@ -336,6 +351,12 @@ class _Losses:
     """The predicted class, as the local loader derives it for a file without a prediction column: the positive
     class when its probability reaches the threshold, else the class of the largest probability (the first of equal
     ones)."""
+    value: dict[str, str]
+    """Each class's probability, clipped to [0, 1] (a score column: the positive class's, and 1 minus it)."""
+    is_class: dict[str, str]
+    """Whether the example's true label is the class."""
+    label_code: str
+    """The true label's place among the classes."""
 
 
 def _sql_value(backend: SQLBackend, value: object) -> str:
@@ -400,7 +421,7 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
         is_positive = "CASE " + label + " " + " ".join(
             f"WHEN {literal} THEN TRUE" for name, literal in of.items() if name == positive) + " ELSE FALSE END"
         true = f"CASE WHEN {is_positive} THEN {pos} ELSE 1.0 - {pos} END"
-        value = {}
+        value = {k: pos if k == positive else f"1.0 - {pos}" for k in classes}
     else:
         return None
     log_loss = f"-ln(least(greatest({true}, {_EPS!r}), {1.0 - _EPS!r}))"
@@ -415,12 +436,13 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
         negative = next(k for k in classes if k != positive)
         prediction = (f"CASE WHEN {pos} >= {threshold!r} THEN {backend.literal(positive)} "
                       f"ELSE {backend.literal(negative)} END")
-    else:  # numpy's argmax: the first of the largest, in the classes' order
-        prediction = "CASE " + " ".join(
-            "WHEN " + " AND ".join(f"{value[k]} {'>' if j < i else '>='} {value[other]}"
-                                   for j, other in enumerate(classes) if other != k)
-            + f" THEN {backend.literal(k)}" for i, k in enumerate(classes)) + " END"
-    return _Losses(log_loss, brier, tuple(checks), prediction)
+    else:
+        prediction = argmax_case(value, classes, [backend.literal(k) for k in classes])
+    is_class = {k: "CASE " + label + " " + " ".join(f"WHEN {literal} THEN TRUE" for name, literal in of.items()
+                                                     if name == k) + " ELSE FALSE END" for k in classes}
+    label_code = "CASE " + label + " " + " ".join(f"WHEN {literal} THEN {classes.index(name)}"
+                                                  for name, literal in of.items() if name in classes) + " END"
+    return _Losses(log_loss, brier, tuple(checks), prediction, value, is_class, label_code)
 
 
 def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None:
@@ -436,8 +458,13 @@ def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None
 
 
 def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
-                losses: Sequence[_Losses | None] = ()) -> str:
-    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts."""
+                losses: Sequence[_Losses | None] = (), scores: Mapping[int, ScoreTerms] | None = None) -> str:
+    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts.
+
+    With ``scores`` (the models whose scores are counted), the cells also sum the squares of each model's
+    influences and of each pair's differences of them, and grouping sets count every pair's calibration cells.
+    """
+    scores = scores or {}
     parts = []
     for i, f in enumerate(files):
         c = f.columns
@@ -448,23 +475,47 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
                         ) if i == 0 else ""
         if loss is not None:
             extra += f", {loss.log_loss} AS log_loss, {loss.brier} AS brier_score"
-        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id, {backend.identifier(c.label)} AS label, "
-                     f"{predicted} AS pred{extra} FROM {f.relation})")
+        joins, hint = "", ""
+        if i in scores:
+            terms = scores[i]
+            extra += "".join(f", {sql} AS {metric}" for metric, sql in terms.influence.items())
+            extra += f", {terms.calibration_cell} AS calibration_cell, {terms.confidence} AS confidence"
+            joins, hint = terms.joins, terms.hint
+        parts.append(f"m{i} AS (SELECT {hint}{_id(backend, f)} AS id, {backend.identifier(c.label)} AS label, "
+                     f"{predicted} AS pred{extra} FROM {f.relation}{joins})")
     joined, seen = "m0", "m0.id"
     for i in range(1, len(files)):
         joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
         seen = f"coalesce({seen}, m{i}.id)"
-    keys = [f"m{i}.label AS label{i}" for i in range(len(files))] + [f"m{i}.pred AS pred{i}" for i in range(len(files))]
-    keys += [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
-    keys += [f"m0.s{k} AS s{k}" for k in range(len(slicings))]
+    cells = ([f"m{i}.label AS label{i}" for i in range(len(files))] + [f"m{i}.pred AS pred{i}" for i in range(len(files))]
+             + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
+    absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
     carried = [i for i in range(len(files)) if i < len(losses) and losses[i] is not None]
-    sums = [f"sum(m{i}.{metric}) AS {LOSS_SUM.format(metric=metric, model=i)}, "
-            f"sum(m{i}.{metric} * m{i}.{metric}) AS {LOSS_SQUARE.format(metric=metric, model=i)}"
+    values = [f"m{i}.{metric} AS {metric}{i}" for metric in LOSSES for i in carried]
+    values += [f"m{i}.{metric} AS {metric}{i}" for metric in RANKED for i in scores]
+    values += [f"m{i}.confidence AS confidence{i}" for i in scores]
+    calibration = [f"m{i}.calibration_cell AS e{i}" for i in scores]
+    sums = [f"sum({metric}{i}) AS {LOSS_SUM.format(metric=metric, model=i)}, "
+            f"sum({metric}{i} * {metric}{i}) AS {LOSS_SQUARE.format(metric=metric, model=i)}"
             for metric in LOSSES for i in carried]
-    sums += [f"sum(m{i}.{metric} * m{j}.{metric}) AS {LOSS_PRODUCT.format(metric=metric, first=i, second=j)}"
+    sums += [f"sum({metric}{i} * {metric}{j}) AS {LOSS_PRODUCT.format(metric=metric, first=i, second=j)}"
              for metric in LOSSES for i, j in itertools.combinations(carried, 2)]
-    return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n{''.join(', ' + x for x in sums)} "
-            f"FROM {joined} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}")
+    sums += [f"sum({metric}{i} * {metric}{i}) AS {_SQUARES.format(metric=metric, model=i)}"
+             for metric in RANKED for i in scores]
+    sums += [f"sum(({metric}{j} - {metric}{i}) * ({metric}{j} - {metric}{i})) AS "
+             f"{_DIFFERENCES.format(metric=metric, first=i, second=j)}"
+             for metric in RANKED for i, j in itertools.combinations(scores, 2)]
+    sums += [f"sum(confidence{i}) AS confidence{i}" for i in scores]
+    keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
+    inner = f"SELECT {', '.join(cells + absent + calibration + values)} FROM {joined}"
+    if not scores:
+        return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n{''.join(', ' + x for x in sums)} "
+                f"FROM ({inner}) AS t GROUP BY {', '.join(keys)}")
+    sets = [f"({', '.join(keys)})"] + [f"({', '.join([f'e{i}' for i in group] + keys[-len(files):])})"
+                                       for group in calibration_sets(list(scores))]
+    grouping = [f"e{i}, grouping(e{i}) AS ge{i}" for i in scores]
+    return (f"WITH {', '.join(parts)} SELECT {', '.join(keys + grouping)}, count(*) AS n"
+            f"{''.join(', ' + x for x in sums)} FROM ({inner}) AS t GROUP BY GROUPING SETS ({', '.join(sets)})")
 
 
 def _check_unique(backend: SQLBackend, f: _File) -> None:
@@ -548,7 +599,7 @@ def _check_labels(cells: pd.DataFrame, files: Sequence[_File]) -> None:
 
 
 def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, names: Sequence[str] | None = None,
-                            options: LoadOptions | None = None) -> ClassificationData:
+                            options: LoadOptions | None = None, ece_bins: int = DEFAULT_ECE_BINS) -> ClassificationData:
     """Read, check and pair prediction files with a SQL engine into the weighted data of their cell table.
 
     Parameters
@@ -562,6 +613,8 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         The models' names (default: from the file names).
     options:
         Column names, label set, class order, positive label and ``shared_ids_only`` (:class:`LoadOptions`).
+    ece_bins:
+        The calibration bins the confidences are counted in (the comparison's ``Settings.ece_bins``).
 
     Returns
     -------
@@ -585,18 +638,27 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     warnings: list[str] = []
     lengths = [_rows(backend, f) for f in files]
     losses: list[_Losses | None] = []
+    runs: dict[str, dict[str, ScoreRuns]] = {}
+    terms: dict[int, ScoreTerms] = {}
     if any(f.columns.probabilities or f.columns.score for f in files):
-        warnings.append(SCORES_LEFT_OUT.format(engine=backend.name) + ".")
         classes, positive, raw = _class_set(backend, files, options)
         losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold)
                   for f, values in zip(files, raw, strict=True)]
-        for f, loss in zip(files, losses, strict=True):
+        for i, (f, loss) in enumerate(zip(files, losses, strict=True)):
             if loss is not None:
                 _check_probabilities(backend, f, loss)
+                rows = _paired_rows(backend, files, i) if options.shared_ids_only else f.relation
+                runs[f.name] = _score_runs(backend, rows, loss, classes, positive)
+                terms[i] = score_terms(backend, i, runs[f.name], loss.value, loss.is_class, classes, loss.label_code,
+                                       ece_bins)
     # slices are cut on the examples compared, as the local engine cuts them after pairing
     relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
     slicings = _slicings(backend, files[0], relation, warnings)
-    cells = backend.frame(_cell_query(backend, files, slicings, losses))
+    cells = backend.frame(_cell_query(backend, files, slicings, losses, terms))
+    calibration = cells.iloc[:0]
+    if terms:  # the grouping sets' rows: the cells (every calibration cell summed over), then the calibration cells
+        counted = np.logical_and.reduce([cells[f"ge{i}"].to_numpy() == 1 for i in terms])
+        calibration, cells = cells.loc[~counted], cells.loc[counted].reset_index(drop=True)
     counts = cells["n"].to_numpy(dtype=np.int64)
     if any(int(counts[~cells[f"absent{i}"].to_numpy(dtype=bool)].sum()) > lengths[i] for i in range(len(files))):
         for f in files:  # more joined rows than a file has: an id is repeated in some file
@@ -612,6 +674,32 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         **{column: pa.array(cells[column].to_numpy(dtype=float)) for column in cells.columns
            if column.startswith(tuple(LOSSES))},
     })
-    return cells_data(table, filename=files[0].filename, names=[f.name for f in files], options=options,
+    data = cells_data(table, filename=files[0].filename, names=[f.name for f in files], options=options,
                       binned={name: BinnedSlice(s.values) for name, s in slicings.items()},
                       sources=[f.filename for f in files], warnings=warnings)
+    if not terms:
+        return data
+    everywhere = ~calibration[[f"absent{i}" for i in range(len(files))]].to_numpy(dtype=bool).any(axis=1)
+    names = [f.name for f in files]
+    labels = pd.Series([normalize_label(label) for label in _label_text(cells["label0"]).to_pylist()])
+
+    def per_class(column: str) -> dict[str, float]:
+        return {str(k): float(v) for k, v in cells[column].astype(float).groupby(labels).sum().items()}
+
+    squares = {(metric, names[i]): per_class(_SQUARES.format(metric=metric, model=i)) for metric in RANKED
+               for i in terms}
+    differences = {}
+    for metric in RANKED:
+        for i, j in itertools.combinations(terms, 2):
+            differences[metric, names[i], names[j]] = differences[metric, names[j], names[i]] = per_class(
+                _DIFFERENCES.format(metric=metric, first=i, second=j))
+    return replace(data, scores=CellScores(runs, squares, differences, calibration_cells(
+        calibration.iloc[np.flatnonzero(everywhere)], list(terms), names, ece_bins), ece_bins))
+
+
+def _score_runs(backend: SQLBackend, relation: str, loss: _Losses, classes: Sequence[str],
+                positive: str | None) -> dict[str, ScoreRuns]:
+    """A model's runs of scores for each class ranked: the positive class, or every class some example is of."""
+    ranked = [positive] if positive is not None else list(classes)
+    runs = {k: score_runs(backend.frame(runs_query(relation, loss.value[k], loss.is_class[k]))) for k in ranked}
+    return {k: r for k, r in runs.items() if positive is not None or r.positives.sum() > 0}

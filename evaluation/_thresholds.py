@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_CURVE_POINTS",
     "best_threshold",
+    "curve_best_threshold",
     "metrics_at_threshold",
     "one_vs_rest",
     "operating_points",
@@ -217,7 +218,11 @@ def best_threshold(y_true: np.ndarray, score: np.ndarray, positive: int, metric:
     >>> best_threshold(np.array([0, 1, 1, 0]), np.array([0.1, 0.4, 0.35, 0.8]), 1, "accuracy")
     (0.35, 0.75)
     """
-    curve = full_curve(y_true == positive, score)
+    return curve_best_threshold(full_curve(y_true == positive, score), positive, metric)
+
+
+def curve_best_threshold(curve: FullCurve, positive: int, metric: str) -> tuple[float, float]:
+    """:func:`best_threshold` from the positive class's counts at every distinct threshold."""
     tp, fp = curve.true_positives.astype(float), curve.false_positives.astype(float)
     tn, fn = curve.negatives - fp, curve.positives - tp
     columns = [tn, tp] if positive == 1 else [tp, tn]

@@ -3,7 +3,8 @@
 The local engine's numbers are checked against scikit-learn, scipy and statsmodels elsewhere; here the claim is the
 invariance the issue asks for: every count metric, interval, test, slice, flip count and verdict the local engine
 gives on the rows, the cell table gives too, exactly (only the ids of changed examples, which cells do not hold,
-are left out). Slices of numeric columns are cut by DuckDB's quantiles into the bins pandas' ``qcut`` makes.
+are left out); what comes from the engine's sums (losses, influences, confidences), to the rounding of a sum taken
+in another order. Slices of numeric columns are cut by DuckDB's quantiles into the bins pandas' ``qcut`` makes.
 """
 
 from __future__ import annotations
@@ -219,25 +220,10 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
     status, counted, said = run_cli("compare", *files, "--engine", "duckdb", "--duckdb-memory-limit", "1GB", *options)
     assert status == 0, said
     expected, found = without_flip_ids(json.loads(local)), without_flip_ids(json.loads(counted))
-    scores = {"roc_auc", "average_precision", "expected_calibration_error"}  # log loss and Brier: from the sums
-    for name in ("base", "finetuned"):  # the demo has probabilities: the ranking metrics are left out, and it says so
-        expected["models"][name]["metrics"] = {k: v for k, v in expected["models"][name]["metrics"].items()
-                                               if k not in scores}
-        for key in ("thresholds", "calibration"):
-            expected["models"][name][key], found["models"][name][key] = None, None
-    comparison = expected["comparisons"][0]
-    comparison["metrics"] = {k: v for k, v in comparison["metrics"].items() if k not in scores}
-    for key in ("best_threshold", "thresholds", "calibration"):
-        comparison[key] = found["comparisons"][0][key] = None
-    assert found["warnings"][-1].startswith("ROC AUC, average precision, calibration (ECE) and the threshold curves")
-    found["warnings"] = found["warnings"][:-1]
-    verdict, local_verdict = found["comparisons"][0].pop("verdict"), comparison.pop("verdict")
-    assert verdict["outcome"] == local_verdict["outcome"]
-    assert verdict["regressions"] == local_verdict["regressions"]  # the slice regressions are all count metrics
-    assert_close_documents(verdict["improvements"],
-                           [i for i in local_verdict["improvements"] if i["metric"] not in scores], rel=1e-12)
-    assert "brier_score" in {i["metric"] for i in verdict["improvements"]}  # better, from the summed losses
-    assert_close_documents(found, expected, rel=1e-12)  # the losses' sums are taken in another order
+    assert {"roc_auc", "average_precision", "expected_calibration_error"} <= set(found["models"]["base"]["metrics"])
+    assert found["models"]["base"]["thresholds"] and found["models"]["base"]["calibration"]
+    # sums of losses and influences taken in another order: equal to about 1e-13
+    assert_close_documents(found, expected, rel=1e-11)
     cells = tmp_path / "cells.csv"
     columns = ["id", "label", "prediction", "scanner"]
     for name in ("base", "finetuned"):
@@ -294,19 +280,15 @@ def test_quantiles_from_value_counts_are_numpys_bit_for_bit() -> None:
     (["base.csv", "finetuned.csv"], LoadOptions()),  # ten probability columns
     (["binary_base.csv", "binary_finetuned.csv"], LoadOptions(positive_label="malignant")),  # one score column
 ])
-def test_log_loss_and_brier_come_from_the_cells_sums_as_the_local_engine_computes_them(
+def test_every_probability_metric_comes_from_the_engines_counts_and_sums_as_the_local_engine_computes_it(
         files: list[str], options: LoadOptions) -> None:
     paths = [str(DEMO / name) for name in files]
     local = report(load_classification(paths, options=options))
     counted = report(load_classification_duckdb(paths, options=options))
-    for name in local["models"]:
-        for metric in ("log_loss", "brier_score"):
-            assert_close_documents(counted["models"][name]["metrics"][metric],
-                                   local["models"][name]["metrics"][metric], rel=1e-12)
-    for metric in ("log_loss", "brier_score"):
-        assert_close_documents(counted["comparisons"][0]["metrics"][metric],
-                               local["comparisons"][0]["metrics"][metric], rel=1e-12)
-    assert "roc_auc" not in counted["models"][files[0].split(".")[0]]["metrics"]
+    for name, model in local["models"].items():
+        assert list(counted["models"][name]["metrics"]) == list(model["metrics"])  # the same metrics, in order
+        assert counted["models"][name]["thresholds"].keys() == model["thresholds"].keys() != set()
+    assert_close_documents(counted, local, rel=1e-11)  # sums taken in another order
 
 
 def test_probabilities_that_are_missing_or_do_not_sum_to_one_are_refused_with_ids(tmp_path: Path) -> None:

@@ -1,0 +1,138 @@
+"""The SQL of the engines' score counts: runs of scores, influences looked up, calibration cells.
+
+:mod:`evaluation._cell_scores` says what the ranking metrics, ECE and the curves need; this module writes the SQL
+that counts it where the data lies, for :func:`evaluation._sql_engine.load_classification_sql`:
+
+1. per model and scored class, one ``GROUP BY`` of the grid score (six decimals) and whether the example is of the
+   class (:func:`runs_query`), read into :class:`~evaluation._cell_scores.ScoreRuns`;
+2. from those counts, each run's influences (:func:`evaluation._cell_scores.class_lookups`), handed to the engine
+   as small tables that the cell query joins on the grid score (:func:`score_terms`): each example's summed
+   DeLong influence and jackknife value, whose squares, and the pairs' squared differences, the cells sum;
+3. each example's calibration cell (confidence bin, top label right) and confidence, counted by
+   ``GROUPING SETS`` of the same cell query for every pair of models (:func:`calibration_cells`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from ._cell_scores import CalibrationCells, ScoreRuns, class_lookups
+from ._ranking import GRID_DECIMALS
+
+if TYPE_CHECKING:
+    from ._sql_engine import SQLBackend
+
+__all__ = ["ScoreTerms", "argmax_case", "calibration_cells", "calibration_sets", "grid_key", "runs_query", "score_runs",
+           "score_terms"]
+
+_GRID = 10.0**GRID_DECIMALS
+_LOOKUP = ("grid", "psi_negative", "psi_positive", "jackknife_negative", "jackknife_positive")
+
+
+def grid_key(value: str) -> str:
+    """A score's place on the grid, as an integer."""
+    return f"CAST(round({value} * {_GRID!r}) AS BIGINT)"
+
+
+def argmax_case(value: Mapping[str, str], classes: Sequence[str], then: Sequence[str]) -> str:
+    """``then[i]`` where class ``i`` has the largest probability, the first of equal ones (numpy's argmax)."""
+    return "CASE " + " ".join(
+        "WHEN " + " AND ".join(f"{value[k]} {'>' if j < i else '>='} {value[other]}"
+                               for j, other in enumerate(classes) if other != k) + f" THEN {then[i]}"
+        for i, k in enumerate(classes[:-1])) + f" ELSE {then[-1]} END"
+
+
+def runs_query(relation: str, value: str, is_class: str) -> str:
+    """Examples per (grid score, of the class or not) of one class's scores."""
+    return (f"SELECT {grid_key(value)} AS grid, {is_class} AS positive, count(*) AS n FROM {relation} "
+            f"GROUP BY 1, 2")
+
+
+def score_runs(frame: pd.DataFrame) -> ScoreRuns:
+    """:func:`runs_query`'s counts as runs in ascending order of the score."""
+    grid = frame["grid"].to_numpy(dtype=np.int64)
+    counts = frame["n"].to_numpy(dtype=np.int64)
+    positive = frame["positive"].to_numpy(dtype=bool)
+    keys, codes = np.unique(grid, return_inverse=True)
+    sizes = np.bincount(codes, weights=counts, minlength=keys.shape[0]).astype(np.int64)
+    positives = np.bincount(codes, weights=counts * positive, minlength=keys.shape[0]).astype(np.int64)
+    return ScoreRuns(keys / _GRID, sizes, positives)
+
+
+@dataclass(frozen=True)
+class ScoreTerms:
+    """One model's per-example terms in the cell query: the joins to its lookup tables, its summed influences
+    (metric -> SQL), its calibration cell and its top-label confidence."""
+
+    joins: str
+    influence: dict[str, str]
+    calibration_cell: str
+    confidence: str
+    hint: str
+    """Spark's hint to send the lookup tables to every worker (a comment to other engines)."""
+
+
+def score_terms(backend: SQLBackend, model: int, runs: Mapping[str, ScoreRuns], value: Mapping[str, str],
+                is_class: Mapping[str, str], classes: Sequence[str], label_code: str, n_bins: int) -> ScoreTerms:
+    """The SQL of one model's terms (``value``: each class's probability, ``is_class``: whether the example is of
+    it, ``label_code``: its true class's place in ``classes``)."""
+    joins, psi, jackknife, aliases = [], [], [], []
+    for c, (label, columns) in enumerate(class_lookups(runs).items()):
+        frame = pd.DataFrame(dict(zip(_LOOKUP, (np.rint(runs[label].thresholds * _GRID).astype(np.int64), *columns),
+                                      strict=True)))
+        alias = f"l{model}_{c}"
+        aliases.append(alias)
+        relation = backend.table(frame)
+        name = {column: f"{alias}.{backend.identifier(column)}" for column in _LOOKUP}
+        joins.append(f" LEFT JOIN {relation} AS {alias} ON {name['grid']} = {grid_key(value[label])}")
+        psi.append(f"CASE WHEN {is_class[label]} THEN {name['psi_positive']} ELSE {name['psi_negative']} END")
+        jackknife.append(f"CASE WHEN {is_class[label]} THEN {name['jackknife_positive']} "
+                         f"ELSE {name['jackknife_negative']} END")
+    confidence = f"greatest({', '.join(value[k] for k in classes)})"
+    top = argmax_case(value, classes, [str(i) for i in range(len(classes))])
+    # numpy's searchsorted of the confidence among the edges i / bins (evaluation._calibration.calibration_bin)
+    edges = " + ".join(f"CASE WHEN {confidence} > CAST({i / n_bins!r} AS DOUBLE) THEN 1 ELSE 0 END"
+                       for i in range(1, n_bins))
+    cell = f"2 * ({edges or '0'}) + CASE WHEN ({top}) = ({label_code}) THEN 1 ELSE 0 END"
+    return ScoreTerms("".join(joins), {"roc_auc": " + ".join(psi), "average_precision": " + ".join(jackknife)},
+                      cell, confidence, f"/*+ BROADCAST({', '.join(aliases)}) */ " if aliases else "")
+
+
+def calibration_sets(scored: Sequence[int]) -> list[tuple[int, ...]]:
+    """The models whose calibration cells are counted together: every pair of models with scores (a lone one alone)."""
+    pairs: list[tuple[int, ...]] = list(itertools.combinations(scored, 2))
+    return pairs or [(i,) for i in scored]
+
+
+def calibration_cells(rows: pd.DataFrame, scored: Sequence[int], names: Sequence[str],
+                      n_bins: int) -> dict[tuple[str, ...], CalibrationCells]:
+    """Every scored model's and pair's :class:`~evaluation._cell_scores.CalibrationCells` from the cell query's
+    grouping sets (``rows``: those of examples in every file; ``scored``: the models with scores)."""
+    width = 2 * n_bins
+    out: dict[tuple[str, ...], CalibrationCells] = {}
+    for group in calibration_sets(scored):
+        mine = np.ones(len(rows), dtype=bool)
+        for i in scored:
+            mine &= rows[f"ge{i}"].to_numpy() == (0 if i in group else 1)
+        part = rows.loc[mine]
+        keys = part[f"e{group[0]}"].to_numpy(dtype=np.int64)
+        if len(group) == 2:
+            keys = keys * width + part[f"e{group[1]}"].to_numpy(dtype=np.int64)
+        distinct, codes = np.unique(keys, return_inverse=True)
+        counts = np.bincount(codes, weights=part["n"].to_numpy(dtype=float), minlength=distinct.shape[0])
+        confidence = tuple(np.bincount(codes, weights=part[f"confidence{i}"].to_numpy(dtype=float),
+                                       minlength=distinct.shape[0]) for i in group)
+        cells = CalibrationCells(distinct, counts.astype(np.int64), confidence)
+        key = tuple(names[i] for i in group)
+        out[key] = cells
+        if len(group) == 2:
+            out[key[::-1]] = cells.transposed(n_bins)
+            for first, i in ((True, group[0]), (False, group[1])):
+                out.setdefault((names[i],), cells.marginal(first, n_bins))
+    return out
