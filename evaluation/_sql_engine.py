@@ -27,7 +27,7 @@ import itertools
 import math
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -345,7 +345,7 @@ class _Losses:
     probabilities (``(condition of a bad row, column, what the message says)``)."""
 
     log_loss: str
-    brier: str
+    brier_score: str
     checks: tuple[tuple[str, str, str], ...]
     prediction: str
     """The predicted class, as the local loader derives it for a file without a prediction column: the positive
@@ -387,10 +387,14 @@ def _class_set(backend: SQLBackend, files: Sequence[_File], options: LoadOptions
 
 
 def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str | None, raw: Sequence[object],
-            tolerance: float, threshold: float) -> _Losses | None:
-    """A file's per-example losses as the local engine computes them (``None`` without probabilities)."""
+            tolerance: float, threshold: float, column: Callable[[str], str] | None = None) -> _Losses | None:
+    """A file's per-example losses as the local engine computes them (``None`` without probabilities).
+
+    ``column``: how the SQL names a column of the file (default: by its name; in the cell query, the joined file's).
+    """
+    col = column or backend.identifier
     c = f.columns
-    label = backend.identifier(str(c.label))
+    label = col(str(c.label))
     of = {label_or_none(v): _sql_value(backend, v) for v in raw}
     if c.probabilities:
         columns = {normalize_label(k): v for k, v in c.probabilities.items()}
@@ -399,9 +403,9 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
             raise EvaluationError(f"{f.filename}: there are probability columns for {format_examples(list(columns))} "
                                   f"but none for {format_examples(missing)}; expected one column per class",
                                   file=f.filename)
-        value = {k: f"least(greatest(CAST({backend.identifier(columns[k])} AS DOUBLE), 0.0), 1.0)" for k in classes}
-        checks = [(f"{backend.identifier(columns[k])} IS NULL OR isnan(CAST({backend.identifier(columns[k])} AS "
-                   f"DOUBLE)) OR CAST({backend.identifier(columns[k])} AS DOUBLE) NOT BETWEEN {-_SLACK!r} AND "
+        value = {k: f"least(greatest(CAST({col(columns[k])} AS DOUBLE), 0.0), 1.0)" for k in classes}
+        checks = [(f"{col(columns[k])} IS NULL OR isnan(CAST({col(columns[k])} AS "
+                   f"DOUBLE)) OR CAST({col(columns[k])} AS DOUBLE) NOT BETWEEN {-_SLACK!r} AND "
                    f"{1 + _SLACK!r}", columns[k], "a probability between 0 and 1") for k in classes]
         total = " + ".join(value[k] for k in classes)
         checks.append((f"abs(({total}) - 1.0) > {tolerance!r}", columns[classes[0]],
@@ -414,7 +418,7 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
             raise EvaluationError(f"{f.filename}: a single score column ({quote(c.score)}) only describes two classes, "
                                   f"but the task has {len(classes)}; expected one probability column per class",
                                   file=f.filename, column=c.score)
-        quoted = backend.identifier(c.score)
+        quoted = col(c.score)
         pos = f"least(greatest(CAST({quoted} AS DOUBLE), 0.0), 1.0)"
         checks = [(f"{quoted} IS NULL OR isnan(CAST({quoted} AS DOUBLE)) OR CAST({quoted} AS DOUBLE) NOT BETWEEN "
                    f"{-_SLACK!r} AND {1 + _SLACK!r}", c.score, "a probability between 0 and 1")]
@@ -457,44 +461,54 @@ def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None
                                   f"{format_examples([str(i[0]) for i in ids])})", file=f.filename, column=column)
 
 
+def _raw_columns(f: _File) -> list[str]:
+    """The columns of a file the cell query carries through the join: the label, the prediction, the probabilities."""
+    c = f.columns
+    assert c.label is not None
+    return list(dict.fromkeys([c.label, *([c.prediction] if c.prediction else []), *(c.probabilities or {}).values(),
+                               *([c.score] if c.score else [])]))
+
+
+def _joined_column(f: _File, index: int) -> Callable[[str], str]:
+    """How the cell query names a column of the ``index``-th file after the join."""
+    alias = {name: f"c{j}" for j, name in enumerate(_raw_columns(f))}
+    return lambda name: f"m{index}.{alias[name]}"
+
+
 def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
                 losses: Sequence[_Losses | None] = (), scores: Mapping[int, ScoreTerms] | None = None) -> str:
     """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts.
 
-    With ``scores`` (the models whose scores are counted), the cells also sum the squares of each model's
-    influences and of each pair's differences of them, and grouping sets count every pair's calibration cells.
+    Each file brings its id, label, prediction and probability columns (the first its slices) to the join; the
+    losses (``losses``, written with :func:`_joined_column`'s names) and the scores' terms (``scores``: the models
+    whose scores are counted) are computed on the joined rows. With scores, the cells also sum each model's and each
+    pair's squared influences, and grouping sets count every pair's calibration cells.
     """
     scores = scores or {}
     parts = []
     for i, f in enumerate(files):
-        c = f.columns
-        assert c.label is not None
-        loss = losses[i] if i < len(losses) else None
-        predicted = backend.identifier(c.prediction) if c.prediction else (loss.prediction if loss else "NULL")
+        carried = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
         extra = "".join(f", {s.expression} AS {backend.identifier(f's{k}')}" for k, s in enumerate(slicings.values())
                         ) if i == 0 else ""
-        if loss is not None:
-            extra += f", {loss.log_loss} AS log_loss, {loss.brier} AS brier_score"
-        joins, hint = "", ""
-        if i in scores:
-            terms = scores[i]
-            extra += "".join(f", {sql} AS {metric}" for metric, sql in terms.influence.items())
-            extra += f", {terms.calibration_cell} AS calibration_cell, {terms.confidence} AS confidence"
-            joins, hint = terms.joins, terms.hint
-        parts.append(f"m{i} AS (SELECT {hint}{_id(backend, f)} AS id, {backend.identifier(c.label)} AS label, "
-                     f"{predicted} AS pred{extra} FROM {f.relation}{joins})")
+        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{carried}{extra} FROM {f.relation})")
     joined, seen = "m0", "m0.id"
     for i in range(1, len(files)):
         joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
         seen = f"coalesce({seen}, m{i}.id)"
-    cells = ([f"m{i}.label AS label{i}" for i in range(len(files))] + [f"m{i}.pred AS pred{i}" for i in range(len(files))]
-             + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
+    loss = [losses[i] if i < len(losses) else None for i in range(len(files))]
+    predicted = [_joined_column(f, i)(f.columns.prediction) if f.columns.prediction else
+                 getattr(loss[i], "prediction", "NULL") for i, f in enumerate(files)]
+    cells = ([f"{_joined_column(f, i)(str(f.columns.label))} AS label{i}" for i, f in enumerate(files)]
+             + [f"{predicted[i]} AS pred{i}" for i in range(len(files))] + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
     absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
-    carried = [i for i in range(len(files)) if i < len(losses) and losses[i] is not None]
-    values = [f"m{i}.{metric} AS {metric}{i}" for metric in LOSSES for i in carried]
-    values += [f"m{i}.{metric} AS {metric}{i}" for metric in RANKED for i in scores]
-    values += [f"m{i}.confidence AS confidence{i}" for i in scores]
-    calibration = [f"m{i}.calibration_cell AS e{i}" for i in scores]
+    carried = [i for i, one in enumerate(loss) if one is not None]
+    values = [f"{getattr(loss[i], metric)} AS {metric}{i}" for metric in LOSSES for i in carried]
+    values += [f"{terms.influence[metric]} AS {metric}{i}" for metric in RANKED for i, terms in scores.items()]
+    values += [f"{terms.confidence} AS confidence{i}" for i, terms in scores.items()]
+    calibration = [f"{terms.calibration_cell} AS e{i}" for i, terms in scores.items()]
+    joined += "".join(terms.joins for terms in scores.values())
+    lookups = [alias for terms in scores.values() for alias in terms.lookups]
+    hint = f"/*+ BROADCAST({', '.join(lookups)}) */ " if lookups else ""  # Spark sends them to every worker
     sums = [f"sum({metric}{i}) AS {LOSS_SUM.format(metric=metric, model=i)}, "
             f"sum({metric}{i} * {metric}{i}) AS {LOSS_SQUARE.format(metric=metric, model=i)}"
             for metric in LOSSES for i in carried]
@@ -507,7 +521,7 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              for metric in RANKED for i, j in itertools.combinations(scores, 2)]
     sums += [f"sum(confidence{i}) AS confidence{i}" for i in scores]
     keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
-    inner = f"SELECT {', '.join(cells + absent + calibration + values)} FROM {joined}"
+    inner = f"SELECT {hint}{', '.join(cells + absent + calibration + values)} FROM {joined}"
     if not scores:
         return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n{''.join(', ' + x for x in sums)} "
                 f"FROM ({inner}) AS t GROUP BY {', '.join(keys)}")
@@ -649,8 +663,13 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
                 _check_probabilities(backend, f, loss)
                 rows = _paired_rows(backend, files, i) if options.shared_ids_only else f.relation
                 runs[f.name] = _score_runs(backend, rows, loss, classes, positive)
-                terms[i] = score_terms(backend, i, runs[f.name], loss.value, loss.is_class, classes, loss.label_code,
-                                       ece_bins)
+        # the same SQL over the joined rows, for the cell query
+        losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold,
+                          _joined_column(f, i)) for i, (f, values) in enumerate(zip(files, raw, strict=True))]
+        for i, loss in enumerate(losses):
+            if loss is not None:
+                terms[i] = score_terms(backend, i, runs[files[i].name], loss.value, loss.is_class, classes,
+                                       loss.label_code, ece_bins)
     # slices are cut on the examples compared, as the local engine cuts them after pairing
     relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
     slicings = _slicings(backend, files[0], relation, warnings)

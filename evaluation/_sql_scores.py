@@ -74,8 +74,8 @@ class ScoreTerms:
     influence: dict[str, str]
     calibration_cell: str
     confidence: str
-    hint: str
-    """Spark's hint to send the lookup tables to every worker (a comment to other engines)."""
+    lookups: tuple[str, ...]
+    """The lookup tables' aliases in the joins."""
 
 
 def score_terms(backend: SQLBackend, model: int, runs: Mapping[str, ScoreRuns], value: Mapping[str, str],
@@ -101,7 +101,7 @@ def score_terms(backend: SQLBackend, model: int, runs: Mapping[str, ScoreRuns], 
                        for i in range(1, n_bins))
     cell = f"2 * ({edges or '0'}) + CASE WHEN ({top}) = ({label_code}) THEN 1 ELSE 0 END"
     return ScoreTerms("".join(joins), {"roc_auc": " + ".join(psi), "average_precision": " + ".join(jackknife)},
-                      cell, confidence, f"/*+ BROADCAST({', '.join(aliases)}) */ " if aliases else "")
+                      cell, confidence, tuple(aliases))
 
 
 def calibration_sets(scored: Sequence[int]) -> list[tuple[int, ...]]:
