@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         regression_flip_table,
     )
     from ._regression_report import regression_report_to_dict, regression_report_to_markdown, regression_verdict_sentence
+    from ._regression_sums import SummedRegressionData
     from ._report import SCHEMA_VERSION, report_to_dict, report_to_markdown, verdict_label
     from ._results import (
         CI_METHODS,
@@ -85,6 +86,7 @@ if TYPE_CHECKING:
     from ._slices import slice_labels
     from ._spark import load_classification_spark, spark_session
     from ._sql_engine import ENGINES
+    from ._sql_regression import load_regression_duckdb, load_regression_spark
     from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
     from ._tasks import TASKS, Task, detect_task, task_named
     from ._text import csv_safe, csv_safe_frame, escape_markdown, markdown_cell, shorten
@@ -115,6 +117,9 @@ _WHERE = {
     "read_cell_table": "._cells",
     "load_classification_duckdb": "._duckdb",
     "load_classification_spark": "._spark",
+    "load_regression_duckdb": "._sql_regression",
+    "load_regression_spark": "._sql_regression",
+    "SummedRegressionData": "._regression_sums",
     "spark_session": "._spark",
     "ENGINES": "._sql_engine",
     "read_monitor": "._monitor_data",
@@ -268,6 +273,7 @@ __all__ = [
     "SliceMetric",
     "SliceResult",
     "Statistic",
+    "SummedRegressionData",
     "Task",
     "ThresholdCurve",
     "adjust_p_values",
@@ -303,6 +309,8 @@ __all__ = [
     "load_classification_spark",
     "load_generation",
     "load_regression",
+    "load_regression_duckdb",
+    "load_regression_spark",
     "markdown_cell",
     "metric_title",
     "metrics_at_threshold",

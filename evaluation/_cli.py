@@ -108,7 +108,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         task = "classification"
     else:
         task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
-    if args.engine != "local" and task != "classification":
+    if args.engine != "local" and task not in ("classification", "regression"):
         raise EvaluationError(f"the {args.engine} engine computes classification comparisons for now; these files are "
                               f"the {task} task, which the local engine computes (leave out --engine)")
     if args.preferences is not None and task != "generation":
@@ -199,13 +199,17 @@ def _load(args: argparse.Namespace, chosen: Any, options: LoadOptions) -> Any:
         return read_cell_table(args.files[0], names=args.names, options=options)
     if args.engine == "duckdb":
         from ._duckdb import connect, load_classification_duckdb
+        from ._sql_regression import load_regression_duckdb
 
-        return load_classification_duckdb(args.files, names=args.names, options=options,
-                                          connection=connect(memory_limit=args.duckdb_memory_limit))
+        load_duckdb = load_regression_duckdb if chosen.name == "regression" else load_classification_duckdb
+        return load_duckdb(args.files, names=args.names, options=options,
+                           connection=connect(memory_limit=args.duckdb_memory_limit))
     if args.engine == "spark":
         from ._spark import load_classification_spark
+        from ._sql_regression import load_regression_spark
 
-        return load_classification_spark(args.files, names=args.names, options=options, master=args.spark_master)
+        load_spark = load_regression_spark if chosen.name == "regression" else load_classification_spark
+        return load_spark(args.files, names=args.names, options=options, master=args.spark_master)
     return chosen.load(args.files, names=args.names, options=options)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -34,6 +35,9 @@ from ._slices import slice_columns
 from ._statistics import PAIRED_PERMUTATION, PAIRED_T, Statistic, register
 from ._sums import SummedStatistics, baseline_first
 from ._values import number_values, read_ids, rows_text, training_rows
+
+if TYPE_CHECKING:
+    from ._regression_sums import SummedRegressionData
 
 __all__ = [
     "REGRESSION_METRICS",
@@ -373,14 +377,16 @@ def _settings_iv(settings: Settings) -> Settings:
 
 
 def compare_regression(
-    data: RegressionData, *, settings: Settings | None = None, baseline: str | None = None
+    data: RegressionData | SummedRegressionData, *, settings: Settings | None = None, baseline: str | None = None
 ) -> RegressionReport:
     """Score every regression model and compare every candidate with the baseline.
 
     Parameters
     ----------
     data:
-        From :func:`load_regression`.
+        From :func:`load_regression`, or from a SQL engine (:func:`evaluation.load_regression_duckdb`,
+        :func:`evaluation.load_regression_spark`), which above 100,000 examples returns sums by resampling group
+        instead of examples (:mod:`evaluation._regression_sums` says what is then exact).
     settings:
         Confidence, alpha, resamples, seed, correction, slices (see :class:`Settings`); the primary
         metric defaults to ``mean_absolute_error``. Bootstrap intervals are percentile intervals.
@@ -402,6 +408,10 @@ def compare_regression(
     >>> str(report.comparisons[0].metrics["mean_absolute_error"].verdict)
     'better'
     """
+    if not isinstance(data, RegressionData):
+        from ._regression_sums import compare_summed_regression
+
+        return compare_summed_regression(data, settings=settings, baseline=baseline)
     settings = _settings_iv(settings or Settings())
     order = baseline_first(data.model_names, baseline)
     chosen = order[0]

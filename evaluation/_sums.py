@@ -18,7 +18,7 @@ same numbers.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.special import stdtr, stdtrit
@@ -42,8 +42,8 @@ from ._results import VERDICT_INSUFFICIENT, Difference, Estimate, Settings, Slic
 from ._statistics import MCNEMAR, PAIRED_PERMUTATION, PAIRED_T, Statistic, statistics_of
 from ._units import numpy_units
 
-__all__ = ["CLUSTERED_T", "GROUPED_ABOVE", "RESAMPLING_GROUPS", "SliceCodes", "SummedStatistics", "baseline_first",
-           "cluster_sums", "clustered_t", "resampling_groups"]
+__all__ = ["CLUSTERED_T", "GROUPED_ABOVE", "RESAMPLING_GROUPS", "GroupSums", "SliceCodes", "SummedStatistics",
+           "baseline_first", "cluster_sums", "clustered_t", "resampling_groups", "t_from_sums"]
 
 _MEANS = (PAIRED_T, MCNEMAR)
 """Tests of a mean of one per-example column: its interval is the t interval, it needs no resamples."""
@@ -82,6 +82,79 @@ def clustered_t(values: np.ndarray, clusters: np.ndarray, confidence: float) -> 
         return mean, mean, mean, 0.0, 1.0 if mean == 0 else float("nan")
     half = float(stdtrit(count - 1, 0.5 + confidence / 2.0)) * se
     return mean, mean - half, mean + half, se, float(2.0 * stdtr(count - 1, -abs(mean) / se))
+
+
+NOT_FROM_SUMS = "computed by the engine (no interval)"
+"""The method of a statistic that is not a function of sums (a median) when only sums leave the engine."""
+NO_TEST_FROM_SUMS = "none (sums by group)"
+"""The test of such a statistic's difference: none."""
+NO_INTERVAL_FROM_SUMS = ("a median's interval and test resample each example's error, and above 100,000 examples "
+                         "the engine returns sums by resampling group, not examples; the local engine computes them")
+
+
+def t_from_sums(n: int, total: float, squares: float, confidence: float) -> tuple[float, float, float, float, float]:
+    """Mean, t interval, standard error and two-sided p-value (of mean zero) of ``n`` values from their sum and the
+    sum of their squares, computed as :func:`evaluation._inference.t_interval` and ``t_test_p_value`` compute them on
+    the values (equal to the rounding of a sum taken in another order; a variance within that rounding of zero is
+    zero).
+
+    Examples
+    --------
+    >>> values = np.array([1.0, 2.0, 4.0])
+    >>> mean, low, high, se, p = t_from_sums(3, float(values.sum()), float((values**2).sum()), 0.95)
+    >>> from scipy import stats
+    >>> bool(np.isclose(p, stats.ttest_1samp(values, 0.0).pvalue)), bool(np.isclose(se, stats.sem(values)))
+    (True, True)
+    """
+    nan = float("nan")
+    mean = total / n if n else nan
+    if n < 2:
+        return mean, nan, nan, nan, nan
+    centred = squares - total * mean
+    variance = centred / (n - 1) if centred > 1e-12 * squares else 0.0  # below the rounding of the sums: no spread
+    sd = float(np.sqrt(variance))
+    half = float(stdtrit(n - 1, 0.5 + confidence / 2.0)) * sd / np.sqrt(n)
+    se = sd / float(np.sqrt(n))
+    p = float(2.0 * stdtr(n - 1, -abs(mean / se))) if se > 0 else nan
+    return mean, mean - half, mean + half, se, p
+
+
+@dataclass(frozen=True)
+class GroupSums:
+    """A set of examples (all, or one slice's) summed by resampling group for every model: what a SQL engine
+    returns instead of the examples (``docs/scale.md``).
+
+    Attributes
+    ----------
+    n:
+        How many examples.
+    units:
+        ``(models, groups, q)``: each model's design columns summed over the examples of each resampling group
+        (the groups the bootstrap and the exchanges move, as :func:`cluster_sums` of :func:`resampling_groups`).
+    squares:
+        ``(models, q)``: each design column's sum of squares over the examples (a mean's t interval).
+    pair_squares:
+        ``(pairs, q)``: for each pair ``i < j`` of models (in ``itertools.combinations`` order), the sum over the
+        examples of ``(design_j - design_i) ** 2`` (the paired t-test), summed directly rather than from products
+        so that it does not cancel.
+    points:
+        Statistic name -> ``(models,)`` values of the statistics that are not of sums (a median), computed by the
+        engine.
+    """
+
+    n: int
+    units: np.ndarray
+    squares: np.ndarray
+    pair_squares: np.ndarray
+    points: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def difference_squares(self, first: int, second: int, column: int) -> float:
+        """The sum of squared per-example differences of two models' ``column`` (either order)."""
+        models = self.units.shape[0]
+        low, high = min(first, second), max(first, second)
+        pair = sum(models - 1 - i for i in range(low)) + (high - low - 1)
+        return float(self.pair_squares[pair, column])
+
 
 SliceCodes = Mapping[str, tuple[np.ndarray, tuple[str, ...]]]
 """Slice column name -> (each example's code, the slices' values)."""
@@ -327,13 +400,7 @@ class SummedStatistics:
                                                      rng_for(settings, self.stream + 1, index)), metrics, settings,
                                       clusters=clusters)
                for index, name in enumerate(order[1:], start=1)}
-        decided: dict[str, dict[str, Difference]] = {name: {} for name in raw}
-        for metric in metrics:
-            family = decide([raw[name][metric.name] for name in raw], settings,
-                            higher_is_better=metric.higher_is_better)
-            for name, difference in zip(raw, family, strict=True):
-                decided[name][metric.name] = difference
-        return estimates, decided
+        return estimates, _decided(raw, metrics, settings)
 
     def slices(self, slice_codes: SliceCodes, base: np.ndarray, cand: np.ndarray, index: int,
                settings: Settings, *, metrics: Sequence[Statistic] | None = None,
@@ -341,7 +408,7 @@ class SummedStatistics:
         """Per-slice estimates and differences; each metric's p-values adjusted across the tested slices,
         the worst difference of the primary metric first, slices under ``min_slice_size`` last (not tested)."""
         metrics = self.metrics if metrics is None else list(metrics)
-        results: list[tuple[str, str, int, bool, dict[str, SliceMetric]]] = []
+        results: _SliceEntries = []
         stream = 0
         for column, (codes, values) in slice_codes.items():
             for code, value in enumerate(values):
@@ -365,25 +432,162 @@ class SummedStatistics:
                 differences = self.differences(b, c, reps[0], reps[1], exchanged, metrics, settings, clusters=within)
                 results.append((column, value, n, small, {
                     name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
-        tested = [i for i, (_, _, _, small, _) in enumerate(results) if not small]
-        lookup: dict[tuple[int, str], Difference] = {}
-        for metric in metrics:  # one family per metric across the tested slices, as in classification
-            family = decide([results[i][4][metric.name].difference for i in tested], settings,
-                            higher_is_better=metric.higher_is_better)
-            lookup.update({(i, metric.name): difference for i, difference in zip(tested, family, strict=True)})
-        out = []
-        for i, (column, value, n, small, entries) in enumerate(results):
-            final = {}
-            for name, entry in entries.items():
-                d = entry.difference
-                if small:
-                    d = replace(d, p_value=float("nan"), p_value_adjusted=float("nan"), verdict=VERDICT_INSUFFICIENT)
-                else:
-                    d = lookup[(i, name)]
-                final[name] = replace(entry, difference=d)
-            out.append(SliceResult(column=column, value=value, n=n, insufficient=small, metrics=final))
-        primary = next(metric for metric in metrics if metric.name == settings.primary_metric)
-        sign = 1.0 if primary.higher_is_better else -1.0
-        out.sort(key=lambda s: (s.insufficient, sign * s.metrics[primary.name].difference.difference
-                                if np.isfinite(s.metrics[primary.name].difference.difference) else np.inf))
-        return tuple(out)
+        return _decided_slices(results, metrics, settings)
+
+    # --- from sums by resampling group (a SQL engine's GROUP BY: no example leaves it) ---------------------------
+
+    def _from_sums(self, metrics: Sequence[Statistic]) -> list[Statistic]:
+        """The bootstrapped metrics a :class:`GroupSums` supports: statistics of sums that are not means."""
+        return [metric for metric in metrics if metric.test not in _MEANS and metric.from_weights is None]
+
+    def estimates_from_sums(self, sums: GroupSums, model: int, replicates: Mapping[str, np.ndarray],
+                            metrics: Sequence[Statistic], settings: Settings) -> dict[str, Estimate]:
+        """Each metric of one model with its interval, from its sums: the t interval of a mean from the sums of its
+        column and of its squares, the groups' bootstrap otherwise; a statistic not of sums (a median) gets the
+        engine's value and no interval."""
+        out = {}
+        for metric in metrics:
+            if metric.from_weights is not None:
+                out[metric.name] = make_estimate(float(sums.points[metric.name][model]), float("nan"), float("nan"),
+                                                 NOT_FROM_SUMS, std_error=float("nan"))
+                continue
+            value = self.point(metric, sums.units[model])
+            if metric.test == PAIRED_T:
+                column = self.select(metric)[0]
+                _, low, high, se, _ = t_from_sums(sums.n, float(sums.units[model][:, column].sum()),
+                                                  float(sums.squares[model, column]), settings.confidence)
+                out[metric.name] = make_estimate(value, low, high, "t interval", std_error=se)
+            elif metric.test in _MEANS:
+                raise ValueError(f"{metric.test} needs each example's values, which sums do not hold")
+            else:
+                bounds = percentile_interval(replicates[metric.name], confidence=settings.confidence)
+                out[metric.name] = make_estimate(value, bounds[0], bounds[1], "bootstrap percentile",
+                                                 std_error=bootstrap_std_error(replicates[metric.name],
+                                                                               n_examples=sums.n))
+        return out
+
+    def differences_from_sums(self, sums: GroupSums, baseline: int, candidate: int,
+                              base_reps: Mapping[str, np.ndarray], cand_reps: Mapping[str, np.ndarray],
+                              exchanged: Mapping[str, np.ndarray], metrics: Sequence[Statistic],
+                              settings: Settings) -> dict[str, Difference]:
+        """Each metric's paired difference from sums: a mean's paired t-test from the sums of the per-example
+        differences and of their squares (as :meth:`differences` computes it on the rows), the groups' bootstrap
+        and exchanges otherwise; a statistic not of sums (a median) gets its difference and no interval or test."""
+        out = {}
+        too_few = FEWER_THAN_TWO if sums.n < 2 else ""
+        base, cand = sums.units[baseline], sums.units[candidate]
+        for metric in metrics:
+            if metric.from_weights is not None:
+                b, c = (float(sums.points[metric.name][i]) for i in (baseline, candidate))
+                out[metric.name] = make_difference(metric.name, c - b, float("nan"), float("nan"), float("nan"),
+                                                   NO_TEST_FROM_SUMS, NOT_FROM_SUMS, b, c, std_error=float("nan"),
+                                                   reason=too_few or NO_INTERVAL_FROM_SUMS)
+                continue
+            b, c = self.point(metric, base), self.point(metric, cand)
+            if metric.test == PAIRED_T:
+                column = self.select(metric)[0]
+                total = float((cand[:, column] - base[:, column]).sum())
+                mean, low, high, se, p = t_from_sums(sums.n, total, sums.difference_squares(baseline, candidate, column),
+                                                     settings.confidence)
+                spread = bool(np.isfinite(se) and se > 0)
+                p = p if spread else (1.0 if mean == 0 else float("nan"))
+                out[metric.name] = make_difference(metric.name, c - b, low, high, p, PAIRED_T, "t interval", b, c,
+                                                   std_error=se,
+                                                   reason=too_few or ("" if spread or mean == 0 else NO_SPREAD))
+            elif metric.test in _MEANS:
+                raise ValueError(f"{metric.test} needs each example's values, which sums do not hold")
+            else:
+                replicates = cand_reps[metric.name] - base_reps[metric.name]
+                bounds = percentile_interval(replicates, confidence=settings.confidence)
+                p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
+                out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION,
+                                                   "bootstrap percentile", b, c,
+                                                   std_error=bootstrap_std_error(replicates, n_examples=sums.n),
+                                                   reason=too_few)
+        return out
+
+    def compared_from_sums(self, sums: GroupSums, names: Sequence[str], order: Sequence[str], settings: Settings,
+                           ) -> tuple[dict[str, dict[str, Estimate]], dict[str, dict[str, Difference]]]:
+        """:meth:`compared` from every model's sums by resampling group (``names``: the models of ``sums``' rows):
+        the bootstrap and the exchanges move whole groups, with the same streams."""
+        metrics, index = self.metrics, {name: names.index(name) for name in order}
+        resampled = self._from_sums(metrics)
+        replicates = dict(zip(order, self.bootstrap([sums.units[index[name]] for name in order], resampled,
+                                                    settings.resamples, rng_for(settings, self.stream, 0)),
+                              strict=True))
+        estimates = {name: self.estimates_from_sums(sums, index[name], replicates[name], metrics, settings)
+                     for name in order}
+        baseline = order[0]
+        raw = {name: self.differences_from_sums(
+            sums, index[baseline], index[name], replicates[baseline], replicates[name],
+            self.exchanges(sums.units[index[baseline]], sums.units[index[name]], resampled, settings.resamples,
+                           rng_for(settings, self.stream + 1, position)), metrics, settings)
+            for position, name in enumerate(order[1:], start=1)}
+        return estimates, _decided(raw, metrics, settings)
+
+    def slices_from_sums(self, slices: Sequence[tuple[str, str, GroupSums]], baseline: int, candidate: int,
+                         index: int, settings: Settings) -> tuple[SliceResult, ...]:
+        """:meth:`slices` from each slice's sums by resampling group (``(column, value, sums)`` in the order
+        :meth:`slices` reads the slice codes), with the same streams, sizes and decisions."""
+        metrics = self.metrics
+        resampled = self._from_sums(metrics)
+        results: _SliceEntries = []
+        stream = 0
+        for column, value, sums in slices:
+            if sums.n == 0:
+                continue
+            stream += 1
+            small = sums.n < max(settings.min_slice_size, 2)
+            ub, uc = sums.units[baseline], sums.units[candidate]
+            reps = self.bootstrap([ub, uc], resampled, settings.slice_resamples,
+                                  rng_for(settings, self.stream + 10 + index, stream))
+            exchanged = ({metric.name: np.full(1, np.nan) for metric in resampled} if small else
+                         self.exchanges(ub, uc, resampled, settings.slice_resamples,
+                                        rng_for(settings, self.stream + 1010 + index, stream)))
+            estimates_b = self.estimates_from_sums(sums, baseline, reps[0], metrics, settings)
+            estimates_c = self.estimates_from_sums(sums, candidate, reps[1], metrics, settings)
+            differences = self.differences_from_sums(sums, baseline, candidate, reps[0], reps[1], exchanged, metrics,
+                                                     settings)
+            results.append((column, value, sums.n, small, {
+                name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
+        return _decided_slices(results, metrics, settings)
+
+
+def _decided(raw: Mapping[str, Mapping[str, Difference]], metrics: Sequence[Statistic],
+             settings: Settings) -> dict[str, dict[str, Difference]]:
+    """Each metric's differences decided across the candidates (one family per metric, as in classification)."""
+    decided: dict[str, dict[str, Difference]] = {name: {} for name in raw}
+    for metric in metrics:
+        family = decide([raw[name][metric.name] for name in raw], settings, higher_is_better=metric.higher_is_better)
+        for name, difference in zip(raw, family, strict=True):
+            decided[name][metric.name] = difference
+    return decided
+
+
+_SliceEntries = list[tuple[str, str, int, bool, dict[str, SliceMetric]]]
+
+
+def _decided_slices(results: _SliceEntries, metrics: Sequence[Statistic], settings: Settings) -> tuple[SliceResult, ...]:
+    """The slices' differences decided (one family per metric across the tested slices), the worst first."""
+    tested = [i for i, (_, _, _, small, _) in enumerate(results) if not small]
+    lookup: dict[tuple[int, str], Difference] = {}
+    for metric in metrics:  # one family per metric across the tested slices, as in classification
+        family = decide([results[i][4][metric.name].difference for i in tested], settings,
+                        higher_is_better=metric.higher_is_better)
+        lookup.update({(i, metric.name): difference for i, difference in zip(tested, family, strict=True)})
+    out = []
+    for i, (column, value, n, small, entries) in enumerate(results):
+        final = {}
+        for name, entry in entries.items():
+            d = entry.difference
+            if small:
+                d = replace(d, p_value=float("nan"), p_value_adjusted=float("nan"), verdict=VERDICT_INSUFFICIENT)
+            else:
+                d = lookup[(i, name)]
+            final[name] = replace(entry, difference=d)
+        out.append(SliceResult(column=column, value=value, n=n, insufficient=small, metrics=final))
+    primary = next(metric for metric in metrics if metric.name == settings.primary_metric)
+    sign = 1.0 if primary.higher_is_better else -1.0
+    out.sort(key=lambda s: (s.insufficient, sign * s.metrics[primary.name].difference.difference
+                            if np.isfinite(s.metrics[primary.name].difference.difference) else np.inf))
+    return tuple(out)
