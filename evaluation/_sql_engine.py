@@ -71,6 +71,7 @@ ENGINES = ("local", "duckdb", "spark")
 """Where the statistics are computed: in memory (the default), by DuckDB out of core, or by Apache Spark."""
 
 _N_BINS = 4  # as slice_columns cuts a numeric column
+_TRAIN_VALUES = ("train", "training")  # a split column's values that mark training rows, as the local loader reads it
 _MAX_CATEGORIES = 20
 _MAX_DISTINCT = 10_000  # a categorical column with more distinct values is not sliced (its cells would not be few)
 _VALUE_COUNTS = 1_000_000  # a numeric column with at most this many distinct values: quantiles from its value counts
@@ -487,10 +488,10 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     scores = scores or {}
     parts = []
     for i, f in enumerate(files):
-        carried = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
+        raw = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
         extra = "".join(f", {s.expression} AS {backend.identifier(f's{k}')}" for k, s in enumerate(slicings.values())
                         ) if i == 0 else ""
-        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{carried}{extra} FROM {f.relation})")
+        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{raw}{extra} FROM {f.relation})")
     joined, seen = "m0", "m0.id"
     for i in range(1, len(files)):
         joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
@@ -548,6 +549,38 @@ def _empty(backend: SQLBackend, f: _File, column: str) -> str:
     """Where a column has no value: null, or (text) only spaces."""
     quoted = backend.identifier(column)
     return f"{quoted} IS NULL" + (f" OR trim({quoted}) = ''" if f.kinds.get(column) == "text" else "")
+
+
+def _examples(backend: SQLBackend, f: _File, condition: str, shown: str | None = None) -> str:
+    """`` (for example ids 'a', 'b')`` of the rows where ``condition`` holds (with their ``shown`` values)."""
+    extra = f", CAST({shown} AS STRING)" if shown else ""
+    found = backend.rows(f"SELECT {_id(backend, f)}{extra} FROM {f.relation} WHERE {condition} ORDER BY 1 LIMIT 5")
+    ids = format_examples([str(row[0]) for row in found])
+    values = f": {format_examples([str(row[1]) for row in found])}" if shown else ""
+    return f" (for example ids {ids}{values})"
+
+
+def _held_out(backend: SQLBackend, f: _File, drop: bool, warnings: list[str]) -> _File:
+    """Refuse rows whose split is train/training, or leave them out with a warning (as the local loader)."""
+    column = f.columns.split
+    if not column:
+        return f
+    train = (f"lower(trim(CAST({backend.identifier(column)} AS STRING))) IN "
+             f"({', '.join(backend.literal(v) for v in _TRAIN_VALUES)})")
+    count, total = backend.rows(f"SELECT count(*) FILTER (WHERE {train}), count(*) FROM {f.relation}")[0]
+    if not count:
+        return f
+    if not drop:
+        raise EvaluationError(f"{f.filename}: column {quote(column)} marks {int(count):,} rows as training data "
+                              f"(train/training){_examples(backend, f, train)}. Evaluating on data the model was "
+                              "trained on overstates its performance; expected held-out rows only. Remove them, or "
+                              "drop them with drop_train_rows=True (CLI --drop-train-rows).", file=f.filename,
+                              column=column)
+    if count == total:
+        raise EvaluationError(f"{f.filename}: every row of column {quote(column)} is training data; no held-out rows "
+                              "are left to evaluate", file=f.filename, column=column)
+    warnings.append(f"{f.filename}: dropped {int(count):,} training rows (column {quote(column)} is train/training)")
+    return replace(f, relation=f"(SELECT * FROM {f.relation} WHERE NOT coalesce({train}, FALSE))")
 
 
 def _rows(backend: SQLBackend, f: _File) -> int:
@@ -650,6 +683,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     if all(f.kinds.get(str(f.columns.id)) == "integer" for f in files):
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[str] = []
+    files = [_held_out(backend, f, options.drop_train_rows, warnings) for f in files]
     lengths = [_rows(backend, f) for f in files]
     losses: list[_Losses | None] = []
     runs: dict[str, dict[str, ScoreRuns]] = {}

@@ -239,8 +239,8 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
     (["a.csv", "--input", "cells", "--task", "regression"], "not the regression task"),
     (["a.csv", "b.csv", "--engine", "duckdb", "--flips-out", "f.csv"], "--flips-out needs each example's id"),
     (["a.csv", "b.csv", "--spark-master", "local[1]"], "--spark-master applies to --engine spark"),
-    (["data/demo/regression_base.csv", "data/demo/regression_finetuned.csv", "--task", "regression", "--engine", "duckdb"],
-     "the duckdb engine computes classification comparisons for now; these files are the regression task"),
+    (["data/demo/generation_base.jsonl", "data/demo/generation_finetuned.jsonl", "--engine", "duckdb"],
+     "the duckdb engine computes classification comparisons for now; these files are the generation task"),
     (["a.csv", "b.csv", "--engine", "sqlite"], "unknown engine 'sqlite' for --engine: choose local, duckdb or spark"),
 ])
 def test_what_the_engines_cannot_do_is_refused_with_the_reason(arguments: list[str], said: str) -> None:
@@ -369,3 +369,20 @@ def test_files_with_probabilities_only_are_predicted_as_the_local_loader_predict
             assert_close_documents(counted["models"][name]["metrics"][metric], model["metrics"][metric], rel=1e-12)
     assert_close_documents(counted["comparisons"][0]["metrics"]["accuracy"],
                            local["comparisons"][0]["metrics"]["accuracy"], rel=1e-12)
+
+
+def test_training_rows_are_refused_or_dropped_as_the_local_loader_does(tmp_path: Path) -> None:
+    paths = []
+    for name in ("base.csv", "finetuned.csv"):
+        frame = pd.read_csv(DEMO / name)
+        frame.loc[frame.index[:3], "split"] = "train"
+        paths.append(write(frame, tmp_path / name))
+    with pytest.raises(EvaluationError) as caught:
+        load_classification_duckdb(paths)
+    assert (caught.value.file, caught.value.column) == ("base.csv", "split")
+    assert "marks 3 rows as training data (train/training) (for example ids 'digit-0000'" in caught.value.message
+    options = LoadOptions(drop_train_rows=True)
+    local, counted = load_classification(paths, options=options), load_classification_duckdb(paths, options=options)
+    assert counted.n_examples == local.n_examples == 896
+    assert "base.csv: dropped 3 training rows (column 'split' is train/training)" in counted.warnings
+    assert_close_documents(report(counted), report(local), rel=1e-11)
