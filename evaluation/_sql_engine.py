@@ -213,6 +213,15 @@ class _Slicing:
 
     expression: str
     values: tuple[str, ...]
+    code: str | None = None
+    """The bin's place in :attr:`values`, a small integer that a join carries more cheaply than the name (``None``:
+    the expression gives the raw value, named in Python)."""
+
+    def name(self, value: object) -> str | None:
+        """The bin of a value of :attr:`code` (or of the raw expression): its name, or ``None`` where missing."""
+        if _missing(value):
+            return None
+        return self.values[int(np.asarray(value, dtype=float))] if self.code is not None else str(value)
 
 
 def weighted_quantiles(values: np.ndarray, counts: np.ndarray, q: Sequence[float]) -> np.ndarray:
@@ -267,11 +276,14 @@ def _quantile_slicing(backend: SQLBackend, relation: str, column: str, distinct:
     if above:
         edges[-1] = math.inf
     names = tuple(f"{format_edge(edges[i])} to {format_edge(edges[i + 1])}" for i in range(len(edges) - 1))
-    cases = " ".join(f"WHEN {value} <= CAST({edges[i + 1]!r} AS DOUBLE) THEN {backend.literal(names[i])}"
-                     for i in range(len(edges) - 2) if math.isfinite(edges[i + 1]))
-    expression = (f"CASE WHEN {value} IS NULL OR isnan({value}) THEN NULL WHEN {value} = -{_INFINITY} THEN "
-                  f"{backend.literal(names[0])} {cases} ELSE {backend.literal(names[-1])} END")
-    return _Slicing(expression, names)
+
+    def case(then: Sequence[str]) -> str:
+        cases = " ".join(f"WHEN {value} <= CAST({edges[i + 1]!r} AS DOUBLE) THEN {then[i]}"
+                         for i in range(len(edges) - 2) if math.isfinite(edges[i + 1]))
+        return (f"CASE WHEN {value} IS NULL OR isnan({value}) THEN NULL WHEN {value} = -{_INFINITY} THEN "
+                f"{then[0]} {cases} ELSE {then[-1]} END")
+
+    return _Slicing(case([backend.literal(n) for n in names]), names, case([str(i) for i in range(len(names))]))
 
 
 def _categorical_slicing(backend: SQLBackend, relation: str, column: str, kind: str, rows: int, distinct: int,
@@ -292,9 +304,13 @@ def _categorical_slicing(backend: SQLBackend, relation: str, column: str, kind: 
     values = tuple(name for name in cut.values if name != MISSING)
     if kind in ("float", "bool"):  # named in Python (str of the value, as pandas names them) from the raw values
         return _Slicing(quoted, values)
-    kept = " ".join(f"WHEN {backend.literal(name)} THEN {backend.literal(name)}" for name in values if name != OTHER)
-    other = f" ELSE {backend.literal(OTHER)}" if OTHER in values else ""
-    return _Slicing(f"CASE CAST({quoted} AS STRING) {kept}{other} END", values)
+
+    def case(then: Sequence[str]) -> str:
+        kept = " ".join(f"WHEN {backend.literal(name)} THEN {then[i]}" for i, name in enumerate(values) if name != OTHER)
+        other = f" ELSE {then[values.index(OTHER)]}" if OTHER in values else ""
+        return f"CASE CAST({quoted} AS STRING) {kept}{other} END"
+
+    return _Slicing(case([backend.literal(name) for name in values]), values, case([str(i) for i in range(len(values))]))
 
 
 def _category(value: object) -> str:
@@ -489,8 +505,8 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     parts = []
     for i, f in enumerate(files):
         raw = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
-        extra = "".join(f", {s.expression} AS {backend.identifier(f's{k}')}" for k, s in enumerate(slicings.values())
-                        ) if i == 0 else ""
+        extra = "".join(f", {s.code or s.expression} AS {backend.identifier(f's{k}')}"
+                        for k, s in enumerate(slicings.values())) if i == 0 else ""
         parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{raw}{extra} FROM {f.relation})")
     joined, seen = "m0", "m0.id"
     for i in range(1, len(files)):
@@ -721,8 +737,8 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     table = pa.table({
         CELL_LABEL: _label_text(cells["label0"]),
         **{f"{CELL_PREDICTION_PREFIX}{i}": _label_text(cells[f"pred{i}"]) for i in range(len(files))},
-        **{name: pa.array([None if _missing(v) else str(v) for v in cells[f"s{k}"].tolist()], type=pa.string())
-           for k, name in enumerate(slicings)},
+        **{name: pa.array([slicing.name(v) for v in cells[f"s{k}"].tolist()], type=pa.string())
+           for k, (name, slicing) in enumerate(slicings.items())},
         CELL_COUNT: pa.array(cells["n"].to_numpy(dtype=np.int64)),
         **{column: pa.array(cells[column].to_numpy(dtype=float)) for column in cells.columns
            if column.startswith(tuple(LOSSES))},
