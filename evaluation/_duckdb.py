@@ -48,9 +48,11 @@ def connect(*, memory_limit: str | None = None, temp_directory: str | None = Non
     if temp_directory:
         config["temp_directory"] = temp_directory
     try:
-        return duckdb.connect(config=config)
+        connection = duckdb.connect(config=config)
     except duckdb.Error as error:
         raise EvaluationError(f"DuckDB refused its settings ({error}); expected a memory limit such as 2GB") from error
+    connection.execute("SET enable_progress_bar = false")  # on a terminal it would mix with the report
+    return connection
 
 
 def _kind(type_name: str) -> str:
