@@ -123,8 +123,21 @@ class DuckDBBackend(SQLBackend):
         self.connection.register(name, frame)
         return self.identifier(name)
 
-    def quantiles(self, column: str, where: str) -> str:
-        return f"quantile_cont({column}, [0.0, 0.25, 0.5, 0.75, 1.0]) FILTER (WHERE {where})"
+    def quantile_list(self, value: str, levels: Sequence[float]) -> str:
+        return f"quantile_cont({value}, [{', '.join(repr(float(q)) for q in levels)}])"
+
+    def hash_group(self, key: str, groups: int) -> str:
+        return f"CAST(hash({key}) % {groups} AS BIGINT)"
+
+    def in_file_order(self, relation: str, value: str) -> list[Any]:
+        # DuckDB keeps the files' order only when asked to
+        setting = self.connection.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+        before = bool(setting and setting[0])
+        self.connection.execute("SET preserve_insertion_order = true")
+        try:
+            return super().in_file_order(relation, value)
+        finally:
+            self.connection.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
 
 def load_classification_duckdb(sources: Sequence[str], *, names: Sequence[str] | None = None,

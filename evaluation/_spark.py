@@ -160,8 +160,17 @@ class SparkBackend(SQLBackend):
         with _refusals():
             return self._view(self.session.createDataFrame(frame)).relation
 
-    def quantiles(self, column: str, where: str) -> str:
-        return f"percentile({column}, array(0.0, 0.25, 0.5, 0.75, 1.0)) FILTER (WHERE {where})"
+    def quantile_list(self, value: str, levels: Sequence[float]) -> str:
+        return f"percentile({value}, array({', '.join(repr(float(q)) for q in levels)}))"
+
+    def hash_group(self, key: str, groups: int) -> str:
+        return f"pmod(xxhash64({key}), {groups})"
+
+    def in_file_order(self, relation: str, value: str) -> list[Any]:
+        # a file's rows keep their order within its part; the parts in name order
+        return [row[0] for row in self.rows(
+            f"SELECT value FROM (SELECT {value} AS value, input_file_name() AS part, "
+            f"monotonically_increasing_id() AS position FROM {relation}) AS ordered ORDER BY part, position")]
 
 
 def load_classification_spark(sources: Sequence[str | DataFrame], *, names: Sequence[str] | None = None,

@@ -139,10 +139,24 @@ class SQLBackend(ABC):
     def table(self, frame: pd.DataFrame) -> str:
         """A small table of the caller's as a relation the engine's queries can join."""
 
-    @abstractmethod
     def quantiles(self, column: str, where: str) -> str:
         """An aggregate giving the exact 0, 25, 50, 75 and 100% quantiles (linear interpolation, as numpy's default)
         of ``column`` over the rows where ``where`` holds, as a list."""
+        return f"{self.quantile_list(column, [0.0, 0.25, 0.5, 0.75, 1.0])} FILTER (WHERE {where})"
+
+    @abstractmethod
+    def quantile_list(self, value: str, levels: Sequence[float]) -> str:
+        """An aggregate giving the exact quantiles of ``value`` at ``levels`` as a list (linear interpolation, as
+        numpy's default)."""
+
+    @abstractmethod
+    def hash_group(self, key: str, groups: int) -> str:
+        """The engine's hash of ``key`` modulo ``groups``: a group fixed by the key alone, whatever the partitioning."""
+
+    def in_file_order(self, relation: str, value: str) -> list[Any]:
+        """``value`` of every row of ``relation``, in the order the local loader reads the rows (the files in name
+        order, each file's rows in order)."""
+        return [row[0] for row in self.rows(f"SELECT {value} FROM {relation}")]
 
 
 @dataclass(frozen=True)

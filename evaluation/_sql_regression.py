@@ -73,22 +73,6 @@ def _double(backend: SQLBackend, f: _File, column: str, *, trying: bool = False)
     return f"{'TRY_CAST' if trying else 'CAST'}({value} AS DOUBLE)"
 
 
-def _group(backend: SQLBackend, key: str) -> str:
-    """The engine's hash of an id modulo :data:`RESAMPLING_GROUPS`: a resampling group fixed by the id alone."""
-    if backend.name == "spark":
-        return f"pmod(xxhash64({key}), {RESAMPLING_GROUPS})"
-    return f"CAST(hash({key}) % {RESAMPLING_GROUPS} AS BIGINT)"
-
-
-def _quantile_list(backend: SQLBackend, value: str, levels: Sequence[float]) -> str:
-    """An aggregate giving the exact quantiles of ``value`` at ``levels`` as a list (linear interpolation, as numpy's
-    default)."""
-    listed = ", ".join(repr(float(q)) for q in levels)
-    if backend.name == "spark":
-        return f"percentile({value}, array({listed}))"
-    return f"quantile_cont({value}, [{listed}])"
-
-
 def _check_numbers(backend: SQLBackend, f: _File) -> None:
     """Refuse a true value or prediction that is not a number, or not a finite one (naming the column and ids)."""
     for column, what in ((f.columns.label, "the true value"), (f.columns.prediction, "the predicted value")):
@@ -178,27 +162,6 @@ def _metadata_columns(files: Sequence[_File], warnings: list[list[str]]) -> list
     return taken
 
 
-def _first_order(backend: SQLBackend, f: _File) -> list[Any]:
-    """The first file's ids in the order the local loader reads its rows (its files in name order, each file's rows
-    in order)."""
-    from ._duckdb import DuckDBBackend
-
-    if isinstance(backend, DuckDBBackend):  # DuckDB keeps the files' order only when asked to
-        connection = backend.connection
-        setting = connection.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
-        before = bool(setting and setting[0])
-        connection.execute("SET preserve_insertion_order = true")
-        try:
-            return [row[0] for row in backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation}")]
-        finally:
-            connection.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
-    if backend.name == "spark":  # a file's rows keep their order within its part; parts in name order
-        return [row[0] for row in backend.rows(
-            f"SELECT id FROM (SELECT {_id(backend, f)} AS id, input_file_name() AS part, "
-            f"monotonically_increasing_id() AS position FROM {f.relation}) AS ordered ORDER BY part, position")]
-    return [row[0] for row in backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation}")]
-
-
 def _fetched(backend: SQLBackend, files: Sequence[_File], warnings: list[list[str]],
              pairing: list[str]) -> RegressionData:
     """Up to :data:`GROUPED_ABOVE` examples: the joined rows, as :func:`~evaluation._regression.load_regression`
@@ -211,7 +174,7 @@ def _fetched(backend: SQLBackend, files: Sequence[_File], warnings: list[list[st
                   for k in range(len(names)))]
     frame = backend.frame(f"WITH {_models(backend, files, items[0], items)} SELECT {', '.join(selected)} "
                           f"FROM {_inner(files)}")
-    order = pd.Index([str(v) for v in _first_order(backend, files[0])])
+    order = pd.Index([str(v) for v in backend.in_file_order(files[0].relation, _id(backend, files[0]))])
     ids = pd.Index([str(v) for v in frame["id"].tolist()])
     position = order.get_indexer(ids)
     frame = frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
@@ -283,8 +246,9 @@ def _summed(backend: SQLBackend, files: Sequence[_File], n: int, shared_only: bo
     pairs = list(itertools.combinations(range(k), 2))
     errors = [f"abs(m0.y - m{i}.p) AS a{i}, (m0.y - m{i}.p) * (m0.y - m{i}.p) AS q{i}, m{i}.p - m0.y AS r{i}"
               for i in range(k)]
-    joined = (f"WITH {_models(backend, files, items[0], items)}, j AS (SELECT m0.id AS id, "
-              f"{_group(backend, 'm0.id')} AS g, m0.y AS y, {', '.join(errors + keys)} FROM {_inner(files)})")
+    group = backend.hash_group("m0.id", RESAMPLING_GROUPS)
+    joined = (f"WITH {_models(backend, files, items[0], items)}, j AS (SELECT m0.id AS id, {group} AS g, m0.y AS y, "
+              f"{', '.join(errors + keys)} FROM {_inner(files)})")
     s = [f"s{j}" for j in range(len(names))]
     sums = ["count(*) AS n", "sum(y) AS y", "sum(y * y) AS yy"]
     sums += [f"sum(a{i}) AS a{i}, sum(q{i}) AS q{i}, sum(a{i} * a{i}) AS aa{i}, sum(q{i} * q{i}) AS qq{i}"
@@ -296,8 +260,8 @@ def _summed(backend: SQLBackend, files: Sequence[_File], n: int, shared_only: bo
     sets = ", ".join(["(g)", *(f"(g, {c})" for c in s)])
     table = backend.frame(f"{joined} SELECT g{''.join(', ' + c for c in s)}{flags}, {', '.join(sums)} FROM j "
                           f"GROUP BY GROUPING SETS ({sets})")
-    medians = [f"{_quantile_list(backend, f'a{i}', [0.5])} AS median{i}" for i in range(k)]
-    residuals = [f"{_quantile_list(backend, f'r{i}', QUANTILES)} AS residual{i}" for i in range(k)]
+    medians = [f"{backend.quantile_list(f'a{i}', [0.5])} AS median{i}" for i in range(k)]
+    residuals = [f"{backend.quantile_list(f'r{i}', QUANTILES)} AS residual{i}" for i in range(k)]
     points = backend.frame(f"{joined} SELECT {''.join(c + ', ' for c in s)}{''.join(f'grouping({c}) AS u{c}, ' for c in s)}"
                            f"{', '.join(medians + residuals)} FROM j GROUP BY GROUPING SETS "
                            f"({', '.join(['()', *(f'({c})' for c in s)])})")

@@ -365,13 +365,8 @@ class SummedStatistics:
                                                    std_error=mean_std_error(diff),
                                                    reason=too_few or ("" if spread or mean == 0 else NO_SPREAD))
             else:
-                replicates = cand_reps[metric.name] - base_reps[metric.name]
-                bounds = percentile_interval(replicates, confidence=settings.confidence)
-                p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
-                out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION,
-                                                   "bootstrap percentile", b, c,
-                                                   std_error=bootstrap_std_error(replicates, n_examples=base.shape[0]),
-                                                   reason=too_few)
+                out[metric.name] = _resampled_difference(metric, b, c, base_reps, cand_reps, exchanged, settings,
+                                                         base.shape[0], too_few)
         return out
 
     def compared(self, designs: Mapping[str, np.ndarray], order: Sequence[str], settings: Settings, *,
@@ -497,13 +492,8 @@ class SummedStatistics:
             elif metric.test in _MEANS:
                 raise ValueError(f"{metric.test} needs each example's values, which sums do not hold")
             else:
-                replicates = cand_reps[metric.name] - base_reps[metric.name]
-                bounds = percentile_interval(replicates, confidence=settings.confidence)
-                p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
-                out[metric.name] = make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION,
-                                                   "bootstrap percentile", b, c,
-                                                   std_error=bootstrap_std_error(replicates, n_examples=sums.n),
-                                                   reason=too_few)
+                out[metric.name] = _resampled_difference(metric, b, c, base_reps, cand_reps, exchanged, settings,
+                                                         sums.n, too_few)
         return out
 
     def compared_from_sums(self, sums: GroupSums, names: Sequence[str], order: Sequence[str], settings: Settings,
@@ -551,6 +541,17 @@ class SummedStatistics:
             results.append((column, value, sums.n, small, {
                 name: SliceMetric(estimates_b[name], estimates_c[name], differences[name]) for name in differences}))
         return _decided_slices(results, metrics, settings)
+
+
+def _resampled_difference(metric: Statistic, b: float, c: float, base_reps: Mapping[str, np.ndarray],
+                          cand_reps: Mapping[str, np.ndarray], exchanged: Mapping[str, np.ndarray], settings: Settings,
+                          n: int, reason: str) -> Difference:
+    """A resampled metric's paired difference: the paired bootstrap's percentile interval, the permutation test."""
+    replicates = cand_reps[metric.name] - base_reps[metric.name]
+    bounds = percentile_interval(replicates, confidence=settings.confidence)
+    p = float(permutation_p_value(np.asarray(c - b), exchanged[metric.name]))
+    return make_difference(metric.name, c - b, bounds[0], bounds[1], p, PAIRED_PERMUTATION, "bootstrap percentile",
+                           b, c, std_error=bootstrap_std_error(replicates, n_examples=n), reason=reason)
 
 
 def _decided(raw: Mapping[str, Mapping[str, Difference]], metrics: Sequence[Statistic],

@@ -21,10 +21,10 @@ from sklearn import metrics as skm
 
 from evaluation import EvaluationError, LoadOptions, Settings, compare, load_classification, report_to_dict
 from evaluation._duckdb import load_classification_duckdb
+from tests.evaluation.test_compare import asah_files
 from tests.evaluation.test_duckdb import DEMO, report, without_flip_ids
 from tests.helpers import assert_close_documents, dirichlet_probabilities
 
-REFERENCE = Path(__file__).resolve().parents[1] / "data" / "reference"
 SETTINGS = Settings(resamples=300, slice_resamples=200, seed=5)
 
 
@@ -70,13 +70,7 @@ def test_the_engines_values_are_scikit_learns(tmp_path: Path) -> None:
 
 def test_the_engine_reproduces_procs_delong_test_on_asah(tmp_path: Path) -> None:
     """pROC's published wfns vs s100b (see test_compare.py's test of the local engine): the same z and p."""
-    asah = pd.read_csv(REFERENCE / "asah.csv", comment="#")
-    paths = []
-    for marker, top in (("s100b", asah["s100b"].max()), ("wfns", 5.0)):
-        path = tmp_path / f"{marker}.csv"
-        pd.DataFrame({"id": np.arange(len(asah)), "label": asah["outcome"], "score": asah[marker] / top}).to_csv(
-            path, index=False, float_format="%.17g")
-        paths.append(str(path))
+    _, paths = asah_files(tmp_path)
     counted = compare(load_classification_duckdb(paths, options=LoadOptions(positive_label="Poor")),
                       settings=Settings(resamples=200))
     difference = counted.comparisons[0].metrics["roc_auc"]

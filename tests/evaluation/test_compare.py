@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -304,6 +305,19 @@ def test_a_regression_on_one_of_many_classes_survives_the_correction():
 
 # --- the engine end to end against pROC's published aSAH results ------------------------------------
 
+def asah_files(folder: Path) -> tuple[pd.DataFrame, list[str]]:
+    """pROC's aSAH data, and its markers s100b and wfns as two files of scores in [0, 1] (a division keeps their
+    order, and so every rank statistic)."""
+    asah = pd.read_csv(REFERENCE / "asah.csv", comment="#")
+    paths = []
+    for marker, top in (("s100b", asah["s100b"].max()), ("wfns", 5.0)):
+        path = folder / f"{marker}.csv"
+        pd.DataFrame({"id": np.arange(len(asah)), "label": asah["outcome"], "score": asah[marker] / top}).to_csv(
+            path, index=False, float_format="%.17g")
+        paths.append(str(path))
+    return asah, paths
+
+
 def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
     """Files in, report out: DeLong's standard errors equal pROC's; the test and intervals use them with t.
 
@@ -316,19 +330,11 @@ def test_compare_reproduces_proc_delong_on_asah_files(tmp_path):
     class's size minus one as degrees of freedom; both are written out below from pROC's standard
     errors and ``scipy.stats.t``.
     """
-    import pandas as pd
-
     from evaluation import LoadOptions, load_classification
 
     from .reference_delong import auc_influence
 
-    asah = pd.read_csv(REFERENCE / "asah.csv", comment="#")
-    paths = []
-    for marker, top in (("s100b", asah["s100b"].max()), ("wfns", 5.0)):
-        path = tmp_path / f"{marker}.csv"
-        pd.DataFrame({"id": np.arange(len(asah)), "label": asah["outcome"], "score": asah[marker] / top}).to_csv(
-            path, index=False, float_format="%.17g")
-        paths.append(str(path))
+    asah, paths = asah_files(tmp_path)
     data = load_classification(paths, options=LoadOptions(positive_label="Poor"))
     report = compare(data, settings=Settings(resamples=200))
     difference = report.comparisons[0].metrics["roc_auc"]

@@ -39,7 +39,7 @@ from evaluation import (
 from evaluation._cli import main
 from evaluation._regression import SUMS, RegressionData, _design
 from evaluation._sums import GROUPED_ABOVE
-from tests.evaluation.test_duckdb import DEMO
+from tests.evaluation.test_duckdb import DEMO, write
 from tests.evaluation.test_spark import spark  # noqa: F401  (the module's local[2] session)
 from tests.helpers import assert_close_documents
 
@@ -58,14 +58,6 @@ def demo_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
     base.loc[4, "sex"] = None
     tuned = pd.read_csv(DEMO / "regression_finetuned.csv")[["id", "label", "prediction"]]
     return base, tuned
-
-
-def write(frame: pd.DataFrame, path: Path) -> str:
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
-    return str(path)
 
 
 def parts(frame: pd.DataFrame, folder: Path) -> str:
