@@ -109,8 +109,9 @@ def _run_compare(args: argparse.Namespace) -> int:
     else:
         task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
     if args.engine != "local" and task not in ("classification", "regression"):
-        raise EvaluationError(f"the {args.engine} engine computes classification comparisons for now; these files are "
-                              f"the {task} task, which the local engine computes (leave out --engine)")
+        raise EvaluationError(f"the {args.engine} engine computes classification and regression comparisons; these "
+                              f"files are the {task} task, whose text metrics tokenise each text in Python: leave out "
+                              "--engine (the local engine reads directories and globs of parts too)")
     if args.preferences is not None and task != "generation":
         raise EvaluationError(f"--preferences compares the outputs of text-generating models; these files are the "
                               f"{task} task (add --task generation if they hold generated text)")

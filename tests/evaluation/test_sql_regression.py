@@ -274,5 +274,5 @@ def test_the_command_line_runs_regression_on_duckdb(tmp_path: Path, capsys: pyte
     generation = [str(DEMO / "generation_base.jsonl"), str(DEMO / "generation_finetuned.jsonl")]
     status, _ = run_cli(["compare", *generation, "--engine", "duckdb"])
     assert status == 2
-    assert ("the duckdb engine computes classification comparisons for now; these files are the generation task"
+    assert ("the duckdb engine computes classification and regression comparisons; these files are the generation task"
             in capsys.readouterr().err)
