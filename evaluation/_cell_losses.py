@@ -14,10 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import stdtr, stdtrit
 
 from ._inference import FEWER_THAN_TWO, NO_SPREAD, make_difference, make_estimate
 from ._results import Difference, Estimate, Settings
+from ._sums import t_from_sums
 
 __all__ = ["LOSSES", "LossSums", "loss_differences", "loss_estimates"]
 
@@ -47,27 +47,15 @@ class LossSums:
         return {model for name, model in self.sums if name == metric}
 
 
-def _moments(n: int, total: float, square: float) -> tuple[float, float]:
-    """Mean and sample standard deviation (``ddof=1``) from a sum and a sum of squares (0 where rounding goes below)."""
-    mean = total / n
-    if n < 2:
-        return mean, float("nan")
-    return mean, float(np.sqrt(max(square - n * mean * mean, 0.0) / (n - 1)))
-
-
 def loss_estimates(sums: LossSums, model: str, n: int, settings: Settings) -> dict[str, Estimate]:
     """A model's log loss and Brier score with their t intervals, as the local engine's on the rows."""
     out = {}
     for metric in LOSSES:
         if (metric, model) not in sums.sums:
             continue
-        mean, sd = _moments(n, float(sums.sums[metric, model].sum()), float(sums.squares[metric, model].sum()))
-        if n < 2:
-            out[metric] = make_estimate(mean, np.nan, np.nan, "t interval", std_error=np.nan)
-            continue
-        se = sd / np.sqrt(n)
-        half = stdtrit(n - 1, 0.5 + settings.confidence / 2.0) * se
-        out[metric] = make_estimate(mean, max(mean - half, 0.0), mean + half, "t interval", std_error=se)
+        mean, low, high, se, _ = t_from_sums(n, float(sums.sums[metric, model].sum()),
+                                             float(sums.squares[metric, model].sum()), settings.confidence)
+        out[metric] = make_estimate(mean, max(low, 0.0) if n > 1 else np.nan, high, "t interval", std_error=se)
     return out
 
 
@@ -82,19 +70,15 @@ def loss_differences(sums: LossSums, baseline: str, candidate: str, n: int, sett
         total = float(sums.sums[metric, candidate].sum() - sums.sums[metric, baseline].sum())
         square = float(sums.squares[metric, candidate].sum() + sums.squares[metric, baseline].sum()
                        - 2.0 * sums.products[metric, baseline, candidate].sum())
-        mean, sd = _moments(n, total, square)
+        mean, low, high, se, p = t_from_sums(n, total, square, settings.confidence)
         if n < 2:
             out[metric] = make_difference(metric, mean, np.nan, np.nan, np.nan, "paired t", "t interval",
                                           *values[metric], std_error=np.nan, reason=FEWER_THAN_TWO)
-            continue
-        se = sd / np.sqrt(n)
-        if se == 0:  # every example moved by the same amount (to the sums' rounding): no spread to test with
+        elif se == 0:  # every example moved by the same amount (to the sums' rounding): no spread to test with
             p, low, high = (1.0, mean, mean) if mean == 0 else (np.nan, np.nan, np.nan)
             out[metric] = make_difference(metric, mean, low, high, p, "paired t", "t interval", *values[metric],
                                           std_error=se, reason="" if mean == 0 else NO_SPREAD)
-            continue
-        half = stdtrit(n - 1, 0.5 + settings.confidence / 2.0) * se
-        p = float(2.0 * stdtr(n - 1, -abs(mean / se)))
-        out[metric] = make_difference(metric, mean, mean - half, mean + half, p, "paired t", "t interval",
-                                      *values[metric], std_error=se)
+        else:
+            out[metric] = make_difference(metric, mean, low, high, p, "paired t", "t interval", *values[metric],
+                                          std_error=se)
     return out
