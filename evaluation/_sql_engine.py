@@ -427,6 +427,14 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
     c = f.columns
     label = col(str(c.label))
     of = {label_or_none(v): _sql_value(backend, v) for v in raw}
+
+    def by_label(then: Mapping[str, str], otherwise: str) -> str:
+        """``then[name]`` where the true label is the class ``name``, else ``otherwise``."""
+        cases = " ".join(f"WHEN {literal} THEN {then[name]}" for name, literal in of.items()
+                         if name is not None and name in then)
+        return f"CASE {label} {cases} ELSE {otherwise} END" if cases else otherwise
+
+    is_class = {k: by_label({k: "TRUE"}, "FALSE") for k in classes}
     if c.probabilities:
         columns = {normalize_label(k): v for k, v in c.probabilities.items()}
         missing = [k for k in classes if k not in columns]
@@ -441,8 +449,7 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
         total = " + ".join(value[k] for k in classes)
         checks.append((f"abs(({total}) - 1.0) > {tolerance!r}", columns[classes[0]],
                        f"class probabilities that sum to 1 (within {tolerance:g})"))
-        true = "CASE " + label + " " + " ".join(f"WHEN {literal} THEN {value[str(name)]}"
-                                                 for name, literal in of.items() if name in value) + " END"
+        true = by_label(value, "NULL")
         pos = value[positive] if positive is not None else None
     elif c.score:
         if positive is None:
@@ -453,30 +460,21 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
         pos = f"least(greatest(CAST({quoted} AS DOUBLE), 0.0), 1.0)"
         checks = [(f"{quoted} IS NULL OR isnan(CAST({quoted} AS DOUBLE)) OR CAST({quoted} AS DOUBLE) NOT BETWEEN "
                    f"{-_SLACK!r} AND {1 + _SLACK!r}", c.score, "a probability between 0 and 1")]
-        is_positive = "CASE " + label + " " + " ".join(
-            f"WHEN {literal} THEN TRUE" for name, literal in of.items() if name == positive) + " ELSE FALSE END"
-        true = f"CASE WHEN {is_positive} THEN {pos} ELSE 1.0 - {pos} END"
+        true = f"CASE WHEN {is_class[positive]} THEN {pos} ELSE 1.0 - {pos} END"
         value = {k: pos if k == positive else f"1.0 - {pos}" for k in classes}
     else:
         return None
     log_loss = f"-ln(least(greatest({true}, {_EPS!r}), {1.0 - _EPS!r}))"
     if positive is not None:
         assert pos is not None
-        hit = "CASE " + label + " " + " ".join(
-            f"WHEN {literal} THEN 1.0" for name, literal in of.items() if name == positive) + " ELSE 0.0 END"
-        brier = f"power({pos} - {hit}, 2)"
-    else:
-        brier = f"({' + '.join(f'power({value[k]}, 2)' for k in classes)}) - 2.0 * {true} + 1.0"
-    if positive is not None:
+        brier = f"power({pos} - CASE WHEN {is_class[positive]} THEN 1.0 ELSE 0.0 END, 2)"
         negative = next(k for k in classes if k != positive)
         prediction = (f"CASE WHEN {pos} >= {threshold!r} THEN {backend.literal(positive)} "
                       f"ELSE {backend.literal(negative)} END")
     else:
+        brier = f"({' + '.join(f'power({value[k]}, 2)' for k in classes)}) - 2.0 * {true} + 1.0"
         prediction = argmax_case(value, classes, [backend.literal(k) for k in classes])
-    is_class = {k: "CASE " + label + " " + " ".join(f"WHEN {literal} THEN TRUE" for name, literal in of.items()
-                                                     if name == k) + " ELSE FALSE END" for k in classes}
-    label_code = "CASE " + label + " " + " ".join(f"WHEN {literal} THEN {classes.index(name)}"
-                                                  for name, literal in of.items() if name in classes) + " END"
+    label_code = by_label({k: str(i) for i, k in enumerate(classes)}, "NULL")
     return _Losses(log_loss, brier, tuple(checks), prediction, value, is_class, label_code)
 
 

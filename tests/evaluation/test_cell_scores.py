@@ -162,3 +162,23 @@ def test_the_bins_counted_must_be_the_bins_compared() -> None:
     with pytest.raises(EvaluationError, match="in 15 calibration bins, and the comparison asks for 10; load the files "
                                               "with ece_bins=10"):
         compare(data, settings=Settings(ece_bins=10))
+
+
+def test_a_class_no_example_is_of_is_not_ranked(tmp_path: Path) -> None:
+    """A class with a probability column but no example of it: no AUC of its own, as in the local engine."""
+    rng = np.random.default_rng(4)
+    y_true = rng.integers(0, 3, 1_000)  # classes a, b and c; d only has probabilities
+    paths = []
+    for m, lean in enumerate((1.0, 2.0)):
+        weights = rng.gamma(np.ones((1_000, 4)) + lean * np.eye(4)[y_true])
+        probabilities = np.round(weights / weights.sum(axis=1, keepdims=True), 6)
+        probabilities[:, 3] = np.round(1 - probabilities[:, :3].sum(axis=1), 6)
+        frame = pd.DataFrame({"id": np.arange(1_000), "label": np.array(list("abc"))[y_true]})
+        for k, name in enumerate("abcd"):
+            frame[f"prob_{name}"] = probabilities[:, k]
+        paths.append(str(tmp_path / f"m{m}.parquet"))
+        frame.to_parquet(paths[-1], index=False)
+    local, counted = local_and_counted(paths)
+    assert list(counted["classes"]) == ["a", "b", "c", "d"] and list(counted["models"]["m0"]["thresholds"]) == [
+        "a", "b", "c"]
+    assert_close_documents(counted, local, rel=1e-11)
