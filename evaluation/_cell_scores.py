@@ -20,7 +20,7 @@ scores are counted on the grid, as if rounded to six decimals (ties within 1e-6 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,10 +156,6 @@ def _per_class(data: ClassificationData, values: Mapping[str, float]) -> np.ndar
     return np.array([values.get(label, 0.0) for label in data.classes])
 
 
-def _ece_cells(scores: CellScores, names: Sequence[str]) -> CalibrationCells:
-    return scores.calibration[tuple(names)]
-
-
 def scored_model(data: ClassificationData, scores: CellScores, name: str, index: int, settings: Settings) -> ScoredModel:
     """A model's ROC AUC, average precision and ECE with their intervals, its curves and its reliability curve, as
     :func:`evaluation._classification.probability_estimates` and :func:`evaluation._calibration.ece_estimate`
@@ -181,7 +177,7 @@ def scored_model(data: ClassificationData, scores: CellScores, name: str, index:
         settings, auc, float(np.sqrt(auc_shares.sum())), np.nan if undefined else float(present.min() - 1),
         average_precision, np.nan if undefined else float(np.sqrt(ap_shares.sum())),
         np.nan if undefined else satterthwaite_df_of(ap_shares, sizes), undefined=undefined)
-    cells = _ece_cells(scores, [name])
+    cells = scores.calibration[name,]
     n_bins = settings.ece_bins
     bins = cells.keys // 2
     curve = binned_curve(np.bincount(bins, weights=cells.counts, minlength=n_bins).astype(np.int64),
@@ -210,14 +206,10 @@ def scored_difference(data: ClassificationData, scores: CellScores, baseline: st
         b, c = estimates[baseline][metric].value, estimates[candidate][metric].value
         out[metric] = rank_difference(metric, settings, c - b, float(np.sqrt(shares.sum())),
                                       satterthwaite_df_of(shares, sizes), (b, c), test, method, reason)
-    table = summed_ece_table(*_pair(scores, baseline, candidate), n_bins=settings.ece_bins)
+    pair = scores.calibration[baseline, candidate]
+    table = summed_ece_table(pair.keys, pair.counts, pair.confidence, n_bins=settings.ece_bins)
     out[ECE] = table_ece_difference(table, estimates[baseline][ECE], estimates[candidate][ECE], index, settings)
     return out
-
-
-def _pair(scores: CellScores, baseline: str, candidate: str) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    cells = _ece_cells(scores, [baseline, candidate])
-    return cells.keys, cells.counts, cells.confidence
 
 
 def best_threshold_of(scores: CellScores, name: str, positive: str, positive_index: int,
