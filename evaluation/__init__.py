@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     from ._slices import slice_labels
     from ._spark import load_classification_spark, spark_session
     from ._sql_engine import ENGINES
+    from ._sql_generation import load_generation_duckdb, load_generation_spark
     from ._sql_regression import load_regression_duckdb, load_regression_spark
     from ._statistics import Statistic, higher_is_better, metric_title, statistics_of
     from ._tasks import TASKS, Task, detect_task, task_named
@@ -117,6 +118,8 @@ _WHERE = {
     "read_cell_table": "._cells",
     "load_classification_duckdb": "._duckdb",
     "load_classification_spark": "._spark",
+    "load_generation_duckdb": "._sql_generation",
+    "load_generation_spark": "._sql_generation",
     "load_regression_duckdb": "._sql_regression",
     "load_regression_spark": "._sql_regression",
     "SummedRegressionData": "._regression_sums",
@@ -308,6 +311,8 @@ __all__ = [
     "load_classification_duckdb",
     "load_classification_spark",
     "load_generation",
+    "load_generation_duckdb",
+    "load_generation_spark",
     "load_regression",
     "load_regression_duckdb",
     "load_regression_spark",

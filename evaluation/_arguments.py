@@ -197,7 +197,7 @@ def _add_compare(commands: argparse._SubParsersAction) -> argparse.ArgumentParse
     labels.add_argument("--threshold", type=float, default=0.5,
                         help="binary files without predictions: positive when score >= this (default 0.5)")
     labels.add_argument("--shared-ids-only", action="store_true", help="evaluate only the ids found in every file")
-    scale = cmd.add_argument_group("beyond memory (classification; docs/scale.md)")
+    scale = cmd.add_argument_group("beyond memory (docs/scale.md)")
     scale.add_argument("--engine", type=_choice("engine", "--engine", ENGINES), default="local",
                        help="where the counting happens: local (in memory, the default), duckdb (out of core, "
                             "streaming the files) or spark (Spark SQL)")

@@ -103,15 +103,11 @@ def _run_compare(args: argparse.Namespace) -> int:
         id=args.id_column, label=args.label_column, prediction=args.prediction_column, score=args.score_column,
         probabilities=probability_columns(args.probability_columns), split=args.split_column,
         timestamp=args.timestamp_column, metadata=tuple(args.metadata_columns) if args.metadata_columns else None)
-    _engine_iv(args)
     if args.input == "cells":  # a cell table is a classification comparison's counts
         task = "classification"
     else:
         task = args.task or detect_task(args.files, mapping=mapping)  # reads the first rows of the first file only
-    if args.engine != "local" and task not in ("classification", "regression"):
-        raise EvaluationError(f"the {args.engine} engine computes classification and regression comparisons; these "
-                              f"files are the {task} task, whose text metrics tokenise each text in Python: leave out "
-                              "--engine (the local engine reads directories and globs of parts too)")
+    _engine_iv(args, task)
     if args.preferences is not None and task != "generation":
         raise EvaluationError(f"--preferences compares the outputs of text-generating models; these files are the "
                               f"{task} task (add --task generation if they hold generated text)")
@@ -172,15 +168,17 @@ def _run_compare(args: argparse.Namespace) -> int:
     return _write_and_gate(args, text, report, gate, leakage=leakage)
 
 
-def _engine_iv(args: argparse.Namespace) -> None:
-    """Refuse what a cell table or an out-of-memory engine cannot do (they hold counts, not examples)."""
+def _engine_iv(args: argparse.Namespace, task: str) -> None:
+    """Refuse what a cell table or an out-of-memory engine cannot do (they hold counts, not examples; generation's
+    engines bring every example to Python)."""
     if args.input == "cells" and len(args.files) != 1:
         raise EvaluationError(f"--input cells reads one cell table; {len(args.files)} files were given")
     if args.input == "cells" and args.task not in (None, "classification"):
         raise EvaluationError(f"a cell table holds a classification comparison's counts, not the {args.task} task")
     if args.input == "cells" and args.engine != "local":
         raise EvaluationError("--input cells reads counts already made: leave out --engine")
-    counted = "a cell table" if args.input == "cells" else f"the {args.engine} engine" if args.engine != "local" else ""
+    counted = ("a cell table" if args.input == "cells" else
+               f"the {args.engine} engine" if args.engine != "local" and task != "generation" else "")
     if counted:
         for option, given in (("--flips-out", args.flips_out), ("--training-data", args.training_data)):
             if given:
@@ -200,16 +198,20 @@ def _load(args: argparse.Namespace, chosen: Any, options: LoadOptions) -> Any:
         return read_cell_table(args.files[0], names=args.names, options=options)
     if args.engine == "duckdb":
         from ._duckdb import connect, load_classification_duckdb
+        from ._sql_generation import load_generation_duckdb
         from ._sql_regression import load_regression_duckdb
 
-        load_duckdb = load_regression_duckdb if chosen.name == "regression" else load_classification_duckdb
+        load_duckdb = {"regression": load_regression_duckdb, "generation": load_generation_duckdb}.get(
+            chosen.name, load_classification_duckdb)
         return load_duckdb(args.files, names=args.names, options=options,
                            connection=connect(memory_limit=args.duckdb_memory_limit))
     if args.engine == "spark":
         from ._spark import load_classification_spark
+        from ._sql_generation import load_generation_spark
         from ._sql_regression import load_regression_spark
 
-        load_spark = load_regression_spark if chosen.name == "regression" else load_classification_spark
+        load_spark = {"regression": load_regression_spark, "generation": load_generation_spark}.get(
+            chosen.name, load_classification_spark)
         return load_spark(args.files, names=args.names, options=options, master=args.spark_master)
     return chosen.load(args.files, names=args.names, options=options)
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ._calibration import DEFAULT_ECE_BINS
 from ._data import ClassificationData, LoadOptions
@@ -129,13 +130,14 @@ class DuckDBBackend(SQLBackend):
     def hash_group(self, key: str, groups: int) -> str:
         return f"CAST(hash({key}) % {groups} AS BIGINT)"
 
-    def in_file_order(self, relation: str, value: str) -> list[Any]:
+    def in_file_order(self, relation: str, items: str = "*") -> pa.Table:
         # DuckDB keeps the files' order only when asked to
         setting = self.connection.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
         before = bool(setting and setting[0])
         self.connection.execute("SET preserve_insertion_order = true")
         try:
-            return super().in_file_order(relation, value)
+            with _refusals():
+                return self.connection.sql(f"SELECT {items} FROM {relation}").to_arrow_table()
         finally:
             self.connection.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 

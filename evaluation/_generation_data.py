@@ -213,7 +213,9 @@ def _numbers(table: pa.Table, column: str, numbers: np.ndarray, filename: str) -
 
 
 @dataclass(frozen=True)
-class _Read:
+class GenerationFile:
+    """One model's file, read and checked, before pairing (:func:`read_generation_table`)."""
+
     shell: PredictionFile
     outputs: list[str] | None
     references: list[tuple[str, ...]] | None
@@ -231,7 +233,7 @@ def _text(table: pa.Table, column: str) -> tuple[list[str], int]:
     return [value if value is not None else "" for value in values], missing
 
 
-def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
+def _read_one(source: Source, name: str | None, options: LoadOptions) -> GenerationFile:
     filename = source_name(source)
     found: dict[str, str] = {}
 
@@ -244,7 +246,14 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
     else:
         table = guarded(source, lambda: read_table(source, filename=filename, text_columns=text_columns,
                                                    limits=options.limits))
-    roles = found or _roles(table.column_names, options.mapping, filename)
+    return read_generation_table(table, filename, name, options, found or None)
+
+
+def read_generation_table(table: pa.Table, filename: str, name: str | None, options: LoadOptions,
+                          roles: dict[str, str] | None = None) -> GenerationFile:
+    """One model's file, read into ``table`` (its rows in file order), checked: its outputs, references, prompts,
+    scores, ids, clusters and metadata (``roles``: the columns found, by default from the table's header)."""
+    roles = roles or _roles(table.column_names, options.mapping, filename)
     used = set(roles.values())
     metadata = tuple(c for c in table.column_names if c not in used and not c.strip().lower().startswith(SCORE_PREFIX)) \
         if options.mapping.metadata is None else tuple(options.mapping.metadata)
@@ -282,7 +291,8 @@ def _read_one(source: Source, name: str | None, options: LoadOptions) -> _Read:
         clusters = _text(table, roles["cluster"])[0]
     kept = _metadata(table, columns, filename, chosen=options.mapping.metadata is not None, warnings=warnings)
     shell = unlabelled_file(name or model_name(filename), filename, columns, numbers, ids, kept, warnings)
-    return _Read(shell, outputs, references, prompts, scores, empty, clusters, "sample" in roles and "cluster" not in roles)
+    return GenerationFile(shell, outputs, references, prompts, scores, empty, clusters,
+                          "sample" in roles and "cluster" not in roles)
 
 
 def load_generation(
@@ -320,7 +330,13 @@ def load_generation(
     options = options or LoadOptions()
     if names is not None and len(names) != len(sources):
         raise EvaluationError(f"{len(names)} model names for {len(sources)} files; expected one name per file")
-    read = [_read_one(source, None if names is None else names[i], options) for i, source in enumerate(sources)]
+    return paired_generation([_read_one(source, None if names is None else names[i], options)
+                              for i, source in enumerate(sources)], options)
+
+
+def paired_generation(read: Sequence[GenerationFile], options: LoadOptions) -> GenerationData:
+    """The files' checked rows (:func:`read_generation_table`) paired by id: the references must agree, the
+    scores every file has are kept, the clusters of an id's samples found."""
     files = [r.shell for r in read]
     ids, takes, warnings = pair_checked(files, options.shared_ids_only)
     if options.exclude_ids:  # with several samples per id, an excluded id takes its samples with it
@@ -363,7 +379,7 @@ def load_generation(
         warnings.append(f"{', '.join(sorted(set.union(*named) - common))}: not in every file, so not compared")
     models = []
     for r, take in zip(read, takes, strict=True):
-        def column(key: str, r: _Read = r, take: np.ndarray | None = take) -> np.ndarray | None:
+        def column(key: str, r: GenerationFile = r, take: np.ndarray | None = take) -> np.ndarray | None:
             values = r.scores.get(key)
             if values is None or (not key.startswith(SCORE_PREFIX) and not all(scored)):
                 return None

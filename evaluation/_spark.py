@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
 from ._calibration import DEFAULT_ECE_BINS
 from ._data import ClassificationData, LoadOptions
@@ -166,11 +167,13 @@ class SparkBackend(SQLBackend):
     def hash_group(self, key: str, groups: int) -> str:
         return f"pmod(xxhash64({key}), {groups})"
 
-    def in_file_order(self, relation: str, value: str) -> list[Any]:
+    def in_file_order(self, relation: str, items: str = "*") -> pa.Table:
         # a file's rows keep their order within its part; the parts in name order
-        return [row[0] for row in self.rows(
-            f"SELECT value FROM (SELECT {value} AS value, input_file_name() AS part, "
-            f"monotonically_increasing_id() AS position FROM {relation}) AS ordered ORDER BY part, position")]
+        with _refusals():
+            return self.session.sql(
+                f"SELECT {items}, input_file_name() AS evaluation_part, monotonically_increasing_id() AS "
+                f"evaluation_position FROM {relation}").orderBy("evaluation_part", "evaluation_position").drop(
+                "evaluation_part", "evaluation_position").toArrow()
 
 
 def load_classification_spark(sources: Sequence[str | DataFrame], *, names: Sequence[str] | None = None,

@@ -153,10 +153,10 @@ class SQLBackend(ABC):
     def hash_group(self, key: str, groups: int) -> str:
         """The engine's hash of ``key`` modulo ``groups``: a group fixed by the key alone, whatever the partitioning."""
 
-    def in_file_order(self, relation: str, value: str) -> list[Any]:
-        """``value`` of every row of ``relation``, in the order the local loader reads the rows (the files in name
-        order, each file's rows in order)."""
-        return [row[0] for row in self.rows(f"SELECT {value} FROM {relation}")]
+    @abstractmethod
+    def in_file_order(self, relation: str, items: str = "*") -> pa.Table:
+        """The select ``items`` of every row of ``relation`` as an Arrow table, in the order the local loader reads
+        the rows (the files in name order, each file's rows in order)."""
 
 
 @dataclass(frozen=True)
@@ -173,39 +173,54 @@ class _File:
     memory)."""
 
 
-def _open(backend: SQLBackend, source: object, index: int, name: str | None, mapping: ColumnMapping) -> _File:
-    """Find a source's files (or the engine's table) and columns."""
+def read_source(backend: SQLBackend, source: object, index: int, name: str | None,
+                text_columns: Callable[[list[str], str], Sequence[str]]) -> tuple[str, str, TableRead]:
+    """A source's name in messages, its model's name and its relation: a path, directory or glob of one format's
+    files, or an engine's table (a Spark DataFrame). ``text_columns`` is given the header and the name, may refuse
+    the file, and names the columns a CSV file is read again with as text (ids such as 007 keep their zeros)."""
     read = backend.read_object(source)
     if read is None and not isinstance(source, str | os.PathLike):
         raise EvaluationError(f"the {backend.name} engine reads files where they lie: give paths, directories or globs"
                               f"{', or DataFrames' if backend.name == 'spark' else ''}, not uploaded bytes")
     if read is not None:
-        filename, files, kind = f"DataFrame {index + 1}", [], ""
-        name = name or f"model_{index + 1}"
-    else:
-        assert isinstance(source, str | os.PathLike)
-        filename = source_name(os.fspath(source))
-        files = source_files(os.fspath(source))
-        kinds = {table_format(os.path.basename(f)) for f in files}
-        if len(kinds) > 1:
-            raise EvaluationError(f"{filename}: the files are of different formats ({', '.join(sorted(kinds))}); "
-                                  "expected one format", file=filename)
-        kind = kinds.pop()
-        kind = "csv" if kind in ("csv", "tsv") else kind
-        read = backend.read(files, kind)
-    columns = detect_columns(list(read.kinds), mapping, filename=filename)
-    engine = backend.name
-    if columns.prediction is None and not (columns.probabilities or columns.score):
-        raise EvaluationError(f"{filename}: expected predictions: a prediction column (prediction, y_pred, ...), "
-                              "per-class probability columns (prob_<class>) or, for two classes, a score column",
-                              file=filename)
-    if columns.id is None:
-        raise EvaluationError(f"{filename}: the {engine} engine pairs examples by id, and these files have no id column "
-                              "(id, example_id, ...); expected one, or the local engine, which pairs by row order",
-                              file=filename)
-    if files and kind == "csv":  # read again, the id, label and prediction as text (ids such as 007 keep their zeros)
-        read = backend.read(files, kind, [c for c in (columns.id, columns.label, columns.prediction) if c])
-    return _File(filename, name or model_name(filename), read.relation, columns, read.kinds)
+        filename = f"DataFrame {index + 1}"
+        text_columns(list(read.kinds), filename)
+        return filename, name or f"model_{index + 1}", read
+    assert isinstance(source, str | os.PathLike)
+    filename = source_name(os.fspath(source))
+    files = source_files(os.fspath(source))
+    kinds = {table_format(os.path.basename(f)) for f in files}
+    if len(kinds) > 1:
+        raise EvaluationError(f"{filename}: the files are of different formats ({', '.join(sorted(kinds))}); "
+                              "expected one format", file=filename)
+    kind = kinds.pop()
+    kind = "csv" if kind in ("csv", "tsv") else kind
+    read = backend.read(files, kind)
+    text = text_columns(list(read.kinds), filename)
+    if kind == "csv":
+        read = backend.read(files, kind, text)
+    return filename, name or model_name(filename), read
+
+
+def _open(backend: SQLBackend, source: object, index: int, name: str | None, mapping: ColumnMapping) -> _File:
+    """Find a source's files (or the engine's table) and columns."""
+    found: list[ColumnMapping] = []
+
+    def text_columns(header: list[str], filename: str) -> list[str]:
+        columns = detect_columns(header, mapping, filename=filename)
+        if columns.prediction is None and not (columns.probabilities or columns.score):
+            raise EvaluationError(f"{filename}: expected predictions: a prediction column (prediction, y_pred, ...), "
+                                  "per-class probability columns (prob_<class>) or, for two classes, a score column",
+                                  file=filename)
+        if columns.id is None:
+            raise EvaluationError(f"{filename}: the {backend.name} engine pairs examples by id, and these files have no "
+                                  "id column (id, example_id, ...); expected one, or the local engine, which pairs by "
+                                  "row order", file=filename)
+        found.append(columns)
+        return [c for c in (columns.id, columns.label, columns.prediction) if c]
+
+    filename, name, read = read_source(backend, source, index, name, text_columns)
+    return _File(filename, name, read.relation, found[0], read.kinds)
 
 
 def _id(backend: SQLBackend, f: _File) -> str:

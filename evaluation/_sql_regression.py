@@ -174,7 +174,7 @@ def _fetched(backend: SQLBackend, files: Sequence[_File], warnings: list[list[st
                   for k in range(len(names)))]
     frame = backend.frame(f"WITH {_models(backend, files, items[0], items)} SELECT {', '.join(selected)} "
                           f"FROM {_inner(files)}")
-    order = pd.Index([str(v) for v in backend.in_file_order(files[0].relation, _id(backend, files[0]))])
+    order = pd.Index([str(v) for v in backend.in_file_order(files[0].relation, _id(backend, files[0])).column(0).to_pylist()])
     ids = pd.Index([str(v) for v in frame["id"].tolist()])
     position = order.get_indexer(ids)
     frame = frame.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)

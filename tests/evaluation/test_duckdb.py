@@ -239,8 +239,6 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
     (["a.csv", "--input", "cells", "--task", "regression"], "not the regression task"),
     (["a.csv", "b.csv", "--engine", "duckdb", "--flips-out", "f.csv"], "--flips-out needs each example's id"),
     (["a.csv", "b.csv", "--spark-master", "local[1]"], "--spark-master applies to --engine spark"),
-    (["data/demo/generation_base.jsonl", "data/demo/generation_finetuned.jsonl", "--engine", "duckdb"],
-     "the duckdb engine computes classification and regression comparisons; these files are the generation task"),
     (["a.csv", "b.csv", "--engine", "sqlite"], "unknown engine 'sqlite' for --engine: choose local, duckdb or spark"),
 ])
 def test_what_the_engines_cannot_do_is_refused_with_the_reason(arguments: list[str], said: str) -> None:

@@ -271,8 +271,3 @@ def test_the_command_line_runs_regression_on_duckdb(tmp_path: Path, capsys: pyte
     assert status == 0 and json.loads(local)["task"] == "regression"
     status, counted = run_cli(["compare", *files, *options, "--engine", "duckdb"])
     assert status == 0 and counted == local
-    generation = [str(DEMO / "generation_base.jsonl"), str(DEMO / "generation_finetuned.jsonl")]
-    status, _ = run_cli(["compare", *generation, "--engine", "duckdb"])
-    assert status == 2
-    assert ("the duckdb engine computes classification and regression comparisons; these files are the generation task"
-            in capsys.readouterr().err)
