@@ -180,10 +180,11 @@ def _engine_iv(args: argparse.Namespace, task: str) -> None:
     counted = ("a cell table" if args.input == "cells" else
                f"the {args.engine} engine" if args.engine != "local" and task != "generation" else "")
     if counted:
-        for option, given in (("--flips-out", args.flips_out), ("--training-data", args.training_data)):
+        for option, given, needed in (("--flips-out", args.flips_out, "each changed example's row"),
+                                      ("--training-data", args.training_data, "every example's id")):
             if given:
-                raise EvaluationError(f"{option} needs each example's id, and {counted} counts examples without "
-                                      "keeping them; run it on the local engine")
+                raise EvaluationError(f"{option} needs {needed}, and {counted} counts examples without keeping them; "
+                                      "run it on the local engine")
     for option, value, engine in (("--duckdb-memory-limit", args.duckdb_memory_limit, "duckdb"),
                                   ("--spark-master", args.spark_master, "spark")):
         if value is not None and args.engine != engine:

@@ -265,6 +265,9 @@ def compare(
         for comparison in paired.comparisons], settings)
     comparisons = [replace(c, best_threshold=_best_threshold(data, c, settings.primary_metric)) for c in comparisons]
     warnings = list(data.warnings) + analysis_warnings(data, comparisons, primary=settings.primary_metric)
+    if data.cell_ids is not None and settings.max_flip_ids > data.cell_ids.limit:
+        warnings.append(f"the engine kept the first {data.cell_ids.limit:,} ids of each cell; max_flip_ids = "
+                        f"{settings.max_flip_ids:,} asks for more, so the changed examples' ids stop there")
     return ComparisonReport(
         task=data.task,
         n_examples=data.n_examples,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ._cell_scores import CellScores
     from ._slices import SliceColumn
 
-__all__ = ["ClassificationData", "ColumnMapping", "LoadOptions", "ModelData"]
+__all__ = ["CellIds", "ClassificationData", "ColumnMapping", "LoadOptions", "ModelData"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +134,18 @@ class ModelData:
 
 
 @dataclass(frozen=True)
+class CellIds:
+    """The ids an engine keeps of its cells' examples: enough to list the first changed examples of any pair of
+    models in text order (:func:`evaluation._flips.flips`)."""
+
+    ids: tuple[tuple[str, ...], ...]
+    """Per cell, its examples' first ids in text order, at most :attr:`limit`; none where every model predicts
+    alike (no pair of models differs there)."""
+    limit: int
+    """The most ids kept of a cell: a pair's list is complete up to this many."""
+
+
+@dataclass(frozen=True)
 class ClassificationData:
     """Aligned, validated data for a classification comparison.
 
@@ -168,6 +180,9 @@ class ClassificationData:
     scores:
         An engine's counts and sums for the metrics that rank or bin the scores (ROC AUC, average precision, ECE,
         the curves: :class:`~evaluation._cell_scores.CellScores`), or ``None``.
+    cell_ids:
+        An engine's cells: each cell's first ids in text order (:class:`CellIds`), from which the changed examples'
+        ids are listed; ``None``: the rows are examples, or a cell table's cells, which hold no ids.
     """
 
     task: str
@@ -182,6 +197,7 @@ class ClassificationData:
     slices: Mapping[str, SliceColumn] | None = None
     losses: LossSums | None = None
     scores: CellScores | None = None
+    cell_ids: CellIds | None = None
 
     @property
     def n_examples(self) -> int:

@@ -127,6 +127,9 @@ class DuckDBBackend(SQLBackend):
     def quantile_list(self, value: str, levels: Sequence[float]) -> str:
         return f"quantile_cont({value}, [{', '.join(repr(float(q)) for q in levels)}])"
 
+    def smallest(self, value: str, n: int) -> str:
+        return f"min({value}, {n})"
+
     def hash_group(self, key: str, groups: int) -> str:
         return f"CAST(hash({key}) % {groups} AS BIGINT)"
 

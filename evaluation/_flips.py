@@ -51,19 +51,27 @@ def flips(
         improved_in = counted(cut.codes, improved, len(cut.values))
         by_slice += [SliceFlips(column=column, value=value, regressions=int(regressed_in[i]),
                                 improvements=int(improved_in[i])) for i, value in enumerate(cut.values)]
-    listed = data.weights is None  # a cell table's rows are cells, not examples: no ids to list
-    regression_ids = data.ids[regressed] if listed else data.ids[:0]
-    improvement_ids = data.ids[improved] if listed else data.ids[:0]
+    regressions, improvements = int(data.count(regressed).sum()), int(data.count(improved).sum())
     return Flips(
-        regressions=int(data.count(regressed).sum()),
-        improvements=int(data.count(improved).sum()),
+        regressions=regressions,
+        improvements=improvements,
         by_class={label: FlipCounts(int(regressed_by_class[i]), int(improved_by_class[i]))
                   for i, label in enumerate(data.classes)},
         by_slice=tuple(by_slice),
-        regression_ids=tuple(str(i) for i in regression_ids[:max_ids]),
-        improvement_ids=tuple(str(i) for i in improvement_ids[:max_ids]),
-        ids_truncated=bool(regression_ids.shape[0] > max_ids or improvement_ids.shape[0] > max_ids),
+        regression_ids=_first_ids(data, regressed, max_ids),
+        improvement_ids=_first_ids(data, improved, max_ids),
+        ids_truncated=regressions > max_ids or improvements > max_ids,
     )
+
+
+def _first_ids(data: ClassificationData, mask: np.ndarray, max_ids: int) -> tuple[str, ...]:
+    """The first ``max_ids`` ids where ``mask`` holds, in text order (so the list does not depend on the files' row
+    order, and an engine lists the same from its cells' first ids); none for a cell table's cells."""
+    if data.weights is None:
+        return tuple(sorted(str(i) for i in data.ids[mask])[:max_ids])
+    if data.cell_ids is None:
+        return ()
+    return tuple(sorted(i for cell in np.flatnonzero(mask) for i in data.cell_ids.ids[cell])[:max_ids])
 
 
 def flip_table(data: ClassificationData, baseline: str, candidate: str) -> pd.DataFrame:

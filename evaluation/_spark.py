@@ -164,6 +164,9 @@ class SparkBackend(SQLBackend):
     def quantile_list(self, value: str, levels: Sequence[float]) -> str:
         return f"percentile({value}, array({', '.join(repr(float(q)) for q in levels)}))"
 
+    def smallest(self, value: str, n: int) -> str:
+        return f"min_by({value}, {value}, {n})"
+
     def hash_group(self, key: str, groups: int) -> str:
         return f"pmod(xxhash64({key}), {groups})"
 

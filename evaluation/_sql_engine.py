@@ -49,10 +49,11 @@ from ._cells import (
     cells_data,
 )
 from ._columns import detect_columns, label_or_none, normalize_label, sort_labels
-from ._data import ClassificationData, ColumnMapping, LoadOptions
+from ._data import CellIds, ClassificationData, ColumnMapping, LoadOptions
 from ._errors import EvaluationError, format_examples, quote
 from ._io import accepted_file_name, model_name, source_name, table_format
 from ._loading import _in_order, _positive_label
+from ._results import Settings
 from ._slices import MISSING, OTHER, categorical_column, format_edge
 from ._sources import is_multi_file, part_paths
 from ._sql_scores import (
@@ -76,6 +77,8 @@ _MAX_CATEGORIES = 20
 _MAX_DISTINCT = 10_000  # a categorical column with more distinct values is not sliced (its cells would not be few)
 _VALUE_COUNTS = 1_000_000  # a numeric column with at most this many distinct values: quantiles from its value counts
 _INFINITY = "CAST('Infinity' AS DOUBLE)"
+IDS_PER_CELL = Settings().max_flip_ids
+"""The ids the cell query keeps of each cell (the first in text order): the changed examples the report lists."""
 _SQUARES = "rank_sq__{metric}__{model}"
 _DIFFERENCES = "rank_dsq__{metric}__{first}__{second}"
 
@@ -148,6 +151,10 @@ class SQLBackend(ABC):
     def quantile_list(self, value: str, levels: Sequence[float]) -> str:
         """An aggregate giving the exact quantiles of ``value`` at ``levels`` as a list (linear interpolation, as
         numpy's default)."""
+
+    @abstractmethod
+    def smallest(self, value: str, n: int) -> str:
+        """An aggregate giving the ``n`` smallest values of ``value`` as a list."""
 
     @abstractmethod
     def hash_group(self, key: str, groups: int) -> str:
@@ -520,8 +527,10 @@ def _joined_column(f: _File, index: int) -> Callable[[str], str]:
 
 
 def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
-                losses: Sequence[_Losses | None] = (), scores: Mapping[int, ScoreTerms] | None = None) -> str:
-    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts.
+                ids_per_cell: int, losses: Sequence[_Losses | None] = (),
+                scores: Mapping[int, ScoreTerms] | None = None) -> str:
+    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts and the first
+    ``ids_per_cell`` ids in text order of each cell where the models' predictions differ.
 
     Each file brings its id, label, prediction and probability columns (the first its slices) to the join; the
     losses (``losses``, written with :func:`_joined_column`'s names) and the scores' terms (``scores``: the models
@@ -545,6 +554,9 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     cells = ([f"{_joined_column(f, i)(str(f.columns.label))} AS label{i}" for i, f in enumerate(files)]
              + [f"{predicted[i]} AS pred{i}" for i in range(len(files))] + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
     absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
+    # each cell's first ids in text order, where some model predicts otherwise (a superset of the changed examples)
+    differ = " OR ".join(f"CAST(pred{i} AS STRING) IS DISTINCT FROM CAST(pred0 AS STRING)" for i in range(1, len(files)))
+    listed = [f"{'CAST(m0.id AS STRING)' if files[0].integer_ids else 'm0.id'} AS listed"]
     carried = [i for i, one in enumerate(loss) if one is not None]
     values = [f"{getattr(loss[i], metric)} AS {metric}{i}" for metric in LOSSES for i in carried]
     values += [f"{terms.influence[metric]} AS {metric}{i}" for metric in RANKED for i, terms in scores.items()]
@@ -564,8 +576,9 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              f"{_DIFFERENCES.format(metric=metric, first=i, second=j)}"
              for metric in RANKED for i, j in itertools.combinations(scores, 2)]
     sums += [f"sum(confidence{i}) AS confidence{i}" for i in scores]
+    sums += [f"{backend.smallest('listed', ids_per_cell)} FILTER (WHERE {differ}) AS ids"]
     keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
-    inner = f"SELECT {hint}{', '.join(cells + absent + calibration + values)} FROM {joined}"
+    inner = f"SELECT {hint}{', '.join(cells + absent + listed + calibration + values)} FROM {joined}"
     if not scores:
         return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n{''.join(', ' + x for x in sums)} "
                 f"FROM ({inner}) AS t GROUP BY {', '.join(keys)}")
@@ -669,6 +682,11 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list the engine returns (a Python list, a numpy array), as a list."""
+    return list(value.tolist() if hasattr(value, "tolist") else value)
+
+
 def _label_text(values: pd.Series) -> pa.Array:
     """Labels as text that :func:`evaluation._columns.normalize_label` reads as the local loader reads the values
     (``repr`` of a float keeps its digits)."""
@@ -750,7 +768,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     # slices are cut on the examples compared, as the local engine cuts them after pairing
     relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
     slicings = _slicings(backend, files[0], relation, warnings)
-    cells = backend.frame(_cell_query(backend, files, slicings, losses, terms))
+    cells = backend.frame(_cell_query(backend, files, slicings, IDS_PER_CELL, losses, terms))
     calibration = cells.iloc[:0]
     if terms:  # the grouping sets' rows: the cells (every calibration cell summed over), then the calibration cells
         counted = np.logical_and.reduce([cells[f"ge{i}"].to_numpy() == 1 for i in terms])
@@ -761,6 +779,8 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
             _check_unique(backend, f)
     cells = _pairing(cells, files, options.shared_ids_only, warnings)
     _check_labels(cells, files)
+    listed = CellIds(tuple(() if _missing(v) else tuple(str(i) for i in _listed(v)) for v in cells["ids"]),
+                     IDS_PER_CELL)
     table = pa.table({
         CELL_LABEL: _label_text(cells["label0"]),
         **{f"{CELL_PREDICTION_PREFIX}{i}": _label_text(cells[f"pred{i}"]) for i in range(len(files))},
@@ -773,6 +793,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     data = cells_data(table, filename=files[0].filename, names=[f.name for f in files], options=options,
                       binned={name: BinnedSlice(s.values) for name, s in slicings.items()},
                       sources=[f.filename for f in files], warnings=warnings)
+    data = replace(data, cell_ids=listed)
     if not terms:
         return data
     everywhere = ~calibration[[f"absent{i}" for i in range(len(files))]].to_numpy(dtype=bool).any(axis=1)

@@ -45,6 +45,7 @@ from ._sql_engine import (
     _File,
     _held_out,
     _id,
+    _listed,
     _open,
     _paired_rows,
     _pairing,
@@ -310,11 +311,6 @@ def _grouped_warning(backend: SQLBackend, n: int) -> str:
 def _first(value: Any) -> Any:
     """The first element of a one-element list the engine returns."""
     return _listed(value)[0]
-
-
-def _listed(value: Any) -> list[Any]:
-    """A list the engine returns (a Python list, a numpy array), as a list."""
-    return list(value.tolist() if hasattr(value, "tolist") else value)
 
 
 def _slice_text(values: pd.Series) -> np.ndarray:

@@ -131,6 +131,8 @@ def test_flip_ids_are_truncated_but_counted():
     data = two_models(400, 3, seed=3, probabilities=False)
     flips = compare(data, settings=Settings(resamples=100, max_flip_ids=5)).comparisons[0].flips
     assert len(flips.regression_ids) == 5 and flips.regressions > 5 and flips.ids_truncated
+    regressed = (data.models[0].y_pred == data.y_true) & (data.models[1].y_pred != data.y_true)
+    assert list(flips.regression_ids) == sorted(str(i) for i in data.ids[regressed])[:5]  # text order: row order aside
 
 
 def test_full_curve_matches_scikit_learn_curves():

@@ -22,7 +22,7 @@ from sklearn import metrics as skm
 from evaluation import EvaluationError, LoadOptions, Settings, compare, load_classification, report_to_dict
 from evaluation._duckdb import load_classification_duckdb
 from tests.evaluation.test_compare import asah_files
-from tests.evaluation.test_duckdb import DEMO, report, without_flip_ids
+from tests.evaluation.test_duckdb import DEMO, report
 from tests.helpers import assert_close_documents, dirichlet_probabilities
 
 SETTINGS = Settings(resamples=300, slice_resamples=200, seed=5)
@@ -85,8 +85,8 @@ def test_the_engine_reproduces_procs_delong_test_on_asah(tmp_path: Path) -> None
 
 
 def document(data: Any, settings: Settings, baseline: str | None) -> dict[str, Any]:
-    """The report's JSON less the ids of changed examples (cells do not hold them)."""
-    return without_flip_ids(json.loads(json.dumps(report_to_dict(compare(data, settings=settings, baseline=baseline)))))
+    """The report's JSON as a document."""
+    return json.loads(json.dumps(report_to_dict(compare(data, settings=settings, baseline=baseline))))
 
 
 def local_and_counted(paths: list[str], options: LoadOptions | None = None, settings: Settings = SETTINGS,

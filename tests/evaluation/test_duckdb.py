@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+import evaluation._sql_engine as sql_engine
 from evaluation import EvaluationError, LoadOptions, Settings, compare, load_classification, report_to_dict
 from evaluation._cells import cells_data, read_cell_table
 from evaluation._duckdb import load_classification_duckdb
@@ -34,16 +35,17 @@ COLUMNS = ["id", "label", "prediction", "scanner", "ink"]
 
 
 def without_flip_ids(document: dict[str, Any]) -> dict[str, Any]:
-    """The report less what cells cannot hold: the ids of the changed examples (their counts stay)."""
+    """The report less what a cell table cannot hold: the ids of the changed examples (their counts stay)."""
     for comparison in document["comparisons"]:
         flips = comparison["flips"]
-        for key in ("regression_ids", "improvement_ids", "ids_truncated"):
+        for key in ("regression_ids", "improvement_ids"):
             flips.pop(key, None)
     return document
 
 
 def report(data: Any, settings: Settings = SETTINGS) -> dict[str, Any]:
-    return without_flip_ids(json.loads(json.dumps(report_to_dict(compare(data, settings=settings)))))
+    """The report's JSON as a document (the engines' JSON is the local engine's, the changed examples' ids too)."""
+    return json.loads(json.dumps(report_to_dict(compare(data, settings=settings))))
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +177,8 @@ def test_a_cell_table_made_by_the_documented_sql_gives_the_local_report(tmp_path
     document = report(data)
     for name in ("base", "finetuned"):
         document["models"][name]["source"] = local["models"][name]["source"]
-    assert document == local
+    assert document["comparisons"][0]["flips"]["regression_ids"] == []  # a cell table holds no ids
+    assert without_flip_ids(document) == without_flip_ids(local)
 
 
 def test_equal_cells_add_up_and_empty_cells_are_dropped() -> None:
@@ -219,7 +222,7 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
     assert status == 0, said
     status, counted, said = run_cli("compare", *files, "--engine", "duckdb", "--duckdb-memory-limit", "1GB", *options)
     assert status == 0, said
-    expected, found = without_flip_ids(json.loads(local)), without_flip_ids(json.loads(counted))
+    expected, found = json.loads(local), json.loads(counted)
     assert {"roc_auc", "average_precision", "expected_calibration_error"} <= set(found["models"]["base"]["metrics"])
     assert found["models"]["base"]["thresholds"] and found["models"]["base"]["calibration"]
     # sums of losses and influences taken in another order: equal to about 1e-13
@@ -237,7 +240,7 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
 @pytest.mark.parametrize(("arguments", "said"), [
     (["a.csv", "b.csv", "--input", "cells"], "--input cells reads one cell table; 2 files were given"),
     (["a.csv", "--input", "cells", "--task", "regression"], "not the regression task"),
-    (["a.csv", "b.csv", "--engine", "duckdb", "--flips-out", "f.csv"], "--flips-out needs each example's id"),
+    (["a.csv", "b.csv", "--engine", "duckdb", "--flips-out", "f.csv"], "--flips-out needs each changed example's row"),
     (["a.csv", "b.csv", "--spark-master", "local[1]"], "--spark-master applies to --engine spark"),
     (["a.csv", "b.csv", "--engine", "sqlite"], "unknown engine 'sqlite' for --engine: choose local, duckdb or spark"),
 ])
@@ -257,7 +260,8 @@ def test_the_demo_cell_table_is_the_scripts_and_gives_the_files_count_metrics(tm
     for name in ("base", "finetuned"):
         pd.read_csv(DEMO / f"{name}.csv")[columns].to_csv(tmp_path / f"{name}.csv", index=False)
     local = report(load_classification([str(tmp_path / "base.csv"), str(tmp_path / "finetuned.csv")]))
-    found = report(data)
+    found = without_flip_ids(report(data))
+    local = without_flip_ids(local)
     for name in ("base", "finetuned"):
         found["models"][name]["source"] = local["models"][name]["source"]
     assert found == local
@@ -287,6 +291,30 @@ def test_every_probability_metric_comes_from_the_engines_counts_and_sums_as_the_
         assert list(counted["models"][name]["metrics"]) == list(model["metrics"])  # the same metrics, in order
         assert counted["models"][name]["thresholds"].keys() == model["thresholds"].keys() != set()
     assert_close_documents(counted, local, rel=1e-11)  # sums taken in another order
+
+
+def test_the_engines_list_the_first_changed_examples_in_text_order_as_the_local_engine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(8)
+    n = 3_000
+    label = rng.integers(0, 3, n)
+    frames = [pd.DataFrame({"id": np.arange(n, dtype=np.int64), "label": label,  # integer ids: "10" before "9"
+                            "prediction": np.where(rng.random(n) < skill, label, rng.integers(0, 3, n)),
+                            "shift": rng.choice(["day", "night"], n)}) for skill in (0.5, 0.6)]
+    paths = [write(frame.sample(frac=1.0, random_state=i), tmp_path / f"m{i}.parquet")
+             for i, frame in enumerate(frames)]
+    settings = Settings(resamples=100, slice_resamples=20, max_flip_ids=7)
+    local = report(load_classification(paths), settings)
+    monkeypatch.setattr(sql_engine, "IDS_PER_CELL", 7)  # every cell holds more changed examples than it keeps
+    counted = report(load_classification_duckdb(paths), settings)
+    flips = counted["comparisons"][0]["flips"]
+    regressed = (frames[0]["prediction"] == label) & (frames[1]["prediction"] != label)
+    assert flips["regression_ids"] == sorted(frames[0]["id"][regressed].astype(str))[:7]
+    assert flips["regressions"] == regressed.sum() > 100 and flips["ids_truncated"]
+    assert counted == local
+    wide = compare(load_classification_duckdb(paths), settings=Settings(resamples=100, max_flip_ids=8))
+    assert ("the engine kept the first 7 ids of each cell; max_flip_ids = 8 asks for more, so the changed examples' "
+            "ids stop there") in wide.warnings
 
 
 def test_probabilities_that_are_missing_or_do_not_sum_to_one_are_refused_with_ids(tmp_path: Path) -> None:
