@@ -139,8 +139,8 @@ class CellIds:
     models in text order (:func:`evaluation._flips.flips`)."""
 
     ids: tuple[tuple[str, ...], ...]
-    """Per cell, its examples' first ids in text order, at most :attr:`limit`; none where every model predicts
-    alike (no pair of models differs there)."""
+    """Per cell, the first ids in text order, at most :attr:`limit`, of its examples (or of all the examples with its
+    label and predictions, whatever their slices); none where every model predicts alike."""
     limit: int
     """The most ids kept of a cell: a pair's list is complete up to this many."""
 

@@ -71,7 +71,7 @@ def _first_ids(data: ClassificationData, mask: np.ndarray, max_ids: int) -> tupl
         return tuple(sorted(str(i) for i in data.ids[mask])[:max_ids])
     if data.cell_ids is None:
         return ()
-    return tuple(sorted(i for cell in np.flatnonzero(mask) for i in data.cell_ids.ids[cell])[:max_ids])
+    return tuple(sorted({i for cell in np.flatnonzero(mask) for i in data.cell_ids.ids[cell]})[:max_ids])
 
 
 def flip_table(data: ClassificationData, baseline: str, candidate: str) -> pd.DataFrame:

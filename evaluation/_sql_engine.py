@@ -156,6 +156,9 @@ class SQLBackend(ABC):
     def smallest(self, value: str, n: int) -> str:
         """An aggregate giving the ``n`` smallest values of ``value`` as a list."""
 
+    ids_with_cells = True
+    """Whether the cell query keeps each cell's first ids (else one more query keeps each prediction cell's)."""
+
     @abstractmethod
     def hash_group(self, key: str, groups: int) -> str:
         """The engine's hash of ``key`` modulo ``groups``: a group fixed by the key alone, whatever the partitioning."""
@@ -526,18 +529,30 @@ def _joined_column(f: _File, index: int) -> Callable[[str], str]:
     return lambda name: f"m{index}.{alias[name]}"
 
 
-def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
-                ids_per_cell: int, losses: Sequence[_Losses | None] = (),
-                scores: Mapping[int, ScoreTerms] | None = None) -> str:
-    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts and the first
-    ``ids_per_cell`` ids in text order of each cell where the models' predictions differ.
+@dataclass(frozen=True)
+class _Joined:
+    """The files joined on their ids (a FULL JOIN: the pairing's counts see every id), as the cell query and the
+    ids query select from them."""
 
-    Each file brings its id, label, prediction and probability columns (the first its slices) to the join; the
-    losses (``losses``, written with :func:`_joined_column`'s names) and the scores' terms (``scores``: the models
-    whose scores are counted) are computed on the joined rows. With scores, the cells also sum each model's and each
-    pair's squared influences, and grouping sets count every pair's calibration cells.
-    """
-    scores = scores or {}
+    parts: list[str]
+    """Each file's ``m<i>`` CTE: its id, raw columns (``c<j>``) and, the first, its slices' codes (``s<k>``)."""
+    joined: str
+    predicted: list[str]
+    """Each model's prediction over the joined rows (its column, or from its probabilities)."""
+    labels: list[str]
+    """Each file's label over the joined rows."""
+    listed: str
+    """The first file's id as text: the changed examples' ids are listed in text order."""
+
+    def differ(self, prediction: Callable[[int], str]) -> str:
+        """Where some model predicts otherwise than the first, as text: a superset of the changed examples."""
+        return " OR ".join(f"CAST({prediction(i)} AS STRING) IS DISTINCT FROM CAST({prediction(0)} AS STRING)"
+                           for i in range(1, len(self.predicted)))
+
+
+def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
+            loss: Sequence[_Losses | None]) -> _Joined:
+    """Each file brings its id, label, prediction and probability columns (the first its slices) to the join."""
     parts = []
     for i, f in enumerate(files):
         raw = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
@@ -548,15 +563,44 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     for i in range(1, len(files)):
         joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
         seen = f"coalesce({seen}, m{i}.id)"
-    loss = [losses[i] if i < len(losses) else None for i in range(len(files))]
     predicted = [_joined_column(f, i)(f.columns.prediction) if f.columns.prediction else
                  getattr(loss[i], "prediction", "NULL") for i, f in enumerate(files)]
-    cells = ([f"{_joined_column(f, i)(str(f.columns.label))} AS label{i}" for i, f in enumerate(files)]
+    return _Joined(parts, joined, predicted, [_joined_column(f, i)(str(f.columns.label)) for i, f in enumerate(files)],
+                   "CAST(m0.id AS STRING)" if files[0].integer_ids else "m0.id")
+
+
+def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Losses | None],
+               ids_per_cell: int) -> str:
+    """The first ``ids_per_cell`` ids in text order of each prediction cell (the first file's label, every model's
+    prediction) of the examples in every file where the models' predictions differ: the engines whose top-k
+    aggregate would slow the cell query (:attr:`SQLBackend.ids_with_cells`) list the changed examples from these."""
+    rows = _joined(backend, files, {}, [losses[i] if i < len(losses) else None for i in range(len(files))])
+    keys = [f"{rows.labels[0]} AS label0", *(f"{p} AS pred{i}" for i, p in enumerate(rows.predicted))]
+    present = " AND ".join(f"m{i}.id IS NOT NULL" for i in range(len(files)))
+    return (f"WITH {', '.join(rows.parts)} SELECT {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}, "
+            f"{backend.smallest('listed', ids_per_cell)} AS ids FROM (SELECT {', '.join(keys)}, {rows.listed} AS "
+            f"listed FROM {rows.joined} WHERE {present} AND ({rows.differ(lambda i: rows.predicted[i])})) AS t "
+            f"GROUP BY {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}")
+
+
+def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
+                ids_per_cell: int | None, losses: Sequence[_Losses | None] = (),
+                scores: Mapping[int, ScoreTerms] | None = None) -> str:
+    """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts and (``ids_per_cell``)
+    the first ids in text order of each cell where the models' predictions differ.
+
+    The losses (``losses``, written with :func:`_joined_column`'s names) and the scores' terms (``scores``: the
+    models whose scores are counted) are computed on the joined rows. With scores, the cells also sum each model's
+    and each pair's squared influences, and grouping sets count every pair's calibration cells.
+    """
+    scores = scores or {}
+    loss = [losses[i] if i < len(losses) else None for i in range(len(files))]
+    rows = _joined(backend, files, slicings, loss)
+    parts, joined, predicted = rows.parts, rows.joined, rows.predicted
+    cells = ([f"{label} AS label{i}" for i, label in enumerate(rows.labels)]
              + [f"{predicted[i]} AS pred{i}" for i in range(len(files))] + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
     absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
-    # each cell's first ids in text order, where some model predicts otherwise (a superset of the changed examples)
-    differ = " OR ".join(f"CAST(pred{i} AS STRING) IS DISTINCT FROM CAST(pred0 AS STRING)" for i in range(1, len(files)))
-    listed = [f"{'CAST(m0.id AS STRING)' if files[0].integer_ids else 'm0.id'} AS listed"]
+    listed = [f"{rows.listed} AS listed"] if ids_per_cell else []
     carried = [i for i, one in enumerate(loss) if one is not None]
     values = [f"{getattr(loss[i], metric)} AS {metric}{i}" for metric in LOSSES for i in carried]
     values += [f"{terms.influence[metric]} AS {metric}{i}" for metric in RANKED for i, terms in scores.items()]
@@ -576,7 +620,8 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              f"{_DIFFERENCES.format(metric=metric, first=i, second=j)}"
              for metric in RANKED for i, j in itertools.combinations(scores, 2)]
     sums += [f"sum(confidence{i}) AS confidence{i}" for i in scores]
-    sums += [f"{backend.smallest('listed', ids_per_cell)} FILTER (WHERE {differ}) AS ids"]
+    if ids_per_cell:
+        sums += [f"{backend.smallest('listed', ids_per_cell)} FILTER (WHERE {rows.differ(lambda i: f'pred{i}')}) AS ids"]
     keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
     inner = f"SELECT {hint}{', '.join(cells + absent + listed + calibration + values)} FROM {joined}"
     if not scores:
@@ -682,6 +727,20 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
+def _cell_ids(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Losses | None],
+              cells: pd.DataFrame) -> CellIds:
+    """Each cell's first ids in text order: from the cell query, or those of its prediction cell."""
+    def ids(value: object) -> tuple[str, ...]:
+        return () if _missing(value) else tuple(str(i) for i in _listed(value))
+
+    if backend.ids_with_cells:
+        return CellIds(tuple(ids(v) for v in cells["ids"]), IDS_PER_CELL)
+    keys = ["label0", *(f"pred{i}" for i in range(len(files)))]
+    found = backend.frame(_ids_query(backend, files, losses, IDS_PER_CELL))
+    by_cell = {tuple(row[:-1]): ids(row[-1]) for row in found[[*keys, "ids"]].itertuples(index=False)}
+    return CellIds(tuple(by_cell.get(tuple(row), ()) for row in cells[keys].itertuples(index=False)), IDS_PER_CELL)
+
+
 def _listed(value: Any) -> list[Any]:
     """A list the engine returns (a Python list, a numpy array), as a list."""
     return list(value.tolist() if hasattr(value, "tolist") else value)
@@ -768,7 +827,8 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     # slices are cut on the examples compared, as the local engine cuts them after pairing
     relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
     slicings = _slicings(backend, files[0], relation, warnings)
-    cells = backend.frame(_cell_query(backend, files, slicings, IDS_PER_CELL, losses, terms))
+    cells = backend.frame(_cell_query(backend, files, slicings, IDS_PER_CELL if backend.ids_with_cells else None,
+                                      losses, terms))
     calibration = cells.iloc[:0]
     if terms:  # the grouping sets' rows: the cells (every calibration cell summed over), then the calibration cells
         counted = np.logical_and.reduce([cells[f"ge{i}"].to_numpy() == 1 for i in terms])
@@ -779,8 +839,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
             _check_unique(backend, f)
     cells = _pairing(cells, files, options.shared_ids_only, warnings)
     _check_labels(cells, files)
-    listed = CellIds(tuple(() if _missing(v) else tuple(str(i) for i in _listed(v)) for v in cells["ids"]),
-                     IDS_PER_CELL)
+    listed = _cell_ids(backend, files, losses, cells)
     table = pa.table({
         CELL_LABEL: _label_text(cells["label0"]),
         **{f"{CELL_PREDICTION_PREFIX}{i}": _label_text(cells[f"pred{i}"]) for i in range(len(files))},

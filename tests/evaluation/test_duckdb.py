@@ -293,16 +293,23 @@ def test_every_probability_metric_comes_from_the_engines_counts_and_sums_as_the_
     assert_close_documents(counted, local, rel=1e-11)  # sums taken in another order
 
 
-def test_the_engines_list_the_first_changed_examples_in_text_order_as_the_local_engine(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def changed_examples(folder: Path) -> tuple[list[pd.DataFrame], list[str]]:
+    """Two models' predictions of 3,000 examples with integer ids (in text order "10" comes before "9") and a
+    slice, each file in its own row order."""
     rng = np.random.default_rng(8)
     n = 3_000
     label = rng.integers(0, 3, n)
-    frames = [pd.DataFrame({"id": np.arange(n, dtype=np.int64), "label": label,  # integer ids: "10" before "9"
+    frames = [pd.DataFrame({"id": np.arange(n, dtype=np.int64), "label": label,
                             "prediction": np.where(rng.random(n) < skill, label, rng.integers(0, 3, n)),
                             "shift": rng.choice(["day", "night"], n)}) for skill in (0.5, 0.6)]
-    paths = [write(frame.sample(frac=1.0, random_state=i), tmp_path / f"m{i}.parquet")
-             for i, frame in enumerate(frames)]
+    return frames, [write(frame.sample(frac=1.0, random_state=i), folder / f"m{i}.parquet")
+                    for i, frame in enumerate(frames)]
+
+
+def test_the_engines_list_the_first_changed_examples_in_text_order_as_the_local_engine(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    frames, paths = changed_examples(tmp_path)
+    label = frames[0]["label"]
     settings = Settings(resamples=100, slice_resamples=20, max_flip_ids=7)
     local = report(load_classification(paths), settings)
     monkeypatch.setattr(sql_engine, "IDS_PER_CELL", 7)  # every cell holds more changed examples than it keeps

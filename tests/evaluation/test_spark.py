@@ -16,9 +16,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from evaluation import EvaluationError, LoadOptions, load_classification
+from evaluation import EvaluationError, LoadOptions, Settings, load_classification
 from evaluation._spark import load_classification_spark, spark_session
-from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, report
+from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, changed_examples, report
 from tests.helpers import assert_close_documents
 
 
@@ -112,3 +112,17 @@ def test_spark_computes_every_probability_metric_as_the_local_engine(spark: Any,
     assert "roc_auc" in counted["comparisons"][0]["metrics"] and counted["comparisons"][0]["best_threshold"] == (
         local["comparisons"][0]["best_threshold"])
     assert_close_documents(counted, local, rel=1e-11)  # losses and influences summed in another order
+
+
+def test_spark_lists_the_first_changed_examples_of_its_prediction_cells_as_the_local_engine(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import evaluation._sql_engine as sql_engine
+
+    _, paths = changed_examples(tmp_path)
+    settings = Settings(resamples=100, slice_resamples=20, max_flip_ids=7)
+    local = report(load_classification(paths), settings)
+    monkeypatch.setattr(sql_engine, "IDS_PER_CELL", 7)  # every prediction cell holds more than it keeps
+    counted = report(load_classification_spark(paths, session=spark), settings)
+    flips = counted["comparisons"][0]["flips"]
+    assert flips["ids_truncated"] and len(flips["regression_ids"]) == len(flips["improvement_ids"]) == 7
+    assert counted == local
