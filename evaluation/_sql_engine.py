@@ -154,7 +154,7 @@ class SQLBackend(ABC):
 
     @abstractmethod
     def smallest(self, value: str, n: int) -> str:
-        """An aggregate giving the ``n`` smallest values of ``value`` as a list."""
+        """An aggregate giving the ``n`` smallest values of ``value`` as a list (missing values left out)."""
 
     ids_with_cells = True
     """Whether the cell query keeps each cell's first ids (else one more query keeps each prediction cell's)."""
@@ -541,8 +541,11 @@ class _Joined:
     """Each model's prediction over the joined rows (its column, or from its probabilities)."""
     labels: list[str]
     """Each file's label over the joined rows."""
-    listed: str
-    """The first file's id as text: the changed examples' ids are listed in text order."""
+    integer_ids: bool
+
+    def text(self, value: str) -> str:
+        """An id as text: the changed examples' ids are listed in text order."""
+        return f"CAST({value} AS STRING)" if self.integer_ids else value
 
     def differ(self, prediction: Callable[[int], str]) -> str:
         """Where some model predicts otherwise than the first, as text: a superset of the changed examples."""
@@ -566,7 +569,7 @@ def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Sl
     predicted = [_joined_column(f, i)(f.columns.prediction) if f.columns.prediction else
                  getattr(loss[i], "prediction", "NULL") for i, f in enumerate(files)]
     return _Joined(parts, joined, predicted, [_joined_column(f, i)(str(f.columns.label)) for i, f in enumerate(files)],
-                   "CAST(m0.id AS STRING)" if files[0].integer_ids else "m0.id")
+                   files[0].integer_ids)
 
 
 def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Losses | None],
@@ -578,7 +581,7 @@ def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Lo
     keys = [f"{rows.labels[0]} AS label0", *(f"{p} AS pred{i}" for i, p in enumerate(rows.predicted))]
     present = " AND ".join(f"m{i}.id IS NOT NULL" for i in range(len(files)))
     return (f"WITH {', '.join(rows.parts)} SELECT {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}, "
-            f"{backend.smallest('listed', ids_per_cell)} AS ids FROM (SELECT {', '.join(keys)}, {rows.listed} AS "
+            f"{backend.smallest('listed', ids_per_cell)} AS ids FROM (SELECT {', '.join(keys)}, {rows.text('m0.id')} AS "
             f"listed FROM {rows.joined} WHERE {present} AND ({rows.differ(lambda i: rows.predicted[i])})) AS t "
             f"GROUP BY {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}")
 
@@ -600,7 +603,8 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     cells = ([f"{label} AS label{i}" for i, label in enumerate(rows.labels)]
              + [f"{predicted[i]} AS pred{i}" for i in range(len(files))] + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
     absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
-    listed = [f"{rows.listed} AS listed"] if ids_per_cell else []
+    # the id only where some model predicts otherwise (the rows the grouping sets hold carry few), as text only then
+    listed = [f"CASE WHEN {rows.differ(lambda i: predicted[i])} THEN m0.id END AS listed"] if ids_per_cell else []
     carried = [i for i, one in enumerate(loss) if one is not None]
     values = [f"{getattr(loss[i], metric)} AS {metric}{i}" for metric in LOSSES for i in carried]
     values += [f"{terms.influence[metric]} AS {metric}{i}" for metric in RANKED for i, terms in scores.items()]
@@ -621,7 +625,7 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              for metric in RANKED for i, j in itertools.combinations(scores, 2)]
     sums += [f"sum(confidence{i}) AS confidence{i}" for i in scores]
     if ids_per_cell:
-        sums += [f"{backend.smallest('listed', ids_per_cell)} FILTER (WHERE {rows.differ(lambda i: f'pred{i}')}) AS ids"]
+        sums += [f"{backend.smallest(rows.text('listed'), ids_per_cell)} AS ids"]
     keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
     inner = f"SELECT {hint}{', '.join(cells + absent + listed + calibration + values)} FROM {joined}"
     if not scores:
