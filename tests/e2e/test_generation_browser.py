@@ -183,3 +183,23 @@ def test_the_generation_demo_shows_distributions_and_filters_examples_by_score(p
     expect(page.get_by_text(f"{len(gained)} of 330 examples", exact=True)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     page.screenshot(path=str(SCREENSHOTS / "gen_examples_score_filter.png"))
+
+
+@pytest.mark.parametrize("width", [1200, 800])
+def test_the_html_report_of_many_metrics_fits_the_window_its_wide_tables_scroll(page: Page, tmp_path: Path,
+                                                                             width: int) -> None:
+    from evaluation._cli import main
+
+    out = tmp_path / "report.html"
+    assert main(["compare", str(ROOT / "data/demo/generation_base.jsonl"), str(ROOT / "data/demo/generation_finetuned.jsonl"),
+                 "--resamples", "200", "--slice-resamples", "50", "--format", "html", "--out", str(out)]) == 0
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(out.as_uri())
+    expect(page.get_by_role("heading", name="Verdict")).to_be_visible(timeout=TIMEOUT)
+    widths = page.evaluate("""() => ({page: document.documentElement.scrollWidth,
+        window: document.documentElement.clientWidth,
+        tables: [...document.querySelectorAll('table')].map(t => [t.getBoundingClientRect().right, t.scrollWidth,
+                                                                   t.clientWidth])})""")
+    assert widths["page"] <= widths["window"]  # nothing runs off the page's right edge
+    assert all(right <= widths["window"] for right, _, _ in widths["tables"])
+    assert any(scrolled > shown for _, scrolled, shown in widths["tables"])  # the metrics table scrolls instead
