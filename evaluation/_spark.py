@@ -9,6 +9,7 @@ Spark needs a Java runtime (Debian: ``openjdk-17-jre-headless``) and the ``pyspa
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import tempfile
 import warnings
@@ -128,8 +129,12 @@ class SparkBackend(SQLBackend):
         reader = self.session.read
         if kind == "parquet":
             return self._view(reader.option("mergeSchema", "true").parquet(*files))
-        if kind == "jsonl":
-            return self._view(reader.json(list(files)))
+        if kind == "jsonl":  # Spark sorts the fields by name: put them back in the file's order, as it is read locally
+            frame = reader.json(list(files))
+            first = reader.text(files[0]).where("trim(value) <> ''").limit(1).collect()
+            order = [key for key in json.loads(first[0][0]) if key in frame.columns] if first else []
+            return self._view(frame.select(*[self.identifier(c) for c in order + [c for c in frame.columns
+                                                                                 if c not in order]]))
         separator = "\t" if all(f.lower().endswith((".tsv", ".tsv.gz")) for f in files) else ","
         inferred = reader.csv(list(files), header=True, inferSchema=True, sep=separator)
         if not text:

@@ -106,6 +106,9 @@ def test_duckdb_gives_the_local_json_in_every_format(tmp_path: Path, shape: str)
 
 def test_spark_gives_the_local_json_from_parts_and_dataframes(spark: Any, tmp_path: Path) -> None:  # noqa: F811
     base, tuned = frames(seed=4)
+    for suffix in (".csv", ".jsonl"):  # JSON Lines: the columns in the file's order, as the local reader keeps them
+        lines = [write(base, tmp_path / f"base{suffix}"), write(tuned, tmp_path / f"tuned{suffix}")]
+        assert as_json(load_generation_spark(lines, session=spark)) == as_json(load_generation(lines))
     files = [write(base, tmp_path / "base"), write(tuned.sample(frac=1.0, random_state=5), tmp_path / "tuned")]
     local = as_json(load_generation(files))
     assert as_json(load_generation_spark(files, session=spark)) == local
