@@ -547,10 +547,11 @@ class _Joined:
         """An id as text: the changed examples' ids are listed in text order."""
         return f"CAST({value} AS STRING)" if self.integer_ids else value
 
-    def differ(self, prediction: Callable[[int], str]) -> str:
+    @property
+    def differ(self) -> str:
         """Where some model predicts otherwise than the first, as text: a superset of the changed examples."""
-        return " OR ".join(f"CAST({prediction(i)} AS STRING) IS DISTINCT FROM CAST({prediction(0)} AS STRING)"
-                           for i in range(1, len(self.predicted)))
+        first = f"CAST({self.predicted[0]} AS STRING)"
+        return " OR ".join(f"CAST({p} AS STRING) IS DISTINCT FROM {first}" for p in self.predicted[1:])
 
 
 def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
@@ -582,7 +583,7 @@ def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Lo
     present = " AND ".join(f"m{i}.id IS NOT NULL" for i in range(len(files)))
     return (f"WITH {', '.join(rows.parts)} SELECT {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}, "
             f"{backend.smallest('listed', ids_per_cell)} AS ids FROM (SELECT {', '.join(keys)}, {rows.text('m0.id')} AS "
-            f"listed FROM {rows.joined} WHERE {present} AND ({rows.differ(lambda i: rows.predicted[i])})) AS t "
+            f"listed FROM {rows.joined} WHERE {present} AND ({rows.differ})) AS t "
             f"GROUP BY {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}")
 
 
@@ -604,7 +605,7 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              + [f"{predicted[i]} AS pred{i}" for i in range(len(files))] + [f"m0.s{k} AS s{k}" for k in range(len(slicings))])
     absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
     # the id only where some model predicts otherwise (the rows the grouping sets hold carry few), as text only then
-    listed = [f"CASE WHEN {rows.differ(lambda i: predicted[i])} THEN m0.id END AS listed"] if ids_per_cell else []
+    listed = [f"CASE WHEN {rows.differ} THEN m0.id END AS listed"] if ids_per_cell else []
     carried = [i for i, one in enumerate(loss) if one is not None]
     values = [f"{getattr(loss[i], metric)} AS {metric}{i}" for metric in LOSSES for i in carried]
     values += [f"{terms.influence[metric]} AS {metric}{i}" for metric in RANKED for i, terms in scores.items()]
