@@ -8,8 +8,9 @@ that counts it where the data lies, for :func:`evaluation._sql_engine.load_class
 2. from those counts, each run's influences (:func:`evaluation._cell_scores.class_lookups`), handed to the engine
    as small tables that the cell query joins on the grid score (:func:`score_terms`): each example's summed
    DeLong influence and jackknife value, whose squares, and the pairs' squared differences, the cells sum;
-3. each example's calibration cell (confidence bin, top label right) and confidence, counted by
-   ``GROUPING SETS`` of the same cell query for every pair of models (:func:`calibration_cells`).
+3. each example's calibration cell (confidence bin, top label right) and confidence, counted for every pair of
+   models by the same cell query (:func:`calibration_cells`): grouping sets, or a second ``GROUP BY`` of the joined
+   rows where the engine reads them once for both (:attr:`~evaluation._sql_engine.SQLBackend.fanout`).
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from ._ranking import GRID_DECIMALS
 if TYPE_CHECKING:
     from ._sql_engine import SQLBackend
 
-__all__ = ["ScoreTerms", "argmax_case", "calibration_cells", "calibration_sets", "grid_key", "runs_query", "score_runs",
-           "score_terms"]
+__all__ = ["ScoreTerms", "argmax_case", "calibration_bin", "calibration_cells", "calibration_sets", "grid_key",
+           "runs_query", "score_runs", "score_terms"]
 
 _GRID = 10.0**GRID_DECIMALS
 _LOOKUP = ("grid", "psi_negative", "psi_positive", "jackknife_negative", "jackknife_positive")
@@ -96,12 +97,21 @@ def score_terms(backend: SQLBackend, model: int, runs: Mapping[str, ScoreRuns], 
                          f"ELSE {name['jackknife_negative']} END")
     confidence = f"greatest({', '.join(value[k] for k in classes)})"
     top = argmax_case(value, classes, [str(i) for i in range(len(classes))])
-    # numpy's searchsorted of the confidence among the edges i / bins (evaluation._calibration.calibration_bin)
-    edges = " + ".join(f"CASE WHEN {confidence} > CAST({i / n_bins!r} AS DOUBLE) THEN 1 ELSE 0 END"
-                       for i in range(1, n_bins))
-    cell = f"2 * ({edges or '0'}) + CASE WHEN ({top}) = ({label_code}) THEN 1 ELSE 0 END"
+    cell = f"2 * ({calibration_bin(confidence, n_bins)}) + CASE WHEN ({top}) = ({label_code}) THEN 1 ELSE 0 END"
     return ScoreTerms("".join(joins), {"roc_auc": " + ".join(psi), "average_precision": " + ".join(jackknife)},
                       cell, confidence, tuple(aliases))
+
+
+def calibration_bin(confidence: str, n_bins: int) -> str:
+    """The bin of a confidence in [0, 1] as numpy's searchsorted among the edges ``i / n_bins`` places it
+    (:func:`evaluation._calibration.calibration_bin`): ``ceil(c * n_bins) - 1``, moved one bin where the rounding of
+    the product crossed an edge (the edges, as numpy's, are ``i / n_bins`` divided in doubles)."""
+    if n_bins == 1:
+        return "0"
+    bins = f"CAST({n_bins} AS DOUBLE)"
+    guess = f"least(greatest(CAST(ceil({confidence} * {bins}) AS INT) - 1, 0), {n_bins - 1})"
+    return (f"{guess} - CASE WHEN {guess} > 0 AND {confidence} <= CAST({guess} AS DOUBLE) / {bins} THEN 1 ELSE 0 END"
+            f" + CASE WHEN {confidence} > CAST({guess} + 1 AS DOUBLE) / {bins} THEN 1 ELSE 0 END")
 
 
 def calibration_sets(scored: Sequence[int]) -> list[tuple[int, ...]]:

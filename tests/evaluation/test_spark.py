@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from evaluation import EvaluationError, LoadOptions, Settings, load_classification
 from evaluation._spark import load_classification_spark, spark_session
+from evaluation._sql_scores import calibration_bin
 from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, changed_examples, report
+from tests.evaluation.test_sql_scores import hard_confidences, numpy_bins
 from tests.helpers import assert_close_documents
 
 
@@ -126,3 +129,10 @@ def test_spark_lists_the_first_changed_examples_of_its_prediction_cells_as_the_l
     flips = counted["comparisons"][0]["flips"]
     assert flips["ids_truncated"] and len(flips["regression_ids"]) == len(flips["improvement_ids"]) == 7
     assert counted == local
+
+
+def test_the_calibration_bin_is_numpys_on_spark(spark: Any) -> None:
+    confidence = hard_confidences(49)  # where ceil(c * 49) - 1 alone misplaces some
+    spark.createDataFrame(list(enumerate(confidence.tolist())), "i long, c double").createOrReplaceTempView("confidences")
+    found = spark.sql(f"SELECT {calibration_bin('c', 49)} FROM confidences ORDER BY i").collect()
+    np.testing.assert_array_equal([row[0] for row in found], numpy_bins(confidence, 49))
