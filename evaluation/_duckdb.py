@@ -91,6 +91,7 @@ class DuckDBBackend(SQLBackend):
     """DuckDB's dialect and readers for :func:`~evaluation._sql_engine.load_classification_sql`."""
 
     name = "duckdb"
+    fanout = True
 
     def __init__(self, connection: duckdb.DuckDBPyConnection | None = None) -> None:
         self.connection = connection if connection is not None else connect()

@@ -156,6 +156,11 @@ class SQLBackend(ABC):
     def smallest(self, value: str, n: int) -> str:
         """An aggregate giving the ``n`` smallest values of ``value`` as a list (missing values left out)."""
 
+    fanout = False
+    """Whether a query may read one subquery twice without computing it twice (DuckDB streams it to both readers):
+    the calibration cells are then counted by their own ``GROUP BY``, with only their sums, instead of a grouping set
+    that computes every sum of the cells again."""
+
     ids_with_cells = True
     """Whether the cell query keeps each cell's first ids (else one more query keeps each prediction cell's)."""
 
@@ -492,15 +497,20 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
     log_loss = f"-ln(least(greatest({true}, {_EPS!r}), {1.0 - _EPS!r}))"
     if positive is not None:
         assert pos is not None
-        brier = f"power({pos} - CASE WHEN {is_class[positive]} THEN 1.0 ELSE 0.0 END, 2)"
+        brier = _square(f"{pos} - CASE WHEN {is_class[positive]} THEN 1.0 ELSE 0.0 END")
         negative = next(k for k in classes if k != positive)
         prediction = (f"CASE WHEN {pos} >= {threshold!r} THEN {backend.literal(positive)} "
                       f"ELSE {backend.literal(negative)} END")
     else:
-        brier = f"({' + '.join(f'power({value[k]}, 2)' for k in classes)}) - 2.0 * {true} + 1.0"
+        brier = f"({' + '.join(_square(value[k]) for k in classes)}) - 2.0 * {true} + 1.0"
         prediction = argmax_case(value, classes, [backend.literal(k) for k in classes])
     label_code = by_label({k: str(i) for i, k in enumerate(classes)}, "NULL")
     return _Losses(log_loss, brier, tuple(checks), prediction, value, is_class, label_code)
+
+
+def _square(value: str) -> str:
+    """A value squared, as numpy squares (a product: ``power(x, 2)`` calls the slower general power)."""
+    return f"({value}) * ({value})"
 
 
 def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None:
@@ -542,6 +552,8 @@ class _Joined:
     labels: list[str]
     """Each file's label over the joined rows."""
     integer_ids: bool
+    alike: bool
+    """Every model's prediction is of one kind (all integers, say): compared as they are, not as text."""
 
     def text(self, value: str) -> str:
         """An id as text: the changed examples' ids are listed in text order."""
@@ -549,9 +561,10 @@ class _Joined:
 
     @property
     def differ(self) -> str:
-        """Where some model predicts otherwise than the first, as text: a superset of the changed examples."""
-        first = f"CAST({self.predicted[0]} AS STRING)"
-        return " OR ".join(f"CAST({p} AS STRING) IS DISTINCT FROM {first}" for p in self.predicted[1:])
+        """Where some model predicts otherwise than the first (as text, unless alike): a superset of the changed
+        examples."""
+        predicted = self.predicted if self.alike else [f"CAST({p} AS STRING)" for p in self.predicted]
+        return " OR ".join(f"{p} IS DISTINCT FROM {predicted[0]}" for p in predicted[1:])
 
 
 def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
@@ -569,8 +582,9 @@ def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Sl
         seen = f"coalesce({seen}, m{i}.id)"
     predicted = [_joined_column(f, i)(f.columns.prediction) if f.columns.prediction else
                  getattr(loss[i], "prediction", "NULL") for i, f in enumerate(files)]
+    kinds = {f.kinds.get(f.columns.prediction) if f.columns.prediction else "text" for f in files}
     return _Joined(parts, joined, predicted, [_joined_column(f, i)(str(f.columns.label)) for i, f in enumerate(files)],
-                   files[0].integer_ids)
+                   files[0].integer_ids, len(kinds) == 1 and kinds <= {"integer", "float", "bool", "text"})
 
 
 def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Losses | None],
@@ -614,29 +628,45 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     joined += "".join(terms.joins for terms in scores.values())
     lookups = [alias for terms in scores.values() for alias in terms.lookups]
     hint = f"/*+ BROADCAST({', '.join(lookups)}) */ " if lookups else ""  # Spark sends them to every worker
-    sums = [f"sum({metric}{i}) AS {LOSS_SUM.format(metric=metric, model=i)}, "
-            f"sum({metric}{i} * {metric}{i}) AS {LOSS_SQUARE.format(metric=metric, model=i)}"
-            for metric in LOSSES for i in carried]
-    sums += [f"sum({metric}{i} * {metric}{j}) AS {LOSS_PRODUCT.format(metric=metric, first=i, second=j)}"
-             for metric in LOSSES for i, j in itertools.combinations(carried, 2)]
-    sums += [f"sum({metric}{i} * {metric}{i}) AS {_SQUARES.format(metric=metric, model=i)}"
-             for metric in RANKED for i in scores]
-    sums += [f"sum(({metric}{j} - {metric}{i}) * ({metric}{j} - {metric}{i})) AS "
-             f"{_DIFFERENCES.format(metric=metric, first=i, second=j)}"
-             for metric in RANKED for i, j in itertools.combinations(scores, 2)]
-    sums += [f"sum(confidence{i}) AS confidence{i}" for i in scores]
+    sums = {LOSS_SUM.format(metric=metric, model=i): f"sum({metric}{i})" for metric in LOSSES for i in carried}
+    sums |= {LOSS_SQUARE.format(metric=metric, model=i): f"sum({metric}{i} * {metric}{i})"
+             for metric in LOSSES for i in carried}
+    sums |= {LOSS_PRODUCT.format(metric=metric, first=i, second=j): f"sum({metric}{i} * {metric}{j})"
+             for metric in LOSSES for i, j in itertools.combinations(carried, 2)}
+    sums |= {_SQUARES.format(metric=metric, model=i): f"sum({metric}{i} * {metric}{i})"
+             for metric in RANKED for i in scores}
+    sums |= {_DIFFERENCES.format(metric=metric, first=i, second=j): f"sum(({metric}{j} - {metric}{i}) * "
+             f"({metric}{j} - {metric}{i}))" for metric in RANKED for i, j in itertools.combinations(scores, 2)}
     if ids_per_cell:
-        sums += [f"{backend.smallest(rows.text('listed'), ids_per_cell)} AS ids"]
+        sums["ids"] = backend.smallest(rows.text("listed"), ids_per_cell)
     keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
     inner = f"SELECT {hint}{', '.join(cells + absent + listed + calibration + values)} FROM {joined}"
     if not scores:
-        return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n{''.join(', ' + x for x in sums)} "
-                f"FROM ({inner}) AS t GROUP BY {', '.join(keys)}")
-    sets = [f"({', '.join(keys)})"] + [f"({', '.join([f'e{i}' for i in group] + keys[-len(files):])})"
-                                       for group in calibration_sets(list(scores))]
-    grouping = [f"e{i}, grouping(e{i}) AS ge{i}" for i in scores]
-    return (f"WITH {', '.join(parts)} SELECT {', '.join(keys + grouping)}, count(*) AS n"
-            f"{''.join(', ' + x for x in sums)} FROM ({inner}) AS t GROUP BY GROUPING SETS ({', '.join(sets)})")
+        return (f"WITH {', '.join(parts)} SELECT {', '.join(keys)}, count(*) AS n"
+                f"{''.join(f', {x} AS {name}' for name, x in sums.items())} FROM ({inner}) AS t GROUP BY {', '.join(keys)}")
+    confidence = {f"confidence{i}": f"sum(confidence{i})" for i in scores}
+    groups = calibration_sets(list(scores))
+    if not backend.fanout:  # one pass of grouping sets, every sum in every set
+        sets = [f"({', '.join(keys)})"] + [f"({', '.join([f'e{i}' for i in group] + keys[-len(files):])})"
+                                           for group in groups]
+        grouping = [f"e{i}, grouping(e{i}) AS ge{i}" for i in scores]
+        return (f"WITH {', '.join(parts)} SELECT {', '.join(keys + grouping)}, count(*) AS n"
+                f"{''.join(f', {x} AS {name}' for name, x in (sums | confidence).items())} FROM ({inner}) AS t "
+                f"GROUP BY GROUPING SETS ({', '.join(sets)})")
+    # the joined rows read twice, by the cells' GROUP BY and by the calibration cells' (each with its own sums), and
+    # put together with the columns the grouping sets give: NULL where a set does not group or sum, ge<i> = 1
+    # where it does not group by e<i>
+    names = [*keys, *(f"{e}{i}" for i in scores for e in ("e", "ge")), "n", *sums, *confidence]
+    branches = [(keys, {f"ge{i}": "1" for i in scores} | sums)]
+    branches += [([f"e{i}" for i in group] + keys[-len(files):],
+                  {f"ge{i}": "0" if i in group else "1" for i in scores}
+                  | {f"confidence{i}": confidence[f"confidence{i}"] for i in group}) for group in groups]
+    selects = []
+    for by, summed in branches:
+        columns = {name: name for name in by} | {"n": "count(*)"} | summed
+        selected = [f"{columns.get(name, 'NULL')} AS {name}" for name in names]
+        selects.append(f"SELECT {', '.join(selected)} FROM t GROUP BY {', '.join(by)}")
+    return f"WITH {', '.join(parts)}, t AS ({inner}) {' UNION ALL '.join(selects)}"
 
 
 def _check_unique(backend: SQLBackend, f: _File) -> None:

@@ -324,6 +324,17 @@ def test_the_engines_list_the_first_changed_examples_in_text_order_as_the_local_
             "ids stop there") in wide.warnings
 
 
+@pytest.mark.parametrize("kind", [str, float])
+def test_predictions_of_another_type_in_one_file_list_the_same_changed_examples(tmp_path: Path, kind: type) -> None:
+    frames, paths = changed_examples(tmp_path)
+    frames[1]["prediction"] = frames[1]["prediction"].astype(kind)  # "2" or 2.0 where the first file says 2
+    paths[1] = write(frames[1].sample(frac=1.0, random_state=3), tmp_path / "other.parquet")
+    settings = Settings(resamples=100, slice_resamples=20)
+    counted = report(load_classification_duckdb(paths), settings)
+    assert counted["comparisons"][0]["flips"]["regression_ids"]
+    assert counted == report(load_classification(paths), settings)
+
+
 def test_probabilities_that_are_missing_or_do_not_sum_to_one_are_refused_with_ids(tmp_path: Path) -> None:
     base, tuned = pd.read_csv(DEMO / "base.csv"), pd.read_csv(DEMO / "finetuned.csv")
     base.to_parquet(tmp_path / "base.parquet")
