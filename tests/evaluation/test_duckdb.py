@@ -76,6 +76,21 @@ def test_the_duckdb_engine_gives_the_local_report(tmp_path: Path, demo_frames: t
     assert ("ink", "228 to 299") in slices and ("scanner", "fax") in slices  # quantile bins and categories
 
 
+@pytest.mark.parametrize("limit", [1, 8])
+def test_slices_outside_the_packed_codes_give_the_same_report(tmp_path: Path, limit: int,
+                                                             demo_frames: tuple[pd.DataFrame, pd.DataFrame],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    base, tuned = demo_frames
+    row = np.arange(len(base))
+    base = base.assign(flagged=row % 3 == 0, weight=(row % 4) / 2)  # slices named from their raw values
+    base.loc[::7, "scanner"] = None  # a missing value in a packed slice
+    files = [write(base, tmp_path / "base.parquet"), write(tuned, tmp_path / "finetuned.parquet")]
+    local = report(load_classification(files))
+    monkeypatch.setattr(sql_engine, "_PACKED_LIMIT", limit)  # none packed, or only the first slice
+    assert report(load_classification_duckdb(files)) == local
+    assert {s["column"] for s in local["comparisons"][0]["slices"]} == {"scanner", "ink", "flagged", "weight"}
+
+
 def test_a_binary_task_with_a_chosen_positive_class_and_directories_of_parts(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     n = 3000
