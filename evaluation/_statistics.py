@@ -124,11 +124,14 @@ def statistics_of(task: str) -> Mapping[str, Statistic]:
 
 
 def _lookup(name: str) -> tuple[str, bool] | None:
-    """A metric's title and direction, whichever task reports it (classification's first)."""
-    from ._metrics import METRICS
+    """A metric's title and direction, whichever task reports it (classification's first: a classification report
+    never imports the text metrics' libraries, a second of the command's time)."""
+    from ._metrics import METRICS, PER_CLASS_METRICS
 
     if name in METRICS:
         return METRICS[name].title, METRICS[name].higher_is_better
+    if name in PER_CLASS_METRICS:  # a class's precision, recall, F1: read as they are
+        return name, True
     for task in ("regression", "generation"):
         statistic = statistics_of(task).get(name)
         if statistic is not None:

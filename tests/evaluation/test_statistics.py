@@ -9,8 +9,11 @@ registering it and naming its reference (docs/adding-a-metric.md).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -185,3 +188,15 @@ def test_a_count_statistic_finalizes_summed_per_example_blocks(statistic: Statis
         assert statistic.finalize is not None
         value = float(statistic.finalize(per_example.sum(axis=0)))
         assert value == pytest.approx(reference_value(statistic, model.name), rel=1e-12)
+
+
+def test_a_classification_report_does_not_load_the_text_metrics_libraries() -> None:
+    """Naming a class's recall in the verdict once imported the generation task, and with it rouge-score and NLTK:
+    a second of every classification command's time."""
+    script = ("import sys; from evaluation import compare, load_classification, report_to_dict, Settings; "
+              "report_to_dict(compare(load_classification(['data/demo/base.csv', 'data/demo/finetuned.csv']), "
+              "settings=Settings(resamples=50, slice_resamples=20))); "
+              "print(sorted(m for m in ('rouge_score', 'nltk', 'sacrebleu') if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2])
+    assert found.stdout.strip() == "[]"
