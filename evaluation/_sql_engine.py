@@ -340,18 +340,18 @@ def weighted_quantiles(values: np.ndarray, counts: np.ndarray, q: Sequence[float
     return np.where(fraction >= 0.5, high - (high - low) * (1 - fraction), low + (high - low) * fraction)
 
 
-def _quantile_slicing(backend: SQLBackend, relation: str, column: str, distinct: int) -> _Slicing | None:
+def _quantile_slicing(backend: SQLBackend, relation: str, column: str,
+                      counted: Sequence[tuple[Any, int]] | None) -> _Slicing | None:
     """Quantile bins of a numeric column, as ``pandas.qcut(q=4, duplicates="drop")`` cuts them (infinities join the
-    outer bins). Up to :data:`_VALUE_COUNTS` distinct values the quantiles come from the values' counts (one hash
-    aggregate), beyond from the engine's exact quantile (a sort)."""
+    outer bins). From the column's value counts where they were counted (up to about :data:`_VALUE_COUNTS` distinct
+    values), else from the engine's exact quantile (a sort)."""
     value = f"CAST({backend.identifier(column)} AS DOUBLE)"
     finite = f"{value} IS NOT NULL AND NOT isnan({value}) AND abs({value}) <> {_INFINITY}"
     quarters = [0.0, 0.25, 0.5, 0.75, 1.0]
-    if distinct <= _VALUE_COUNTS:
-        counted = backend.rows(f"SELECT {value}, count(*) FROM {relation} WHERE {value} IS NOT NULL "
-                               f"AND NOT isnan({value}) GROUP BY 1")
+    if counted is not None:
         numbers = np.array([float(v) for v, _ in counted])
         counts = np.array([int(n) for _, n in counted], dtype=np.int64)
+        numbers, counts = numbers[~np.isnan(numbers)], counts[~np.isnan(numbers)]
         finite_rows = np.isfinite(numbers)
         above, below = int(counts[numbers == math.inf].sum()), int(counts[numbers == -math.inf].sum())
         quantiles = (weighted_quantiles(numbers[finite_rows], counts[finite_rows], quarters).tolist()
@@ -382,8 +382,10 @@ def _quantile_slicing(backend: SQLBackend, relation: str, column: str, distinct:
 
 
 def _categorical_slicing(backend: SQLBackend, relation: str, column: str, kind: str, rows: int, distinct: int,
-                         warnings: list[str], filename: str) -> _Slicing | None:
-    """A categorical column's slices, as :func:`evaluation._slices.slice_columns` keeps and pools them."""
+                         counted: Sequence[tuple[Any, int]] | None, warnings: list[str],
+                         filename: str) -> _Slicing | None:
+    """A categorical column's slices, as :func:`evaluation._slices.slice_columns` keeps and pools them (``counted``:
+    its value counts, counted for every column with few enough values to be sliced)."""
     numeric = kind in ("integer", "float")
     if not numeric and distinct > 1 and (distinct >= 0.9 * rows or distinct > max(_MAX_CATEGORIES, 0.5 * rows)):
         return None  # an identifier or free text: nothing to slice
@@ -391,8 +393,9 @@ def _categorical_slicing(backend: SQLBackend, relation: str, column: str, kind: 
         warnings.append(f"{filename}: column {quote(column)} has {distinct:,} distinct values; the {backend.name} "
                         f"engine does not slice by a column of more than {_MAX_DISTINCT:,}")
         return None
+    if counted is None:  # the estimate of its distinct values was far above the count
+        counted = _value_counts(backend, relation, [column])[column]
     quoted = backend.identifier(column)
-    counted = backend.rows(f"SELECT {quoted}, count(*) FROM {relation} WHERE {quoted} IS NOT NULL GROUP BY {quoted}")
     text = [_category(value) for value, _ in counted]
     cut = categorical_column(np.arange(len(text)), pd.Index(text), _MAX_CATEGORIES,
                              weights=np.array([n for _, n in counted], dtype=float))
@@ -424,19 +427,44 @@ def _slicings(backend: SQLBackend, first: _File, relation: str, warnings: list[s
     columns = [c for c in columns if first.kinds[c] != "time"]
     if not columns:
         return {}
-    counts = backend.rows(f"SELECT count(*), {', '.join(f'count(DISTINCT {backend.identifier(c)})' for c in columns)} "
-                          f"FROM {relation}")[0]
-    rows = int(counts[0])
+    numeric = {c for c in columns if first.kinds[c] in ("integer", "float")}
+    found = backend.rows(f"SELECT count(*), {', '.join(f'approx_count_distinct({backend.identifier(c)})' for c in columns)}"
+                         f" FROM {relation}")[0]
+    rows = int(found[0])
+    few = [c for c, n in zip(columns, found[1:], strict=True)
+           if int(n) <= (_VALUE_COUNTS if c in numeric else 2 * _MAX_DISTINCT)]
+    counted = _value_counts(backend, relation, few)
+    many = [c for c in columns if c not in counted]  # exactly counted: the routing must not rest on an estimate
+    exact = dict(zip(many, backend.rows(f"SELECT {', '.join(f'count(DISTINCT {backend.identifier(c)})' for c in many)} "
+                                        f"FROM {relation}")[0], strict=True)) if many else {}
     out: dict[str, _Slicing] = {}
-    for column, distinct in zip(columns, counts[1:], strict=True):
-        kind = first.kinds[column]
-        if kind in ("integer", "float") and int(distinct) > _N_BINS:
-            slicing = _quantile_slicing(backend, relation, column, int(distinct))
+    for column in columns:
+        values = counted.get(column)
+        distinct = len(values) if values is not None else int(exact[column])
+        if column in numeric and distinct > _N_BINS:
+            slicing = _quantile_slicing(backend, relation, column, values)
         else:
-            slicing = _categorical_slicing(backend, relation, column, kind, rows, int(distinct), warnings,
-                                           first.filename)
+            slicing = _categorical_slicing(backend, relation, column, first.kinds[column], rows, distinct, values,
+                                           warnings, first.filename)
         if slicing is not None:
             out[column] = slicing
+    return out
+
+
+def _value_counts(backend: SQLBackend, relation: str, columns: Sequence[str]) -> dict[str, list[tuple[Any, int]]]:
+    """Each column's distinct values (missing ones left out) and how many rows hold each: one pass, by grouping sets
+    (the counts of the columns with few values are the slices' only need, and a query costs a pass over the data)."""
+    if not columns:
+        return {}
+    quoted = [backend.identifier(c) for c in columns]
+    flags = ", ".join(f"grouping({q})" for q in quoted)
+    found = backend.rows(f"SELECT {', '.join(quoted)}, {flags}, count(*) FROM {relation} "
+                         f"GROUP BY GROUPING SETS ({', '.join(f'({q})' for q in quoted)})")
+    out: dict[str, list[tuple[Any, int]]] = {c: [] for c in columns}
+    for row in found:
+        k = [row[len(columns) + i] for i in range(len(columns))].index(0)
+        if row[k] is not None:
+            out[columns[k]].append((row[k], int(row[-1])))
     return out
 
 

@@ -91,6 +91,27 @@ def test_slices_outside_the_packed_codes_give_the_same_report(tmp_path: Path, li
     assert {s["column"] for s in local["comparisons"][0]["slices"]} == {"scanner", "ink", "flagged", "weight"}
 
 
+def test_columns_with_many_values_are_counted_exactly_before_they_are_sliced_or_left_out(
+        tmp_path: Path, demo_frames: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch) -> None:
+    base, tuned = demo_frames
+    rng = np.random.default_rng(4)
+    n = len(base)
+    base = base.assign(reading=rng.normal(0, 1, n).round(3),  # quantiles from the engine's sort, not value counts
+                       ticket=[f"t{i:04d}" for i in range(n)])  # an identifier: not sliced
+    files = [write(base, tmp_path / "base.parquet"), write(tuned, tmp_path / "finetuned.parquet")]
+    local = report(load_classification(files))
+    wide = base.assign(operator=rng.integers(0, 60, n).astype(str), shift=rng.integers(0, 30, n).astype(str))
+    files[0] = write(wide, tmp_path / "wide.parquet")
+    monkeypatch.setattr(sql_engine, "_VALUE_COUNTS", 50)
+    monkeypatch.setattr(sql_engine, "_MAX_DISTINCT", 25)  # estimated above twice this: counted exactly; 30: value counts
+    counted = report(load_classification_duckdb(files))
+    assert counted["comparisons"][0]["slices"] == local["comparisons"][0]["slices"]
+    assert {s["column"] for s in local["comparisons"][0]["slices"]} == {"scanner", "ink", "reading"}
+    for column, distinct in (("operator", 60), ("shift", 30)):
+        assert (f"wide.parquet: column '{column}' has {distinct} distinct values; the duckdb engine does not slice by "
+                "a column of more than 25") in counted["warnings"]
+
+
 def test_a_binary_task_with_a_chosen_positive_class_and_directories_of_parts(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     n = 3000
