@@ -508,14 +508,12 @@ def _sql_value(backend: SQLBackend, value: object) -> str:
     return backend.literal(str(value))
 
 
-def _class_set(backend: SQLBackend, files: Sequence[_File], options: LoadOptions) -> tuple[tuple[str, ...], str | None,
-                                                                                         list[list[object]]]:
+def _class_set(files: Sequence[_File], found: Sequence[Sequence[tuple[Any, ...]]],
+               options: LoadOptions) -> tuple[tuple[str, ...], str | None, list[list[object]]]:
     """The classes and the positive class the cells will have (the losses need them first), and each file's raw
-    label values."""
-    raw = [[row[0] for row in backend.rows(f"SELECT DISTINCT {backend.identifier(str(f.columns.label))} "
-                                           f"FROM {f.relation}") if row[0] is not None] for f in files]
-    predicted = {label_or_none(row[0]) for f in files if f.columns.prediction for row in backend.rows(
-        f"SELECT DISTINCT {backend.identifier(f.columns.prediction)} FROM {f.relation}")}
+    label values (``found``: each file's distinct pairs of label and prediction, or labels, from :func:`_rows`)."""
+    raw = [list(dict.fromkeys(row[0] for row in rows if row[0] is not None)) for rows in found]
+    predicted = {label_or_none(row[1]) for rows in found for row in rows if len(row) > 1}
     seen = {label_or_none(v) for values in raw for v in values} | predicted
     seen |= {normalize_label(c) for f in files for c in (f.columns.probabilities or {})}
     seen.discard(None)
@@ -798,13 +796,16 @@ def _held_out(backend: SQLBackend, f: _File, drop: bool, warnings: list[str]) ->
     return replace(f, relation=f"(SELECT * FROM {f.relation} WHERE NOT coalesce({train}, FALSE))")
 
 
-def _rows(backend: SQLBackend, f: _File) -> int:
+def _rows(backend: SQLBackend, f: _File, by: Sequence[str] = ()) -> tuple[int, list[tuple[Any, ...]]]:
     """A file's rows, after refusing a missing id, label or prediction (the message names the column, how many rows,
-    and a few ids)."""
+    and a few ids); and the distinct values of the ``by`` columns, counted in the same pass."""
     roles = [c for c in (f.columns.id, f.columns.label, f.columns.prediction) if c]
     empty = [_empty(backend, f, c) for c in roles]
-    row = backend.rows(f"SELECT count(*), {', '.join(f'count(*) FILTER (WHERE {e})' for e in empty)} "
-                       f"FROM {f.relation}")[0]
+    keys = [backend.identifier(c) for c in by]
+    found = backend.rows(f"SELECT {''.join(k + ', ' for k in keys)}count(*), "
+                         f"{', '.join(f'count(*) FILTER (WHERE {e})' for e in empty)} FROM {f.relation}"
+                         + (f" GROUP BY {', '.join(keys)}" if keys else ""))
+    row = [sum(int(values[len(keys) + i]) for values in found) for i in range(len(empty) + 1)]
     for column, condition, count in zip(roles, empty, row[1:], strict=True):
         if count:
             examples = ""
@@ -814,7 +815,7 @@ def _rows(backend: SQLBackend, f: _File) -> int:
             raise EvaluationError(f"{f.filename}: column {quote(column)} is empty in {int(count):,} row"
                                   f"{'s' if count != 1 else ''}{examples}; expected a value in every row",
                                   file=f.filename, column=column)
-    return int(row[0])
+    return row[0], [tuple(values[:len(keys)]) for values in found]
 
 
 def _pairing(cells: pd.DataFrame, files: Sequence[_File], shared_only: bool, warnings: list[str]) -> pd.DataFrame:
@@ -918,12 +919,13 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[str] = []
     files = [_held_out(backend, f, options.drop_train_rows, warnings) for f in files]
-    lengths = [_rows(backend, f) for f in files]
+    counted = [_rows(backend, f, [c for c in (f.columns.label, f.columns.prediction) if c]) for f in files]
+    lengths = [n for n, _ in counted]
     losses: list[_Losses | None] = []
     runs: dict[str, dict[str, ScoreRuns]] = {}
     terms: dict[int, ScoreTerms] = {}
     if any(f.columns.probabilities or f.columns.score for f in files):
-        classes, positive, raw = _class_set(backend, files, options)
+        classes, positive, raw = _class_set(files, [pairs for _, pairs in counted], options)
         losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold)
                   for f, values in zip(files, raw, strict=True)]
         for i, (f, loss) in enumerate(zip(files, losses, strict=True)):

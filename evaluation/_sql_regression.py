@@ -412,7 +412,7 @@ def load_regression_sql(backend: SQLBackend, sources: Sequence[object], *, names
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[list[str]] = [[] for _ in files]
     files = [_held_out(backend, f, options.drop_train_rows, said) for f, said in zip(files, warnings, strict=True)]
-    lengths = [_rows(backend, f) for f in files]
+    lengths = [_rows(backend, f)[0] for f in files]
     for f in files:
         _check_numbers(backend, f)
     n, pairing = _pair(backend, files, lengths, options.shared_ids_only)
