@@ -18,7 +18,8 @@ With probability (or score) columns, after the probabilities are checked, each c
 per-example log loss and Brier score, their squares and each pair's products (:mod:`evaluation._cell_losses`); and
 the metrics that rank or bin the scores (ROC AUC, average precision, ECE, the curves) take one more pass over each
 model's file, which counts its examples per score, and a few more sums and grouping sets in pass 2
-(:mod:`evaluation._sql_scores`). The ids of changed examples, which cells do not hold, are left out.
+(:mod:`evaluation._sql_scores`). Each cell also keeps the first ids in text order of its changed examples (or, on
+an engine whose top-k aggregate would slow the cell query, counts them for a query of their own).
 """
 
 from __future__ import annotations
@@ -644,14 +645,21 @@ class _Joined:
         return " OR ".join(f"{p} IS DISTINCT FROM {predicted[0]}" for p in predicted[1:])
 
 
+def _id_text(backend: SQLBackend, f: _File) -> str:
+    """A file's id as the text the changed examples are listed (and ordered) by."""
+    return f"CAST({_id(backend, f)} AS STRING)" if f.integer_ids else _id(backend, f)
+
+
 def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
-            loss: Sequence[_Losses | None]) -> _Joined:
-    """Each file brings its id, label, prediction and probability columns (the first its slices) to the join."""
+            loss: Sequence[_Losses | None], within: Sequence[str] | None = None) -> _Joined:
+    """Each file brings its id, label, prediction and probability columns (the first its slices) to the join
+    (``within``: each file's rows where this condition holds)."""
     parts = []
     for i, f in enumerate(files):
         raw = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
         extra = "".join(f", {item}" for item in _SliceKeys(slicings).selected(backend)) if i == 0 else ""
-        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{raw}{extra} FROM {f.relation})")
+        where = f" WHERE {within[i]}" if within is not None else ""
+        parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{raw}{extra} FROM {f.relation}{where})")
     joined, seen = "m0", "m0.id"
     for i in range(1, len(files)):
         joined += f" FULL JOIN m{i} ON {seen} = m{i}.id"
@@ -664,11 +672,12 @@ def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Sl
 
 
 def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Losses | None],
-               ids_per_cell: int) -> str:
+               ids_per_cell: int, within: Sequence[str] | None = None) -> str:
     """The first ``ids_per_cell`` ids in text order of each prediction cell (the first file's label, every model's
-    prediction) of the examples in every file where the models' predictions differ: the engines whose top-k
-    aggregate would slow the cell query (:attr:`SQLBackend.ids_with_cells`) list the changed examples from these."""
-    rows = _joined(backend, files, {}, [losses[i] if i < len(losses) else None for i in range(len(files))])
+    prediction) of the examples in every file where the models' predictions differ (``within``: among each file's
+    rows where this holds): the engines whose top-k aggregate would slow the cell query
+    (:attr:`SQLBackend.ids_with_cells`) list the changed examples from these."""
+    rows = _joined(backend, files, {}, [losses[i] if i < len(losses) else None for i in range(len(files))], within)
     keys = [f"{rows.labels[0]} AS label0", *(f"{p} AS pred{i}" for i, p in enumerate(rows.predicted))]
     present = " AND ".join(f"m{i}.id IS NOT NULL" for i in range(len(files)))
     return (f"WITH {', '.join(rows.parts)} SELECT {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}, "
@@ -696,7 +705,8 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              + [f"m0.{column} AS {column}" for column in _SliceKeys(slicings).columns])
     absent = [f"m{i}.id IS NULL AS absent{i}" for i in range(len(files))]
     # the id only where some model predicts otherwise (the rows the grouping sets hold carry few), as text only then
-    listed = [f"CASE WHEN {rows.differ} THEN m0.id END AS listed"] if ids_per_cell else []
+    listed = ([f"CASE WHEN {rows.differ} THEN m0.id END AS listed"] if ids_per_cell
+              else [f"CASE WHEN {rows.differ} THEN 1 ELSE 0 END AS listed"])
     carried = [i for i, one in enumerate(loss) if one is not None]
     values = [f"{getattr(loss[i], metric)} AS {metric}{i}" for metric in LOSSES for i in carried]
     values += [f"{terms.influence[metric]} AS {metric}{i}" for metric in RANKED for i, terms in scores.items()]
@@ -716,6 +726,8 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
              f"({metric}{j} - {metric}{i}))" for metric in RANKED for i, j in itertools.combinations(scores, 2)}
     if ids_per_cell:
         sums["ids"] = backend.smallest(rows.text("listed"), ids_per_cell)
+    else:  # how many examples of the cell the ids query will find
+        sums["changed"] = "sum(listed)"
     keys = [column.rsplit(" AS ", 1)[1] for column in cells + absent]
     inner = f"SELECT {hint}{', '.join(cells + absent + listed + calibration + values)} FROM {joined}"
     if not scores:
@@ -851,9 +863,73 @@ def _cell_ids(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Los
     if backend.ids_with_cells:
         return CellIds(tuple(ids(v) for v in cells["ids"]), IDS_PER_CELL)
     keys = ["label0", *(f"pred{i}" for i in range(len(files)))]
-    found = backend.frame(_ids_query(backend, files, losses, IDS_PER_CELL))
-    by_cell = {tuple(row[:-1]): ids(row[-1]) for row in found[[*keys, "ids"]].itertuples(index=False)}
+    changed: dict[tuple[Any, ...], int] = {}
+    for row, count in zip(cells[keys].itertuples(index=False), cells["changed"].tolist(), strict=True):
+        changed[tuple(row)] = changed.get(tuple(row), 0) + int(count)
+    wanted = {key: min(count, IDS_PER_CELL) for key, count in changed.items() if count}
+
+    def listed(within: Sequence[str] | None = None) -> dict[tuple[Any, ...], tuple[str, ...]]:
+        found = backend.frame(_ids_query(backend, files, losses, IDS_PER_CELL, within))
+        return {tuple(row[:-1]): ids(row[-1]) for row in found[[*keys, "ids"]].itertuples(index=False)}
+
+    by_cell: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    if wanted:
+        within = _likely_rows(backend, files, cells, changed)
+        if within is not None:
+            by_cell = listed(within)
+        if any(len(by_cell.get(key, ())) < count for key, count in wanted.items()):
+            by_cell = listed()  # a cell found too few: among every row
     return CellIds(tuple(by_cell.get(tuple(row), ()) for row in cells[keys].itertuples(index=False)), IDS_PER_CELL)
+
+
+_SPREAD = 4  # a prediction cell whose changed examples are spread over the ids holds this many times what it lists
+_SAMPLED_IDS = 20_000  # about this many ids, drawn by their hash, place the first ids' end
+
+
+def _likely_rows(backend: SQLBackend, files: Sequence[_File], cells: pd.DataFrame,
+                 changed: Mapping[tuple[Any, ...], int]) -> list[str] | None:
+    """Each file's rows that likely hold every prediction cell's first changed ids, for the ids query to join instead
+    of every row (``None``: most of the rows, or files the condition cannot be written for). A cell with many
+    changed examples finds its first ones among the first ids in text order, if they are spread over the ids as over
+    the rows; a cell with few is found by its label and predictions. The caller checks what was found and asks
+    again for every row if a cell found too few: the ids are right whatever the condition."""
+    if not all(f.columns.prediction for f in files):
+        return None
+    keys = ["label0", *(f"pred{i}" for i in range(len(files)))]
+    examples = int(cells["n"].sum())
+    many = [count for count in changed.values() if count >= _SPREAD * IDS_PER_CELL]
+    share = min(1.0, _SPREAD * IDS_PER_CELL / min(many)) if many else 0.0
+    few = [key for key, count in changed.items() if 0 < count < _SPREAD * IDS_PER_CELL]
+    # a file's label is compared with the first file's values where it is of their kind, else only its predictions
+    labelled = [f.kinds.get(str(f.columns.label)) == files[0].kinds.get(str(files[0].columns.label)) for f in files]
+    # the rows the condition keeps: the first ids', and those of the few cells' (label and) predictions
+    kept = share * examples * len(files)
+    few_of = [{(k[0] if labelled[i] else None, k[i + 1]) for k in few} for i in range(len(files))]
+    for row in cells[["n", *keys]].itertuples(index=False):
+        kept += row[0] * sum((row[1] if labelled[i] else None, row[i + 2]) in few_of[i] for i in range(len(files)))
+    if kept > 0.5 * examples * len(files):
+        return None
+    conditions: list[list[str]] = [[] for _ in files]
+    if share:
+        text = _id_text(backend, files[0])
+        sample = sorted(str(row[0]) for row in backend.rows(
+            f"SELECT {text} FROM {files[0].relation} WHERE "
+            f"{backend.hash_group(_id(backend, files[0]), max(1, examples // _SAMPLED_IDS))} = 0"))
+        if not sample:
+            return None
+        up_to = backend.literal(sample[min(len(sample) - 1, math.ceil(share * len(sample)))])
+        conditions = [[f"{_id_text(backend, f)} <= {up_to}"] for f in files]
+    for key in few:
+        for i, f in enumerate(files):
+            predicted = f"{backend.identifier(str(f.columns.prediction))} = {_sql_value(backend, _plain(key[i + 1]))}"
+            label = f"{backend.identifier(str(f.columns.label))} = {_sql_value(backend, _plain(key[0]))}"
+            conditions[i].append(f"({label} AND {predicted})" if labelled[i] else predicted)
+    return [" OR ".join(dict.fromkeys(c)) for c in conditions]
+
+
+def _plain(value: Any) -> Any:
+    """A value from a pandas frame as a plain Python value (a numpy scalar's ``repr`` is not SQL)."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def _listed(value: Any) -> list[Any]:

@@ -20,7 +20,7 @@ import pytest
 from evaluation import EvaluationError, LoadOptions, Settings, load_classification
 from evaluation._spark import load_classification_spark, spark_session
 from evaluation._sql_scores import calibration_bin
-from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, changed_examples, report
+from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, changed_examples, report, write
 from tests.evaluation.test_sql_scores import hard_confidences, numpy_bins
 from tests.helpers import assert_close_documents
 
@@ -136,3 +136,49 @@ def test_the_calibration_bin_is_numpys_on_spark(spark: Any) -> None:
     spark.createDataFrame(list(enumerate(confidence.tolist())), "i long, c double").createOrReplaceTempView("confidences")
     found = spark.sql(f"SELECT {calibration_bin('c', 49)} FROM confidences ORDER BY i").collect()
     np.testing.assert_array_equal([row[0] for row in found], numpy_bins(confidence, 49))
+
+
+def two_models(folder: Path, label: np.ndarray, changed: np.ndarray) -> list[str]:
+    """Two models of a binary task on ids e00000, e00001, ...: the second predicts otherwise where ``changed``."""
+    base = pd.DataFrame({"id": [f"e{i:05d}" for i in range(len(label))], "label": label, "prediction": label})
+    tuned = base.assign(prediction=np.where(changed, 1 - label, label))
+    return [write(frame.sample(frac=1.0, random_state=i), folder / f"m{i}.parquet")
+            for i, frame in enumerate((base, tuned))]
+
+
+@pytest.mark.parametrize(("case", "queries"), [("spread", 1), ("a few at the end", 1), ("many at the end", 2),
+                                               ("none", 0)])
+def test_spark_finds_the_first_changed_ids_among_likely_rows_unless_a_cell_lacks_some(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, queries: int) -> None:
+    import evaluation._sql_engine as sql_engine
+
+    n = 4_000
+    rng = np.random.default_rng(3)
+    label = (rng.random(n) < 0.9).astype(int)
+    changed = rng.random(n) < 0.2  # each changed cell holds hundreds: found among the first ids
+    if case == "a few at the end":  # three of class 0, last in text order: found by their label and predictions
+        changed &= label == 1
+        changed[np.flatnonzero(label == 0)[-3:]] = True
+    elif case == "many at the end":  # none among the first ids, where they were looked for
+        changed = np.arange(n) >= n - 800
+    elif case == "none":
+        changed[:] = False
+    paths = two_models(tmp_path, label, changed)
+    asked: list[Any] = []
+    ids_query = sql_engine._ids_query
+
+    def spy(*args: Any) -> str:
+        asked.append(args[4] if len(args) > 4 else None)
+        return ids_query(*args)
+
+    monkeypatch.setattr(sql_engine, "_ids_query", spy)
+    monkeypatch.setattr(sql_engine, "IDS_PER_CELL", 5)
+    settings = Settings(resamples=100, slice_resamples=20, max_flip_ids=5)
+    counted = report(load_classification_spark(paths, session=spark), settings)
+    assert counted == report(load_classification(paths), settings)
+    assert len(asked) == queries
+    if queries:
+        assert asked[0] is not None  # the first query joins the likely rows only
+        assert counted["comparisons"][0]["flips"]["regression_ids"]
+    if queries == 2:
+        assert asked[1] is None  # a cell found too few among them: every row
