@@ -591,10 +591,12 @@ def _square(value: str) -> str:
     return f"({value}) * ({value})"
 
 
-def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses) -> None:
-    """Refuse a missing or out-of-range probability, or rows that do not sum to 1 (naming the column and ids)."""
-    found = backend.rows(f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for bad, _, _ in losses.checks)} "
-                         f"FROM {f.relation}")[0]
+def _check_probabilities(backend: SQLBackend, f: _File, losses: _Losses, found: Sequence[int] | None = None) -> None:
+    """Refuse a missing or out-of-range probability, or rows that do not sum to 1 (naming the column and ids;
+    ``found``: how many rows fail each check, when counted already)."""
+    if found is None:
+        found = backend.rows(f"SELECT {', '.join(f'count(*) FILTER (WHERE {bad})' for bad, _, _ in losses.checks)} "
+                             f"FROM {f.relation}")[0]
     for (bad, column, expected), count in zip(losses.checks, found, strict=True):
         if count:
             ids = backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation} WHERE {bad} ORDER BY 1 LIMIT 5")
@@ -1006,9 +1008,11 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
                   for f, values in zip(files, raw, strict=True)]
         for i, (f, loss) in enumerate(zip(files, losses, strict=True)):
             if loss is not None:
-                _check_probabilities(backend, f, loss)
-                rows = _paired_rows(backend, files, i) if options.shared_ids_only else f.relation
-                runs[f.name] = _score_runs(backend, rows, loss, classes, positive)
+                if options.shared_ids_only:  # every row is checked, the paired rows ranked
+                    _check_probabilities(backend, f, loss)
+                    runs[f.name] = _score_runs(backend, _paired_rows(backend, files, i), loss, classes, positive)
+                else:
+                    runs[f.name] = _score_runs(backend, f.relation, loss, classes, positive, f)
         # the same SQL over the joined rows, for the cell query
         losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold,
                           _joined_column(f, i)) for i, (f, values) in enumerate(zip(files, raw, strict=True))]
@@ -1065,8 +1069,17 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
 
 
 def _score_runs(backend: SQLBackend, relation: str, loss: _Losses, classes: Sequence[str],
-                positive: str | None) -> dict[str, ScoreRuns]:
-    """A model's runs of scores for each class ranked: the positive class, or every class some example is of."""
+                positive: str | None, checked: _File | None = None) -> dict[str, ScoreRuns]:
+    """A model's runs of scores for each class ranked: the positive class, or every class some example is of.
+
+    ``checked``: the file whose rows ``relation`` is; the first query also counts its probabilities' checks, which
+    refuse bad ones before the runs are read (a clipped score never fails the query: NaN is the largest number)."""
     ranked = [positive] if positive is not None else list(classes)
-    runs = {k: score_runs(backend.frame(runs_query(relation, loss.value[k], loss.is_class[k]))) for k in ranked}
+    runs: dict[str, ScoreRuns] = {}
+    for k in ranked:
+        checks = [bad for bad, _, _ in loss.checks] if checked is not None and not runs else []
+        frame = backend.frame(runs_query(relation, loss.value[k], loss.is_class[k], checks))
+        if checked is not None and not runs:
+            _check_probabilities(backend, checked, loss, [int(frame[f"counted{j}"].sum()) for j in range(len(checks))])
+        runs[k] = score_runs(frame)
     return {k: r for k, r in runs.items() if positive is not None or r.positives.sum() > 0}

@@ -49,9 +49,11 @@ def argmax_case(value: Mapping[str, str], classes: Sequence[str], then: Sequence
         for i, k in enumerate(classes[:-1])) + f" ELSE {then[-1]} END"
 
 
-def runs_query(relation: str, value: str, is_class: str) -> str:
-    """Examples per (grid score, of the class or not) of one class's scores."""
-    return (f"SELECT {grid_key(value)} AS grid, {is_class} AS positive, count(*) AS n FROM {relation} "
+def runs_query(relation: str, value: str, is_class: str, counted: Sequence[str] = ()) -> str:
+    """Examples per (grid score, of the class or not) of one class's scores (and of each ``counted`` condition, as
+    ``counted<j>``: the probabilities' checks, in the same pass)."""
+    extra = "".join(f", count(*) FILTER (WHERE {c}) AS counted{j}" for j, c in enumerate(counted))
+    return (f"SELECT {grid_key(value)} AS grid, {is_class} AS positive, count(*) AS n{extra} FROM {relation} "
             f"GROUP BY 1, 2")
 
 

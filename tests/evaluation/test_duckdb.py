@@ -392,6 +392,23 @@ def test_probabilities_that_are_missing_or_do_not_sum_to_one_are_refused_with_id
         load_classification([str(tmp_path / "base.parquet"), str(tmp_path / "gap.parquet")])
 
 
+
+def bad_scores(folder: Path) -> list[str]:
+    """A binary task's two score files; the second has a NaN score and one of 1.5 (ranked scores are clipped first,
+    so counting them must not fail before the check refuses them)."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"id": np.arange(200), "label": rng.integers(0, 2, 200), "score": rng.random(200)})
+    bad = frame.copy()
+    bad.loc[[7, 30], "score"] = [np.nan, 1.5]
+    return [write(frame, folder / "base.parquet"), write(bad, folder / "bad.parquet")]
+
+
+def test_a_nan_or_out_of_range_score_is_refused_with_ids(tmp_path: Path) -> None:
+    with pytest.raises(EvaluationError, match=r"bad.parquet: column 'score' does not hold a probability between 0 and 1 "
+                                              r"in 2 rows \(for example ids '7', '30'\)"):
+        load_classification_duckdb(bad_scores(tmp_path))
+
+
 def test_a_cell_table_with_loss_sums_gives_scikit_learns_log_loss_and_scipys_t_interval_and_test() -> None:
     from scipy import stats
     from sklearn.metrics import brier_score_loss, log_loss

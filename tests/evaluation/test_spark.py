@@ -20,7 +20,7 @@ import pytest
 from evaluation import EvaluationError, LoadOptions, Settings, load_classification
 from evaluation._spark import load_classification_spark, spark_session
 from evaluation._sql_scores import calibration_bin
-from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, changed_examples, report, write
+from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, bad_scores, changed_examples, report, write
 from tests.evaluation.test_sql_scores import hard_confidences, numpy_bins
 from tests.helpers import assert_close_documents
 
@@ -182,3 +182,9 @@ def test_spark_finds_the_first_changed_ids_among_likely_rows_unless_a_cell_lacks
         assert counted["comparisons"][0]["flips"]["regression_ids"]
     if queries == 2:
         assert asked[1] is None  # a cell found too few among them: every row
+
+
+def test_a_nan_or_out_of_range_score_is_refused_with_ids_on_spark(spark: Any, tmp_path: Path) -> None:
+    with pytest.raises(EvaluationError, match=r"bad.parquet: column 'score' does not hold a probability between 0 and 1 "
+                                              r"in 2 rows \(for example ids '7', '30'\)"):
+        load_classification_spark(bad_scores(tmp_path), session=spark)
