@@ -16,7 +16,7 @@ values that differ between files; each message names the file, the column and a 
   of the largest error increases. :mod:`evaluation._regression_sums` turns those into the report, and says what
   is exact and what agrees within Monte Carlo error.
 
-Slices are cut as the local engine cuts them (:func:`evaluation._sql_engine._slicings`), the true value's quartiles
+Slices are cut as the local engine cuts them (:func:`evaluation._sql_slices._slicings`), the true value's quartiles
 as one more numeric column. The DuckDB and Spark entry points are :func:`load_regression_duckdb` and
 :func:`load_regression_spark`.
 """
@@ -38,7 +38,6 @@ from ._regression_sums import QUANTILES, SummedRegressionData
 from ._results import Settings
 from ._slices import MISSING
 from ._sql_engine import (
-    _INFINITY,
     SQLBackend,
     _check_unique,
     _examples,
@@ -50,9 +49,8 @@ from ._sql_engine import (
     _paired_rows,
     _pairing,
     _rows,
-    _Slicing,
-    _slicings,
 )
+from ._sql_slices import _INFINITY, _Slicing, _slicings
 from ._sums import GROUPED_ABOVE, RESAMPLING_GROUPS, GroupSums
 
 if TYPE_CHECKING:

@@ -76,42 +76,6 @@ def test_the_duckdb_engine_gives_the_local_report(tmp_path: Path, demo_frames: t
     assert ("ink", "228 to 299") in slices and ("scanner", "fax") in slices  # quantile bins and categories
 
 
-@pytest.mark.parametrize("limit", [1, 8])
-def test_slices_outside_the_packed_codes_give_the_same_report(tmp_path: Path, limit: int,
-                                                             demo_frames: tuple[pd.DataFrame, pd.DataFrame],
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    base, tuned = demo_frames
-    row = np.arange(len(base))
-    base = base.assign(flagged=row % 3 == 0, weight=(row % 4) / 2)  # slices named from their raw values
-    base.loc[::7, "scanner"] = None  # a missing value in a packed slice
-    files = [write(base, tmp_path / "base.parquet"), write(tuned, tmp_path / "finetuned.parquet")]
-    local = report(load_classification(files))
-    monkeypatch.setattr(sql_engine, "_PACKED_LIMIT", limit)  # none packed, or only the first slice
-    assert report(load_classification_duckdb(files)) == local
-    assert {s["column"] for s in local["comparisons"][0]["slices"]} == {"scanner", "ink", "flagged", "weight"}
-
-
-def test_columns_with_many_values_are_counted_exactly_before_they_are_sliced_or_left_out(
-        tmp_path: Path, demo_frames: tuple[pd.DataFrame, pd.DataFrame], monkeypatch: pytest.MonkeyPatch) -> None:
-    base, tuned = demo_frames
-    rng = np.random.default_rng(4)
-    n = len(base)
-    base = base.assign(reading=rng.normal(0, 1, n).round(3),  # quantiles from the engine's sort, not value counts
-                       ticket=[f"t{i:04d}" for i in range(n)])  # an identifier: not sliced
-    files = [write(base, tmp_path / "base.parquet"), write(tuned, tmp_path / "finetuned.parquet")]
-    local = report(load_classification(files))
-    wide = base.assign(operator=rng.integers(0, 60, n).astype(str), shift=rng.integers(0, 30, n).astype(str))
-    files[0] = write(wide, tmp_path / "wide.parquet")
-    monkeypatch.setattr(sql_engine, "_VALUE_COUNTS", 50)
-    monkeypatch.setattr(sql_engine, "_MAX_DISTINCT", 25)  # estimated above twice this: counted exactly; 30: value counts
-    counted = report(load_classification_duckdb(files))
-    assert counted["comparisons"][0]["slices"] == local["comparisons"][0]["slices"]
-    assert {s["column"] for s in local["comparisons"][0]["slices"]} == {"scanner", "ink", "reading"}
-    for column, distinct in (("operator", 60), ("shift", 30)):
-        assert (f"wide.parquet: column '{column}' has {distinct} distinct values; the duckdb engine does not slice by "
-                "a column of more than 25") in counted["warnings"]
-
-
 def test_a_binary_task_with_a_chosen_positive_class_and_directories_of_parts(tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     n = 3000
@@ -301,17 +265,6 @@ def test_the_demo_cell_table_is_the_scripts_and_gives_the_files_count_metrics(tm
     for name in ("base", "finetuned"):
         found["models"][name]["source"] = local["models"][name]["source"]
     assert found == local
-
-
-def test_quantiles_from_value_counts_are_numpys_bit_for_bit() -> None:
-    from evaluation._sql_engine import weighted_quantiles
-
-    rng = np.random.default_rng(4)
-    for _ in range(200):
-        values = np.round(rng.exponential(3.0, rng.integers(1, 400)), int(rng.integers(0, 3)))
-        distinct, counts = np.unique(values, return_counts=True)
-        q = [0.0, 0.25, 0.5, 0.75, 1.0]
-        assert weighted_quantiles(distinct[::-1], counts[::-1], q).tolist() == np.quantile(values, q).tolist()
 
 
 @pytest.mark.parametrize(("files", "options"), [
