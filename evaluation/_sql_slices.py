@@ -22,6 +22,8 @@ from ._slices import MISSING, OTHER, categorical_column, format_edge
 if TYPE_CHECKING:
     from ._sql_engine import SQLBackend, _File
 
+__all__ = ["weighted_quantiles"]  # and, for the engines' modules, the slicing itself (_slicings, _SliceKeys)
+
 _N_BINS = 4  # as slice_columns cuts a numeric column
 _MAX_CATEGORIES = 20
 _MAX_DISTINCT = 10_000  # a categorical column with more distinct values is not sliced (its cells would not be few)
