@@ -65,7 +65,7 @@ def _kind(type_name: str) -> str:
         return "float"
     if name == "BOOLEAN":
         return "bool"
-    if name == "VARCHAR":
+    if name in ("VARCHAR", '"NULL"', "NULL"):  # a column with no value at all (Parquet's null type): no text either
         return "text"
     if name.startswith(("TIMESTAMP", "DATE", "TIME")):
         return "time"

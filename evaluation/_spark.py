@@ -93,7 +93,7 @@ def _kind(type_name: str) -> str:
         return "float"
     if name == "boolean":
         return "bool"
-    if name == "string":
+    if name in ("string", "void"):  # void: a column with no value at all (Parquet's null type)
         return "text"
     if name.startswith(("timestamp", "date")):
         return "time"

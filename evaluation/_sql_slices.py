@@ -189,6 +189,8 @@ def _categorical_slicing(backend: SQLBackend, relation: str, column: str, kind: 
         return _Slicing(quoted, values)
 
     def case(then: Sequence[str]) -> str:
+        if not values:  # no value at all: every row is in the missing slice
+            return "NULL"
         kept = " ".join(f"WHEN {backend.literal(name)} THEN {then[i]}" for i, name in enumerate(values) if name != OTHER)
         other = f" ELSE {then[values.index(OTHER)]}" if OTHER in values else ""
         return f"CASE CAST({quoted} AS STRING) {kept}{other} END"

@@ -22,6 +22,7 @@ from evaluation._spark import load_classification_spark, spark_session
 from evaluation._sql_scores import calibration_bin
 from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, bad_scores, changed_examples, report, write
 from tests.evaluation.test_sql_scores import hard_confidences, numpy_bins
+from tests.evaluation.test_sql_slices import empty_columns
 from tests.helpers import assert_close_documents
 
 
@@ -188,3 +189,8 @@ def test_a_nan_or_out_of_range_score_is_refused_with_ids_on_spark(spark: Any, tm
     with pytest.raises(EvaluationError, match=r"bad.parquet: column 'score' does not hold a probability between 0 and 1 "
                                               r"in 2 rows \(for example ids '7', '30'\)"):
         load_classification_spark(bad_scores(tmp_path), session=spark)
+
+
+def test_a_column_without_a_value_is_one_missing_slice_on_spark(spark: Any, tmp_path: Path) -> None:
+    files = empty_columns(tmp_path)
+    assert report(load_classification_spark(files, session=spark)) == report(load_classification(files))

@@ -66,3 +66,25 @@ def test_quantiles_from_value_counts_are_numpys_bit_for_bit() -> None:
         distinct, counts = np.unique(values, return_counts=True)
         q = [0.0, 0.25, 0.5, 0.75, 1.0]
         assert weighted_quantiles(distinct[::-1], counts[::-1], q).tolist() == np.quantile(values, q).tolist()
+
+
+def empty_columns(folder: Path) -> list[str]:
+    """Two models' files; the first has metadata columns without a single value: of type text, of a nullable float
+    type and of Parquet's null type."""
+    rng = np.random.default_rng(0)
+    n = 300
+    label = rng.integers(0, 3, n)
+    base = pd.DataFrame({"id": np.arange(n), "label": label,
+                         "prediction": np.where(rng.random(n) < 0.7, label, rng.integers(0, 3, n)),
+                         "note": pd.array([None] * n, dtype="string"), "reading": pd.array([None] * n, dtype="Float64"),
+                         "nothing": [None] * n, "scanner": rng.choice(["fax", "flatbed"], n)})
+    tuned = base[["id", "label"]].assign(prediction=np.where(rng.random(n) < 0.8, label, rng.integers(0, 3, n)))
+    return [write(base, folder / "base.parquet"), write(tuned, folder / "tuned.parquet")]
+
+
+def test_a_column_without_a_value_is_one_missing_slice_as_the_local_engine_cuts_it(tmp_path: Path) -> None:
+    files = empty_columns(tmp_path)
+    local = report(load_classification(files))
+    assert {(s["column"], s["value"]) for s in local["comparisons"][0]["slices"]} >= {
+        ("note", "(missing)"), ("reading", "(missing)"), ("nothing", "(missing)"), ("scanner", "fax")}
+    assert report(load_classification_duckdb(files)) == local
