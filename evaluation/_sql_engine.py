@@ -458,12 +458,13 @@ def _ids_query(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Lo
     rows where this holds): the engines whose top-k aggregate would slow the cell query
     (:attr:`SQLBackend.ids_with_cells`) list the changed examples from these."""
     rows = _joined(backend, files, {}, [losses[i] if i < len(losses) else None for i in range(len(files))], within)
-    keys = [f"{rows.labels[0]} AS label0", *(f"{p} AS pred{i}" for i, p in enumerate(rows.predicted))]
+    names = _prediction_cell(len(files))
+    keys = [f"{value} AS {name}" for value, name in zip([rows.labels[0], *rows.predicted], names, strict=True)]
     present = " AND ".join(f"m{i}.id IS NOT NULL" for i in range(len(files)))
-    return (f"WITH {', '.join(rows.parts)} SELECT {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}, "
+    return (f"WITH {', '.join(rows.parts)} SELECT {', '.join(names)}, "
             f"{backend.smallest('listed', ids_per_cell)} AS ids FROM (SELECT {', '.join(keys)}, {rows.text('m0.id')} AS "
             f"listed FROM {rows.joined} WHERE {present} AND ({rows.differ})) AS t "
-            f"GROUP BY {', '.join(k.rsplit(' AS ', 1)[1] for k in keys)}")
+            f"GROUP BY {', '.join(names)}")
 
 
 def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
@@ -472,9 +473,11 @@ def _cell_query(backend: SQLBackend, files: Sequence[_File], slicings: dict[str,
     """Pass 2: the files joined on their ids, grouped into cells, with the pairing's counts and (``ids_per_cell``)
     the first ids in text order of each cell where the models' predictions differ.
 
-    The losses (``losses``, written with :func:`_joined_column`'s names) and the scores' terms (``scores``: the
-    models whose scores are counted) are computed on the joined rows. With scores, the cells also sum each model's
-    and each pair's squared influences, and grouping sets count every pair's calibration cells.
+    Without ``ids_per_cell`` (:attr:`SQLBackend.ids_with_cells` false), each cell counts its changed examples
+    instead, for the ids query. The losses (``losses``, written with :func:`_joined_column`'s names) and the scores'
+    terms (``scores``: the models whose scores are counted) are computed on the joined rows. With scores, the cells
+    also sum each model's and each pair's squared influences, and every pair's calibration cells are counted: by
+    grouping sets, or (:attr:`SQLBackend.fanout`) by a ``GROUP BY`` of their own over the same joined rows.
     """
     scores = scores or {}
     loss = [losses[i] if i < len(losses) else None for i in range(len(files))]
@@ -637,7 +640,7 @@ def _cell_ids(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Los
 
     if backend.ids_with_cells:
         return CellIds(tuple(ids(v) for v in cells["ids"]), IDS_PER_CELL)
-    keys = ["label0", *(f"pred{i}" for i in range(len(files)))]
+    keys = _prediction_cell(len(files))
     changed: dict[tuple[Any, ...], int] = {}
     for row, count in zip(cells[keys].itertuples(index=False), cells["changed"].tolist(), strict=True):
         changed[tuple(row)] = changed.get(tuple(row), 0) + int(count)
@@ -657,6 +660,12 @@ def _cell_ids(backend: SQLBackend, files: Sequence[_File], losses: Sequence[_Los
     return CellIds(tuple(by_cell.get(tuple(row), ()) for row in cells[keys].itertuples(index=False)), IDS_PER_CELL)
 
 
+def _prediction_cell(models: int) -> list[str]:
+    """The cells' columns that name a prediction cell: the true label and every model's prediction (the ids query's
+    groups)."""
+    return ["label0", *(f"pred{i}" for i in range(models))]
+
+
 _SPREAD = 4  # a prediction cell whose changed examples are spread over the ids holds this many times what it lists
 _SAMPLED_IDS = 20_000  # about this many ids, drawn by their hash, place the first ids' end
 
@@ -670,7 +679,7 @@ def _likely_rows(backend: SQLBackend, files: Sequence[_File], cells: pd.DataFram
     again for every row if a cell found too few: the ids are right whatever the condition."""
     if not all(f.columns.prediction for f in files):
         return None
-    keys = ["label0", *(f"pred{i}" for i in range(len(files)))]
+    keys = _prediction_cell(len(files))
     examples = int(cells["n"].sum())
     many = [count for count in changed.values() if count >= _SPREAD * IDS_PER_CELL]
     share = min(1.0, _SPREAD * IDS_PER_CELL / min(many)) if many else 0.0
@@ -770,13 +779,13 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[str] = []
     files = [_held_out(backend, f, options.drop_train_rows, warnings) for f in files]
-    counted = [_rows(backend, f, [c for c in (f.columns.label, f.columns.prediction) if c]) for f in files]
-    lengths = [n for n, _ in counted]
+    profiled = [_rows(backend, f, [c for c in (f.columns.label, f.columns.prediction) if c]) for f in files]
+    lengths = [n for n, _ in profiled]
     losses: list[_Losses | None] = []
     runs: dict[str, dict[str, ScoreRuns]] = {}
     terms: dict[int, ScoreTerms] = {}
     if any(f.columns.probabilities or f.columns.score for f in files):
-        classes, positive, raw = _class_set(files, [pairs for _, pairs in counted], options)
+        classes, positive, raw = _class_set(files, [pairs for _, pairs in profiled], options)
         losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold)
                   for f, values in zip(files, raw, strict=True)]
         for i, (f, loss) in enumerate(zip(files, losses, strict=True)):
@@ -852,7 +861,8 @@ def _score_runs(backend: SQLBackend, relation: str, loss: _Losses, classes: Sequ
     for k in ranked:
         checks = [bad for bad, _, _ in loss.checks] if checked is not None and not runs else []
         frame = backend.frame(runs_query(relation, loss.value[k], loss.is_class[k], checks))
-        if checked is not None and not runs:
+        if checks:
+            assert checked is not None
             _check_probabilities(backend, checked, loss, [int(frame[f"counted{j}"].sum()) for j in range(len(checks))])
         runs[k] = score_runs(frame)
     return {k: r for k, r in runs.items() if positive is not None or r.positives.sum() > 0}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -65,6 +66,7 @@ class _SliceKeys:
 
     slicings: dict[str, _Slicing]
 
+    @cached_property
     def _radices(self) -> dict[int, tuple[int, int]]:
         """The packed slices' places: their multiplier and radix (their bins and one for a missing value)."""
         out, multiplier = {}, 1
@@ -77,7 +79,7 @@ class _SliceKeys:
 
     def selected(self, backend: SQLBackend) -> list[str]:
         """The first file's select items: the packed codes, then each other slice's value."""
-        radices = self._radices()
+        radices = self._radices
         codes = [f"CAST(coalesce({s.code}, {radices[k][1] - 1}) AS BIGINT) * {radices[k][0]}"
                  for k, s in enumerate(self.slicings.values()) if k in radices]
         packed = [f"{' + '.join(codes)} AS {_PACKED}"] if codes else []
@@ -87,12 +89,12 @@ class _SliceKeys:
     @property
     def columns(self) -> list[str]:
         """The cells' slice columns (the packed codes', then the others')."""
-        radices = self._radices()
+        radices = self._radices
         return [_PACKED] * bool(radices) + [f"s{k}" for k in range(len(self.slicings)) if k not in radices]
 
     def names(self, cells: pd.DataFrame) -> dict[str, list[str | None]]:
         """Each slice's bin in every cell: its name, or ``None`` where the value is missing."""
-        radices = self._radices()
+        radices = self._radices
         packed = cells[_PACKED].to_numpy(dtype=np.int64) if radices else np.empty(0, dtype=np.int64)
         out: dict[str, list[str | None]] = {}
         for k, (name, slicing) in enumerate(self.slicings.items()):
