@@ -276,6 +276,8 @@ class _Losses:
     """Whether the example's true label is the class."""
     label_code: str
     """The true label's place among the classes."""
+    scored: str | None = None
+    """The class of a score column (the other's probability is 1 minus it); ``None`` with probability columns."""
 
 
 def _sql_value(backend: SQLBackend, value: object) -> str:
@@ -361,7 +363,8 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
         brier = f"({' + '.join(_square(value[k]) for k in classes)}) - 2.0 * {true} + 1.0"
         prediction = argmax_case(value, classes, [backend.literal(k) for k in classes])
     label_code = by_label({k: str(i) for i, k in enumerate(classes)}, "NULL")
-    return _Losses(log_loss, brier, tuple(checks), prediction, value, is_class, label_code)
+    return _Losses(log_loss, brier, tuple(checks), prediction, value, is_class, label_code,
+                   positive if c.score and not c.probabilities else None)
 
 
 def _square(value: str) -> str:
@@ -801,7 +804,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         for i, loss in enumerate(losses):
             if loss is not None:
                 terms[i] = score_terms(backend, i, runs[files[i].name], loss.value, loss.is_class, classes,
-                                       loss.label_code, ece_bins)
+                                       loss.label_code, ece_bins, loss.scored)
     # slices are cut on the examples compared, as the local engine cuts them after pairing
     relation = _paired_rows(backend, files) if options.shared_ids_only else files[0].relation
     slicings = _slicings(backend, files[0], relation, warnings)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._calibration import calibration_bin as bin_of
 from ._cell_scores import CalibrationCells, ScoreRuns, class_lookups
 from ._ranking import GRID_DECIMALS
 
@@ -34,6 +35,7 @@ __all__ = ["ScoreTerms", "argmax_case", "calibration_bin", "calibration_cells", 
 
 _GRID = 10.0**GRID_DECIMALS
 _LOOKUP = ("grid", "psi_negative", "psi_positive", "jackknife_negative", "jackknife_positive")
+_SCORED_LOOKUP = ("key", "psi", "jackknife", "calibration")
 
 
 def grid_key(value: str) -> str:
@@ -82,16 +84,31 @@ class ScoreTerms:
 
 
 def score_terms(backend: SQLBackend, model: int, runs: Mapping[str, ScoreRuns], value: Mapping[str, str],
-                is_class: Mapping[str, str], classes: Sequence[str], label_code: str, n_bins: int) -> ScoreTerms:
+                is_class: Mapping[str, str], classes: Sequence[str], label_code: str, n_bins: int,
+                scored: str | None = None) -> ScoreTerms:
     """The SQL of one model's terms (``value``: each class's probability, ``is_class``: whether the example is of
-    it, ``label_code``: its true class's place in ``classes``)."""
+    it, ``label_code``: its true class's place in ``classes``).
+
+    ``scored``: the class whose score is the model's one column, when the other class's probability is 1 minus it.
+    Its lookup table is keyed by the grid score and the class (:func:`_scored_lookup`): it gives each example its
+    influences and, but where a run's scores straddle an edge of a bin or 0.5, its calibration cell; only the
+    examples of those runs are binned by :func:`calibration_bin`'s arithmetic."""
     joins, psi, jackknife, aliases = [], [], [], []
+    looked_up = ""
     for c, (label, columns) in enumerate(class_lookups(runs).items()):
-        frame = pd.DataFrame(dict(zip(_LOOKUP, (np.rint(runs[label].thresholds * _GRID).astype(np.int64), *columns),
-                                      strict=True)))
+        grid = np.rint(runs[label].thresholds * _GRID).astype(np.int64)
         alias = f"l{model}_{c}"
         aliases.append(alias)
-        relation = backend.table(frame)
+        if label == scored:
+            relation = backend.table(_scored_lookup(grid, columns, classes, scored, n_bins))
+            name = {column: f"{alias}.{backend.identifier(column)}" for column in _SCORED_LOOKUP}
+            joins.append(f" LEFT JOIN {relation} AS {alias} ON {name['key']} = {grid_key(value[label])} * 2 + "
+                         f"CASE WHEN {is_class[label]} THEN 1 ELSE 0 END")
+            psi.append(name["psi"])
+            jackknife.append(name["jackknife"])
+            looked_up = name["calibration"]
+            continue
+        relation = backend.table(pd.DataFrame(dict(zip(_LOOKUP, (grid, *columns), strict=True))))
         name = {column: f"{alias}.{backend.identifier(column)}" for column in _LOOKUP}
         joins.append(f" LEFT JOIN {relation} AS {alias} ON {name['grid']} = {grid_key(value[label])}")
         psi.append(f"CASE WHEN {is_class[label]} THEN {name['psi_positive']} ELSE {name['psi_negative']} END")
@@ -100,8 +117,47 @@ def score_terms(backend: SQLBackend, model: int, runs: Mapping[str, ScoreRuns], 
     confidence = f"greatest({', '.join(value[k] for k in classes)})"
     top = argmax_case(value, classes, [str(i) for i in range(len(classes))])
     cell = f"2 * ({calibration_bin(confidence, n_bins)}) + CASE WHEN ({top}) = ({label_code}) THEN 1 ELSE 0 END"
+    if looked_up:
+        cell = f"CASE WHEN {looked_up} >= 0 THEN {looked_up} ELSE {cell} END"
     return ScoreTerms("".join(joins), {"roc_auc": " + ".join(psi), "average_precision": " + ".join(jackknife)},
                       cell, confidence, tuple(aliases))
+
+
+def _scored_lookup(grid: np.ndarray, columns: tuple[np.ndarray, ...], classes: Sequence[str], scored: str,
+                   n_bins: int) -> pd.DataFrame:
+    """A score column's lookup table: per grid score ``g`` and class, keyed ``2 * g + (of the scored class)``, the
+    example's DeLong influence and jackknife value (``columns``, from :func:`class_lookups`) and its calibration
+    cell, or -1 where :func:`_grid_calibration` cannot tell it."""
+    doubled, top = _grid_calibration(grid, classes, scored, n_bins)
+    negative, positive = next(i for i, k in enumerate(classes) if k != scored), classes.index(scored)
+    psi_negative, psi_positive, jackknife_negative, jackknife_positive = columns
+    return pd.DataFrame({
+        "key": np.concatenate([2 * grid, 2 * grid + 1]),
+        "psi": np.concatenate([psi_negative, psi_positive]),
+        "jackknife": np.concatenate([jackknife_negative, jackknife_positive]),
+        "calibration": np.concatenate([np.where(doubled >= 0, doubled + (top == code), -1)
+                                       for code in (negative, positive)])})
+
+
+def _grid_calibration(grid: np.ndarray, classes: Sequence[str], scored: str,
+                      n_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per grid score of a model with one score column: twice the confidence's bin and the top label's place in
+    ``classes``, as the local engine finds them for every score that rounds to it; -1 where those scores do not
+    all have the same (a run straddling a bin's edge or 0.5).
+
+    The scores that round to ``g`` lie between ``(g - 0.5) / 10**6`` and ``(g + 0.5) / 10**6`` (widened by far more
+    than the product's rounding); the top label changes once, at 0.5, and the confidence is monotone on either
+    side, so ends with the same bin and top label bound runs whose scores all have them.
+    """
+    ends = [np.clip((grid + shift) / _GRID, 0.0, 1.0) for shift in (-0.5 - 1e-6, 0.5 + 1e-6)]
+    found = []
+    for score in ends:
+        probability = {k: score if k == scored else 1.0 - score for k in classes}
+        first, second = (probability[k] for k in classes)
+        found.append((bin_of(np.maximum(first, second), n_bins=n_bins), np.where(first >= second, 0, 1)))
+    (low_bin, low_top), (high_bin, high_top) = found
+    same = (low_bin == high_bin) & (low_top == high_top)
+    return np.where(same, 2 * low_bin, -1), np.where(same, low_top, -1)
 
 
 def calibration_bin(confidence: str, n_bins: int) -> str:

@@ -21,7 +21,7 @@ from evaluation import EvaluationError, LoadOptions, Settings, load_classificati
 from evaluation._spark import load_classification_spark, spark_session
 from evaluation._sql_scores import calibration_bin
 from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, bad_scores, changed_examples, report, write
-from tests.evaluation.test_sql_scores import hard_confidences, numpy_bins
+from tests.evaluation.test_sql_scores import RUNS, check_scored_cells, hard_confidences, hard_scores, numpy_bins, scored_terms
 from tests.evaluation.test_sql_slices import empty_columns
 from tests.helpers import assert_close_documents
 
@@ -137,6 +137,18 @@ def test_the_calibration_bin_is_numpys_on_spark(spark: Any) -> None:
     spark.createDataFrame(list(enumerate(confidence.tolist())), "i long, c double").createOrReplaceTempView("confidences")
     found = spark.sql(f"SELECT {calibration_bin('c', 49)} FROM confidences ORDER BY i").collect()
     np.testing.assert_array_equal([row[0] for row in found], numpy_bins(confidence, 49))
+
+
+def test_a_score_columns_calibration_cells_looked_up_on_the_grid_are_numpys_on_spark(spark: Any) -> None:
+    from evaluation._spark import SparkBackend
+
+    score, label = hard_scores(15)
+    rows = list(zip(range(score.shape[0]), score.tolist(), label.tolist(), strict=True))
+    spark.createDataFrame(rows, "row long, s double, y long").createOrReplaceTempView("scores")
+    terms = scored_terms(SparkBackend(spark), spark.sql(RUNS).toPandas(), 15)
+    found = spark.sql(f"SELECT {terms.calibration_cell}, l0_0.calibration >= 0 FROM scores{terms.joins} "
+                      "ORDER BY row").collect()
+    check_scored_cells(score, label, [tuple(row) for row in found], 15)
 
 
 def two_models(folder: Path, label: np.ndarray, changed: np.ndarray) -> list[str]:
