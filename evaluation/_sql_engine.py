@@ -30,7 +30,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -61,6 +61,7 @@ from ._sql_scores import (
     argmax_case,
     calibration_cells,
     calibration_sets,
+    grid_key,
     runs_query,
     score_runs,
     score_terms,
@@ -344,10 +345,8 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
             raise EvaluationError(f"{f.filename}: a single score column ({quote(c.score)}) only describes two classes, "
                                   f"but the task has {len(classes)}; expected one probability column per class",
                                   file=f.filename, column=c.score)
-        quoted = col(c.score)
-        pos = f"least(greatest(CAST({quoted} AS DOUBLE), 0.0), 1.0)"
-        checks = [(f"{quoted} IS NULL OR isnan(CAST({quoted} AS DOUBLE)) OR CAST({quoted} AS DOUBLE) NOT BETWEEN "
-                   f"{-_SLACK!r} AND {1 + _SLACK!r}", c.score, "a probability between 0 and 1")]
+        pos, bad = _score_sql(col(c.score))
+        checks = [(bad, c.score, "a probability between 0 and 1")]
         true = f"CASE WHEN {is_class[positive]} THEN {pos} ELSE 1.0 - {pos} END"
         value = {k: pos if k == positive else f"1.0 - {pos}" for k in classes}
     else:
@@ -365,6 +364,13 @@ def _losses(backend: SQLBackend, f: _File, classes: Sequence[str], positive: str
     label_code = by_label({k: str(i) for i, k in enumerate(classes)}, "NULL")
     return _Losses(log_loss, brier, tuple(checks), prediction, value, is_class, label_code,
                    positive if c.score and not c.probabilities else None)
+
+
+def _score_sql(quoted: str) -> tuple[str, str]:
+    """A score column's value clipped to [0, 1], and where it is missing or outside (beyond the slack)."""
+    return (f"least(greatest(CAST({quoted} AS DOUBLE), 0.0), 1.0)",
+            f"{quoted} IS NULL OR isnan(CAST({quoted} AS DOUBLE)) OR CAST({quoted} AS DOUBLE) NOT BETWEEN "
+            f"{-_SLACK!r} AND {1 + _SLACK!r}")
 
 
 def _square(value: str) -> str:
@@ -594,26 +600,66 @@ def _held_out(backend: SQLBackend, f: _File, drop: bool, warnings: list[str]) ->
     return replace(f, relation=f"(SELECT * FROM {f.relation} WHERE NOT coalesce({train}, FALSE))")
 
 
-def _rows(backend: SQLBackend, f: _File, by: Sequence[str] = ()) -> tuple[int, list[tuple[Any, ...]]]:
+class _Profile(NamedTuple):
+    """What one pass over a file counts (:func:`_rows`)."""
+
+    rows: int
+    pairs: list[tuple[Any, ...]]
+    """The distinct values of the columns counted by."""
+    scores: pd.DataFrame | None
+    """A score column's examples per distinct value of the columns counted by (the first: the true label, as
+    ``label``) and grid score (``grid``, ``n``), and the rows whose score is missing or outside [0, 1] (``bad``)."""
+
+
+def _rows(backend: SQLBackend, f: _File, by: Sequence[str] = (), score: str | None = None) -> _Profile:
     """A file's rows, after refusing a missing id, label or prediction (the message names the column, how many rows,
-    and a few ids); and the distinct values of the ``by`` columns, counted in the same pass."""
+    and a few ids); and the distinct values of the ``by`` columns, counted in the same pass.
+
+    A column of ``by`` is grouped by, so whether it is empty is read from each group's value, not tested on every
+    row. ``score``: a score column, grouped by its grid score as well, which gives the runs a binary task ranks once
+    the positive class is known (:func:`_scored_runs`), and the rows whose score is missing or outside [0, 1]."""
     roles = [c for c in (f.columns.id, f.columns.label, f.columns.prediction) if c]
-    empty = [_empty(backend, f, c) for c in roles]
     keys = [backend.identifier(c) for c in by]
-    found = backend.rows(f"SELECT {''.join(k + ', ' for k in keys)}count(*), "
-                         f"{', '.join(f'count(*) FILTER (WHERE {e})' for e in empty)} FROM {f.relation}"
-                         + (f" GROUP BY {', '.join(keys)}" if keys else ""))
-    row = [sum(int(values[len(keys) + i]) for values in found) for i in range(len(empty) + 1)]
-    for column, condition, count in zip(roles, empty, row[1:], strict=True):
+    columns = [f"{k} AS key{i}" for i, k in enumerate(keys)] + [f"{_empty(backend, f, c)} AS blank{i}"
+                                                                 for i, c in enumerate(by)]
+    tested = [c for c in roles if c not in by]
+    counts = ["count(*) AS n"] + [f"count(*) - count({backend.identifier(c)}) AS empty{i}"
+                                  if f.kinds.get(c) != "text" else f"count(*) FILTER (WHERE {_empty(backend, f, c)}) "
+                                  f"AS empty{i}" for i, c in enumerate(tested)]
+    grouped = list(keys)
+    if score is not None:
+        value, bad = _score_sql(backend.identifier(score))
+        grouped.append(grid_key(value))
+        columns.append(f"{grouped[-1]} AS grid")
+        counts.append(f"count(*) FILTER (WHERE {bad}) AS bad")
+    frame = backend.frame(f"SELECT {', '.join(columns + counts)} FROM {f.relation}"
+                          + (f" GROUP BY {', '.join(grouped)}" if grouped else ""))
+    n = frame["n"].to_numpy(dtype=np.int64)
+    empty = dict(zip(tested, (int(frame[f"empty{i}"].sum()) for i in range(len(tested))), strict=True))
+    empty |= {c: int(n[frame[f"blank{i}"].to_numpy(dtype=bool)].sum()) for i, c in enumerate(by)}
+    for column in roles:
+        count = empty[column]
         if count:
             examples = ""
             if column != f.columns.id:
-                ids = backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation} WHERE {condition} ORDER BY 1 LIMIT 5")
+                ids = backend.rows(f"SELECT {_id(backend, f)} FROM {f.relation} WHERE {_empty(backend, f, column)} "
+                                   "ORDER BY 1 LIMIT 5")
                 examples = f" (for example ids {format_examples([str(i[0]) for i in ids])})"
-            raise EvaluationError(f"{f.filename}: column {quote(column)} is empty in {int(count):,} row"
+            raise EvaluationError(f"{f.filename}: column {quote(column)} is empty in {count:,} row"
                                   f"{'s' if count != 1 else ''}{examples}; expected a value in every row",
                                   file=f.filename, column=column)
-    return row[0], [tuple(values[:len(keys)]) for values in found]
+    values = frame[[f"key{i}" for i in range(len(keys))]]
+    pairs = list(dict.fromkeys(tuple(_plain(v) for v in row) for row in values.itertuples(index=False)))
+    scores = None if score is None else pd.DataFrame({"label": frame["key0"], "grid": frame["grid"], "n": n,
+                                                      "bad": frame["bad"].to_numpy(dtype=np.int64)})
+    return _Profile(int(n.sum()), pairs, scores)
+
+
+def _scored_runs(scores: pd.DataFrame, positive: str) -> dict[str, ScoreRuns]:
+    """The positive class's runs from a score column's counts per true label and grid score (:func:`_rows`)."""
+    codes, labels = pd.factorize(scores["label"])
+    is_positive = np.array([label_or_none(_plain(v)) == positive for v in labels], dtype=bool)[codes]
+    return {positive: score_runs(pd.DataFrame({"grid": scores["grid"], "positive": is_positive, "n": scores["n"]}))}
 
 
 def _pairing(cells: pd.DataFrame, files: Sequence[_File], shared_only: bool, warnings: list[str]) -> pd.DataFrame:
@@ -782,20 +828,26 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[str] = []
     files = [_held_out(backend, f, options.drop_train_rows, warnings) for f in files]
-    profiled = [_rows(backend, f, [c for c in (f.columns.label, f.columns.prediction) if c]) for f in files]
-    lengths = [n for n, _ in profiled]
+    # a score column's runs are counted in the same pass as the rows (with --shared-ids-only, only paired rows rank)
+    profiled = [_rows(backend, f, [c for c in (f.columns.label, f.columns.prediction) if c],
+                      None if options.shared_ids_only or f.columns.probabilities else f.columns.score) for f in files]
+    lengths = [p.rows for p in profiled]
     losses: list[_Losses | None] = []
     runs: dict[str, dict[str, ScoreRuns]] = {}
     terms: dict[int, ScoreTerms] = {}
     if any(f.columns.probabilities or f.columns.score for f in files):
-        classes, positive, raw = _class_set(files, [pairs for _, pairs in profiled], options)
+        classes, positive, raw = _class_set(files, [p.pairs for p in profiled], options)
         losses = [_losses(backend, f, classes, positive, values, options.probability_tolerance, options.threshold)
                   for f, values in zip(files, raw, strict=True)]
         for i, (f, loss) in enumerate(zip(files, losses, strict=True)):
             if loss is not None:
+                scores = profiled[i].scores
                 if options.shared_ids_only:  # every row is checked, the paired rows ranked
                     _check_probabilities(backend, f, loss)
                     runs[f.name] = _score_runs(backend, _paired_rows(backend, files, i), loss, classes, positive)
+                elif scores is not None and positive is not None:
+                    _check_probabilities(backend, f, loss, [int(scores["bad"].sum())])
+                    runs[f.name] = _scored_runs(scores, positive)
                 else:
                     runs[f.name] = _score_runs(backend, f.relation, loss, classes, positive, f)
         # the same SQL over the joined rows, for the cell query

@@ -362,6 +362,33 @@ def test_a_nan_or_out_of_range_score_is_refused_with_ids(tmp_path: Path) -> None
         load_classification_duckdb(bad_scores(tmp_path))
 
 
+def empty_values(folder: Path) -> dict[str, tuple[list[str], str, str]]:
+    """A binary task's score files with text labels, one with an empty value per case: the files, the column named
+    and what the message says (the label and prediction are counted by value, the id row by row)."""
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"id": [f"e{i:03d}" for i in range(60)], "label": rng.choice(["cat", "dog"], 60),
+                          "prediction": rng.choice(["cat", "dog"], 60), "score": rng.random(60).round(3)})
+    good = write(frame, folder / "base.parquet")
+    cases = {"blank label": ("label", [4, 9], "  ", "is empty in 2 rows (for example ids 'e004', 'e009')"),
+             "missing prediction": ("prediction", [11], None, "is empty in 1 row (for example ids 'e011')"),
+             "missing id": ("id", [3], None, "is empty in 1 row;")}
+    out = {}
+    for case, (column, rows, value, said) in cases.items():
+        bad = frame.copy()
+        bad.loc[rows, column] = value
+        out[case] = ([good, write(bad, folder / f"{case.replace(' ', '_')}.parquet")], column, said)
+    return out
+
+
+@pytest.mark.parametrize("case", ["blank label", "missing prediction", "missing id"])
+def test_an_empty_label_prediction_or_id_of_a_score_file_is_refused_with_ids(tmp_path: Path, case: str) -> None:
+    files, column, said = empty_values(tmp_path)[case]
+    with pytest.raises(EvaluationError) as caught:
+        load_classification_duckdb(files)
+    assert (caught.value.file, caught.value.column) == (Path(files[1]).name, column)
+    assert f"column '{column}' {said}" in caught.value.message
+
+
 def test_a_cell_table_with_loss_sums_gives_scikit_learns_log_loss_and_scipys_t_interval_and_test() -> None:
     from scipy import stats
     from sklearn.metrics import brier_score_loss, log_loss

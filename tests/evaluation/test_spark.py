@@ -20,7 +20,7 @@ import pytest
 from evaluation import EvaluationError, LoadOptions, Settings, load_classification
 from evaluation._spark import load_classification_spark, spark_session
 from evaluation._sql_scores import calibration_bin
-from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, bad_scores, changed_examples, report, write
+from tests.evaluation.test_duckdb import COLUMNS, DEMO, ROOT, bad_scores, changed_examples, empty_values, report, write
 from tests.evaluation.test_sql_scores import RUNS, check_scored_cells, hard_confidences, hard_scores, numpy_bins, scored_terms
 from tests.evaluation.test_sql_slices import empty_columns
 from tests.helpers import assert_close_documents
@@ -149,6 +149,15 @@ def test_a_score_columns_calibration_cells_looked_up_on_the_grid_are_numpys_on_s
     found = spark.sql(f"SELECT {terms.calibration_cell}, l0_0.calibration >= 0 FROM scores{terms.joins} "
                       "ORDER BY row").collect()
     check_scored_cells(score, label, [tuple(row) for row in found], 15)
+
+
+def test_an_empty_label_prediction_or_id_of_a_score_file_is_refused_with_ids_on_spark(spark: Any,
+                                                                                  tmp_path: Path) -> None:
+    for case, (files, column, said) in empty_values(tmp_path).items():
+        with pytest.raises(EvaluationError) as caught:
+            load_classification_spark(files, session=spark)
+        assert (caught.value.file, caught.value.column) == (Path(files[1]).name, column), case
+        assert f"column '{column}' {said}" in caught.value.message
 
 
 def two_models(folder: Path, label: np.ndarray, changed: np.ndarray) -> list[str]:
