@@ -4,12 +4,14 @@
 that counts it where the data lies, for :func:`evaluation._sql_engine.load_classification_sql`:
 
 1. per model and scored class, one ``GROUP BY`` of the grid score (six decimals) and whether the example is of the
-   class (:func:`runs_query`), read into :class:`~evaluation._cell_scores.ScoreRuns`;
+   class (:func:`runs_query`; a score column's are counted with the file's rows), read into
+   :class:`~evaluation._cell_scores.ScoreRuns`;
 2. from those counts, each run's influences (:func:`evaluation._cell_scores.class_lookups`), handed to the engine
    as small tables that the cell query joins on the grid score (:func:`score_terms`): each example's summed
    DeLong influence and jackknife value, whose squares, and the pairs' squared differences, the cells sum;
-3. each example's calibration cell (confidence bin, top label right) and confidence, counted for every pair of
-   models by the same cell query (:func:`calibration_cells`): grouping sets, or a second ``GROUP BY`` of the joined
+3. each example's calibration cell (confidence bin, top label right) and confidence (a score column's cell is
+   looked up with its influences, but in the runs that straddle a bin's edge), counted for every pair of models by
+   the same cell query (:func:`calibration_cells`): grouping sets, or a second ``GROUP BY`` of the joined
    rows where the engine reads them once for both (:attr:`~evaluation._sql_engine.SQLBackend.fanout`).
 """
 
