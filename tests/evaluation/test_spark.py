@@ -145,7 +145,8 @@ def test_a_score_columns_calibration_cells_looked_up_on_the_grid_are_numpys_on_s
     score, label = hard_scores(15)
     rows = list(zip(range(score.shape[0]), score.tolist(), label.tolist(), strict=True))
     spark.createDataFrame(rows, "row long, s double, y long").createOrReplaceTempView("scores")
-    terms = scored_terms(SparkBackend(spark), spark.sql(RUNS).toPandas(), 15)
+    backend = SparkBackend(spark)
+    terms = scored_terms(backend, backend.frame(RUNS), 15)
     found = spark.sql(f"SELECT {terms.calibration_cell}, l0_0.calibration >= 0 FROM scores{terms.joins} "
                       "ORDER BY row").collect()
     check_scored_cells(score, label, [tuple(row) for row in found], 15)
