@@ -16,10 +16,11 @@ A problem found in pass 2 is then located by a query that names the file, the co
 text for every engine; a backend gives its dialect's few differences (quoting, quantiles, how files are read).
 With probability (or score) columns, after the probabilities are checked, each cell also sums every model's
 per-example log loss and Brier score, their squares and each pair's products (:mod:`evaluation._cell_losses`); and
-the metrics that rank or bin the scores (ROC AUC, average precision, ECE, the curves) take one more pass over each
-model's file, which counts its examples per score, and a few more sums and grouping sets in pass 2
-(:mod:`evaluation._sql_scores`). Each cell also keeps the first ids in text order of its changed examples (or, on
-an engine whose top-k aggregate would slow the cell query, counts them for a query of their own).
+the metrics that rank or bin the scores (ROC AUC, average precision, ECE, the curves) need each model's examples per
+score (a score column's counted in pass 1 with its labels and predictions, probability columns' in one more pass
+over the file), and a few more sums and grouping sets in pass 2 (:mod:`evaluation._sql_scores`). Each cell also
+keeps the first ids in text order of its changed examples (or, on an engine whose top-k aggregate would slow the cell
+query, counts them for a query of their own).
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ from ._sql_engine import (
     _pairing,
     _rows,
 )
-from ._sql_slices import _INFINITY, _Slicing, _slicings
+from ._sql_slices import _INFINITY, _missing, _Slicing, _slicings
 from ._sums import GROUPED_ABOVE, RESAMPLING_GROUPS, GroupSums
 
 if TYPE_CHECKING:
@@ -313,8 +313,7 @@ def _first(value: Any) -> Any:
 
 def _slice_text(values: pd.Series) -> np.ndarray:
     """Slice values as the slices name them: ``str`` of the value, :data:`MISSING` where missing."""
-    return np.array([MISSING if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
-                     for v in values.tolist()], dtype=object)
+    return np.array([MISSING if _missing(v) else str(v) for v in values.tolist()], dtype=object)
 
 
 class _GroupingSets:
@@ -410,7 +409,7 @@ def load_regression_sql(backend: SQLBackend, sources: Sequence[object], *, names
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[list[str]] = [[] for _ in files]
     files = [_held_out(backend, f, options.drop_train_rows, said) for f, said in zip(files, warnings, strict=True)]
-    lengths = [_rows(backend, f)[0] for f in files]
+    lengths = [_rows(backend, f).rows for f in files]
     for f in files:
         _check_numbers(backend, f)
     n, pairing = _pair(backend, files, lengths, options.shared_ids_only)
