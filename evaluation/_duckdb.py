@@ -104,7 +104,9 @@ class DuckDBBackend(SQLBackend):
             relation = f"read_json_auto({listed}, format = 'newline_delimited', union_by_name = true)"
         else:
             types = ", ".join(f"{self.literal(c)}: 'VARCHAR'" for c in text)
-            relation = (f"read_csv({listed}, header = true, union_by_name = true"
+            # the separator the name says, as the local reader takes it: a sniffed one can be a tab inside a text
+            separator = r"\t" if all(f.lower().endswith((".tsv", ".tsv.gz")) for f in files) else ","
+            relation = (f"read_csv({listed}, header = true, union_by_name = true, delim = '{separator}'"
                         f"{f', types = {{{types}}}' if types else ''})")
         described = self.rows(f"DESCRIBE SELECT * FROM {relation}")
         return TableRead(relation, {str(row[0]): _kind(str(row[1])) for row in described})

@@ -463,3 +463,22 @@ def test_training_rows_are_refused_or_dropped_as_the_local_loader_does(tmp_path:
     assert counted.n_examples == local.n_examples == 896
     assert "base.csv: dropped 3 training rows (column 'split' is train/training)" in counted.warnings
     assert_close_documents(report(counted), report(local), rel=1e-11)
+
+
+def test_a_csv_file_is_read_with_the_separator_its_name_says(tmp_path: Path) -> None:
+    """A tab inside a text does not make DuckDB's sniffer take the tab for the separator (it would in a file of one
+    column, such as a training file's prompts), and a .tsv file's texts may hold commas."""
+    from evaluation._duckdb import DuckDBBackend
+
+    (tmp_path / "prompts.csv").write_text("prompt\nWhat is\tthe day\nName  a\tcolour\n")
+    backend = DuckDBBackend()
+    read = backend.read([str(tmp_path / "prompts.csv")], "csv")
+    assert read.kinds == {"prompt": "text"}
+    assert backend.rows(f"SELECT * FROM {read.relation}") == [("What is\tthe day",), ("Name  a\tcolour",)]
+    rows = "id\tlabel\tprediction\tnote\n" + "".join(f"{i}\t{i % 2}\t{(i // 3) % 2}\tnote, {i % 4}\n" for i in range(60))
+    (tmp_path / "a.tsv").write_text(rows)
+    (tmp_path / "b.tsv").write_text(rows)
+    files = [str(tmp_path / "a.tsv"), str(tmp_path / "b.tsv")]
+    data, local = load_classification_duckdb(files), load_classification(files)
+    assert set(data.slices or {}) == {"note"} and local.metadata["note"].iloc[1] == "note, 1"
+    assert_close_documents(report(data), report(local))
