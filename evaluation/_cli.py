@@ -152,7 +152,7 @@ def _run_compare(args: argparse.Namespace) -> int:
                   for c in report.comparisons]
         csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)  # no spreadsheet formulas
     document = chosen.to_dict(report)
-    leakage = _leakage(args, task, options, settings, document) if args.training_data else None
+    leakage = _leakage(args, chosen, options, settings, document) if args.training_data else None
     if args.format == "json":
         if leakage is not None:
             document["leakage"] = leakage
@@ -179,12 +179,12 @@ def _engine_iv(args: argparse.Namespace, task: str) -> None:
         raise EvaluationError("--input cells reads counts already made: leave out --engine")
     counted = ("a cell table" if args.input == "cells" else
                f"the {args.engine} engine" if args.engine != "local" and task != "generation" else "")
-    if counted:
-        for option, given, needed in (("--flips-out", args.flips_out, "each changed example's row"),
-                                      ("--training-data", args.training_data, "every example's id")):
-            if given:
-                raise EvaluationError(f"{option} needs {needed}, and {counted} counts examples without keeping them; "
-                                      "run it on the local engine")
+    if counted and args.flips_out:
+        raise EvaluationError(f"--flips-out needs each changed example's row, and {counted} counts examples without "
+                              "keeping them; run it on the local engine")
+    if args.input == "cells" and args.training_data:
+        raise EvaluationError("--training-data needs every example's id, and a cell table counts examples without "
+                              "keeping them; run it on the prediction files")
     for option, value, engine in (("--duckdb-memory-limit", args.duckdb_memory_limit, "duckdb"),
                                   ("--spark-master", args.spark_master, "spark")):
         if value is not None and args.engine != engine:
@@ -217,14 +217,38 @@ def _load(args: argparse.Namespace, chosen: Any, options: LoadOptions) -> Any:
     return chosen.load(args.files, names=args.names, options=options)
 
 
-def _leakage(args: argparse.Namespace, task: str, options: LoadOptions, settings: Settings,
+def _leakage(args: argparse.Namespace, chosen: Any, options: LoadOptions, settings: Settings,
              document: dict[str, Any]) -> dict[str, Any]:
-    """The JSON ``leakage`` section of ``--training-data`` (:func:`evaluation._leakage.leakage_section`)."""
-    from ._leakage import leakage_section
+    """The JSON ``leakage`` section of ``--training-data`` (:func:`evaluation._leakage.leakage_section`): found and
+    recomputed by the engine where the files lie (but for text generation, whose engines bring the texts to memory)."""
+    from ._leakage import Leakage, leakage_section
 
-    return leakage_section(args.files, args.training_data, task=task, document=document, names=args.names,
+    engine = None
+    if args.engine != "local" and chosen.name != "generation":
+        from ._sql_leakage import find_leakage_sql
+
+        def find() -> Leakage:
+            return find_leakage_sql(_backend(args), args.files[0], args.training_data, id_column=options.mapping.id,
+                                    content_columns=args.leakage_columns)
+
+        def load(given: LoadOptions) -> Any:
+            return _load(args, chosen, given)
+
+        engine = (find, load)
+    return leakage_section(args.files, args.training_data, task=chosen.name, document=document, names=args.names,
                            options=options, settings=settings, baseline=args.baseline,
-                           content_columns=args.leakage_columns, threshold=args.near_duplicate_threshold)
+                           content_columns=args.leakage_columns, threshold=args.near_duplicate_threshold, engine=engine)
+
+
+def _backend(args: argparse.Namespace) -> Any:
+    """The chosen engine's backend, with the command's settings (``--duckdb-memory-limit``, ``--spark-master``)."""
+    if args.engine == "duckdb":
+        from ._duckdb import DuckDBBackend, connect
+
+        return DuckDBBackend(connect(memory_limit=args.duckdb_memory_limit))
+    from ._spark import SparkBackend
+
+    return SparkBackend(master=args.spark_master)
 
 
 def _write_and_gate(args: argparse.Namespace, text: str, report: ComparisonReport | RegressionReport,

@@ -136,14 +136,17 @@ class DuckDBBackend(SQLBackend):
     def hash_group(self, key: str, groups: int) -> str:
         return f"CAST(hash({key}) % {groups} AS BIGINT)"
 
-    def in_file_order(self, relation: str, items: str = "*") -> pa.Table:
-        # DuckDB keeps the files' order only when asked to
+    def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
+        # DuckDB keeps the files' order only when asked to; a filter that joins is given the rows' places first
         setting = self.connection.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
         before = bool(setting and setting[0])
         self.connection.execute("SET preserve_insertion_order = true")
+        sql = (f"SELECT {items} FROM {relation}" if where is None else
+               f"SELECT {items} FROM (SELECT *, row_number() OVER () AS evaluation_place FROM {relation}) AS placed "
+               f"WHERE {where} ORDER BY evaluation_place")
         try:
             with _refusals():
-                return self.connection.sql(f"SELECT {items} FROM {relation}").to_arrow_table()
+                return self.connection.sql(sql).to_arrow_table()
         finally:
             self.connection.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 

@@ -67,7 +67,8 @@ class Leakage:
     content_columns:
         The columns compared by content (none: no content comparison).
     threshold:
-        The near-duplicate threshold (Jaccard similarity of word 3-gram sets).
+        The near-duplicate threshold (Jaccard similarity of word 3-gram sets); ``None`` when near-duplicates were
+        not looked for (an out-of-memory engine's search: :mod:`evaluation._sql_leakage`).
     """
 
     sources: tuple[str, ...]
@@ -76,7 +77,7 @@ class Leakage:
     by_content: tuple[str, ...] = ()
     near_duplicates: tuple[str, ...] = ()
     content_columns: tuple[str, ...] = ()
-    threshold: float = NEAR_DUPLICATE_THRESHOLD
+    threshold: float | None = NEAR_DUPLICATE_THRESHOLD
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
@@ -294,23 +295,35 @@ def leakage_section(sources: Sequence[Source], training_sources: Sequence[Source
                     document: Mapping[str, Any], names: Sequence[str] | None = None,
                     options: LoadOptions | None = None, settings: Settings | None = None, baseline: str | None = None,
                     content_columns: Sequence[str] | None = None,
-                    threshold: float = NEAR_DUPLICATE_THRESHOLD) -> dict[str, Any]:
+                    threshold: float = NEAR_DUPLICATE_THRESHOLD,
+                    engine: tuple[Callable[[], Leakage], Callable[[LoadOptions], Any]] | None = None) -> dict[str, Any]:
     """The JSON ``leakage`` section of a comparison: the test examples found in ``training_sources``
     (:func:`find_leakage` on the first prediction file), and the comparison of ``sources`` recomputed without
     them with the same names, options, settings and baseline (``document``: the full comparison's JSON
     document). The command line's ``--training-data`` and the dashboard call this.
+
+    ``engine``: where the files lie (DuckDB, Spark), how to find the leaked examples there
+    (:func:`evaluation._sql_leakage.find_leakage_sql`) and how to load the comparison's data with given options.
     """
     from dataclasses import replace
 
     from ._tasks import task_named
 
     options = options or LoadOptions()
-    found = find_leakage(sources[0], training_sources, id_column=options.mapping.id, content_columns=content_columns,
-                         threshold=threshold, limits=options.limits)
+    chosen = task_named(task)
+    def load_here(given: LoadOptions) -> Any:
+        return chosen.load(sources, names=names, options=given)
+
+    load: Callable[[LoadOptions], Any] = load_here
+    if engine is None:
+        found = find_leakage(sources[0], training_sources, id_column=options.mapping.id,
+                             content_columns=content_columns, threshold=threshold, limits=options.limits)
+    else:
+        find, load = engine
+        found = find()
     if not found.ids:
         return leakage_document(found, document, None)
-    chosen = task_named(task)
-    clean = chosen.load(sources, names=names, options=replace(options, exclude_ids=found.ids))
+    clean = load(replace(options, exclude_ids=found.ids))
     return leakage_document(found, document, chosen.to_dict(chosen.compare(clean, settings=settings, baseline=baseline)))
 
 
@@ -369,9 +382,10 @@ def leakage_sentences(section: Mapping[str, Any], *, name: Callable[[str], str] 
     formats file, model and column names, e.g. escapes them for Markdown)."""
     how = [f"{len(section['by_id']):,} by id"]
     if section["content_columns"]:
-        how += [f"{len(section['by_content']):,} by the exact text of {', '.join(map(name, section['content_columns']))}",
-                f"{len(section['near_duplicates']):,} near-duplicates (word 3-gram Jaccard >= "
-                f"{section['near_duplicate_threshold']:g})"]
+        how.append(f"{len(section['by_content']):,} by the exact text of {', '.join(map(name, section['content_columns']))}")
+        if section["near_duplicate_threshold"] is not None:  # None: not looked for (a note says why)
+            how.append(f"{len(section['near_duplicates']):,} near-duplicates (word 3-gram Jaccard >= "
+                       f"{section['near_duplicate_threshold']:g})")
     out = [f"{section['n_leaked']:,} of {section['n_examples']:,} test examples are in the training data "
            f"({', '.join(map(name, section['training_data']))}): " + "; ".join(how) + ".", *map(name, section["notes"])]
     if section["without_leaked"] is not None:

@@ -179,13 +179,19 @@ class SparkBackend(SQLBackend):
     def hash_group(self, key: str, groups: int) -> str:
         return f"pmod(xxhash64({key}), {groups})"
 
-    def in_file_order(self, relation: str, items: str = "*") -> pa.Table:
-        # a file's rows keep their order within its part; the parts in name order
+    def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
+        # a file's rows keep their order within its part; the parts in name order. The places are taken before a
+        # filter (which may join and move the rows between partitions)
+        placed = (f"(SELECT *, input_file_name() AS evaluation_part, monotonically_increasing_id() AS "
+                  f"evaluation_position FROM {relation}) AS placed")
         with _refusals():
             return self.session.sql(
-                f"SELECT {items}, input_file_name() AS evaluation_part, monotonically_increasing_id() AS "
-                f"evaluation_position FROM {relation}").orderBy("evaluation_part", "evaluation_position").drop(
-                "evaluation_part", "evaluation_position").toArrow()
+                f"SELECT {items}, evaluation_part, evaluation_position FROM {placed}"
+                + (f" WHERE {where}" if where is not None else "")).orderBy(
+                "evaluation_part", "evaluation_position").drop("evaluation_part", "evaluation_position").toArrow()
+
+    def replace_all(self, value: str, pattern: str, replacement: str) -> str:
+        return f"regexp_replace({value}, {self.literal(pattern)}, {self.literal(replacement)})"
 
 
 def load_classification_spark(sources: Sequence[str | DataFrame], *, names: Sequence[str] | None = None,

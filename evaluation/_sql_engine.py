@@ -167,9 +167,13 @@ class SQLBackend(ABC):
         """The engine's hash of ``key`` modulo ``groups``: a group fixed by the key alone, whatever the partitioning."""
 
     @abstractmethod
-    def in_file_order(self, relation: str, items: str = "*") -> pa.Table:
-        """The select ``items`` of every row of ``relation`` as an Arrow table, in the order the local loader reads
-        the rows (the files in name order, each file's rows in order)."""
+    def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
+        """The select ``items`` of every row of ``relation`` (where ``where`` holds) as an Arrow table, in the order
+        the local loader reads the rows (the files in name order, each file's rows in order)."""
+
+    def replace_all(self, value: str, pattern: str, replacement: str) -> str:
+        """SQL replacing every match of the regular expression ``pattern`` in ``value`` by ``replacement``."""
+        return f"regexp_replace({value}, {self.literal(pattern)}, {self.literal(replacement)}, 'g')"
 
 
 @dataclass(frozen=True)
@@ -601,6 +605,39 @@ def _held_out(backend: SQLBackend, f: _File, drop: bool, warnings: list[str]) ->
     return replace(f, relation=f"(SELECT * FROM {f.relation} WHERE NOT coalesce({train}, FALSE))")
 
 
+def _without_ids(backend: SQLBackend, files: Sequence[_File], exclude: Sequence[str], shared_ids_only: bool,
+                 warnings: list[str]) -> list[_File]:
+    """Leave out the examples whose id is in ``exclude`` (``LoadOptions.exclude_ids``, an id as the local loader
+    reads it), with the local loader's warning saying how many of the paired examples were left out.
+
+    The ids go to the engine as a small table, and each file keeps the rows with no id in it (``NOT EXISTS``, so a
+    row without an id stays, to be refused with the other missing values)."""
+    if not exclude:
+        return list(files)
+    wanted = list(dict.fromkeys(str(v).strip() for v in exclude))
+    if files[0].integer_ids:  # ids joined as numbers: an excluded id that is not an integer is no file's id
+        numbers = pd.to_numeric(pd.Series(wanted, dtype=object), errors="coerce")
+        whole = numbers.notna() & (numbers == numbers.round())
+        column = pd.Series(numbers[whole].astype("int64").unique(), dtype="int64")
+    else:
+        column = pd.Series(wanted, dtype=object)
+    if column.empty:
+        return list(files)
+    table = backend.table(pd.DataFrame({"evaluation_excluded_id": column}))
+
+    def excluded(f: _File) -> str:
+        return f"EXISTS (SELECT 1 FROM {table} AS excluded WHERE excluded.evaluation_excluded_id = {_id(backend, f)})"
+
+    relation = _paired_rows(backend, files) if shared_ids_only else files[0].relation
+    left_out, total = backend.rows(f"SELECT count(*) FILTER (WHERE {excluded(files[0])}), count(*) FROM {relation}")[0]
+    if not left_out:
+        return list(files)
+    if left_out == total:
+        raise EvaluationError(f"every one of the {int(total):,} examples is excluded; nothing is left to compare")
+    warnings.append(f"{int(left_out):,} of {int(total):,} examples were left out (their ids were excluded)")
+    return [replace(f, relation=f"(SELECT * FROM {f.relation} WHERE NOT {excluded(f)})") for f in files]
+
+
 class _Profile(NamedTuple):
     """What one pass over a file counts (:func:`_rows`)."""
 
@@ -829,6 +866,8 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[str] = []
     files = [_held_out(backend, f, options.drop_train_rows, warnings) for f in files]
+    excluded: list[str] = []  # said after the pairing's warnings, as the local loader says it
+    files = _without_ids(backend, files, options.exclude_ids, options.shared_ids_only, excluded)
     # a score column's runs are counted in the same pass as the rows (with --shared-ids-only, only paired rows rank)
     profiled = [_rows(backend, f, [c for c in (f.columns.label, f.columns.prediction) if c],
                       None if options.shared_ids_only or f.columns.probabilities else f.columns.score) for f in files]
@@ -872,6 +911,7 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
         for f in files:  # more joined rows than a file has: an id is repeated in some file
             _check_unique(backend, f)
     cells = _pairing(cells, files, options.shared_ids_only, warnings)
+    warnings += excluded
     _check_labels(cells, files)
     listed = _cell_ids(backend, files, losses, cells)
     table = pa.table({

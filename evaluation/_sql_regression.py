@@ -49,6 +49,7 @@ from ._sql_engine import (
     _paired_rows,
     _pairing,
     _rows,
+    _without_ids,
 )
 from ._sql_slices import _INFINITY, _missing, _Slicing, _slicings
 from ._sums import GROUPED_ABOVE, RESAMPLING_GROUPS, GroupSums
@@ -390,8 +391,6 @@ def load_regression_sql(backend: SQLBackend, sources: Sequence[object], *, names
         raise EvaluationError("a comparison needs at least two prediction files: a baseline and a candidate")
     if names is not None and len(names) != len(sources):
         raise EvaluationError(f"{len(names)} model names for {len(sources)} files; expected one name per file")
-    if options.exclude_ids:
-        raise EvaluationError(f"the {backend.name} engine does not leave out ids (exclude_ids); run the local engine")
     files = [_open(backend, source, i, None if names is None else str(names[i]), options.mapping)
              for i, source in enumerate(sources)]
     for f in files:
@@ -409,10 +408,13 @@ def load_regression_sql(backend: SQLBackend, sources: Sequence[object], *, names
         files = [replace(f, integer_ids=True) for f in files]
     warnings: list[list[str]] = [[] for _ in files]
     files = [_held_out(backend, f, options.drop_train_rows, said) for f, said in zip(files, warnings, strict=True)]
+    excluded: list[str] = []  # said after the pairing's warnings, as the local loader says it
+    files = _without_ids(backend, files, options.exclude_ids, options.shared_ids_only, excluded)
     lengths = [_rows(backend, f).rows for f in files]
     for f in files:
         _check_numbers(backend, f)
     n, pairing = _pair(backend, files, lengths, options.shared_ids_only)
+    pairing = [*pairing, *excluded]
     if n <= GROUPED_ABOVE:
         return _fetched(backend, files, warnings, pairing)
     return _summed(backend, files, n, options.shared_ids_only, warnings, pairing)
