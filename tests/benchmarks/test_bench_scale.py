@@ -34,8 +34,27 @@ def test_one_tiny_run(tmp_path: Path) -> None:
     out = tmp_path / "summary.json"
     summary = main(["--rows", "3000", "--resamples", "50", "--data-dir", str(tmp_path), "--json", str(out)])
     assert summary["engine"] == "duckdb" and summary["rows"] == 3_000
-    for key in ("group_by_seconds", "group_by_peak_mb", "compare_seconds", "compare_peak_mb", "ratio"):
+    for key in ("group_by_seconds", "group_by_peak_mb", "narrow_group_by_seconds", "narrow_group_by_peak_mb",
+                "compare_seconds", "compare_peak_mb", "ratio", "narrow_ratio"):
         assert summary[key] > 0
+    assert summary["ratio"] == summary["compare_seconds"] / summary["group_by_seconds"]
+    assert summary["narrow_ratio"] == summary["compare_seconds"] / summary["narrow_group_by_seconds"]
     assert json.loads(out.read_text()) == summary
     report = json.loads((tmp_path / "duckdb_report.json").read_text())
     assert report["n_examples"] == 3_000 and report["comparisons"][0]["candidate"] == "tuned"
+
+
+def test_the_baseline_reads_every_column_the_command_reads(tmp_path: Path) -> None:
+    import duckdb
+
+    from benchmarks.bench_scale import NARROW_QUERY, QUERY
+
+    base, tuned = make_files(tmp_path, 3_000)
+    files = {"base": f"read_parquet('{base}/*.parquet')", "tuned": f"read_parquet('{tuned}/*.parquet')"}
+    rows = duckdb.connect().execute(QUERY.format(**files)).fetchall()
+    b, t = pd.read_parquet(base), pd.read_parquet(tuned)
+    assert sum(r[6] for r in rows) == 3_000
+    for column, (frame, name) in zip(range(7, 11), ((b, "score"), (t, "score"), (b, "age"), (b, "tenure")), strict=True):
+        assert abs(sum(r[column] for r in rows) - frame[name].sum()) < 1e-6 * max(1.0, abs(frame[name].sum()))
+    narrow = duckdb.connect().execute(NARROW_QUERY.format(**files)).fetchall()
+    assert sum(r[5] for r in narrow) == 3_000 and len(narrow[0]) == 6
