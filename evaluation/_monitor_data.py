@@ -368,10 +368,9 @@ def read_monitor(production: Sequence[Source], reference: Sequence[Source], *, n
 def monitor_task(reference: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:
     """``"regression"`` or ``"classification"``, from the first test file.
 
-    As ``compare`` detects it (:func:`~evaluation._tasks.detect_task`: true values that are numbers, not
-    all whole), and also regression when the true values are whole numbers but the first predictions
-    are numbers that are not all whole: no classifier predicts the class 98.68 (the diabetes demo's
-    whole-number targets, which ``compare`` needs ``--task regression`` for).
+    As ``compare`` detects it (:func:`~evaluation._tasks.detect_task`): regression when the true values are
+    numbers, not all whole, or the first predictions are (no classifier predicts the class 98.68: the diabetes
+    demo's whole-number targets).
 
     Examples
     --------
@@ -380,23 +379,9 @@ def monitor_task(reference: Sequence[Source], *, mapping: ColumnMapping | None =
     >>> monitor_task([("t.csv", b"label,prediction\\n1,1\\n2,1\\n")])
     'classification'
     """
-    from ._tasks import _head_columns, _head_values, detect_task
+    from ._tasks import detect_task
 
-    mapping = mapping or ColumnMapping()
-    detected = detect_task(reference[:1], mapping=mapping)
-    if detected != "classification" or not reference:
-        return "regression" if detected == "regression" else "classification"
-    try:
-        prediction = detect_columns(_head_columns(reference[0]), mapping, filename=source_name(reference[0])).prediction
-    except EvaluationError:
-        return "classification"  # loading names the problem
-    values = _head_values(reference[0], replace(mapping, label=prediction)) if prediction else None
-    if values is None or len(values) == 0:
-        return "classification"
-    numbers, bad = number_values(values)
-    finite = numbers[np.isfinite(numbers)]
-    return ("regression" if not bad.any() and finite.size and bool(np.any(finite != np.round(finite)))
-            else "classification")
+    return "regression" if detect_task(reference[:1], mapping=mapping) == "regression" else "classification"
 
 
 def production_tables(production: Sequence[Source],

@@ -15,7 +15,7 @@ import os
 import re
 import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -261,13 +261,16 @@ def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = No
     ``references`` or ``targets``, or numbered ``reference_1``, ...), a language model's ``nll`` (or
     ``logprob_sum``) and ``n_tokens``, or is an
     lm-evaluation-harness or Inspect log;
-    ``"regression"`` when its first true values are numbers, not all whole; else ``"classification"``.
+    ``"regression"`` when its first true values are numbers, not all whole, or its first predictions are (a
+    regressor's predictions have fractions where its true values may not); else ``"classification"``.
 
     Examples
     --------
     >>> detect_task([("a.jsonl", b'{"id": 1, "output": "a cat", "reference": "the cat"}\\n')])
     'generation'
     >>> detect_task([("a.csv", b"id,label,prediction\\n1,2.5,2.1\\n2,3.0,3.3\\n")])
+    'regression'
+    >>> detect_task([("a.csv", b"id,label,prediction\\n1,75,98.68\\n2,150,141.2\\n")])  # whole true values
     'regression'
     >>> detect_task([("a.csv", b"id,label,prediction\\n1,cat,dog\\n2,dog,dog\\n")])
     'classification'
@@ -283,11 +286,23 @@ def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = No
         return "generation"
     if names & {"nll", "logprob_sum"} and "n_tokens" in names:  # a language model's scores, with or without texts
         return "generation"
-    values = _head_values(sources[0], mapping or ColumnMapping())
+    mapping = mapping or ColumnMapping()
+    if _fractional(_head_values(sources[0], mapping)):
+        return "regression"
+    # whole true values (ages, prices in dollars) or none (a production log): a regressor's predictions still have
+    # fractions, where a classifier's are its classes
+    try:
+        prediction = detect_columns(_head_columns(sources[0]), mapping, filename=source_name(sources[0])).prediction
+    except EvaluationError:
+        return "classification"  # loading names the problem
+    values = _head_values(sources[0], replace(mapping, label=prediction)) if prediction else None
+    return "regression" if _fractional(values) else "classification"
+
+
+def _fractional(values: pa.ChunkedArray | None) -> bool:
+    """Whether the values are all numbers (missing ones aside), and some are not whole."""
     if values is None or len(values) == 0:
-        return "classification"
+        return False
     numbers, bad = number_values(values)
     finite = numbers[np.isfinite(numbers)]
-    if bad.any() or finite.size == 0:
-        return "classification"
-    return "regression" if bool(np.any(finite != np.round(finite))) else "classification"
+    return not bad.any() and finite.size > 0 and bool(np.any(finite != np.round(finite)))

@@ -382,7 +382,14 @@ def test_the_task_is_detected_from_non_integer_true_values(tmp_path, capsys):
         paths.append(str(path))
     assert main(["compare", *paths, *FAST]) == EXIT_OK
     assert json.loads(capsys.readouterr().out)["task"] == "regression"
-    assert main(["compare", REGRESSION_BASE, REGRESSION_TUNED, *FAST, "--out", "/dev/null"]) == EXIT_OK  # integers
+    # whole-number true values (the diabetes demo), predictions with fractions: regression too, as monitor reads them
+    assert main(["compare", REGRESSION_BASE, REGRESSION_TUNED, *FAST, "--out", str(tmp_path / "r.json")]) == EXIT_OK
+    assert json.loads((tmp_path / "r.json").read_text())["task"] == "regression"
+    rows = ["id,label,prediction"] + [f"{i},{i % 7},{(i * 3) % 7}" for i in range(40)]  # whole numbers: classes
+    (tmp_path / "c.csv").write_text("\n".join(rows) + "\n")
+    assert main(["compare", str(tmp_path / "c.csv"), str(tmp_path / "c.csv"), "--names", "x", "y", *FAST,
+                 "--out", str(tmp_path / "c.json")]) == EXIT_OK
+    assert json.loads((tmp_path / "c.json").read_text())["task"] == "classification"
     assert main(["compare", REGRESSION_BASE, REGRESSION_TUNED, "--task", "regression", "--primary", "f1_macro"]) == 2
 
 
