@@ -39,7 +39,7 @@ from ._monitor_cli import run_monitor
 from ._results import ComparisonReport, Settings
 from ._settings import settings_iv
 from ._shift_cli import run_shift
-from ._tasks import detect_task, task_named
+from ._tasks import check_flips, detect_task, task_named
 from ._verdict import verdict_sentence
 
 if TYPE_CHECKING:
@@ -142,6 +142,8 @@ def _run_compare(args: argparse.Namespace) -> int:
     if args.preferences is not None:
         from ._generation_preferences import with_preferences
     data = _load(args, chosen, options)
+    if args.flips_out:
+        check_flips(chosen.name, data)
     report = chosen.compare(data, settings=settings, baseline=args.baseline)
     if args.preferences is not None:
         report = with_preferences(report, data, args.preferences, limits=options.limits)
@@ -177,11 +179,9 @@ def _engine_iv(args: argparse.Namespace, task: str) -> None:
         raise EvaluationError(f"a cell table holds a classification comparison's counts, not the {args.task} task")
     if args.input == "cells" and args.engine != "local":
         raise EvaluationError("--input cells reads counts already made: leave out --engine")
-    counted = ("a cell table" if args.input == "cells" else
-               f"the {args.engine} engine" if args.engine != "local" and task != "generation" else "")
-    if counted and args.flips_out:
-        raise EvaluationError(f"--flips-out needs each changed example's row, and {counted} counts examples without "
-                              "keeping them; run it on the local engine")
+    if args.input == "cells" and args.flips_out:
+        raise EvaluationError("--flips-out needs each changed example's row, and a cell table counts examples without "
+                              "keeping them; run it on the prediction files")
     if args.input == "cells" and args.training_data:
         raise EvaluationError("--training-data needs every example's id, and a cell table counts examples without "
                               "keeping them; run it on the prediction files")

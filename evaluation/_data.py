@@ -7,7 +7,7 @@ sum to 1 within the loading tolerance.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
@@ -183,6 +183,9 @@ class ClassificationData:
     cell_ids:
         An engine's cells: each cell's first ids in text order (:class:`CellIds`), from which the changed examples'
         ids are listed; ``None``: the rows are examples, or a cell table's cells, which hold no ids.
+    changed_rows:
+        An engine's query of every changed example's row between two models (names: baseline, candidate), as
+        :func:`evaluation._flips.flip_table` gives them from examples (``--flips-out``); ``None`` otherwise.
     """
 
     task: str
@@ -198,6 +201,7 @@ class ClassificationData:
     losses: LossSums | None = None
     scores: CellScores | None = None
     cell_ids: CellIds | None = None
+    changed_rows: Callable[[str, str], pd.DataFrame] | None = field(default=None, compare=False, repr=False)
 
     @property
     def n_examples(self) -> int:

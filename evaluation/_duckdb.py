@@ -136,19 +136,31 @@ class DuckDBBackend(SQLBackend):
     def hash_group(self, key: str, groups: int) -> str:
         return f"CAST(hash({key}) % {groups} AS BIGINT)"
 
-    def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
-        # DuckDB keeps the files' order only when asked to; a filter that joins is given the rows' places first
+    @contextmanager
+    def _in_order(self) -> Iterator[None]:
+        """DuckDB keeps the files' order only when asked to (the engine's connection does not ask)."""
         setting = self.connection.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
         before = bool(setting and setting[0])
         self.connection.execute("SET preserve_insertion_order = true")
-        sql = (f"SELECT {items} FROM {relation}" if where is None else
-               f"SELECT {items} FROM (SELECT *, row_number() OVER () AS evaluation_place FROM {relation}) AS placed "
-               f"WHERE {where} ORDER BY evaluation_place")
         try:
             with _refusals():
-                return self.connection.sql(sql).to_arrow_table()
+                yield
         finally:
             self.connection.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
+
+    def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
+        # a filter that joins is given the rows' places first
+        sql = (f"SELECT {items} FROM {relation}" if where is None else
+               f"SELECT {items} FROM (SELECT *, {self.place_columns()[0]} FROM {relation}) AS placed "
+               f"WHERE {where} ORDER BY evaluation_place")
+        return self.ordered_table(sql)
+
+    def place_columns(self) -> list[str]:
+        return ["row_number() OVER () AS evaluation_place"]
+
+    def ordered_table(self, sql: str) -> pa.Table:
+        with self._in_order():
+            return self.connection.sql(sql).to_arrow_table()
 
 
 def load_classification_duckdb(sources: Sequence[str], *, names: Sequence[str] | None = None,

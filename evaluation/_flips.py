@@ -85,6 +85,8 @@ def flip_table(data: ClassificationData, baseline: str, candidate: str) -> pd.Da
         ``candidate_confidence`` (probability given to the predicted class, when available), then
         the metadata columns; regressions first.
     """
+    if data.changed_rows is not None:  # an engine's cells: the rows are read where the files lie
+        return data.changed_rows(baseline, candidate)
     regressed, improved = _masks(data, baseline, candidate)
     rows = np.concatenate([np.flatnonzero(regressed), np.flatnonzero(improved)])
     classes = np.asarray(data.classes, dtype=object)

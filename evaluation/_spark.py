@@ -182,13 +182,19 @@ class SparkBackend(SQLBackend):
     def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
         # a file's rows keep their order within its part; the parts in name order. The places are taken before a
         # filter (which may join and move the rows between partitions)
-        placed = (f"(SELECT *, input_file_name() AS evaluation_part, monotonically_increasing_id() AS "
-                  f"evaluation_position FROM {relation}) AS placed")
+        placed = f"(SELECT *, {', '.join(self.place_columns())} FROM {relation}) AS placed"
         with _refusals():
             return self.session.sql(
-                f"SELECT {items}, evaluation_part, evaluation_position FROM {placed}"
+                f"SELECT {items}, evaluation_part, evaluation_place FROM {placed}"
                 + (f" WHERE {where}" if where is not None else "")).orderBy(
-                "evaluation_part", "evaluation_position").drop("evaluation_part", "evaluation_position").toArrow()
+                "evaluation_part", "evaluation_place").drop("evaluation_part", "evaluation_place").toArrow()
+
+    def place_columns(self) -> list[str]:
+        return ["input_file_name() AS evaluation_part", "monotonically_increasing_id() AS evaluation_place"]
+
+    def ordered_table(self, sql: str) -> pa.Table:
+        with _refusals():
+            return self.session.sql(sql).toArrow()
 
     def replace_all(self, value: str, pattern: str, replacement: str) -> str:
         return f"regexp_replace({value}, {self.literal(pattern)}, {self.literal(replacement)})"

@@ -171,6 +171,15 @@ class SQLBackend(ABC):
         """The select ``items`` of every row of ``relation`` (where ``where`` holds) as an Arrow table, in the order
         the local loader reads the rows (the files in name order, each file's rows in order)."""
 
+    @abstractmethod
+    def place_columns(self) -> list[str]:
+        """Select items giving each row of a file's relation its place in the order the local loader reads the rows
+        (``... AS name``; ordering by the names in turn gives that order), for :meth:`ordered_table`."""
+
+    @abstractmethod
+    def ordered_table(self, sql: str) -> pa.Table:
+        """A query's result as an Arrow table, run so that :meth:`place_columns` number the rows in file order."""
+
     def replace_all(self, value: str, pattern: str, replacement: str) -> str:
         """SQL replacing every match of the regular expression ``pattern`` in ``value`` by ``replacement``."""
         return f"regexp_replace({value}, {self.literal(pattern)}, {self.literal(replacement)}, 'g')"
@@ -445,13 +454,15 @@ def _id_text(backend: SQLBackend, f: _File) -> str:
 
 
 def _joined(backend: SQLBackend, files: Sequence[_File], slicings: dict[str, _Slicing],
-            loss: Sequence[_Losses | None], within: Sequence[str] | None = None) -> _Joined:
+            loss: Sequence[_Losses | None], within: Sequence[str] | None = None,
+            carried: Sequence[Sequence[str]] = ()) -> _Joined:
     """Each file brings its id, label, prediction and probability columns (the first its slices) to the join
-    (``within``: each file's rows where this condition holds)."""
+    (``within``: each file's rows where this condition holds; ``carried``: each file's further select items)."""
     parts = []
     for i, f in enumerate(files):
         raw = "".join(f", {backend.identifier(name)} AS c{j}" for j, name in enumerate(_raw_columns(f)))
         extra = "".join(f", {item}" for item in _SliceKeys(slicings).selected(backend)) if i == 0 else ""
+        extra += "".join(f", {item}" for item in (carried[i] if i < len(carried) else ()))
         where = f" WHERE {within[i]}" if within is not None else ""
         parts.append(f"m{i} AS (SELECT {_id(backend, f)} AS id{raw}{extra} FROM {f.relation}{where})")
     joined, seen = "m0", "m0.id"
@@ -925,7 +936,9 @@ def load_classification_sql(backend: SQLBackend, sources: Sequence[object], *, n
     data = cells_data(table, filename=files[0].filename, names=[f.name for f in files], options=options,
                       binned={name: BinnedSlice(s.values) for name, s in slicings.items()},
                       sources=[f.filename for f in files], warnings=warnings)
-    data = replace(data, cell_ids=listed)
+    from ._sql_flips import changed_rows  # it builds on this module's joins
+
+    data = replace(data, cell_ids=listed, changed_rows=changed_rows(backend, files, losses, data.classes))
     if not terms:
         return data
     everywhere = ~calibration[[f"absent{i}" for i in range(len(files))]].to_numpy(dtype=bool).any(axis=1)

@@ -28,7 +28,7 @@ from ._errors import EvaluationError
 from ._io import Source, first_file, source_name, table_format
 from ._values import number_values
 
-__all__ = ["TASKS", "Task", "detect_task", "task_named"]
+__all__ = ["TASKS", "Task", "check_flips", "detect_task", "task_named"]
 
 TASKS: tuple[str, ...] = ("classification", "regression", "generation")
 _HEAD = 1 << 16
@@ -119,6 +119,7 @@ def _regression() -> Task:
 
     def flip_table(data: Any, baseline: str, candidate: str) -> Any:
         from ._regression import regression_flip_table
+        check_flips("regression", data)
         return regression_flip_table(data, baseline, candidate)
 
     def prepare() -> None:
@@ -253,6 +254,17 @@ def _head_columns(source: Source) -> list[str]:
         return [c.strip().strip('"') for c in line.split("\t" if kind == "tsv" or "\t" in line else ",")]
     except (pa.ArrowException, ValueError, OSError, RecursionError, EvaluationError):
         return []  # loading reads the whole file and names any problem
+
+
+def check_flips(task: str, data: Any) -> None:
+    """Refuse ``--flips-out`` where the data holds no rows to list: a regression engine's sums by resampling group
+    (above 100,000 paired examples), before the comparison is computed for nothing."""
+    from ._regression import RegressionData
+
+    if task == "regression" and not isinstance(data, RegressionData):
+        raise EvaluationError(f"--flips-out lists every example with both models' errors, and above 100,000 paired "
+                              f"examples the regression engines keep sums, not rows ({data.n_examples:,} examples "
+                              "here); run it on the local engine")
 
 
 def detect_task(sources: Sequence[Source], *, mapping: ColumnMapping | None = None) -> str:

@@ -240,7 +240,8 @@ def test_the_command_line_engine_and_cell_table_give_the_local_json(tmp_path: Pa
 @pytest.mark.parametrize(("arguments", "said"), [
     (["a.csv", "b.csv", "--input", "cells"], "--input cells reads one cell table; 2 files were given"),
     (["a.csv", "--input", "cells", "--task", "regression"], "not the regression task"),
-    (["a.csv", "b.csv", "--engine", "duckdb", "--flips-out", "f.csv"], "--flips-out needs each changed example's row"),
+    (["a.csv", "--input", "cells", "--flips-out", "f.csv"], "--flips-out needs each changed example's row, and a "
+                                                            "cell table counts examples without keeping them"),
     (["a.csv", "--input", "cells", "--training-data", "t.csv"], "--training-data needs every example's id, and a cell "
                                                                 "table counts examples without keeping them"),
     (["a.csv", "b.csv", "--spark-master", "local[1]"], "--spark-master applies to --engine spark"),

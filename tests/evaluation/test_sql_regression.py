@@ -271,3 +271,22 @@ def test_the_command_line_runs_regression_on_duckdb(tmp_path: Path, capsys: pyte
     assert status == 0 and json.loads(local)["task"] == "regression"
     status, counted = run_cli(["compare", *files, *options, "--engine", "duckdb"])
     assert status == 0 and counted == local
+
+
+def test_flips_out_on_the_engines_is_the_local_file_up_to_100000_examples_and_refused_above(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [str(DEMO / "regression_base.csv"), str(DEMO / "regression_finetuned.csv")]
+    common = ["compare", *files, "--task", "regression", "--resamples", "200", "--out", str(tmp_path / "r.json")]
+    for engine in ("local", "duckdb"):
+        assert main([*common, "--engine", engine, "--flips-out", str(tmp_path / f"{engine}.csv")]) == 0
+    written = (tmp_path / "duckdb.csv").read_text()
+    assert written == (tmp_path / "local.csv").read_text() and len(written.splitlines()) == 178
+    monkeypatch.setattr(sql_regression, "GROUPED_ABOVE", 0)  # the summed path on the demo's 177 examples
+    said = io.StringIO()
+    from contextlib import redirect_stderr
+
+    with redirect_stderr(said):
+        status = main([*common, "--engine", "duckdb", "--flips-out", str(tmp_path / "summed.csv")])
+    assert status == 2 and not (tmp_path / "summed.csv").exists()
+    assert ("--flips-out lists every example with both models' errors, and above 100,000 paired examples the "
+            "regression engines keep sums, not rows (177 examples here); run it on the local engine") in said.getvalue()
