@@ -311,6 +311,7 @@ def leakage_section(sources: Sequence[Source], training_sources: Sequence[Source
 
     options = options or LoadOptions()
     chosen = task_named(task)
+
     def load_here(given: LoadOptions) -> Any:
         return chosen.load(sources, names=names, options=given)
 
