@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._format import format_number, p_clause
+from ._format import format_number, interval_decimals, p_clause
 from ._metrics import METRICS
 from ._results import VERDICT_BETTER, VERDICT_NONE, VERDICT_WORSE, Difference, SliceResult
 from ._statistics import metric_title
@@ -241,8 +241,13 @@ def _head(verdict: CandidateVerdict, level: int, text: Callable[[str], str]) -> 
     candidate, baseline = text(verdict.candidate), text(verdict.baseline)
     if d is None:
         return f"{candidate} has no value of {text(title)} to compare with {baseline}"
-    described = (f"{title}: {format_number(d.difference, signed=True)} ({level}% CI {format_number(d.ci_low, signed=True)} "
-                 f"to {format_number(d.ci_high, signed=True)}, {d.test} {p_clause(d.p_value_adjusted)})")
+    digits = interval_decimals(d.ci_low, d.ci_high)  # as many decimals as tell the interval's ends apart
+
+    def signed(value: float) -> str:
+        return format_number(value, signed=True, digits=digits)
+
+    described = (f"{title}: {signed(d.difference)} ({level}% CI {signed(d.ci_low)} to {signed(d.ci_high)}, "
+                 f"{d.test} {p_clause(d.p_value_adjusted)})")
     if d.verdict == VERDICT_BETTER:
         return f"{candidate} is significantly better than {baseline} on {described}"
     if d.verdict == VERDICT_WORSE:
