@@ -141,7 +141,8 @@ def _run_compare(args: argparse.Namespace) -> int:
     chosen.prepare()
     if args.preferences is not None:
         from ._generation_preferences import with_preferences
-    data = _load(args, chosen, options)
+    backend = _backend(args) if args.engine != "local" and args.input != "cells" else None
+    data = _load(args, chosen, options, backend)
     if args.flips_out:
         check_flips(chosen.name, data)
     report = chosen.compare(data, settings=settings, baseline=args.baseline)
@@ -154,7 +155,7 @@ def _run_compare(args: argparse.Namespace) -> int:
                   for c in report.comparisons]
         csv_safe_frame(pd.concat(tables, ignore_index=True)).to_csv(args.flips_out, index=False)  # no spreadsheet formulas
     document = chosen.to_dict(report)
-    leakage = _leakage(args, chosen, options, settings, document) if args.training_data else None
+    leakage = _leakage(args, chosen, options, settings, document, backend) if args.training_data else None
     if args.format == "json":
         if leakage is not None:
             document["leakage"] = leakage
@@ -191,48 +192,40 @@ def _engine_iv(args: argparse.Namespace, task: str) -> None:
             raise EvaluationError(f"{option} applies to --engine {engine}")
 
 
-def _load(args: argparse.Namespace, chosen: Any, options: LoadOptions) -> Any:
-    """The comparison's data: the files read into memory, counted into cells by DuckDB or Spark, or a cell table."""
+def _load(args: argparse.Namespace, chosen: Any, options: LoadOptions, backend: Any = None) -> Any:
+    """The comparison's data: the files read into memory, counted into cells by DuckDB or Spark (``backend``: the
+    command's :func:`_backend`), or a cell table."""
     if args.input == "cells":
         from ._cells import read_cell_table
 
         return read_cell_table(args.files[0], names=args.names, options=options)
-    if args.engine == "duckdb":
-        from ._duckdb import connect, load_classification_duckdb
-        from ._sql_generation import load_generation_duckdb
-        from ._sql_regression import load_regression_duckdb
+    if backend is not None:
+        from ._sql_engine import load_classification_sql
+        from ._sql_generation import load_generation_sql
+        from ._sql_regression import load_regression_sql
 
-        load_duckdb = {"regression": load_regression_duckdb, "generation": load_generation_duckdb}.get(
-            chosen.name, load_classification_duckdb)
-        return load_duckdb(args.files, names=args.names, options=options,
-                           connection=connect(memory_limit=args.duckdb_memory_limit))
-    if args.engine == "spark":
-        from ._spark import load_classification_spark
-        from ._sql_generation import load_generation_spark
-        from ._sql_regression import load_regression_spark
-
-        load_spark = {"regression": load_regression_spark, "generation": load_generation_spark}.get(
-            chosen.name, load_classification_spark)
-        return load_spark(args.files, names=args.names, options=options, master=args.spark_master)
+        load_sql = {"regression": load_regression_sql, "generation": load_generation_sql}.get(
+            chosen.name, load_classification_sql)
+        return load_sql(backend, args.files, names=args.names, options=options)
     return chosen.load(args.files, names=args.names, options=options)
 
 
 def _leakage(args: argparse.Namespace, chosen: Any, options: LoadOptions, settings: Settings,
-             document: dict[str, Any]) -> dict[str, Any]:
+             document: dict[str, Any], backend: Any = None) -> dict[str, Any]:
     """The JSON ``leakage`` section of ``--training-data`` (:func:`evaluation._leakage.leakage_section`): found and
     recomputed by the engine where the files lie (but for text generation, whose engines bring the texts to memory)."""
     from ._leakage import Leakage, leakage_section
 
     engine = None
-    if args.engine != "local" and chosen.name != "generation":
+    if backend is not None and chosen.name != "generation":
         from ._sql_leakage import find_leakage_sql
 
         def find() -> Leakage:
-            return find_leakage_sql(_backend(args), args.files[0], args.training_data, id_column=options.mapping.id,
+            return find_leakage_sql(backend, args.files[0], args.training_data, id_column=options.mapping.id,
                                     content_columns=args.leakage_columns)
 
         def load(given: LoadOptions) -> Any:
-            return _load(args, chosen, given)
+            return _load(args, chosen, given, backend)
 
         engine = (find, load)
     return leakage_section(args.files, args.training_data, task=chosen.name, document=document, names=args.names,

@@ -149,11 +149,9 @@ class DuckDBBackend(SQLBackend):
             self.connection.execute(f"SET preserve_insertion_order = {'true' if before else 'false'}")
 
     def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
-        # a filter that joins is given the rows' places first
-        sql = (f"SELECT {items} FROM {relation}" if where is None else
-               f"SELECT {items} FROM (SELECT *, {self.place_columns()[0]} FROM {relation}) AS placed "
-               f"WHERE {where} ORDER BY evaluation_place")
-        return self.ordered_table(sql)
+        if where is None:  # a scan keeps the files' order when asked to: no places to number and sort by
+            return self.ordered_table(f"SELECT {items} FROM {relation}")
+        return super().in_file_order(relation, items, where)
 
     def place_columns(self) -> list[str]:
         return ["row_number() OVER () AS evaluation_place"]

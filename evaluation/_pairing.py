@@ -21,7 +21,7 @@ from ._prediction_file import PredictionFile, check_unique_ids, count_text
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["pair_checked", "pair_files", "paired_metadata", "without_ids"]
+__all__ = ["excluded_warnings", "pair_checked", "pair_files", "paired_metadata", "without_ids"]
 
 
 def pair_files(files: Sequence[PredictionFile], shared_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:
@@ -121,10 +121,18 @@ def without_ids(ids: np.ndarray, takes: list[np.ndarray | None], exclude: Sequen
     if keep.all():
         return ids, takes, []
     rows = np.flatnonzero(keep)
-    if rows.size == 0:
-        raise EvaluationError(f"every one of the {ids.shape[0]:,} examples is excluded; nothing is left to compare")
-    said = f"{ids.shape[0] - rows.size:,} of {ids.shape[0]:,} examples were left out (their ids were excluded)"
-    return ids[rows], [rows if take is None else take[rows] for take in takes], [said]
+    said = excluded_warnings(ids.shape[0] - rows.size, ids.shape[0])
+    return ids[rows], [rows if take is None else take[rows] for take in takes], said
+
+
+def excluded_warnings(left_out: int, total: int) -> list[str]:
+    """The warning saying how many of the ``total`` paired examples excluded ids left out (none when none); leaving
+    out every one is refused. The local loaders and the engines' say it alike."""
+    if not left_out:
+        return []
+    if left_out == total:
+        raise EvaluationError(f"every one of the {total:,} examples is excluded; nothing is left to compare")
+    return [f"{left_out:,} of {total:,} examples were left out (their ids were excluded)"]
 
 
 def pair_checked(files: Sequence[PredictionFile], shared_ids_only: bool) -> tuple[np.ndarray, list[np.ndarray | None], list[str]]:

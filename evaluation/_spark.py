@@ -179,17 +179,7 @@ class SparkBackend(SQLBackend):
     def hash_group(self, key: str, groups: int) -> str:
         return f"pmod(xxhash64({key}), {groups})"
 
-    def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
-        # a file's rows keep their order within its part; the parts in name order. The places are taken before a
-        # filter (which may join and move the rows between partitions)
-        placed = f"(SELECT *, {', '.join(self.place_columns())} FROM {relation}) AS placed"
-        with _refusals():
-            return self.session.sql(
-                f"SELECT {items}, evaluation_part, evaluation_place FROM {placed}"
-                + (f" WHERE {where}" if where is not None else "")).orderBy(
-                "evaluation_part", "evaluation_place").drop("evaluation_part", "evaluation_place").toArrow()
-
-    def place_columns(self) -> list[str]:
+    def place_columns(self) -> list[str]:  # a file's rows keep their order within its part; the parts in name order
         return ["input_file_name() AS evaluation_part", "monotonically_increasing_id() AS evaluation_place"]
 
     def ordered_table(self, sql: str) -> pa.Table:

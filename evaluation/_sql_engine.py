@@ -55,6 +55,7 @@ from ._data import CellIds, ClassificationData, ColumnMapping, LoadOptions
 from ._errors import EvaluationError, format_examples, quote
 from ._io import accepted_file_name, model_name, source_name, table_format
 from ._loading import _in_order, _positive_label
+from ._pairing import excluded_warnings
 from ._results import Settings
 from ._sources import is_multi_file, part_paths
 from ._sql_scores import (
@@ -166,10 +167,16 @@ class SQLBackend(ABC):
     def hash_group(self, key: str, groups: int) -> str:
         """The engine's hash of ``key`` modulo ``groups``: a group fixed by the key alone, whatever the partitioning."""
 
-    @abstractmethod
     def in_file_order(self, relation: str, items: str = "*", where: str | None = None) -> pa.Table:
         """The select ``items`` of every row of ``relation`` (where ``where`` holds) as an Arrow table, in the order
-        the local loader reads the rows (the files in name order, each file's rows in order)."""
+        the local loader reads the rows (the files in name order, each file's rows in order).
+
+        The places are taken before the filter, which may join and move the rows."""
+        place = self.place_columns()
+        keys = [item.rsplit(" AS ", 1)[1] for item in place]
+        found = self.ordered_table(f"SELECT {items} FROM (SELECT *, {', '.join(place)} FROM {relation}) AS placed"
+                                   + (f" WHERE {where}" if where is not None else "") + f" ORDER BY {', '.join(keys)}")
+        return found.drop_columns([key for key in keys if key in found.column_names])  # selected by a *
 
     @abstractmethod
     def place_columns(self) -> list[str]:
@@ -641,11 +648,10 @@ def _without_ids(backend: SQLBackend, files: Sequence[_File], exclude: Sequence[
 
     relation = _paired_rows(backend, files) if shared_ids_only else files[0].relation
     left_out, total = backend.rows(f"SELECT count(*) FILTER (WHERE {excluded(files[0])}), count(*) FROM {relation}")[0]
-    if not left_out:
+    said = excluded_warnings(int(left_out), int(total))
+    if not said:
         return list(files)
-    if left_out == total:
-        raise EvaluationError(f"every one of the {int(total):,} examples is excluded; nothing is left to compare")
-    warnings.append(f"{int(left_out):,} of {int(total):,} examples were left out (their ids were excluded)")
+    warnings += said
     return [replace(f, relation=f"(SELECT * FROM {f.relation} WHERE NOT {excluded(f)})") for f in files]
 
 

@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +13,11 @@ import pytest
 from evaluation import LoadOptions, load_classification
 from evaluation._duckdb import load_classification_duckdb
 from evaluation._flips import flip_table
-from evaluation._spark import load_classification_spark, spark_session
+from evaluation._spark import load_classification_spark
 from evaluation._text import csv_safe_frame
-from tests.evaluation.test_duckdb import DEMO, ROOT
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local Spark session for the module (it takes seconds to start)."""
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
+from tests.evaluation.test_duckdb import DEMO
+from tests.evaluation.test_leakage import _run
+from tests.evaluation.test_spark import spark  # noqa: F401  (the module's local[2] session)
 
 
 def _probabilities(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -74,7 +65,7 @@ def _written(table: pd.DataFrame) -> str:
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "spark"])
-def test_the_engines_give_the_local_flip_table(three_models: list[str], engine: str, spark: Any) -> None:
+def test_the_engines_give_the_local_flip_table(three_models: list[str], engine: str, spark: Any) -> None:  # noqa: F811
     excluded = tuple(str(i) for i in range(5_000, 5_300, 7))
     options = LoadOptions(drop_train_rows=True, exclude_ids=excluded)
     local = load_classification(three_models, options=options)
@@ -90,11 +81,6 @@ def test_the_engines_give_the_local_flip_table(three_models: list[str], engine: 
     assert "candidate_confidence" not in flip_table(data, "base", "third").columns  # no probabilities
     assert list(flip_table(data, "base", "tuned").columns[-3:]) == ["region", "age", "channel"]
     assert _written(flip_table(data, "third", "tuned")) == _written(flip_table(local, "third", "tuned"))
-
-
-def _run(*arguments: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evaluation", "compare", *map(str, arguments)], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
 
 
 def test_the_command_writes_the_local_engines_flips_file_on_duckdb(tmp_path: Path) -> None:

@@ -6,9 +6,6 @@ without them is the local engine's (``LoadOptions.exclude_ids`` in the engines' 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +17,13 @@ from evaluation import EvaluationError, LoadOptions, load_classification
 from evaluation._duckdb import DuckDBBackend, load_classification_duckdb
 from evaluation._leakage import find_leakage, leakage_sentences
 from evaluation._regression import load_regression
-from evaluation._spark import SparkBackend, load_classification_spark, spark_session
+from evaluation._spark import SparkBackend, load_classification_spark
 from evaluation._sql_leakage import find_leakage_sql
 from evaluation._sql_regression import load_regression_duckdb, load_regression_spark
 from evaluation._tasks import task_named
-from tests.evaluation.test_duckdb import DEMO, ROOT, report
+from tests.evaluation.test_duckdb import DEMO, report
+from tests.evaluation.test_leakage import _run
+from tests.evaluation.test_spark import spark  # noqa: F401  (the module's local[2] session)
 from tests.helpers import assert_close_documents
 
 # Python's whitespace that a regular expression's \s misses: a no-break space, an em space, a vertical tab, a file
@@ -32,16 +31,8 @@ from tests.helpers import assert_close_documents
 ODD_SPACES = "\u00a0\u2003\x0b\x1c\u3000"
 
 
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One local Spark session for the module (it takes seconds to start)."""
-    session = spark_session("local[2]")
-    yield session
-    session.stop()
-
-
-def _backend(engine: str, spark: Any) -> Any:
-    return DuckDBBackend() if engine == "duckdb" else SparkBackend(spark)
+def _backend(engine: str, session: Any) -> Any:
+    return DuckDBBackend() if engine == "duckdb" else SparkBackend(session)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +72,7 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str], lis
 
 @pytest.mark.parametrize("engine", ["duckdb", "spark"])
 def test_the_engines_find_the_in_memory_searchs_ids_by_id_and_by_content(
-        leaky: tuple[str, list[str], list[str], list[str]], engine: str, spark: Any) -> None:
+        leaky: tuple[str, list[str], list[str], list[str]], engine: str, spark: Any) -> None:  # noqa: F811
     test, training, by_id, by_content = leaky
     local = find_leakage(test, training)
     assert list(local.by_id) == by_id and list(local.by_content) == by_content  # the fixture's own account
@@ -107,7 +98,7 @@ def test_the_engines_find_the_in_memory_searchs_ids_by_id_and_by_content(
 @pytest.mark.parametrize("engine", ["duckdb", "spark"])
 def test_a_training_file_without_ids_or_the_named_columns(tmp_path: Path, leaky: tuple[str, list[str], list[str],
                                                                                        list[str]],
-                                                          engine: str, spark: Any) -> None:
+                                                          engine: str, spark: Any) -> None:  # noqa: F811
     test, _, _, _ = leaky
     prompts = tmp_path / "prompts.csv"
     pd.read_parquet(test).iloc[[3, 1]][["prompt"]].to_csv(prompts, index=False)
@@ -136,7 +127,7 @@ def _scored(folder: Path, integer_ids: bool) -> list[str]:
 @pytest.mark.parametrize("engine", ["duckdb", "spark"])
 @pytest.mark.parametrize("integer_ids", [False, True])
 def test_leaving_out_ids_gives_the_local_engines_report(tmp_path: Path, engine: str, integer_ids: bool,
-                                                        spark: Any) -> None:
+                                                        spark: Any) -> None:  # noqa: F811
     paths = _scored(tmp_path, integer_ids)
     ids = [str(v) for v in pd.read_parquet(paths[0])["id"]]
     excluded = (*ids[7:120:4], "not-an-id", "12.5")
@@ -154,7 +145,7 @@ def test_leaving_out_ids_gives_the_local_engines_report(tmp_path: Path, engine: 
 
 
 @pytest.mark.parametrize("engine", ["duckdb", "spark"])
-def test_leaving_out_ids_in_a_regression_comparison(engine: str, spark: Any) -> None:
+def test_leaving_out_ids_in_a_regression_comparison(engine: str, spark: Any) -> None:  # noqa: F811
     paths = [str(DEMO / "regression_base.csv"), str(DEMO / "regression_finetuned.csv")]
     excluded = tuple(pd.read_csv(paths[1])["id"].iloc[::5])
     options = LoadOptions(exclude_ids=excluded)
@@ -164,11 +155,6 @@ def test_leaving_out_ids_in_a_regression_comparison(engine: str, spark: Any) -> 
     assert data.n_examples == local.n_examples == 177 - 36 and data.warnings == local.warnings
     task = task_named("regression")
     assert_close_documents(task.to_dict(task.compare(data)), task.to_dict(task.compare(local)))
-
-
-def _run(*arguments: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "evaluation", "compare", *map(str, arguments)], capture_output=True,
-                          text=True, cwd=ROOT, check=False)
 
 
 def test_the_command_finds_the_leak_and_recomputes_without_it_on_duckdb(tmp_path: Path) -> None:
